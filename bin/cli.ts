@@ -1,0 +1,50 @@
+import type { Command } from './command.ts';
+import { printError } from './command.ts';
+
+// Commands load lazily so `stockpulse decode` does not pay for the database or the broker.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: { summary: 'everything on embedded defaults: broker, database, simulators, edge, cloud, dashboard', load: async () => (await import('./commands/demo.ts')).default },
+  edge: { summary: 'run one edge gateway from its config file', load: async () => (await import('./commands/edge.ts')).default },
+  cloud: { summary: 'run the cloud: MQTT ingest, REST API, dashboard', load: async () => (await import('./commands/cloud.ts')).default },
+  sim: { summary: 'run a simulator scenario (virtual sensors, with fault injection)', load: async () => (await import('./commands/sim.ts')).default },
+  migrate: { summary: 'apply database migrations and report the engine found', load: async () => (await import('./commands/migrate.ts')).default },
+  decode: { summary: 'decode one frame and print the reading as JSON (field technician tool)', load: async () => (await import('./commands/decode.ts')).default },
+  replay: { summary: 'run the alarm rules over recorded readings (CSV) and print alerts as JSON lines', load: async () => (await import('./commands/replay.ts')).default },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'stockpulse — IoT inventory and cold-chain platform',
+    '',
+    'usage: stockpulse COMMAND [options]     (stockpulse COMMAND --help for details)',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 1;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`error: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const cmd = await entry.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(cmd.help.endsWith('\n') ? cmd.help : cmd.help + '\n');
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    printError(e);
+    return 1;
+  }
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { ReadingKind } from '../protocols/reading.ts';
+import { RegisterPoint } from '../protocols/modbus/register-map.schema.ts';
+import { TemperatureProfile } from '../protocols/uplink/contract.ts';
+
+// The gateway's one config file (YAML or JSON). Parsed once at start: every error is listed
+// with its path, then the result is frozen. Devices, zones and alarm rules all come from here.
+
+const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "_", "-" or "." (no spaces or slashes)');
+
+export const AlarmRules = z.object({
+  /** an excursion must last this long before it raises an alert (seconds) */
+  delaySec: z.number().nonnegative().default(300),
+  /** once raised, the value must come back this far inside the band before the alert clears (°C) */
+  hysteresis: z.number().nonnegative().default(0.5),
+  /** excursions while the door is open are expected for this long (seconds); longer raises door_open */
+  doorGraceSec: z.number().nonnegative().default(120),
+  /** total time out of band within a rolling window; catches many short excursions */
+  cumulative: z.object({
+    windowSec: z.number().positive(),
+    limitSec: z.number().positive(),
+  }).strict().optional(),
+}).strict();
+export type AlarmRules = z.infer<typeof AlarmRules>;
+
+export const ZoneConfig = z.object({
+  id: Id,
+  name: z.string().min(1),
+  profile: TemperatureProfile.strict().refine((p) => p.low === undefined || p.high === undefined || p.low < p.high, {
+    message: 'low must be below high',
+  }),
+  alarm: AlarmRules.default({ delaySec: 300, hysteresis: 0.5, doorGraceSec: 120 }),
+}).strict();
+export type ZoneConfig = z.infer<typeof ZoneConfig>;
+
+const PointBase = {
+  sensor: Id,
+  zone: Id,
+  kind: ReadingKind,
+  name: z.string().optional(),
+};
+
+export const MqttJsonPoint = z.object({
+  ...PointBase,
+  /** dotted path of the value in the JSON payload; default chosen by kind (see protocols/mqtt-json) */
+  field: z.string().min(1).optional(),
+}).strict();
+
+export const ModbusPoint = z.object({
+  ...PointBase,
+  register: RegisterPoint,
+}).strict();
+
+const DeviceBase = {
+  id: Id,
+  name: z.string().optional(),
+  /** expected reporting interval; silence for 3× this marks the device offline (seconds) */
+  heartbeatSec: z.number().positive().default(60),
+};
+
+export const MqttJsonDevice = z.object({
+  ...DeviceBase,
+  protocol: z.literal('mqtt-json'),
+  topic: z.string().min(1),
+  points: z.array(MqttJsonPoint).min(1),
+}).strict();
+
+export const ModbusTcpDevice = z.object({
+  ...DeviceBase,
+  protocol: z.literal('modbus-tcp'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(502),
+  unitId: z.number().int().min(0).max(255).default(1),
+  pollMs: z.number().int().min(50).default(2000),
+  timeoutMs: z.number().int().min(50).default(1000),
+  points: z.array(ModbusPoint).min(1),
+}).strict();
+
+export const DeviceConfig = z.discriminatedUnion('protocol', [MqttJsonDevice, ModbusTcpDevice]);
+export type DeviceConfig = z.infer<typeof DeviceConfig>;
+export type MqttJsonDeviceConfig = z.infer<typeof MqttJsonDevice>;
+export type ModbusTcpDeviceConfig = z.infer<typeof ModbusTcpDevice>;
+
+export const BrokerConfig = z.object({
+  url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  clientId: z.string().optional(),
+}).strict();
+
+export const EdgeConfig = z.object({
+  gateway: z.object({ id: Id, site: Id }).strict(),
+  /** where the devices publish (often a broker on the gateway itself) */
+  deviceBroker: BrokerConfig,
+  /** the link to the cloud */
+  uplink: BrokerConfig.extend({
+    flushMs: z.number().int().min(10).default(1000),
+    batchMaxItems: z.number().int().min(1).max(50_000).default(2000),
+    ackTimeoutMs: z.number().int().min(100).default(5000),
+  }).strict(),
+  zones: z.array(ZoneConfig).min(1),
+  devices: z.array(DeviceConfig),
+  http: z.object({ port: z.number().int().min(0).max(65535).default(0) }).strict().optional(),
+}).strict().superRefine((cfg, ctx) => {
+  const zoneIds = new Set<string>();
+  cfg.zones.forEach((z, i) => {
+    if (zoneIds.has(z.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id "${z.id}"` });
+    zoneIds.add(z.id);
+  });
+  const deviceIds = new Set<string>();
+  const sensorIds = new Set<string>();
+  cfg.devices.forEach((d, i) => {
+    if (deviceIds.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id "${d.id}"` });
+    deviceIds.add(d.id);
+    d.points.forEach((p, j) => {
+      if (sensorIds.has(p.sensor)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'points', j, 'sensor'], message: `duplicate sensor id "${p.sensor}"` });
+      sensorIds.add(p.sensor);
+      if (!zoneIds.has(p.zone)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'points', j, 'zone'], message: `unknown zone "${p.zone}" (zones: ${[...zoneIds].join(', ')})` });
+    });
+  });
+});
+export type EdgeConfig = z.infer<typeof EdgeConfig>;
+export type EdgeConfigInput = z.input<typeof EdgeConfig>;

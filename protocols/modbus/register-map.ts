@@ -1,0 +1,89 @@
+import { SpError } from '../errors.ts';
+import { REGISTER_WIDTH, RegisterPoint, type RegisterPointInput } from './register-map.schema.ts';
+import { zodIssuesToDetails } from '../errors.ts';
+
+// Pure conversion between 16-bit Modbus registers and engineering values. No I/O here:
+// the polling driver, the `decode modbus` CLI and the simulators all call these.
+
+export { REGISTER_WIDTH, RegisterPoint };
+
+/** Validates a register map entry, listing every problem (SP_ERR_MODBUS_MAP). */
+export function parseRegisterPoint(input: unknown): RegisterPoint {
+  const r = RegisterPoint.safeParse(input);
+  if (!r.success) throw new SpError('SP_ERR_MODBUS_MAP', zodIssuesToDetails(r.error.issues));
+  return r.data;
+}
+
+/** Lays the registers out as the big-endian byte sequence of the value (ABCD...). */
+function toCanonicalBytes(registers: readonly number[], point: RegisterPoint): Buffer {
+  const ordered = point.wordOrder === 'little' ? [...registers].reverse() : [...registers];
+  const buf = Buffer.alloc(ordered.length * 2);
+  ordered.forEach((reg, i) => {
+    const hi = (reg >> 8) & 0xff;
+    const lo = reg & 0xff;
+    buf[i * 2] = point.byteOrder === 'little' ? lo : hi;
+    buf[i * 2 + 1] = point.byteOrder === 'little' ? hi : lo;
+  });
+  return buf;
+}
+
+function fromCanonicalBytes(buf: Buffer, point: RegisterPoint): number[] {
+  const regs: number[] = [];
+  for (let i = 0; i < buf.length; i += 2) {
+    const hi = buf[i]!;
+    const lo = buf[i + 1]!;
+    regs.push(point.byteOrder === 'little' ? (lo << 8) | hi : (hi << 8) | lo);
+  }
+  return point.wordOrder === 'little' ? regs.reverse() : regs;
+}
+
+/**
+ * Decodes the registers of one point. `registers` holds exactly the point's registers
+ * (REGISTER_WIDTH[type] of them), starting at `point.address`.
+ */
+export function decodeRegisters(registers: readonly number[], pointInput: RegisterPointInput | RegisterPoint): number {
+  const point = parseRegisterPoint(pointInput);
+  const width = REGISTER_WIDTH[point.type];
+  if (registers.length !== width) {
+    throw new SpError('SP_ERR_MODBUS_REGISTERS', {
+      field: 'registers',
+      reason: `${point.type} needs ${width} register(s), got ${registers.length}`,
+    });
+  }
+  registers.forEach((r, i) => {
+    if (!Number.isInteger(r) || r < 0 || r > 0xffff) {
+      throw new SpError('SP_ERR_MODBUS_REGISTERS', { field: `registers.${i}`, reason: `${r} is not a 16-bit register value (0..65535)` });
+    }
+  });
+  const buf = toCanonicalBytes(registers, point);
+  let raw: number;
+  switch (point.type) {
+    case 'int16': raw = buf.readInt16BE(0); break;
+    case 'uint16': raw = buf.readUInt16BE(0); break;
+    case 'int32': raw = buf.readInt32BE(0); break;
+    case 'uint32': raw = buf.readUInt32BE(0); break;
+    case 'float32': raw = buf.readFloatBE(0); break;
+    case 'float64': raw = buf.readDoubleBE(0); break;
+  }
+  if (!Number.isFinite(raw)) {
+    throw new SpError('SP_ERR_MODBUS_REGISTERS', { field: 'registers', reason: `${point.type} decodes to ${raw} (NaN/Infinity: sensor fault or wrong word order?)` });
+  }
+  return raw * point.scale + point.offset;
+}
+
+/** The inverse of decodeRegisters: the registers a device would hold for `value`. */
+export function encodeValue(value: number, pointInput: RegisterPointInput | RegisterPoint): number[] {
+  const point = parseRegisterPoint(pointInput);
+  const raw = (value - point.offset) / point.scale;
+  const buf = Buffer.alloc(REGISTER_WIDTH[point.type] * 2);
+  const int = Math.round(raw);
+  switch (point.type) {
+    case 'int16': buf.writeInt16BE(int, 0); break;
+    case 'uint16': buf.writeUInt16BE(int, 0); break;
+    case 'int32': buf.writeInt32BE(int, 0); break;
+    case 'uint32': buf.writeUInt32BE(int, 0); break;
+    case 'float32': buf.writeFloatBE(raw, 0); break;
+    case 'float64': buf.writeDoubleBE(raw, 0); break;
+  }
+  return fromCanonicalBytes(buf, point);
+}

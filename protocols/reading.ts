@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+// The one canonical event shape for a device fact (Signal K deltas style): who measured it,
+// what, when, and how much to trust it. Decoders produce it, the edge pipelines consume it,
+// the uplink carries it, the cloud stores it.
+
+export const READING_KINDS = ['temperature', 'humidity', 'door', 'battery', 'signal', 'weight', 'setpoint', 'compressor'] as const;
+export const ReadingKind = z.enum(READING_KINDS);
+export type ReadingKind = z.infer<typeof ReadingKind>;
+
+/** good: a normal measurement; uncertain: device flagged it (e.g. unstable, low battery); bad: known wrong. */
+export const Quality = z.enum(['good', 'uncertain', 'bad']);
+export type Quality = z.infer<typeof Quality>;
+
+export const Reading = z.object({
+  /** sensor id from the gateway config (unique per gateway) */
+  sensor: z.string().min(1),
+  kind: ReadingKind,
+  /** epoch milliseconds of the measurement (device time when it sends one, else receive time) */
+  ts: z.number().int().nonnegative(),
+  /** numeric value: °C for temperature, 1/0 for door open/closed, % for battery, dBm for signal, kg for weight */
+  value: z.number().finite(),
+  quality: Quality.default('good'),
+});
+export type Reading = z.infer<typeof Reading>;

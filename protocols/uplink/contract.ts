@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { Reading } from '../reading.ts';
+
+// The edge↔cloud contract. Edge and cloud never import each other; both import this.
+//
+// Delivery: the edge sends batches in order on one stream; each batch carries a gap-free
+// sequence number. The cloud commits a batch in one transaction and only then acks it, so an
+// ack means "durable". (gateway, stream, seq) is the idempotency key: a batch delivered twice
+// is committed once and acked as a duplicate the second time. A stream id is minted by the
+// edge's outbox; a durable outbox keeps it across restarts, an in-memory one mints a new one
+// per process (so its sequence restarting at 1 is not mistaken for a replay).
+
+export const PROTOCOL_VERSION = 1;
+
+export const TemperatureProfile = z.object({
+  /** lowest acceptable °C; a reading at or below it is an excursion */
+  low: z.number().optional(),
+  /** highest acceptable °C; a reading at or above it is an excursion */
+  high: z.number().optional(),
+});
+export type TemperatureProfile = z.infer<typeof TemperatureProfile>;
+
+export const ManifestZone = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  profile: TemperatureProfile,
+  /** rule parameters, shown to operators so they know why an alarm fired (seconds) */
+  delaySec: z.number().nonnegative(),
+  hysteresis: z.number().nonnegative(),
+});
+
+export const ManifestSensor = z.object({
+  id: z.string().min(1),
+  zone: z.string().min(1),
+  kind: z.string().min(1),
+  unit: z.string(),
+  protocol: z.string(),
+  name: z.string().optional(),
+});
+
+/** What a gateway watches: sent in the first batch of a stream and whenever the config changes. */
+export const GatewayManifest = z.object({
+  site: z.string().min(1),
+  zones: z.array(ManifestZone),
+  sensors: z.array(ManifestSensor),
+});
+export type GatewayManifest = z.infer<typeof GatewayManifest>;
+
+export const ALERT_RULES = ['high', 'low', 'cumulative', 'door_open', 'device_offline', 'sensor_fault'] as const;
+export const AlertRule = z.enum(ALERT_RULES);
+export type AlertRule = z.infer<typeof AlertRule>;
+
+/** One transition of an alert: raised once, cleared once, both carrying the same id. */
+export const AlertEvent = z.object({
+  id: z.string().min(1),
+  transition: z.enum(['raised', 'cleared']),
+  rule: AlertRule,
+  zone: z.string().min(1),
+  sensor: z.string().optional(),
+  severity: z.enum(['info', 'warning', 'critical']),
+  /** epoch ms of the transition (event time, not send time) */
+  ts: z.number().int().nonnegative(),
+  /** epoch ms when the condition began (first out-of-range reading) */
+  since: z.number().int().nonnegative(),
+  /** the value that completed the transition (°C, or seconds for cumulative/door rules) */
+  value: z.number().finite().optional(),
+  threshold: z.number().finite().optional(),
+  message: z.string(),
+});
+export type AlertEvent = z.infer<typeof AlertEvent>;
+
+export const UplinkBatch = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  gateway: z.string().min(1),
+  stream: z.string().min(1),
+  seq: z.number().int().positive(),
+  sentAt: z.number().int().nonnegative(),
+  manifest: GatewayManifest.optional(),
+  readings: z.array(Reading),
+  alerts: z.array(AlertEvent),
+});
+export type UplinkBatch = z.infer<typeof UplinkBatch>;
+
+export const UplinkAck = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  gateway: z.string(),
+  stream: z.string(),
+  seq: z.number().int().positive(),
+  /** committed: written now; duplicate: written before, nothing changed; rejected: will never be written */
+  status: z.enum(['committed', 'duplicate', 'rejected']),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type UplinkAck = z.infer<typeof UplinkAck>;
+
+export const topics = {
+  batch: (gateway: string) => `stockpulse/v1/gw/${gateway}/batch`,
+  ack: (gateway: string) => `stockpulse/v1/gw/${gateway}/ack`,
+  /** what the cloud subscribes to; with `share` set it joins an MQTT 5 shared subscription group */
+  batchSubscription: (share?: string) => (share ? `$share/${share}/` : '') + 'stockpulse/v1/gw/+/batch',
+  alert: (zone: string) => `stockpulse/v1/alerts/${zone}`,
+  gatewayFromBatchTopic: (topic: string): string | undefined => /^stockpulse\/v1\/gw\/([^/]+)\/batch$/.exec(topic)?.[1],
+} as const;
