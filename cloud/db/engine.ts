@@ -1,0 +1,132 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { SpError } from '../../protocols/errors.ts';
+import { createOrm, type Orm } from './orm.ts';
+
+// One small interface over the three engines we run on: PGlite (embedded default), plain
+// PostgreSQL, and PostgreSQL with TimescaleDB. Everything above this file speaks SQL through
+// `query` / `tx`, so the same statements run everywhere.
+
+export type EngineName = 'pglite' | 'postgres';
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Session extends Queryable {
+  /** runs several statements separated by `;` (migrations) */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Session {
+  readonly engine: EngineName;
+  /** typed queries (drizzle) on the same connection(s) */
+  readonly orm: Orm;
+  /** TimescaleDB extension present and in use (set by migrate) */
+  timescale: boolean;
+  /** runs fn on one dedicated connection (session-level locks, multi-statement scripts) */
+  session<T>(fn: (s: Session) => Promise<T>): Promise<T>;
+  /** runs fn in one transaction: commit on return, rollback on throw */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** short description for logs, without credentials */
+  describe(): string;
+}
+
+export interface OpenDbOptions {
+  /** postgres://… ; when absent, PGlite is used */
+  url?: string;
+  /** PGlite data directory; absent = in memory */
+  dataDir?: string;
+  /** an already created PGlite (tests pass one built with the TimescaleDB extension) */
+  pglite?: PGlite;
+  poolSize?: number;
+}
+
+export async function openDb(opts: OpenDbOptions): Promise<Db> {
+  if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
+  const lite = opts.pglite ?? (opts.dataDir ? new PGlite(opts.dataDir) : new PGlite());
+  await lite.waitReady;
+  return wrapPglite(lite, opts.dataDir ?? (opts.pglite ? 'provided instance' : 'memory'));
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres (unparseable URL)';
+  }
+}
+
+async function openPostgres(url: string, max: number): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  try {
+    await pool.query('SELECT 1');
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw new SpError('SP_ERR_DB', { field: 'DATABASE_URL', reason: `cannot connect to ${redact(url)}: ${(e as Error).message}` });
+  }
+  const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[];
+  return {
+    engine: 'postgres',
+    orm: createOrm({ kind: 'postgres', pool }),
+    timescale: false,
+    query,
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async session(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[],
+          exec: async (s: string) => { await client.query(s); },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[] });
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+    describe: () => `postgres ${redact(url)}`,
+  };
+}
+
+function wrapPglite(lite: PGlite, where: string): Db {
+  const db: Db = {
+    engine: 'pglite',
+    orm: createOrm({ kind: 'pglite', lite }),
+    timescale: false,
+    query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
+    async exec(sql) {
+      await lite.exec(sql);
+    },
+    tx: (fn) => lite.transaction((t) => fn({ query: async <T>(s: string, p?: unknown[]) => (await t.query<T>(s, p)).rows })),
+    async close() {
+      if (!lite.closed) await lite.close();
+    },
+    describe: () => `pglite (${where})`,
+    // PGlite is a single connection already.
+    session: (fn) => fn(db),
+  };
+  return db;
+}

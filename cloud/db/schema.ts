@@ -1,0 +1,104 @@
+import { bigint, bigserial, doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+// drizzle table definitions mirroring migrations/*.sql (the SQL files create the tables; these
+// give typed queries). Keep both in step: tests/cloud/schema.test.ts compares them.
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const gateways = pgTable('gateways', {
+  id: text('id').primaryKey(),
+  site: text('site').notNull(),
+  stream: text('stream'),
+  lastSeq: bigint('last_seq', { mode: 'number' }),
+  lastSeen: ts('last_seen').notNull().defaultNow(),
+  manifest: jsonb('manifest'),
+});
+
+export const uplinkBatches = pgTable('uplink_batches', {
+  gateway: text('gateway').notNull(),
+  stream: text('stream').notNull(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+  sentAt: ts('sent_at').notNull(),
+  readings: integer('readings').notNull(),
+  alerts: integer('alerts').notNull(),
+}, (t) => [primaryKey({ columns: [t.gateway, t.stream, t.seq] })]);
+
+export const zones = pgTable('zones', {
+  id: text('id').primaryKey(),
+  gateway: text('gateway').notNull(),
+  site: text('site').notNull(),
+  name: text('name').notNull(),
+  profileLow: doublePrecision('profile_low'),
+  profileHigh: doublePrecision('profile_high'),
+  delaySec: doublePrecision('delay_sec').notNull(),
+  hysteresis: doublePrecision('hysteresis').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const sensors = pgTable('sensors', {
+  id: text('id').primaryKey(),
+  gateway: text('gateway').notNull(),
+  zone: text('zone').notNull(),
+  kind: text('kind').notNull(),
+  unit: text('unit').notNull(),
+  protocol: text('protocol').notNull(),
+  name: text('name'),
+  lastTs: ts('last_ts'),
+  lastValue: doublePrecision('last_value'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const readings = pgTable('readings', {
+  ts: ts('ts').notNull(),
+  gateway: text('gateway').notNull(),
+  sensor: text('sensor').notNull(),
+  zone: text('zone').notNull(),
+  kind: text('kind').notNull(),
+  value: doublePrecision('value').notNull(),
+  quality: text('quality').notNull().default('good'),
+});
+
+export const alerts = pgTable('alerts', {
+  id: text('id').primaryKey(),
+  gateway: text('gateway').notNull(),
+  zone: text('zone').notNull(),
+  sensor: text('sensor'),
+  rule: text('rule').notNull(),
+  severity: text('severity').notNull(),
+  state: text('state', { enum: ['active', 'cleared'] }).notNull(),
+  since: ts('since').notNull(),
+  raisedAt: ts('raised_at').notNull(),
+  clearedAt: ts('cleared_at'),
+  value: doublePrecision('value'),
+  threshold: doublePrecision('threshold'),
+  message: text('message').notNull(),
+  ackedAt: ts('acked_at'),
+  ackedBy: text('acked_by'),
+  ackNote: text('ack_note'),
+});
+
+export const notificationDeliveries = pgTable('notification_deliveries', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  alertId: text('alert_id').notNull(),
+  transition: text('transition').notNull(),
+  channel: text('channel').notNull(),
+  target: text('target').notNull(),
+  payload: jsonb('payload').notNull(),
+  status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+  sentAt: ts('sent_at'),
+});
+
+export const deadLetters = pgTable('dead_letters', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+  source: text('source').notNull(),
+  topic: text('topic'),
+  code: text('code').notNull(),
+  reason: text('reason').notNull(),
+  payload: text('payload').notNull(),
+});
