@@ -14,6 +14,7 @@ export const ERROR_CATALOGUE = {
   SP_ERR_DEVICE: { status: 502, title: 'device did not answer as expected' },
   SP_ERR_DB: { status: 503, title: 'database unavailable' },
   SP_ERR_INPUT: { status: 400, title: 'input file is invalid' },
+  SP_ERR_INTERNAL: { status: 500, title: 'unexpected internal error' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

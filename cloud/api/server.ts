@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Db } from '../db/engine.ts';
+import type { CloudMetrics } from '../metrics.ts';
+import { installErrorHandler } from './errors.ts';
+import { Health } from './schemas.ts';
+import { zoneRoutes } from './routes/zones.ts';
+import { readingRoutes } from './routes/readings.ts';
+import { alertRoutes } from './routes/alerts.ts';
+
+const WEB_DIR = fileURLToPath(new URL('../../dashboards/web/', import.meta.url));
+const UPLOT_DIR = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
+export const VERSION = '0.1.0';
+
+export interface ApiOptions {
+  db: Db;
+  log: Logger;
+  metrics: CloudMetrics;
+  mqttConnected: () => boolean;
+  site?: string;
+  /** extra routes mounted by the composition root (the demo's simulator controls) */
+  extraRoutes?: FastifyPluginAsync[];
+}
+
+export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: o.log.child({ component: 'api' }) as FastifyBaseLogger, disableRequestLogging: true })
+    .withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app as unknown as FastifyInstance);
+
+  await app.register(swagger, {
+    openapi: { info: { title: 'stockpulse cloud API', version: VERSION, description: 'cold-chain readings, zones and alerts' } },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const started = Date.now();
+  app.get('/api/health', { schema: { tags: ['system'], summary: 'liveness, database engine and broker link', response: { 200: Health } } }, async () => {
+    const dbOk = await o.db.query('SELECT 1').then(() => true, () => false);
+    const mqtt = o.mqttConnected();
+    return {
+      status: dbOk && mqtt ? 'ok' as const : 'degraded' as const,
+      ...(o.site ? { site: o.site } : {}),
+      db: { engine: o.db.engine, timescale: o.db.timescale, ok: dbOk },
+      mqtt: { connected: mqtt },
+      version: VERSION,
+      uptimeSec: Math.round((Date.now() - started) / 1000),
+    };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', o.metrics.registry.contentType);
+    return o.metrics.registry.metrics();
+  });
+
+  await app.register(zoneRoutes(o.db));
+  await app.register(readingRoutes(o.db));
+  await app.register(alertRoutes(o.db));
+  for (const r of o.extraRoutes ?? []) await app.register(r);
+
+  await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: 'index.html' });
+  await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false });
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import { openDb, type Db } from './db/engine.ts';
+import { migrate, type MigrationReport } from './db/migrate.ts';
+import { MqttIngest } from './ingest/mqtt-ingest.ts';
+import { NotificationDispatcher } from './notify/dispatcher.ts';
+import { notificationTargets } from './notify/targets.ts';
+import { buildApi } from './api/server.ts';
+import { createCloudMetrics, type CloudMetrics } from './metrics.ts';
+import type { CloudConfig } from './config.ts';
+
+// The cloud process: database (migrated), MQTT ingest, notification dispatcher, REST API and
+// dashboard. Stateless apart from the database, so several can run side by side.
+
+export interface Cloud {
+  db: Db;
+  app: FastifyInstance;
+  ingest: MqttIngest;
+  dispatcher: NotificationDispatcher;
+  metrics: CloudMetrics;
+  migration: MigrationReport;
+  /** http://host:port of the API and dashboard */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartCloudOptions {
+  config: CloudConfig;
+  log: Logger;
+  /** pass an open database instead of opening one from config (tests, TimescaleDB PGlite) */
+  db?: Db;
+  extraRoutes?: FastifyPluginAsync[];
+}
+
+export async function startCloud({ config, log, db: givenDb, extraRoutes }: StartCloudOptions): Promise<Cloud> {
+  let db = givenDb;
+  if (!db) {
+    const dataDir = config.DATABASE_URL ? undefined : join(config.STOCKPULSE_DATA_DIR, 'cloud-pglite');
+    if (dataDir) await mkdir(dataDir, { recursive: true });
+    db = await openDb({ url: config.DATABASE_URL, dataDir });
+  }
+  const migration = await migrate(db, { timescale: config.STOCKPULSE_TIMESCALE });
+  log.info({ db: db.describe(), timescale: migration.timescale, applied: migration.applied, note: migration.timescaleNote }, 'database ready');
+
+  const metrics = createCloudMetrics();
+  const client: MqttClient = await mqtt.connectAsync(config.MQTT_URL, {
+    protocolVersion: 5,
+    clientId: `stockpulse-cloud-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+    username: config.MQTT_USERNAME,
+    password: config.MQTT_PASSWORD,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+  });
+  metrics.mqttConnected.set(1);
+  client.on('connect', () => { metrics.mqttConnected.set(1); log.info('mqtt reconnected'); });
+  client.on('close', () => metrics.mqttConnected.set(0));
+  client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
+
+  const dispatcher = new NotificationDispatcher({
+    db, log: log.child({ component: 'notify' }),
+    mqtt: { publish: async (topic, payload) => { await client.publishAsync(topic, payload, { qos: 1 }); } },
+  });
+  const ingest = new MqttIngest({
+    db, client, log: log.child({ component: 'ingest' }), metrics,
+    targets: notificationTargets({ webhooks: config.STOCKPULSE_WEBHOOKS.map((url) => ({ url })), mqttAlerts: config.STOCKPULSE_MQTT_ALERTS }),
+    shareGroup: config.STOCKPULSE_SHARE_GROUP,
+    onCommitted: (_b, deliveries) => { if (deliveries > 0) dispatcher.kick(); },
+  });
+  await ingest.start();
+  dispatcher.start();
+
+  const app = await buildApi({ db, log, metrics, mqttConnected: () => client.connected, site: config.STOCKPULSE_SITE_NAME, extraRoutes });
+  const address = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  const port = new URL(address).port;
+  const url = `http://${config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    await app.close();
+    await ingest.stop();              // no new batches; commit and ack the ones in hand
+    await dispatcher.stop();
+    await client.endAsync();
+    if (!givenDb) await db.close();   // PGlite flushes its data directory here
+  })());
+  return { db, app, ingest, dispatcher, metrics, migration, url, stop };
+}

@@ -1,0 +1,107 @@
+import type { AlertEvent, GatewayManifest, UplinkBatch } from '../../protocols/uplink/contract.ts';
+import type { Db, Queryable } from '../db/engine.ts';
+import { alertPayload, type NotificationTarget } from '../notify/targets.ts';
+
+// Writes one validated uplink batch in a single transaction. The batch key (gateway, stream,
+// seq) is inserted first: if it is already there the whole batch is a replay and nothing else
+// is touched, which is what makes redelivery harmless.
+
+export type StoreResult = { status: 'committed'; deliveries: number } | { status: 'duplicate' };
+
+const UNIT_BY_KIND: Record<string, string> = {
+  temperature: '°C', humidity: '%', door: 'open', battery: '%', signal: 'dBm', weight: 'kg', setpoint: '°C', compressor: 'on',
+};
+export const unitOf = (kind: string): string => UNIT_BY_KIND[kind] ?? '';
+
+export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly NotificationTarget[]): Promise<StoreResult> {
+  return db.tx(async (q) => {
+    const fresh = await q.query(
+      `INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts)
+       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6)
+       ON CONFLICT DO NOTHING RETURNING seq`,
+      [batch.gateway, batch.stream, batch.seq, batch.sentAt, batch.readings.length, batch.alerts.length],
+    );
+    if (fresh.length === 0) return { status: 'duplicate' as const };
+
+    await q.query(
+      `INSERT INTO gateways (id, site, stream, last_seq, last_seen, manifest)
+       VALUES ($1, coalesce($2, 'unknown'), $3, $4, now(), $5::jsonb)
+       ON CONFLICT (id) DO UPDATE SET
+         site = coalesce($2, gateways.site), stream = $3, last_seq = greatest(CASE WHEN gateways.stream = $3 THEN gateways.last_seq END, $4),
+         last_seen = now(), manifest = coalesce($5::jsonb, gateways.manifest)`,
+      [batch.gateway, batch.manifest?.site ?? null, batch.stream, batch.seq, batch.manifest ? JSON.stringify(batch.manifest) : null],
+    );
+    if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
+    if (batch.readings.length) await storeReadings(q, batch);
+    let deliveries = 0;
+    for (const alert of batch.alerts) deliveries += await storeAlert(q, batch.gateway, alert, targets);
+    return { status: 'committed' as const, deliveries };
+  });
+}
+
+async function storeManifest(q: Queryable, gateway: string, m: GatewayManifest): Promise<void> {
+  for (const z of m.zones) {
+    await q.query(
+      `INSERT INTO zones (id, gateway, site, name, profile_low, profile_high, delay_sec, hysteresis, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+       ON CONFLICT (id) DO UPDATE SET gateway = $2, site = $3, name = $4, profile_low = $5, profile_high = $6,
+         delay_sec = $7, hysteresis = $8, updated_at = now()`,
+      [z.id, gateway, m.site, z.name, z.profile.low ?? null, z.profile.high ?? null, z.delaySec, z.hysteresis],
+    );
+  }
+  for (const s of m.sensors) {
+    await q.query(
+      `INSERT INTO sensors (id, gateway, zone, kind, unit, protocol, name, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+       ON CONFLICT (id) DO UPDATE SET gateway = $2, zone = $3, kind = $4, unit = $5, protocol = $6, name = $7, updated_at = now()`,
+      [s.id, gateway, s.zone, s.kind, s.unit || unitOf(s.kind), s.protocol, s.name ?? null],
+    );
+  }
+}
+
+/** One multi-row insert from parallel arrays (unnest): one round trip per batch on every engine. */
+async function storeReadings(q: Queryable, batch: UplinkBatch): Promise<void> {
+  const n = batch.readings.length;
+  const ts = new Array<number>(n), sensor = new Array<string>(n), kind = new Array<string>(n);
+  const value = new Array<number>(n), quality = new Array<string>(n);
+  batch.readings.forEach((r, i) => {
+    ts[i] = r.ts; sensor[i] = r.sensor; kind[i] = r.kind; value[i] = r.value; quality[i] = r.quality;
+  });
+  await q.query(
+    `INSERT INTO readings (ts, gateway, sensor, zone, kind, value, quality)
+     SELECT to_timestamp(r.ts / 1000.0), $1, r.sensor, coalesce(s.zone, 'unassigned'), r.kind, r.value, r.quality
+     FROM unnest($2::float8[], $3::text[], $4::text[], $5::float8[], $6::text[]) AS r(ts, sensor, kind, value, quality)
+     LEFT JOIN sensors s ON s.id = r.sensor`,
+    [batch.gateway, ts, sensor, kind, value, quality],
+  );
+  // Latest value per sensor, kept on the sensor row so "now" panels never scan the series.
+  await q.query(
+    `UPDATE sensors s SET last_ts = v.ts, last_value = v.value
+     FROM (SELECT DISTINCT ON (sensor) sensor, to_timestamp(ts / 1000.0) AS ts, value
+           FROM unnest($1::float8[], $2::text[], $3::float8[]) AS r(ts, sensor, value)
+           ORDER BY sensor, ts DESC) v
+     WHERE s.id = v.sensor AND (s.last_ts IS NULL OR s.last_ts <= v.ts)`,
+    [ts, sensor, value],
+  );
+}
+
+async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[]): Promise<number> {
+  const cleared = a.transition === 'cleared';
+  await q.query(
+    `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), to_timestamp($9 / 1000.0), $10, $11, $12, $13)
+     ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at` : 'NOTHING'}`,
+    [a.id, gateway, a.zone, a.sensor ?? null, a.rule, a.severity, cleared ? 'cleared' : 'active', a.since,
+      cleared ? a.since : a.ts, cleared ? new Date(a.ts) : null, a.value ?? null, a.threshold ?? null, a.message],
+  );
+  let created = 0;
+  for (const t of targets) {
+    const rows = await q.query(
+      `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload)
+       VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING id`,
+      [a.id, a.transition, t.channel, t.target, JSON.stringify(alertPayload(gateway, a, t))],
+    );
+    created += rows.length;
+  }
+  return created;
+}
