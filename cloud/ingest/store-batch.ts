@@ -1,5 +1,6 @@
 import type { AlertEvent, GatewayManifest, UplinkBatch } from '../../protocols/uplink/contract.ts';
 import type { Db, Queryable } from '../db/engine.ts';
+import { unitOfKind } from '../../protocols/units.ts';
 import { alertPayload, type NotificationTarget } from '../notify/targets.ts';
 
 // Writes one validated uplink batch in a single transaction. The batch key (gateway, stream,
@@ -8,10 +9,6 @@ import { alertPayload, type NotificationTarget } from '../notify/targets.ts';
 
 export type StoreResult = { status: 'committed'; deliveries: number } | { status: 'duplicate' };
 
-const UNIT_BY_KIND: Record<string, string> = {
-  temperature: '°C', humidity: '%', door: 'open', battery: '%', signal: 'dBm', weight: 'kg', setpoint: '°C', compressor: 'on',
-};
-export const unitOf = (kind: string): string => UNIT_BY_KIND[kind] ?? '';
 
 export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly NotificationTarget[]): Promise<StoreResult> {
   return db.tx(async (q) => {
@@ -54,7 +51,7 @@ async function storeManifest(q: Queryable, gateway: string, m: GatewayManifest):
       `INSERT INTO sensors (id, gateway, zone, kind, unit, protocol, name, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now())
        ON CONFLICT (id) DO UPDATE SET gateway = $2, zone = $3, kind = $4, unit = $5, protocol = $6, name = $7, updated_at = now()`,
-      [s.id, gateway, s.zone, s.kind, s.unit || unitOf(s.kind), s.protocol, s.name ?? null],
+      [s.id, gateway, s.zone, s.kind, s.unit || unitOfKind(s.kind), s.protocol, s.name ?? null],
     );
   }
 }

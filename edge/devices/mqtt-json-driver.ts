@@ -1,0 +1,93 @@
+import type { MqttClient } from 'mqtt';
+import { decodeMqttJsonDetailed } from '../../protocols/mqtt-json/decode.ts';
+import type { DeviceDriver, DriverStatus } from '../../protocols/driver.ts';
+import { isSpError } from '../../protocols/errors.ts';
+import type { Reading } from '../../protocols/reading.ts';
+import type { MqttJsonDeviceConfig } from '../config.schema.ts';
+import type { DeadLetterStore } from '../dead-letters.ts';
+
+// MQTT JSON sensors: one subscription per device topic on the device broker. A frame that
+// cannot be decoded is dead-lettered and counted against its device; the device keeps its
+// subscription and the other devices are untouched. mqtt.js restores subscriptions after a
+// reconnect by itself (resubscribe: true).
+
+export class MqttJsonDriver implements DeviceDriver {
+  readonly id = 'mqtt-json';
+  private readonly byTopic = new Map<string, MqttJsonDeviceConfig>();
+  private readonly statuses = new Map<string, DriverStatus>();
+  private listener: ((topic: string, payload: Buffer) => void) | undefined;
+  private state: DriverStatus['state'] = 'stopped';
+
+  constructor(
+    private readonly client: MqttClient,
+    devices: readonly MqttJsonDeviceConfig[],
+    private readonly onReading: (r: Reading, deviceId: string) => void,
+    private readonly deadLetters: DeadLetterStore,
+  ) {
+    for (const d of devices) {
+      this.byTopic.set(d.topic, d);
+      this.statuses.set(d.id, { state: 'starting', failures: 0, reconnects: 0 });
+    }
+  }
+
+  async start(): Promise<void> {
+    this.state = 'starting';
+    this.listener = (topic, payload) => this.handle(topic, payload);
+    this.client.on('message', this.listener);
+    this.client.on('connect', this.subscribe);
+    if (this.client.connected) await this.subscribe();
+    this.state = 'running';
+  }
+
+  /** on every connect: a gateway may start before its device broker is up */
+  private readonly subscribe = async (): Promise<void> => {
+    if (!this.byTopic.size) return;
+    await this.client.subscribeAsync([...this.byTopic.keys()], { qos: 0 }).catch(() => {});
+  };
+
+  async stop(): Promise<void> {
+    this.client.off('connect', this.subscribe);
+    if (this.listener) this.client.off('message', this.listener);
+    if (this.byTopic.size && this.client.connected) await this.client.unsubscribeAsync([...this.byTopic.keys()]).catch(() => {});
+    this.state = 'stopped';
+  }
+
+  status(): DriverStatus {
+    const all = [...this.statuses.values()];
+    return {
+      state: this.state,
+      failures: all.reduce((n, s) => n + s.failures, 0),
+      reconnects: 0,
+      ...(all.some((s) => s.lastOkAt) ? { lastOkAt: Math.max(...all.map((s) => s.lastOkAt ?? 0)) } : {}),
+    };
+  }
+
+  deviceStatuses(): Record<string, DriverStatus> {
+    return Object.fromEntries([...this.statuses].map(([id, s]) => [id, { ...s }]));
+  }
+
+  private handle(topic: string, payload: Buffer): void {
+    const device = this.byTopic.get(topic);
+    if (!device) return;
+    const st = this.statuses.get(device.id)!;
+    const now = Date.now();
+    try {
+      const { readings, problems } = decodeMqttJsonDetailed(payload, device.points, now);
+      const bad = problems.filter((p) => !p.missing);
+      if (readings.length === 0 && problems.length > 0) {
+        throw Object.assign(new Error(problems.map((p) => `${p.field}: ${p.reason}`).join('; ')), { code: 'SP_ERR_DECODE' });
+      }
+      if (bad.length) {
+        this.deadLetters.add({ source: device.id, topic, code: 'SP_ERR_DECODE', reason: bad.map((p) => `${p.field}: ${p.reason}`).join('; '), payload: payload.toString('utf8') });
+      }
+      Object.assign(st, { state: 'running', lastOkAt: now, failures: 0 });
+      for (const r of readings) this.onReading(r, device.id);
+    } catch (e) {
+      const code = isSpError(e) ? e.code : ((e as { code?: string }).code ?? 'SP_ERR_DECODE');
+      const reason = isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : (e as Error).message;
+      st.failures++;
+      st.lastError = { code, message: reason };
+      this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.toString('utf8') });
+    }
+  }
+}

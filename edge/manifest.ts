@@ -1,0 +1,14 @@
+import type { GatewayManifest } from '../protocols/uplink/contract.ts';
+import { unitOfKind } from '../protocols/units.ts';
+import type { EdgeConfig } from './config.schema.ts';
+
+/** What this gateway watches, as the cloud needs to know it (sent up with the first batch). */
+export function buildManifest(cfg: EdgeConfig): GatewayManifest {
+  return {
+    site: cfg.gateway.site,
+    zones: cfg.zones.map((z) => ({ id: z.id, name: z.name, profile: z.profile, delaySec: z.alarm.delaySec, hysteresis: z.alarm.hysteresis })),
+    sensors: cfg.devices.flatMap((d) => d.points.map((p) => ({
+      id: p.sensor, zone: p.zone, kind: p.kind, unit: unitOfKind(p.kind), protocol: d.protocol, ...(p.name ? { name: p.name } : {}),
+    }))),
+  };
+}

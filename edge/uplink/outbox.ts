@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { Reading } from '../../protocols/reading.ts';
+import type { AlertEvent, GatewayManifest } from '../../protocols/uplink/contract.ts';
+
+// What the uplink sends, in order. The contract every outbox keeps:
+// - append() returns only once the entries are kept (for a durable outbox: on disk);
+// - nextBatch() hands out the oldest unacknowledged batch, and hands out the SAME batch (same
+//   seq, same entries) until ack(seq) — that is what lets the cloud deduplicate a resend;
+// - seq is gap-free within the outbox's stream.
+// MemoryOutbox below keeps all of that except surviving a restart; a durable (SQLite) outbox
+// drops in behind the same interface.
+
+export type OutboxEntry =
+  | { type: 'reading'; reading: Reading }
+  | { type: 'alert'; alert: AlertEvent }
+  | { type: 'manifest'; manifest: GatewayManifest };
+
+export interface PendingBatch {
+  seq: number;
+  entries: OutboxEntry[];
+}
+
+export interface Outbox {
+  /** identity of this sequence of batches; stable for as long as the outbox's contents live */
+  readonly stream: string;
+  append(entries: readonly OutboxEntry[]): void;
+  nextBatch(maxEntries: number): PendingBatch | undefined;
+  ack(seq: number): void;
+  /** entries not yet acknowledged (including the batch in flight) */
+  depth(): number;
+  /** epoch ms of the oldest unacknowledged entry */
+  oldestAt(): number | undefined;
+}
+
+export class MemoryOutbox implements Outbox {
+  readonly stream = randomUUID();
+  private queue: { at: number; entry: OutboxEntry }[] = [];
+  private inFlight: PendingBatch | undefined;
+  private nextSeq = 1;
+  private inFlightAt: number | undefined;
+
+  append(entries: readonly OutboxEntry[]): void {
+    const at = Date.now();
+    for (const entry of entries) this.queue.push({ at, entry });
+  }
+
+  nextBatch(maxEntries: number): PendingBatch | undefined {
+    if (this.inFlight) return this.inFlight;
+    if (!this.queue.length) return undefined;
+    // A batch carries at most one manifest: cut before a second one.
+    let n = 0;
+    let manifests = 0;
+    while (n < this.queue.length && n < maxEntries) {
+      if (this.queue[n]!.entry.type === 'manifest' && ++manifests > 1) break;
+      n++;
+    }
+    const taken = this.queue.splice(0, n);
+    this.inFlightAt = taken[0]!.at;
+    this.inFlight = { seq: this.nextSeq++, entries: taken.map((t) => t.entry) };
+    return this.inFlight;
+  }
+
+  ack(seq: number): void {
+    if (this.inFlight?.seq === seq) {
+      this.inFlight = undefined;
+      this.inFlightAt = undefined;
+    }
+  }
+
+  depth(): number {
+    return this.queue.length + (this.inFlight?.entries.length ?? 0);
+  }
+
+  oldestAt(): number | undefined {
+    return this.inFlightAt ?? this.queue[0]?.at;
+  }
+}
