@@ -47,7 +47,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes }: Star
 
   const metrics = createCloudMetrics();
   const client: MqttClient = await mqtt.connectAsync(config.MQTT_URL, {
-    protocolVersion: 5,
+    protocolVersion: config.MQTT_PROTOCOL_VERSION as 4 | 5,
     clientId: `stockpulse-cloud-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
     username: config.MQTT_USERNAME,
     password: config.MQTT_PASSWORD,

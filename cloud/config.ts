@@ -15,6 +15,8 @@ export const CloudEnv = z.object({
   MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt:// or mqtts:// URL'),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
+  /** 4 (3.1.1) works with every broker incl. the embedded aedes; 5 for brokers that need it for $share */
+  MQTT_PROTOCOL_VERSION: z.enum(['4', '5']).default('4').transform(Number),
   STOCKPULSE_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   STOCKPULSE_WEBHOOKS: z.string().default('').transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
     .pipe(z.array(z.string().url('each webhook must be a URL'))),

@@ -74,7 +74,7 @@ export class Gateway {
       try { this.o.onAlert?.(alert); } catch (e) { log.error({ err: e }, 'local alert output failed'); }
     }));
 
-    this.uplinkClient = await connectBroker(cfg.uplink, `stockpulse-edge-${gw}-uplink`, log.child({ link: 'uplink' }), false);
+    this.uplinkClient = await connectBroker(cfg.uplink, `stockpulse-edge-${gw}-uplink`, log.child({ link: 'uplink' }));
     this.uplink = new Uplink({
       gateway: gw, client: this.uplinkClient, outbox: this.outbox, log: log.child({ component: 'uplink' }),
       deadLetters: this.deadLetters, flushMs: cfg.uplink.flushMs, batchMaxItems: cfg.uplink.batchMaxItems, ackTimeoutMs: cfg.uplink.ackTimeoutMs,
@@ -85,7 +85,7 @@ export class Gateway {
     const mqttDevices = cfg.devices.filter((d): d is MqttJsonDeviceConfig => d.protocol === 'mqtt-json');
     const modbusDevices = cfg.devices.filter((d): d is ModbusTcpDeviceConfig => d.protocol === 'modbus-tcp');
     if (mqttDevices.length) {
-      this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), true);
+      this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }));
       this.mqttDriver = new MqttJsonDriver(this.deviceClient, mqttDevices, emit, this.deadLetters);
       await this.mqttDriver.start();
     }
@@ -134,14 +134,13 @@ export class Gateway {
   }
 }
 
-async function connectBroker(
-  b: EdgeConfig['deviceBroker'], defaultClientId: string, log: Logger, allowAnyProtocol: boolean,
-): Promise<MqttClient> {
+async function connectBroker(b: EdgeConfig['deviceBroker'], defaultClientId: string, log: Logger): Promise<MqttClient> {
   const client = mqtt.connect(b.url, {
     clientId: b.clientId ?? defaultClientId,
     username: b.username,
     password: b.password,
-    protocolVersion: allowAnyProtocol ? 4 : 5,
+    // MQTT 3.1.1: spoken by every broker a site may have, including the embedded aedes.
+    protocolVersion: 4,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     resubscribe: true,
