@@ -74,9 +74,9 @@ describe(`cloud ingest and API on ${engineLabel}`, () => {
     await send(first);
     const both = await ackFor(1, 2);
     expect(both[1]!.status).toBe('duplicate');
-    const [{ n }] = await tdb.db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings');
+    const { n } = (await tdb.db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings'))[0]!;
     expect(n).toBe(120);
-    const [{ z }] = await tdb.db.query<{ z: string }>("SELECT zone AS z FROM readings LIMIT 1");
+    const { z } = (await tdb.db.query<{ z: string }>('SELECT zone AS z FROM readings LIMIT 1'))[0]!;
     expect(z).toBe('chiller');
   });
 

@@ -1,0 +1,51 @@
+import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
+import { createLogger, untilSignal } from '../log.ts';
+import { cloudConfigFromEnv } from '../../cloud/config.ts';
+import { startCloud } from '../../cloud/cloud.ts';
+
+const help = `stockpulse cloud — MQTT ingest, REST API (/api, OpenAPI at /docs), dashboard (/)
+
+usage: stockpulse cloud [--port N] [--mqtt-url URL] [--database-url URL]
+
+Configuration comes from the environment (flags override):
+  MQTT_URL                 broker the gateways publish to (required), e.g. mqtt://broker:1883
+  MQTT_USERNAME/PASSWORD   broker credentials
+  MQTT_PROTOCOL_VERSION    4 (default) or 5
+  STOCKPULSE_SHARE_GROUP   join an MQTT shared subscription group ($share/GROUP/...) so several
+                           cloud instances split the ingest
+  DATABASE_URL             postgres://… (PostgreSQL or TimescaleDB); absent = PGlite under
+                           STOCKPULSE_DATA_DIR (default ./data)
+  STOCKPULSE_TIMESCALE     auto (default: use TimescaleDB when the extension is available),
+                           off, or require
+  HTTP_HOST / HTTP_PORT    listen address (default 0.0.0.0:3000)
+  STOCKPULSE_WEBHOOKS      comma-separated URLs that receive every alert transition as JSON
+  STOCKPULSE_MQTT_ALERTS   publish alerts on stockpulse/v1/alerts/{zone} (default true)
+  LOG_LEVEL                info (default), debug, warn
+
+example:
+  MQTT_URL=mqtt://127.0.0.1:1883 DATABASE_URL=postgres://postgres@127.0.0.1/stockpulse stockpulse cloud
+`;
+
+const command: Command = {
+  name: 'cloud',
+  summary: 'run the cloud',
+  help,
+  async run(argv) {
+    const { values } = parseCommandArgs(this, argv, {
+      port: { type: 'string' }, 'mqtt-url': { type: 'string' }, 'database-url': { type: 'string' },
+    });
+    const config = cloudConfigFromEnv(process.env, {
+      ...(values.port ? { HTTP_PORT: values.port } : {}),
+      ...(values['mqtt-url'] ? { MQTT_URL: values['mqtt-url'] } : {}),
+      ...(values['database-url'] ? { DATABASE_URL: values['database-url'] } : {}),
+    });
+    const log = createLogger('stockpulse-cloud');
+    const cloud = await startCloud({ config, log });
+    log.info({ url: cloud.url }, `cloud ready: dashboard ${cloud.url}/  API docs ${cloud.url}/docs`);
+    await untilSignal(log);
+    await cloud.stop();
+    return 0;
+  },
+};
+export default command;

@@ -1,0 +1,173 @@
+import { stringify } from 'yaml';
+import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
+import { SpError } from '../../protocols/errors.ts';
+import { startScenario, type FaultEvent } from '../../simulators/scenario-runner.ts';
+import { scenarioEdgeConfig } from '../../simulators/scenario-edge-config.ts';
+import { getScenario, listScenarios } from '../../simulators/scenarios/index.ts';
+import { startControlServer } from '../../simulators/control-server.ts';
+import { FAULTS, parseFaultSpec, type FaultChange } from '../../simulators/faults.ts';
+
+// the port edge/examples/bakery.yaml assumes; 1883 is often taken by a system Mosquitto
+const DEFAULT_PRINT_URL = 'mqtt://127.0.0.1:18830';
+
+const help = `stockpulse sim — run a simulator scenario: virtual sensors on a real MQTT broker and a
+real Modbus TCP port, with fault injection. Runs until Ctrl-C.
+
+usage: stockpulse sim [--scenario NAME] --mqtt-url URL [options]
+
+options:
+  --scenario NAME         scenario to run (default: bakery); --list shows them all
+  --mqtt-url URL          broker the MQTT devices publish to (mqtt://host:port); required to
+                          run, defaults to ${DEFAULT_PRINT_URL} with --print-edge-config
+  --modbus-host HOST      address the Modbus devices listen on (default 127.0.0.1)
+  --modbus-port N         first Modbus device port (default: the scenario's, bakery 15020;
+                          0 = any free port)
+  --publish-ms N          probe reporting interval in ms (default 5000)
+  --time-scale N          model seconds per real second: 60 makes a 6 h defrost cycle
+                          come round every 6 min (frame timestamps stay real; default 1)
+  --fault TARGET:FAULT    start with a fault on (repeatable). TARGET is a zone or device id;
+                          FAULT is one of ${FAULTS.join(', ')}
+  --control-port N        serve the fault control API on 127.0.0.1:N (0 = any free port):
+                            GET  /faults   status: zones, devices, values, active faults
+                            POST /faults   {"target":"chiller","fault":"door_open","active":true}
+  --seed N                seed for the noise, to replay a run exactly
+  --print-edge-config     print the edge gateway config (YAML) that watches this scenario, exit
+  --alarm-delay-sec N     with --print-edge-config: use this alarm delay in every zone
+  --list                  list the scenarios and exit
+
+faults:
+  door_open            the door is left open: warm air, the door contact reports "open"
+  compressor_failure   no cooling: slow first-order rise toward ambient (~20 °C)
+  dropout              the device goes silent (MQTT stops publishing, Modbus stops answering)
+  garbage              malformed frames (truncated JSON, wrong types, random bytes) between
+                       good ones; Modbus answers NaN (0x7FC0 0x0000)
+  Zone faults given a device id apply to its zone; device faults given a zone apply to every
+  device in it.
+
+examples:
+  stockpulse sim --scenario bakery --mqtt-url mqtt://127.0.0.1:1883
+  stockpulse sim --mqtt-url mqtt://127.0.0.1:1883 --publish-ms 1000 --time-scale 60 \\
+      --fault chiller:compressor_failure --fault freezer-ctrl:garbage
+  stockpulse sim --mqtt-url mqtt://127.0.0.1:1883 --control-port 8090 &
+  curl -s localhost:8090/faults
+  curl -s -XPOST localhost:8090/faults -d '{"target":"chiller","fault":"door_open","active":true}'
+  stockpulse sim --print-edge-config --mqtt-url mqtt://127.0.0.1:1883 --alarm-delay-sec 60 > edge.yaml
+`;
+
+function intFlag(value: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new SpError('SP_ERR_VALIDATION', { field: flag, reason: `"${value}" is not a whole number in ${min}..${max}` });
+  }
+  return n;
+}
+
+function numberFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new SpError('SP_ERR_VALIDATION', { field: flag, reason: `"${value}" is not a number > 0` });
+  return n;
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseCommandArgs({ name: 'sim' }, argv, {
+      scenario: { type: 'string' },
+      'mqtt-url': { type: 'string' },
+      'modbus-host': { type: 'string' },
+      'modbus-port': { type: 'string' },
+      'publish-ms': { type: 'string' },
+      'time-scale': { type: 'string' },
+      fault: { type: 'string', multiple: true },
+      'control-port': { type: 'string' },
+      seed: { type: 'string' },
+      'print-edge-config': { type: 'boolean' },
+      'alarm-delay-sec': { type: 'string' },
+      list: { type: 'boolean' },
+    });
+  } catch (e) {
+    // node's parseArgs errors name the flag; give them our code and point at --help
+    throw new SpError('SP_ERR_VALIDATION', { field: 'argv', reason: `${e instanceof Error ? e.message : String(e)} (see stockpulse sim --help)` });
+  }
+}
+
+function log(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+function faultLine(e: FaultEvent): string {
+  return `fault ${e.fault} on ${e.target}: ${e.active ? 'ACTIVE' : 'cleared'}`;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parse(argv);
+  if (positionals.length) throw new SpError('SP_ERR_VALIDATION', { field: 'argv', reason: `unexpected argument "${positionals[0]}" (see stockpulse sim --help)` });
+
+  if (v.list) {
+    for (const s of listScenarios()) process.stdout.write(`${s.name}\t${s.summary}\n`);
+    return 0;
+  }
+  const name = v.scenario ?? 'bakery';
+  getScenario(name, '--scenario'); // unknown names fail here, listing the known ones
+  const modbusPort = intFlag(v['modbus-port'], '--modbus-port', 0, 65535);
+  const publishMs = intFlag(v['publish-ms'], '--publish-ms', 10);
+  const timeScale = numberFlag(v['time-scale'], '--time-scale');
+  const controlPort = intFlag(v['control-port'], '--control-port', 0, 65535);
+  const seed = intFlag(v.seed, '--seed', 0);
+  const faults: FaultChange[] = (v.fault ?? []).map((f) => parseFaultSpec(f, '--fault'));
+
+  if (v['print-edge-config']) {
+    const delaySec = intFlag(v['alarm-delay-sec'], '--alarm-delay-sec', 0);
+    const cfg = scenarioEdgeConfig(name, {
+      mqttUrl: v['mqtt-url'] ?? DEFAULT_PRINT_URL,
+      modbusHost: v['modbus-host'],
+      modbusPort: modbusPort || undefined,
+      publishMs,
+      alarm: delaySec !== undefined ? { delaySec } : undefined,
+    });
+    process.stdout.write(`# edge gateway config for simulator scenario "${name}" (stockpulse sim --print-edge-config)\n`);
+    process.stdout.write(stringify(cfg));
+    return 0;
+  }
+
+  const mqttUrl = v['mqtt-url'];
+  if (!mqttUrl) throw new SpError('SP_ERR_VALIDATION', { field: '--mqtt-url', reason: 'required: the broker the devices publish to, e.g. mqtt://127.0.0.1:1883' });
+
+  const handle = await startScenario(name, { mqttUrl, modbusHost: v['modbus-host'], modbusPort, publishMs, timeScale, seed, faults });
+  handle.onFaultChange((e) => log(faultLine(e)));
+  const status = handle.status();
+  log(`scenario ${name} running (time scale ${status.timeScale}); Ctrl-C stops`);
+  for (const d of status.devices) log(`  ${d.id.padEnd(16)} ${d.endpoint}`);
+  for (const f of status.faults) log(faultLine({ ...f, active: true }));
+
+  let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
+  try {
+    if (controlPort !== undefined) {
+      control = await startControlServer(handle, { port: controlPort });
+      log(`control API on ${control.url}/faults`);
+    }
+  } catch (e) {
+    await handle.stop();
+    throw e;
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log(`${signal}: stopping`);
+  await control?.close();
+  await handle.stop();
+  log('stopped');
+  return 0;
+}
+
+const sim: Command = {
+  name: 'sim',
+  summary: 'run a simulator scenario (virtual sensors, with fault injection)',
+  help,
+  run,
+};
+export default sim;
