@@ -97,10 +97,17 @@ const command: Command = {
 
     // `replay ... | head` closes stdout early: stop writing, keep counting, no EPIPE crash.
     let stdoutOpen = true;
-    process.stdout.on('error', () => { stdoutOpen = false; });
+    let drained: (() => void) | undefined;
+    process.stdout.on('error', () => {
+      stdoutOpen = false;
+      drained?.(); // a write waiting for 'drain' would wait forever
+    });
     const onAlert = (e: AlertEvent): Promise<void> | undefined => {
       if (!stdoutOpen || process.stdout.write(JSON.stringify(e) + '\n')) return undefined;
-      return new Promise((resolve) => process.stdout.once('drain', resolve));
+      return new Promise((resolve) => {
+        drained = resolve;
+        process.stdout.once('drain', resolve);
+      });
     };
     let shown = 0;
     const summary = await replayReadings({

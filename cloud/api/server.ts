@@ -28,7 +28,9 @@ export interface ApiOptions {
 }
 
 export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: o.log.child({ component: 'api' }) as FastifyBaseLogger, disableRequestLogging: true })
+  // Per-request lines are info level; the API logs at warn so a wall-screen dashboard polling
+  // every 10 s does not flood the log. Errors still show.
+  const app = Fastify({ loggerInstance: o.log.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger })
     .withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

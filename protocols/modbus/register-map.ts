@@ -62,7 +62,8 @@ export function decodeRegisters(registers: readonly number[], pointInput: Regist
     case 'uint16': raw = buf.readUInt16BE(0); break;
     case 'int32': raw = buf.readInt32BE(0); break;
     case 'uint32': raw = buf.readUInt32BE(0); break;
-    case 'float32': raw = buf.readFloatBE(0); break;
+    // float32 carries ~7 significant digits; print -20.9797, not -20.979700088500977
+    case 'float32': raw = Number(buf.readFloatBE(0).toPrecision(7)); break;
     case 'float64': raw = buf.readDoubleBE(0); break;
   }
   if (!Number.isFinite(raw)) {

@@ -1,0 +1,131 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../edge/broker/embedded-broker.ts';
+import { parseEdgeConfig } from '../edge/config.ts';
+import { Gateway } from '../edge/gateway.ts';
+import { startCloud, type Cloud } from '../cloud/cloud.ts';
+import { cloudConfigFromEnv } from '../cloud/config.ts';
+import { startScenario, scenarioEdgeConfig, FAULTS, type ScenarioHandle } from '../simulators/index.ts';
+import type { Db } from '../cloud/db/engine.ts';
+import { SpError } from '../protocols/errors.ts';
+
+// The whole system in one process on embedded defaults: aedes broker, PGlite under ./data,
+// the bakery simulator, one edge gateway and the cloud. This is the composition root, the one
+// place that may import edge/, cloud/ and simulators/ together.
+
+export interface DemoOptions {
+  log: Logger;
+  httpPort: number;
+  httpHost?: string;
+  /** 0 = any free port */
+  mqttPort: number;
+  dataDir: string;
+  databaseUrl?: string;
+  /** an already open database (tests) */
+  db?: Db;
+  scenario?: string;
+  publishMs?: number;
+  timeScale?: number;
+  /** alarm delay for every zone, seconds (the demo shortens the production 5–10 min) */
+  delaySec?: number;
+  webhooks?: string[];
+  /** record webhook calls in the demo's own inbox (/api/demo/webhook-inbox) */
+  inbox?: boolean;
+}
+
+export interface DemoStack {
+  url: string;
+  mqttUrl: string;
+  broker: EmbeddedBroker;
+  sim: ScenarioHandle;
+  gateway: Gateway;
+  cloud: Cloud;
+  inbox: { at: number; body: unknown }[];
+  stop(): Promise<void>;
+}
+
+const FaultBody = z.object({ target: z.string().min(1), fault: z.enum(FAULTS), active: z.boolean() });
+
+function simRoutes(sim: () => ScenarioHandle | undefined): FastifyPluginAsync {
+  return async (app) => {
+    const view = () => {
+      const st = sim()!.status();
+      return {
+        scenario: st.scenario,
+        targets: [...st.zones.map((z) => ({ id: z.id, kind: 'zone' as const })), ...st.devices.map((d) => ({ id: d.id, kind: 'device' as const }))],
+        faults: [...FAULTS],
+        active: st.faults.map((f) => ({ target: f.target, fault: f.fault })),
+      };
+    };
+    app.get('/api/sim', { schema: { tags: ['demo'], summary: 'simulator targets and active faults (demo only)' } }, async () => view());
+    app.post('/api/sim/faults', { schema: { tags: ['demo'], summary: 'switch a simulated fault on or off (demo only)', body: FaultBody } }, async (req) => {
+      const body = req.body as z.infer<typeof FaultBody>;
+      const known = view().targets.map((t) => t.id);
+      if (!known.includes(body.target)) throw new SpError('SP_ERR_VALIDATION', { field: 'body.target', reason: `unknown target "${body.target}" (known: ${known.join(', ')})` });
+      sim()!.setFault(body.target, body.fault, body.active);
+      return view();
+    });
+  };
+}
+
+function inboxRoutes(inbox: DemoStack['inbox'], log: Logger): FastifyPluginAsync {
+  return async (app) => {
+    app.post('/api/demo/webhook-inbox', { schema: { tags: ['demo'], summary: 'a webhook receiver for the demo: logs and keeps the last 50 calls' } }, async (req) => {
+      inbox.unshift({ at: Date.now(), body: req.body });
+      inbox.splice(50);
+      const a = (req.body as { transition?: string; alert?: { message?: string } }) ?? {};
+      log.warn(`webhook received: ${a.transition ?? '?'} — ${a.alert?.message ?? JSON.stringify(req.body)}`);
+      return { ok: true };
+    });
+    app.get('/api/demo/webhook-inbox', { schema: { tags: ['demo'], summary: 'webhook calls received by the demo inbox, newest first' } }, async () => inbox);
+  };
+}
+
+export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
+  const log = o.log;
+  const broker = await startEmbeddedBroker({ port: o.mqttPort });
+  log.info({ url: broker.url }, 'embedded MQTT broker up');
+  const inbox: DemoStack['inbox'] = [];
+  let sim: ScenarioHandle | undefined;
+
+  const host = o.httpHost ?? '127.0.0.1';
+  // The inbox URL must be known before the cloud starts; with port 0 we learn it after, so the
+  // inbox target is added as a webhook on the fixed port only.
+  const selfInbox = o.inbox !== false && o.httpPort !== 0 ? [`http://127.0.0.1:${o.httpPort}/api/demo/webhook-inbox`] : [];
+  const config = cloudConfigFromEnv({}, {
+    HTTP_PORT: String(o.httpPort),
+    HTTP_HOST: host,
+    MQTT_URL: broker.url,
+    STOCKPULSE_DATA_DIR: o.dataDir,
+    ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
+    STOCKPULSE_WEBHOOKS: [...selfInbox, ...(o.webhooks ?? [])].join(','),
+    STOCKPULSE_SITE_NAME: 'Bakery (demo)',
+  });
+  const cloud = await startCloud({
+    config, log: log.child({ part: 'cloud' }), db: o.db,
+    extraRoutes: [simRoutes(() => sim), inboxRoutes(inbox, log.child({ part: 'inbox' }))],
+  });
+
+  const publishMs = o.publishMs ?? 2000;
+  sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort: 0, publishMs, timeScale: o.timeScale ?? 30 });
+  sim.onFaultChange((e) => log.warn({ target: e.target, fault: e.fault, active: e.active }, `simulator fault ${e.active ? 'ON' : 'off'}: ${e.fault} on ${e.target}`));
+  log.info({ scenario: sim.name, modbusPort: sim.modbusPort }, 'simulated devices up');
+
+  const delaySec = o.delaySec ?? 60;
+  const edgeConfig = parseEdgeConfig(scenarioEdgeConfig(o.scenario ?? 'bakery', {
+    mqttUrl: broker.url, modbusPort: sim.modbusPort, publishMs, pollMs: publishMs,
+    alarm: { delaySec, doorGraceSec: Math.min(60, delaySec) },
+  }));
+  const gateway = new Gateway({ config: edgeConfig, log: log.child({ part: 'edge' }) });
+  await gateway.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    await sim!.stop();
+    await gateway.stop();
+    await cloud.stop();
+    await broker.close();
+  })());
+  return { url: cloud.url, mqttUrl: broker.url, broker, sim, gateway, cloud, inbox, stop };
+}

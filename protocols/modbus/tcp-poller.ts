@@ -1,0 +1,323 @@
+import ModbusSerial from 'modbus-serial';
+import { SpError, isSpError, type ErrorCode } from '../errors.ts';
+import type { Reading, ReadingKind } from '../reading.ts';
+import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../driver.ts';
+import { decodeRegisters, parseRegisterPoint } from './register-map.ts';
+import { REGISTER_WIDTH, type RegisterPoint, type RegisterPointInput } from './register-map.schema.ts';
+import { planReads, pointRegisters, type ReadBlock } from './read-plan.ts';
+
+// The Modbus TCP polling driver. Every device has its own connection and its own loop, so one
+// slow or dead slave never stalls the others (a shared request queue is how one unplugged
+// meter freezes a whole bus in naive gateways). A device that fails is marked failed and
+// retried with capped, jittered backoff while the rest keep polling.
+//
+// Output is by callback, not an Observable: the edge wraps it in whatever pipeline it likes,
+// and the driver stays free of rxjs. Callbacks must not throw; if one does, the error is
+// swallowed so that a consumer bug cannot stop the polling.
+
+export interface ModbusTcpPollPoint {
+  sensor: string;
+  kind: ReadingKind;
+  register: RegisterPoint | RegisterPointInput;
+}
+
+/** Same shape as the parsed `modbus-tcp` device of edge/config.schema.ts (extra fields are ignored). */
+export interface ModbusTcpPollDevice {
+  id: string;
+  host: string;
+  port: number;
+  unitId: number;
+  pollMs: number;
+  timeoutMs: number;
+  points: readonly ModbusTcpPollPoint[];
+}
+
+export interface ModbusTcpPollerOptions {
+  devices: readonly ModbusTcpPollDevice[];
+  /** one call per decoded point per poll */
+  onReading: (reading: Reading, deviceId: string) => void;
+  /**
+   * Device failures (connect refused/timed out, no answer, connection lost: `sensor` undefined)
+   * and point failures (register decodes to NaN, Modbus exception for its address: `sensor` set).
+   * A point failure leaves the other points and the device running.
+   */
+  onError?: (deviceId: string, error: SpError, sensor?: string) => void;
+  /** retry delays after a device failure (backoffDelay, but never less than one poll period); default { baseMs: 500, maxMs: 30000 } */
+  backoff?: Partial<BackoffOptions>;
+  /** unused registers read through to save a request (see read-plan.ts); default 4 */
+  maxGap?: number;
+  /** driver id reported by DeviceDriver.id; default 'modbus-tcp' */
+  id?: string;
+}
+
+interface PlannedPoint {
+  sensor: string;
+  kind: ReadingKind;
+  register: RegisterPoint;
+}
+
+/** Thrown inside a loop when stop() interrupts a pending await. */
+const STOPPED = Symbol('stopped');
+
+// modbus-serial is CommonJS: its module object is the client class and also carries itself as
+// `.default`, which is the spelling TypeScript (NodeNext) and Node's ESM loader agree on.
+const ModbusRTU = ModbusSerial.default;
+type ModbusClient = InstanceType<typeof ModbusRTU>;
+
+function deviceError(dev: ModbusTcpPollDevice, reason: string, code: ErrorCode = 'SP_ERR_DEVICE'): SpError {
+  return new SpError(code, { field: `devices.${dev.id}`, reason: `${dev.host}:${dev.port} unit ${dev.unitId}: ${reason}` });
+}
+
+/** modbus-serial's errors → a reason a technician can act on. */
+function describeTransportError(e: unknown, dev: ModbusTcpPollDevice): string {
+  const err = e as { errno?: unknown; code?: unknown; message?: unknown };
+  const code = [err.code, err.errno].find((c) => typeof c === 'string') ?? '';
+  if (code === 'ETIMEDOUT' || err.message === 'Timed out') return `no answer within ${dev.timeoutMs} ms`;
+  if (code === 'ECONNREFUSED') return 'connection refused (nothing listening on that port?)';
+  if (code === 'ECONNRESET') return 'connection reset by the device';
+  if (err.message === 'Port Not Open') return 'connection lost';
+  return typeof err.message === 'string' && err.message ? err.message : String(e);
+}
+
+/** A Modbus exception response: the slave answered, it just refused this address/function. */
+function modbusExceptionCode(e: unknown): number | undefined {
+  const c = (e as { modbusCode?: unknown } | null)?.modbusCode;
+  return typeof c === 'number' ? c : undefined;
+}
+
+const EXCEPTION_NAMES: Record<number, string> = {
+  1: 'illegal function', 2: 'illegal data address', 3: 'illegal data value', 4: 'slave device failure',
+  6: 'slave device busy', 10: 'gateway path unavailable', 11: 'gateway target failed to respond',
+};
+
+/** One device: its connection, its loop, its status. */
+class DevicePoller {
+  readonly status: DriverStatus = { state: 'stopped', failures: 0, reconnects: 0 };
+  private client: ModbusClient | undefined;
+  private everConnected = false;
+  private abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private readonly blocks: ReadBlock<PlannedPoint>[];
+
+  constructor(
+    readonly dev: ModbusTcpPollDevice,
+    private readonly opts: ModbusTcpPollerOptions,
+    private readonly backoff: BackoffOptions,
+  ) {
+    const points = dev.points.map((p) => ({ sensor: p.sensor, kind: p.kind, register: parseRegisterPoint(p.register) }));
+    this.blocks = planReads(points, { maxGap: opts.maxGap });
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.status.state = 'starting';
+    this.loop = this.run(this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    const loop = this.loop;
+    this.loop = undefined;
+    await loop;
+    this.dropClient();
+    this.status.state = 'stopped';
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let attempt = 0;
+    while (!signal.aborted) {
+      const cycleStart = Date.now();
+      try {
+        await this.pollOnce(signal);
+        attempt = 0;
+        Object.assign(this.status, { state: 'running', lastOkAt: Date.now(), failures: 0 });
+        await this.sleep(this.dev.pollMs - (Date.now() - cycleStart), signal);
+      } catch (e) {
+        if (e === STOPPED || signal.aborted) break;
+        this.dropClient();
+        attempt += 1;
+        const err = isSpError(e) ? e : deviceError(this.dev, describeTransportError(e, this.dev));
+        this.status.state = 'failed';
+        this.status.failures += 1;
+        this.status.lastError = { code: err.code, message: err.message };
+        this.emitError(err);
+        // Never retry faster than the poll rate: a refused port would otherwise spin.
+        await this.sleep(Math.max(backoffDelay(attempt, this.backoff), Math.min(this.dev.pollMs, this.backoff.maxMs)), signal);
+      }
+    }
+  }
+
+  /** One poll cycle: (re)connect if needed, read every block, deliver what decodes. */
+  private async pollOnce(signal: AbortSignal): Promise<void> {
+    if (this.client && !this.client.isOpen) this.dropClient(); // the slave closed an idle connection
+    if (!this.client) await this.connect(signal);
+    const client = this.client!;
+    for (let i = 0; i < this.blocks.length; i++) {
+      const block = this.blocks[i]!;
+      let data: number[];
+      try {
+        const req = block.area === 'holding' ? client.readHoldingRegisters(block.start, block.count) : client.readInputRegisters(block.start, block.count);
+        data = (await this.guard(req, signal)).data;
+      } catch (e) {
+        const exc = modbusExceptionCode(e);
+        if (exc === undefined) throw e;
+        // The device is alive and answered. A request spanning several points may have hit an
+        // unmapped register in a gap: from now on read those points one by one (retried now).
+        if (block.points.length > 1) {
+          this.blocks.splice(i, 1, ...block.points.map((p) => ({ area: block.area, start: p.register.address, count: REGISTER_WIDTH[p.register.type], points: [p] })));
+          i -= 1;
+          continue;
+        }
+        // A single point the device refuses: only that point is at fault.
+        const p = block.points[0]!;
+        this.emitError(new SpError('SP_ERR_DEVICE', {
+          field: p.sensor,
+          reason: `Modbus exception ${exc} (${EXCEPTION_NAMES[exc] ?? 'unknown'}) reading ${block.area} registers ${block.start}..${block.start + block.count - 1}`,
+        }), p.sensor);
+        continue;
+      }
+      const ts = Date.now();
+      for (const p of block.points) {
+        let value: number;
+        try {
+          value = decodeRegisters(pointRegisters(block, data, p.register), p.register);
+        } catch (e) {
+          const err = isSpError(e) ? e : new SpError('SP_ERR_MODBUS_REGISTERS', { field: 'registers', reason: String(e) });
+          this.emitError(new SpError(err.code, err.details.map((d) => ({ field: `${p.sensor}.${d.field}`, reason: d.reason }))), p.sensor);
+          continue;
+        }
+        try {
+          this.opts.onReading({ sensor: p.sensor, kind: p.kind, ts, value, quality: 'good' }, this.dev.id);
+        } catch { /* consumer bug: keep polling */ }
+      }
+    }
+  }
+
+  private async connect(signal: AbortSignal): Promise<void> {
+    const client = new ModbusRTU();
+    // modbus-serial re-emits socket errors; without a listener an EventEmitter 'error' would crash the process.
+    client.on('error', () => {});
+    client.setTimeout(this.dev.timeoutMs);
+    this.client = client;
+    await this.guard(client.connectTCP(this.dev.host, { port: this.dev.port }), signal);
+    client.setID(this.dev.unitId);
+    if (this.everConnected) this.status.reconnects += 1;
+    this.everConnected = true;
+  }
+
+  /**
+   * Awaits a library promise, but never longer than the device timeout (plus slack) and never
+   * past stop(): modbus-serial leaves a request pending forever when its socket is destroyed.
+   */
+  private guard<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+    const limit = this.dev.timeoutMs + 250;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => finish(() => reject(STOPPED));
+      const timer = setTimeout(() => finish(() => reject(deviceError(this.dev, `no answer within ${this.dev.timeoutMs} ms`))), limit);
+      const finish = (fn: () => void) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        fn();
+      };
+      if (signal.aborted) return finish(() => reject(STOPPED));
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
+    });
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private dropClient(): void {
+    const c = this.client;
+    this.client = undefined;
+    if (!c) return;
+    try {
+      c.destroy(() => {});
+    } catch { /* already gone */ }
+  }
+
+  private emitError(err: SpError, sensor?: string): void {
+    try {
+      this.opts.onError?.(this.dev.id, err, sensor);
+    } catch { /* consumer bug: keep polling */ }
+  }
+}
+
+export class ModbusTcpPoller implements DeviceDriver {
+  readonly id: string;
+  private readonly devices: DevicePoller[];
+  private started = false;
+
+  /** Validates every device's register map up front (SP_ERR_MODBUS_MAP) so a bad map fails at start, not mid-run. */
+  constructor(opts: ModbusTcpPollerOptions) {
+    this.id = opts.id ?? 'modbus-tcp';
+    const backoff: BackoffOptions = { baseMs: opts.backoff?.baseMs ?? 500, maxMs: opts.backoff?.maxMs ?? 30_000 };
+    const ids = new Set<string>();
+    this.devices = opts.devices.map((d) => {
+      if (ids.has(d.id)) throw new SpError('SP_ERR_CONFIG', { field: `devices.${d.id}`, reason: `duplicate device id "${d.id}"` });
+      ids.add(d.id);
+      return new DevicePoller(d, opts, backoff);
+    });
+  }
+
+  /** Starts every device loop and returns at once: devices that are down are retried in the background. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const d of this.devices) d.start();
+  }
+
+  /** Closes every connection and timer; resolves when all loops have ended. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await Promise.all(this.devices.map((d) => d.stop()));
+  }
+
+  /**
+   * The driver as a whole: stopped until started; running while at least one device runs;
+   * failed when every device is failing; starting otherwise. Counters are summed over devices.
+   */
+  status(): DriverStatus {
+    const all = this.devices.map((d) => d.status);
+    const state: DriverStatus['state'] = !this.started
+      ? 'stopped'
+      : all.some((s) => s.state === 'running')
+        ? 'running'
+        : all.length > 0 && all.every((s) => s.state === 'failed')
+          ? 'failed'
+          : 'starting';
+    const out: DriverStatus = {
+      state,
+      failures: all.reduce((n, s) => n + s.failures, 0),
+      reconnects: all.reduce((n, s) => n + s.reconnects, 0),
+    };
+    const okAts = all.map((s) => s.lastOkAt).filter((t): t is number => t !== undefined);
+    if (okAts.length) out.lastOkAt = Math.max(...okAts);
+    const failing = this.devices.find((d) => d.status.state === 'failed' && d.status.lastError);
+    if (failing?.status.lastError) out.lastError = { ...failing.status.lastError };
+    return out;
+  }
+
+  /** Status of one device (a copy), or undefined for an unknown id. */
+  deviceStatus(deviceId: string): DriverStatus | undefined {
+    const d = this.devices.find((x) => x.dev.id === deviceId);
+    return d ? { ...d.status, lastError: d.status.lastError && { ...d.status.lastError } } : undefined;
+  }
+
+  /** Status of every device, by device id. */
+  deviceStatuses(): Record<string, DriverStatus> {
+    return Object.fromEntries(this.devices.map((d) => [d.dev.id, this.deviceStatus(d.dev.id)!]));
+  }
+}

@@ -1,0 +1,83 @@
+import type { AlarmRules, EdgeConfigInput } from '../edge/config.schema.ts';
+import { MODBUS_TEMPERATURE_POINTS } from './devices/modbus-temperature.ts';
+import { getScenario } from './scenarios/index.ts';
+import type { DeviceSpec, ScenarioDefinition } from './scenario-types.ts';
+
+// The edge gateway config that watches a scenario's devices: same ids, same topics, same
+// registers. Generated rather than hand-written so the simulator and the gateway cannot drift.
+
+export interface ScenarioEdgeConfigOptions {
+  /** the broker the devices publish to */
+  mqttUrl: string;
+  /** the broker the gateway sends batches to; default: mqttUrl */
+  uplinkUrl?: string;
+  modbusHost?: string;
+  /** first Modbus device port (as started); default: the scenario's */
+  modbusPort?: number;
+  /** probe interval the simulator uses (ms); sets the probes' heartbeat */
+  publishMs?: number;
+  /** door contact heartbeat (ms); default max(publishMs, 30 s) as the runner does */
+  doorHeartbeatMs?: number;
+  /** Modbus polling interval (ms) */
+  pollMs?: number;
+  gatewayId?: string;
+  /** overrides for every zone's alarm rules (the demo shortens delays to ~60 s) */
+  alarm?: Partial<AlarmRules>;
+  /** overrides for one zone, applied after `alarm` */
+  zoneAlarm?: Record<string, Partial<AlarmRules>>;
+  httpPort?: number;
+}
+
+function edgeDevice(spec: DeviceSpec, o: Required<Pick<ScenarioEdgeConfigOptions, 'publishMs' | 'doorHeartbeatMs' | 'pollMs' | 'modbusHost'>> & { port: number }): EdgeConfigInput['devices'][number] {
+  const base = { id: spec.id, ...(spec.name ? { name: spec.name } : {}) };
+  switch (spec.kind) {
+    case 'mqtt-probe':
+      return {
+        ...base, protocol: 'mqtt-json', topic: spec.topic, heartbeatSec: o.publishMs / 1000,
+        points: [
+          { sensor: spec.sensors.temperature, zone: spec.zone, kind: 'temperature', field: 'temperature' },
+          { sensor: spec.sensors.battery, zone: spec.zone, kind: 'battery', field: 'battery' },
+        ],
+      };
+    case 'mqtt-door':
+      return {
+        ...base, protocol: 'mqtt-json', topic: spec.topic, heartbeatSec: o.doorHeartbeatMs / 1000,
+        points: [{ sensor: spec.sensors.door, zone: spec.zone, kind: 'door', field: 'door' }],
+      };
+    case 'modbus-temperature':
+      return {
+        ...base, protocol: 'modbus-tcp', host: o.modbusHost, port: o.port, unitId: spec.unitId,
+        pollMs: o.pollMs, heartbeatSec: o.pollMs / 1000,
+        points: [{ sensor: spec.sensors.temperature, zone: spec.zone, kind: 'temperature', register: { ...MODBUS_TEMPERATURE_POINTS.float } }],
+      };
+  }
+}
+
+/** A plain object that EdgeConfig (edge/config.schema.ts) accepts, for scenario `name`. */
+export function scenarioEdgeConfig(nameOrDefinition: string | ScenarioDefinition, o: ScenarioEdgeConfigOptions): EdgeConfigInput {
+  const def = typeof nameOrDefinition === 'string' ? getScenario(nameOrDefinition) : nameOrDefinition;
+  const publishMs = o.publishMs ?? 5000;
+  const basePort = o.modbusPort ?? def.defaultModbusPort;
+  let modbusIndex = 0;
+  const devOpts = {
+    publishMs,
+    doorHeartbeatMs: o.doorHeartbeatMs ?? Math.max(publishMs, 30_000),
+    pollMs: o.pollMs ?? 2000,
+    modbusHost: o.modbusHost ?? '127.0.0.1',
+  };
+  const gatewayId = o.gatewayId ?? def.gatewayId;
+  return {
+    gateway: { id: gatewayId, site: def.site },
+    // fixed client ids: a restarted gateway takes over its own session instead of adding one
+    deviceBroker: { url: o.mqttUrl, clientId: `${gatewayId}-devices` },
+    uplink: { url: o.uplinkUrl ?? o.mqttUrl, clientId: `${gatewayId}-uplink` },
+    zones: def.zones.map((z) => ({
+      id: z.id,
+      name: z.name,
+      profile: { ...z.profile },
+      alarm: { ...z.alarm, ...(z.alarm.cumulative ? { cumulative: { ...z.alarm.cumulative } } : {}), ...o.alarm, ...o.zoneAlarm?.[z.id] },
+    })),
+    devices: def.devices.map((d) => edgeDevice(d, { ...devOpts, port: d.kind === 'modbus-temperature' ? basePort + modbusIndex++ : 0 })),
+    ...(o.httpPort !== undefined ? { http: { port: o.httpPort } } : {}),
+  };
+}
