@@ -102,22 +102,45 @@ export const EdgeConfig = z.object({
   devices: z.array(DeviceConfig),
   http: z.object({ port: z.number().int().min(0).max(65535).default(0) }).strict().optional(),
 }).strict().superRefine((cfg, ctx) => {
+  for (const issue of crossReferenceIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
+});
+
+const asArray = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter((x) => x && typeof x === 'object') : []);
+
+/**
+ * Checks that need several parts of the config together (unique ids, points naming known
+ * zones). Tolerant of partly invalid input, so the loader can report these alongside field
+ * errors in one go instead of one class of mistake per run.
+ */
+export function crossReferenceIssues(raw: unknown): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const cfg = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const zoneIds = new Set<string>();
-  cfg.zones.forEach((z, i) => {
-    if (zoneIds.has(z.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id "${z.id}"` });
-    zoneIds.add(z.id);
+  (Array.isArray(cfg.zones) ? cfg.zones : []).forEach((z: unknown, i: number) => {
+    const id = (z as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return;
+    if (zoneIds.has(id)) issues.push({ path: ['zones', i, 'id'], message: `duplicate zone id "${id}"` });
+    zoneIds.add(id);
   });
   const deviceIds = new Set<string>();
   const sensorIds = new Set<string>();
-  cfg.devices.forEach((d, i) => {
-    if (deviceIds.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id "${d.id}"` });
-    deviceIds.add(d.id);
-    d.points.forEach((p, j) => {
-      if (sensorIds.has(p.sensor)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'points', j, 'sensor'], message: `duplicate sensor id "${p.sensor}"` });
-      sensorIds.add(p.sensor);
-      if (!zoneIds.has(p.zone)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'points', j, 'zone'], message: `unknown zone "${p.zone}" (zones: ${[...zoneIds].join(', ')})` });
+  (Array.isArray(cfg.devices) ? cfg.devices : []).forEach((d: unknown, i: number) => {
+    const dev = (d && typeof d === 'object' ? d : {}) as Record<string, unknown>;
+    if (typeof dev.id === 'string') {
+      if (deviceIds.has(dev.id)) issues.push({ path: ['devices', i, 'id'], message: `duplicate device id "${dev.id}"` });
+      deviceIds.add(dev.id);
+    }
+    asArray(dev.points).forEach((p, j) => {
+      if (typeof p.sensor === 'string') {
+        if (sensorIds.has(p.sensor)) issues.push({ path: ['devices', i, 'points', j, 'sensor'], message: `duplicate sensor id "${p.sensor}"` });
+        sensorIds.add(p.sensor);
+      }
+      if (typeof p.zone === 'string' && !zoneIds.has(p.zone)) {
+        issues.push({ path: ['devices', i, 'points', j, 'zone'], message: `unknown zone "${p.zone}" (zones: ${[...zoneIds].join(', ')})` });
+      }
     });
   });
-});
+  return issues;
+}
 export type EdgeConfig = z.infer<typeof EdgeConfig>;
 export type EdgeConfigInput = z.input<typeof EdgeConfig>;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { SpError, zodIssuesToDetails, type ErrorDetail } from '../protocols/errors.ts';
-import { EdgeConfig } from './config.schema.ts';
+import { crossReferenceIssues, EdgeConfig } from './config.schema.ts';
 
 // Loads the gateway's one config file: parse (YAML or JSON) → substitute ${ENV} in strings →
 // validate with the zod schema → deep-freeze. Every problem is listed at once with its dotted
@@ -39,8 +39,15 @@ export function parseEdgeConfig(obj: unknown, env: Env = process.env): EdgeConfi
   // A string with an unresolved ${VAR} usually fails the schema too (e.g. the URL pattern);
   // that second message says nothing new, so only the env issue is kept for that path.
   const envFields = new Set(envIssues.map((d) => d.field));
-  const schemaIssues = result.success ? [] : zodIssuesToDetails(result.error.issues).filter((d) => !envFields.has(d.field));
-  const details = [...envIssues, ...schemaIssues];
+  // When fields are invalid zod skips the cross-reference checks; run them on the raw input so
+  // every mistake is listed in one go.
+  const crossIssues = result.success ? [] : zodIssuesToDetails(crossReferenceIssues(substituted));
+  const schemaIssues = result.success ? [] : [...zodIssuesToDetails(result.error.issues), ...crossIssues].filter((d) => !envFields.has(d.field));
+  const seen = new Set<string>();
+  const details = [...envIssues, ...schemaIssues].filter((d) => {
+    const key = `${d.field}\u0000${d.reason}`;
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
   if (details.length > 0 || !result.success) throw new SpError('SP_ERR_CONFIG', details);
   return deepFreeze(result.data);
 }

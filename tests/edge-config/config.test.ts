@@ -149,3 +149,24 @@ describe('files', () => {
     expect(err.details).toEqual([{ field: '(root)', reason: 'config is empty' }]);
   });
 });
+
+describe('field and cross-reference mistakes together', () => {
+  it('lists an invalid URL and a point naming an unknown zone in one report', async () => {
+    const { parseEdgeConfig } = await import('../../edge/config.ts');
+    const cfg = {
+      gateway: { id: 'gw', site: 's' },
+      deviceBroker: { url: 'http://nope' },
+      uplink: { url: 'mqtt://127.0.0.1:1' },
+      zones: [{ id: 'chiller', name: 'Chiller', profile: { high: 8 } }],
+      devices: [{ id: 'p', protocol: 'mqtt-json', topic: 't', points: [{ sensor: 's1', zone: 'freezer', kind: 'temperature' }] }],
+    };
+    let fields: string[] = [];
+    try {
+      parseEdgeConfig(cfg, {});
+    } catch (e) {
+      fields = (e as { details: { field: string }[] }).details.map((d) => d.field);
+    }
+    expect(fields).toEqual(expect.arrayContaining(['deviceBroker.url', 'devices.0.points.0.zone']));
+    expect(fields).toHaveLength(2);
+  });
+});
