@@ -1,0 +1,130 @@
+// Alert list: active first (critical, then warning, then info; newest first), then recently
+// cleared. Rows are keyed by alert id and updated in place, so a refresh never swallows an
+// Acknowledge click or resets scroll.
+
+import { esc, fmtDuration, fmtTime } from './format.js';
+
+export const RULE_LABEL = {
+  high: 'High temp',
+  low: 'Low temp',
+  cumulative: 'Cumulative exposure',
+  door_open: 'Door open',
+  device_offline: 'Device offline',
+  sensor_fault: 'Sensor fault',
+};
+const SEV_RANK = { critical: 3, warning: 2, info: 1 };
+
+export function sortAlerts(alerts) {
+  const active = alerts.filter((a) => a.state === 'active');
+  const cleared = alerts.filter((a) => a.state !== 'active');
+  active.sort((a, b) => (SEV_RANK[b.severity] ?? 0) - (SEV_RANK[a.severity] ?? 0) || b.raisedAt - a.raisedAt);
+  cleared.sort((a, b) => (b.clearedAt ?? b.raisedAt) - (a.clearedAt ?? a.raisedAt));
+  return { active, cleared };
+}
+
+export class AlertList {
+  /** @param {HTMLElement} root  @param {{onAck:(id:string)=>Promise<object>, zoneName:(id:string)=>string}} deps */
+  constructor(root, deps) {
+    this.root = root;
+    this.deps = deps;
+    this.rows = new Map(); // id -> {el, alert}
+    root.innerHTML = `
+      <h3 class="list-head">Active <span class="count active-count">0</span></h3>
+      <ol class="alert-rows active-rows"></ol>
+      <p class="empty active-empty">No active alerts</p>
+      <h3 class="list-head">Recently cleared</h3>
+      <ol class="alert-rows cleared-rows"></ol>
+      <p class="empty cleared-empty">Nothing cleared recently</p>`;
+    this.activeEl = root.querySelector('.active-rows');
+    this.clearedEl = root.querySelector('.cleared-rows');
+    root.addEventListener('click', (e) => {
+      const btn = e.target.closest('[data-testid="ack-button"]');
+      if (btn) this.ack(btn.closest('[data-testid="alert-row"]').dataset.alertId, btn);
+    });
+  }
+
+  /** @param {object[]} alerts active + recent cleared (deduplicated by id) */
+  render(alerts, now = Date.now(), clearedLimit = 15) {
+    const { active, cleared } = sortAlerts(alerts);
+    const shown = [...active, ...cleared.slice(0, clearedLimit)];
+    const keep = new Set(shown.map((a) => a.id));
+    for (const [id, r] of this.rows) if (!keep.has(id)) (r.el.remove(), this.rows.delete(id));
+    // appendChild moves existing nodes: order is fixed without rebuilding them.
+    for (const a of active) this.activeEl.appendChild(this.row(a, now));
+    for (const a of cleared.slice(0, clearedLimit)) this.clearedEl.appendChild(this.row(a, now));
+    this.root.querySelector('.active-count').textContent = String(active.length);
+    this.root.querySelector('.active-count').classList.toggle('hot', active.some((a) => a.severity === 'critical'));
+    this.root.querySelector('.active-empty').hidden = active.length > 0;
+    this.root.querySelector('.cleared-empty').hidden = cleared.length > 0;
+  }
+
+  row(a, now) {
+    let r = this.rows.get(a.id);
+    if (!r) {
+      const el = document.createElement('li');
+      el.dataset.testid = 'alert-row';
+      el.dataset.alertId = a.id;
+      el.innerHTML = `
+        <div class="ar-line1"><span class="sev"></span><span class="ar-where"></span><span class="ar-duration" title="duration"></span></div>
+        <div class="ar-line2"><span class="ar-rule"></span><span class="ar-message"></span></div>
+        <div class="ar-line3"><span class="ar-times"></span><span class="ar-ack"></span></div>`;
+      r = { el, alert: null, pending: false };
+      this.rows.set(a.id, r);
+    }
+    // A pending ack keeps its optimistic state until the POST answers.
+    if (r.pending) a = { ...a, ackedAt: r.alert?.ackedAt, ackedBy: r.alert?.ackedBy };
+    r.alert = a;
+    this.fill(r, now);
+    return r.el;
+  }
+
+  fill(r, now = Date.now()) {
+    const a = r.alert;
+    const { el } = r;
+    el.className = `alert-row sev-${a.severity} state-${a.state}${a.ackedAt ? ' acked' : ''}`;
+    const q = (s) => el.querySelector(s);
+    q('.sev').textContent = a.severity.toUpperCase();
+    q('.sev').className = `sev sev-${a.severity}`;
+    const zone = this.deps.zoneName(a.zone);
+    q('.ar-where').innerHTML = `<b>${esc(zone)}</b>${a.sensor ? ` · <span class="ar-sensor">${esc(a.sensor)}</span>` : ''}`;
+    q('.ar-rule').textContent = RULE_LABEL[a.rule] ?? a.rule;
+    const end = a.clearedAt ?? now;
+    q('.ar-duration').textContent = fmtDuration(end - (a.raisedAt ?? a.since));
+    q('.ar-message').textContent = a.message;
+    q('.ar-times').innerHTML = `raised <b>${esc(fmtTime(a.raisedAt, now))}</b>${a.clearedAt ? ` · cleared <b>${esc(fmtTime(a.clearedAt, now))}</b>` : a.state === 'active' ? ' · <em>ongoing</em>' : ''}`;
+
+    const ack = q('.ar-ack');
+    const key = `${a.ackedAt ?? ''}|${a.ackedBy ?? ''}|${r.pending}|${r.error ?? ''}`;
+    if (ack.dataset.key === key) return;
+    ack.dataset.key = key;
+    if (a.ackedAt || a.ackedBy) {
+      ack.innerHTML = `<span class="acked-by" data-testid="acked-by">✓ ${esc(a.ackedBy ?? '?')} · ${esc(fmtTime(a.ackedAt, now))}</span>`;
+    } else {
+      ack.innerHTML = `<span class="acked-by" data-testid="acked-by"></span><button type="button" class="ack-btn" data-testid="ack-button" ${r.pending ? 'disabled' : ''}>${r.pending ? 'Acknowledging…' : 'Acknowledge'}</button>${r.error ? `<span class="ack-error">${esc(r.error)}</span>` : ''}`;
+    }
+  }
+
+  async ack(id, btn) {
+    const r = this.rows.get(id);
+    if (!r || r.pending) return;
+    r.pending = true;
+    r.error = null;
+    btn.disabled = true;
+    this.fill(r);
+    try {
+      const updated = await this.deps.onAck(id);
+      r.pending = false;
+      r.alert = { ...r.alert, ...updated };
+    } catch (err) {
+      r.pending = false;
+      r.error = err?.message ?? 'failed';
+    }
+    this.fill(r);
+  }
+
+  /** Apply an alert returned by the API (e.g. after ack) without waiting for the next poll. */
+  upsert(alert) {
+    const r = this.rows.get(alert.id);
+    if (r) ((r.alert = { ...r.alert, ...alert }), this.fill(r));
+  }
+}
