@@ -7,6 +7,7 @@ import { Gateway } from '../edge/gateway.ts';
 import { startCloud, type Cloud } from '../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../cloud/config.ts';
 import { startScenario, scenarioEdgeConfig, FAULTS, type ScenarioHandle } from '../simulators/index.ts';
+import { freePort } from '../simulators/free-port.ts';
 import type { Db } from '../cloud/db/engine.ts';
 import { SpError } from '../protocols/errors.ts';
 
@@ -107,18 +108,21 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     extraRoutes: [simRoutes(() => sim), inboxRoutes(inbox, log.child({ part: 'inbox' }))],
   });
 
+  // The gateway starts before the simulated devices so it hears their first frames (a door
+  // contact reports its state once at start, then only on change or heartbeat).
   const publishMs = o.publishMs ?? 2000;
-  sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort: 0, publishMs, timeScale: o.timeScale ?? 30 });
-  sim.onFaultChange((e) => log.warn({ target: e.target, fault: e.fault, active: e.active }, `simulator fault ${e.active ? 'ON' : 'off'}: ${e.fault} on ${e.target}`));
-  log.info({ scenario: sim.name, modbusPort: sim.modbusPort }, 'simulated devices up');
-
+  const modbusPort = await freePort();
   const delaySec = o.delaySec ?? 60;
   const edgeConfig = parseEdgeConfig(scenarioEdgeConfig(o.scenario ?? 'bakery', {
-    mqttUrl: broker.url, modbusPort: sim.modbusPort, publishMs, pollMs: publishMs,
+    mqttUrl: broker.url, modbusPort, publishMs, pollMs: publishMs,
     alarm: { delaySec, doorGraceSec: Math.min(60, delaySec) },
   }));
   const gateway = new Gateway({ config: edgeConfig, log: log.child({ part: 'edge' }) });
   await gateway.start();
+
+  sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort, publishMs, timeScale: o.timeScale ?? 30 });
+  sim.onFaultChange((e) => log.warn({ target: e.target, fault: e.fault, active: e.active }, `simulator fault ${e.active ? 'ON' : 'off'}: ${e.fault} on ${e.target}`));
+  log.info({ scenario: sim.name, modbusPort: sim.modbusPort }, 'simulated devices up');
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
