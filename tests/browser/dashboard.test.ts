@@ -57,7 +57,8 @@ describe.runIf(haveChromium)(`dashboard in chromium (${engineLabel})`, () => {
 
     const chiller = page.locator('[data-testid=zone-panel][data-zone=chiller]');
     await chiller.locator('[data-testid=panel-canvas-ready]').waitFor({ state: 'attached', timeout: 20_000 });
-    expect(Number(await chiller.getAttribute('data-points'))).toBeGreaterThan(1);
+    // the panel redraws at each refresh; more than one point means a line, not a dot
+    await expect.poll(async () => Number(await chiller.getAttribute('data-points')), { timeout: 20_000 }).toBeGreaterThan(1);
     await expect.poll(() => page.locator('[data-testid=zone-panel]').count()).toBe(2);
 
     const row = page.locator('[data-testid=alert-row]').filter({ has: page.locator('[data-testid=ack-button]') }).first();
