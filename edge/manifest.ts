@@ -10,5 +10,8 @@ export function buildManifest(cfg: EdgeConfig): GatewayManifest {
     sensors: cfg.devices.flatMap((d) => d.points.map((p) => ({
       id: p.sensor, zone: p.zone, kind: p.kind, unit: unitOfKind(p.kind), protocol: d.protocol, ...(p.name ? { name: p.name } : {}),
     }))),
+    devices: cfg.devices.map((d) => ({
+      id: d.id, protocol: d.protocol, heartbeatSec: d.heartbeatSec, sensors: d.points.map((p) => p.sensor), ...(d.name ? { name: d.name } : {}),
+    })),
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Reading } from '../../protocols/reading.ts';
-import type { AlertEvent, GatewayManifest } from '../../protocols/uplink/contract.ts';
+import type { AlertEvent, DeviceStatusEvent, GatewayManifest } from '../../protocols/uplink/contract.ts';
 
 // What the uplink sends, in order. The contract every outbox keeps:
 // - append() returns only once the entries are kept (for a durable outbox: on disk);
@@ -13,6 +13,7 @@ import type { AlertEvent, GatewayManifest } from '../../protocols/uplink/contrac
 export type OutboxEntry =
   | { type: 'reading'; reading: Reading }
   | { type: 'alert'; alert: AlertEvent }
+  | { type: 'device'; device: DeviceStatusEvent }
   | { type: 'manifest'; manifest: GatewayManifest };
 
 export interface PendingBatch {

@@ -38,11 +38,21 @@ export const ManifestSensor = z.object({
   name: z.string().optional(),
 });
 
+export const ManifestDevice = z.object({
+  id: z.string().min(1),
+  protocol: z.string(),
+  name: z.string().optional(),
+  /** expected reporting interval (s); silence for 3× this is "offline" */
+  heartbeatSec: z.number().positive(),
+  sensors: z.array(z.string()),
+});
+
 /** What a gateway watches: sent in the first batch of a stream and whenever the config changes. */
 export const GatewayManifest = z.object({
   site: z.string().min(1),
   zones: z.array(ManifestZone),
   sensors: z.array(ManifestSensor),
+  devices: z.array(ManifestDevice).default([]),
 });
 export type GatewayManifest = z.infer<typeof GatewayManifest>;
 
@@ -69,6 +79,21 @@ export const AlertEvent = z.object({
 });
 export type AlertEvent = z.infer<typeof AlertEvent>;
 
+/** A change of a device's health as the gateway sees it (sent on change, not on every reading). */
+export const DeviceStatusEvent = z.object({
+  device: z.string().min(1),
+  ts: z.number().int().nonnegative(),
+  state: z.enum(['online', 'offline', 'failed']),
+  /** epoch ms of the last frame or successful poll */
+  lastSeen: z.number().int().nonnegative().optional(),
+  /** % when the device reports it */
+  battery: z.number().finite().optional(),
+  /** dBm (or the device's own link-quality figure) when it reports it */
+  signal: z.number().finite().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type DeviceStatusEvent = z.infer<typeof DeviceStatusEvent>;
+
 export const UplinkBatch = z.object({
   v: z.literal(PROTOCOL_VERSION),
   gateway: z.string().min(1),
@@ -78,8 +103,11 @@ export const UplinkBatch = z.object({
   manifest: GatewayManifest.optional(),
   readings: z.array(Reading),
   alerts: z.array(AlertEvent),
+  devices: z.array(DeviceStatusEvent).default([]),
 });
 export type UplinkBatch = z.infer<typeof UplinkBatch>;
+/** what a sender may write: defaults (devices, quality) may be left out */
+export type UplinkBatchInput = z.input<typeof UplinkBatch>;
 
 export const UplinkAck = z.object({
   v: z.literal(PROTOCOL_VERSION),

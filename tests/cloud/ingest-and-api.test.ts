@@ -4,7 +4,7 @@ import pino from 'pino';
 import { startCloud, type Cloud } from '../../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../edge/broker/embedded-broker.ts';
-import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatch } from '../../protocols/uplink/contract.ts';
+import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatchInput as UplinkBatch } from '../../protocols/uplink/contract.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../helpers/net.ts';
 
