@@ -1,4 +1,5 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { connectBroker } from './broker-client.ts';
 import { Subject, bufferTime, filter, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Reading } from '../protocols/reading.ts';
@@ -132,27 +133,4 @@ export class Gateway {
     await this.uplink?.stop();
     await Promise.all([this.deviceClient?.endAsync(), this.uplinkClient?.endAsync()]);
   }
-}
-
-async function connectBroker(b: EdgeConfig['deviceBroker'], defaultClientId: string, log: Logger): Promise<MqttClient> {
-  const client = mqtt.connect(b.url, {
-    clientId: b.clientId ?? defaultClientId,
-    username: b.username,
-    password: b.password,
-    // MQTT 3.1.1: spoken by every broker a site may have, including the embedded aedes.
-    protocolVersion: 4,
-    reconnectPeriod: 1000,
-    connectTimeout: 10_000,
-    resubscribe: true,
-  });
-  client.on('error', (err) => log.warn({ err: err.message }, 'broker error'));
-  client.on('offline', () => log.warn('broker offline; retrying'));
-  client.on('reconnect', () => log.debug('reconnecting'));
-  // Do not block start on a broker that is down: drivers and the outbox work without it,
-  // and mqtt.js keeps retrying. Wait briefly so the common case starts connected.
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, 3000);
-    client.once('connect', () => { clearTimeout(t); resolve(); });
-  });
-  return client;
 }

@@ -1,0 +1,61 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { backoffDelay } from '../protocols/driver.ts';
+import type { EdgeConfig } from './config.schema.ts';
+
+// An MQTT client for one of the gateway's links (devices or uplink). mqtt.js retries at a fixed
+// period; after a broker restart every gateway of a fleet would then come back in lockstep, so
+// we drive reconnects ourselves with capped, jittered exponential backoff.
+
+export interface BrokerClientStats {
+  reconnects: number;
+}
+
+export async function connectBroker(
+  b: EdgeConfig['deviceBroker'], defaultClientId: string, log: Logger,
+  backoff = { baseMs: 500, maxMs: 30_000 },
+): Promise<MqttClient & { stats: BrokerClientStats }> {
+  const client = mqtt.connect(b.url, {
+    clientId: b.clientId ?? defaultClientId,
+    username: b.username,
+    password: b.password,
+    // MQTT 3.1.1: spoken by every broker a site may have, including the embedded aedes.
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    resubscribe: true,
+  }) as MqttClient & { stats: BrokerClientStats };
+  client.stats = { reconnects: 0 };
+  let attempt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let ended = false;
+  const scheduleReconnect = () => {
+    // `disconnecting` is set by end(): a deliberate close is not a lost link.
+    if (ended || client.disconnecting || timer) return;
+    const delay = backoffDelay(++attempt, backoff);
+    log.warn({ attempt, delayMs: delay }, 'broker link down; reconnecting');
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (ended || client.connected) return;
+      client.stats.reconnects++;
+      client.reconnect();
+    }, delay);
+  };
+  client.on('connect', () => {
+    if (attempt > 0) log.info({ attempts: attempt }, 'broker link restored');
+    attempt = 0;
+  });
+  client.on('close', scheduleReconnect);
+  client.on('error', (err) => log.warn({ err: err.message }, 'broker error'));
+  client.on('end', () => {
+    ended = true;
+    clearTimeout(timer);
+  });
+  // Do not block start on a broker that is down: drivers and the outbox work without it, and
+  // reconnects keep going. Wait briefly so the common case starts connected.
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, 3000);
+    client.once('connect', () => { clearTimeout(t); resolve(); });
+  });
+  return client;
+}
