@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { PROTOCOL_VERSION, UplinkBatch, topics, type UplinkAck } from '../../protocols/uplink/contract.ts';
-import { zodIssuesToDetails } from '../../protocols/errors.ts';
+import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatch } from '../../protocols/uplink/contract.ts';
+import { parseUplinkBatch } from '../../protocols/uplink/parse.ts';
 import type { Db } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
 import { storeBatch } from './store-batch.ts';
@@ -60,28 +60,19 @@ export class MqttIngest {
   private async handle(gateway: string, topic: string, payload: Buffer): Promise<void> {
     const m = this.o.metrics;
     const started = performance.now();
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch (e) {
+    const parsed = parseUplinkBatch(payload, gateway);
+    if (!parsed.ok) {
       m.batchesRejected.inc();
-      await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: 'SP_ERR_UPLINK_BATCH', reason: `not JSON: ${(e as Error).message}`, payload });
-      return; // no seq to ack: the edge times out and resends, or dead-letters it itself
-    }
-    const parsed = UplinkBatch.safeParse(json);
-    if (!parsed.success || parsed.data.gateway !== gateway) {
-      const reason = parsed.success
-        ? `gateway "${parsed.data.gateway}" does not match topic gateway "${gateway}"`
-        : zodIssuesToDetails(parsed.error.issues).slice(0, 10).map((d) => `${d.field}: ${d.reason}`).join('; ');
-      m.batchesRejected.inc();
-      await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: 'SP_ERR_UPLINK_BATCH', reason, payload });
-      const j = json as Partial<UplinkAck>;
-      if (typeof j?.stream === 'string' && typeof j?.seq === 'number') {
-        await this.ack({ v: PROTOCOL_VERSION, gateway, stream: j.stream, seq: j.seq, status: 'rejected', error: { code: 'SP_ERR_UPLINK_BATCH', message: reason } });
+      const reason = parsed.error.details.map((d) => `${d.field}: ${d.reason}`).join('; ');
+      await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: parsed.error.code, reason, payload });
+      // Without a readable stream/seq there is nothing to ack: the edge resends until its own
+      // dead-letter rule takes the batch out of its queue.
+      if (parsed.stream !== undefined && parsed.seq !== undefined) {
+        await this.ack({ v: PROTOCOL_VERSION, gateway, stream: parsed.stream, seq: parsed.seq, status: 'rejected', error: { code: parsed.error.code, message: reason } });
       }
       return;
     }
-    const batch = parsed.data;
+    const batch = parsed.batch;
     const result = await storeBatch(this.o.db, batch, this.o.targets);
     if (result.status === 'committed') {
       m.batchesCommitted.inc();

@@ -69,7 +69,11 @@ export function decodeRegisters(registers: readonly number[], pointInput: Regist
   if (!Number.isFinite(raw)) {
     throw new SpError('SP_ERR_MODBUS_REGISTERS', { field: 'registers', reason: `${point.type} decodes to ${raw} (NaN/Infinity: sensor fault or wrong word order?)` });
   }
-  return raw * point.scale + point.offset;
+  const value = raw * point.scale + point.offset;
+  if (!Number.isFinite(value)) {
+    throw new SpError('SP_ERR_MODBUS_MAP', { field: 'scale', reason: `${raw} × ${point.scale} + ${point.offset} overflows (check scale and offset)` });
+  }
+  return value;
 }
 
 /** The inverse of decodeRegisters: the registers a device would hold for `value`. */
