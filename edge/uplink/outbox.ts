@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Reading } from '../../protocols/reading.ts';
-import type { AlertEvent, DeviceStatusEvent, GatewayManifest } from '../../protocols/uplink/contract.ts';
+import type { AlertEvent, DeviceStatusEvent, GatewayManifest, MovementEvent } from '../../protocols/uplink/contract.ts';
 
 // What the uplink sends, in order. The contract every outbox keeps:
 // - append() returns only once the entries are kept (for a durable outbox: on disk);
@@ -14,6 +14,7 @@ export type OutboxEntry =
   | { type: 'reading'; reading: Reading }
   | { type: 'alert'; alert: AlertEvent }
   | { type: 'device'; device: DeviceStatusEvent }
+  | { type: 'movement'; movement: MovementEvent }
   | { type: 'manifest'; manifest: GatewayManifest };
 
 export interface PendingBatch {

@@ -130,11 +130,12 @@ export class Uplink {
 }
 
 export function toUplinkBatch(gateway: string, stream: string, batch: PendingBatch): UplinkBatch {
-  const out: UplinkBatch = { v: PROTOCOL_VERSION, gateway, stream, seq: batch.seq, sentAt: Date.now(), readings: [], alerts: [], devices: [] };
+  const out: UplinkBatch = { v: PROTOCOL_VERSION, gateway, stream, seq: batch.seq, sentAt: Date.now(), readings: [], alerts: [], devices: [], movements: [] };
   for (const e of batch.entries as OutboxEntry[]) {
     if (e.type === 'reading') out.readings.push(e.reading);
     else if (e.type === 'alert') out.alerts.push(e.alert);
     else if (e.type === 'device') out.devices.push(e.device);
+    else if (e.type === 'movement') out.movements.push(e.movement);
     else out.manifest = e.manifest;
   }
   return out;

@@ -94,6 +94,29 @@ export const DeviceStatusEvent = z.object({
 });
 export type DeviceStatusEvent = z.infer<typeof DeviceStatusEvent>;
 
+/**
+ * A stock movement observed by a device (an RFID portal pass, a scale's stable change). The
+ * edge proposes it; the cloud posts it to the ledger with `id` as the idempotency key, matched
+ * to `document` when the edge found the open document it belongs to.
+ */
+export const MovementEvent = z.object({
+  id: z.string().min(1),
+  type: z.enum(['receipt', 'shipment', 'consumption', 'refill', 'count']),
+  /** epoch ms when the goods moved (end of the pass, moment the scale settled) */
+  ts: z.number().int().nonnegative(),
+  item: z.object({ gtin: z.string().optional(), sku: z.string().optional() }).refine((i) => i.gtin || i.sku, 'gtin or sku required'),
+  quantity: z.number().finite().positive(),
+  unit: z.string().default('pcs'),
+  location: z.object({ zone: z.string().min(1), bin: z.string().optional() }),
+  lot: z.string().optional(),
+  /** open document matched on the edge (PO / ASN / shipment id) */
+  document: z.string().optional(),
+  source: z.object({ device: z.string().min(1), kind: z.enum(['rfid', 'scale', 'manual']) }),
+  /** what the device saw: EPCs of a pass, gross/tare/net/piece weight of a weighing */
+  evidence: z.record(z.string(), z.unknown()).default({}),
+});
+export type MovementEvent = z.infer<typeof MovementEvent>;
+
 export const UplinkBatch = z.object({
   v: z.literal(PROTOCOL_VERSION),
   gateway: z.string().min(1),
@@ -104,6 +127,7 @@ export const UplinkBatch = z.object({
   readings: z.array(Reading),
   alerts: z.array(AlertEvent),
   devices: z.array(DeviceStatusEvent).default([]),
+  movements: z.array(MovementEvent).default([]),
 });
 export type UplinkBatch = z.infer<typeof UplinkBatch>;
 /** what a sender may write: defaults (devices, quality) may be left out */
