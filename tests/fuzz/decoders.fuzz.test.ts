@@ -31,7 +31,7 @@ function codedOrValue<T>(fn: () => T): T | undefined {
   }
 }
 
-const realFrames = Object.values(frames).filter((v): v is string => typeof v === 'string');
+const realFrames = (Object.values(frames) as unknown[]).filter((v): v is string => typeof v === 'string');
 
 /** a real frame with bytes flipped, cut, duplicated or spliced */
 const mutatedFrame = fc.tuple(fc.constantFrom(...realFrames), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'cut', 'dup', 'insert')), { maxLength: 6 }))
