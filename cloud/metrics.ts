@@ -1,9 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Db } from './db/engine.ts';
 
 // Cloud metrics in Prometheus text format at /metrics. One registry per cloud instance (not the
 // global one), so tests can run several instances in one process.
+// Counters count what this instance did; the gauges read from `db` (dead letters, devices by
+// state) describe the shared database, so every instance reports the same fleet-wide figure.
 
-export function createCloudMetrics() {
+const DEVICE_STATES = ['online', 'offline', 'failed', 'unknown'] as const;
+
+export function createCloudMetrics(opts: { db?: Db } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'stockpulse_cloud_' });
   const c = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
@@ -19,7 +24,29 @@ export function createCloudMetrics() {
       buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500], registers: [registry],
     }),
     mqttConnected: new Gauge({ name: 'stockpulse_cloud_mqtt_connected', help: '1 when the ingest MQTT connection is up', registers: [registry] }),
+    ...(opts.db ? databaseGauges(registry, opts.db) : {}),
   };
 }
 
 export type CloudMetrics = ReturnType<typeof createCloudMetrics>;
+
+/** Gauges computed by a query at scrape time; a failing query leaves the last value (the DB may be restarting). */
+function databaseGauges(registry: Registry, db: Db) {
+  return {
+    deadLetters: new Gauge({
+      name: 'stockpulse_cloud_dead_letters', help: 'frames and batches kept in dead_letters (never accepted)', registers: [registry],
+      async collect() {
+        const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM dead_letters').catch(() => undefined);
+        if (rows) this.set(rows[0]?.n ?? 0);
+      },
+    }),
+    devicesByState: new Gauge({
+      name: 'stockpulse_cloud_devices', help: 'devices by their last reported state', labelNames: ['state'], registers: [registry],
+      async collect() {
+        const rows = await db.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM devices GROUP BY state').catch(() => undefined);
+        if (!rows) return;
+        for (const st of DEVICE_STATES) this.set({ state: st }, rows.find((r) => r.state === st)?.n ?? 0);
+      },
+    }),
+  };
+}

@@ -2,6 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../protocols/driver.ts';
 import type { EdgeConfig } from './config.schema.ts';
+import { brokerLinkTlsOptions } from './broker/from-config.ts';
 
 // An MQTT client for one of the gateway's links (devices or uplink). mqtt.js retries at a fixed
 // period; after a broker restart every gateway of a fleet would then come back in lockstep, so
@@ -24,6 +25,7 @@ export async function connectBroker(
     reconnectPeriod: 0,
     connectTimeout: 10_000,
     resubscribe: true,
+    ...brokerLinkTlsOptions(b), // mqtts:// with a private CA and/or a client certificate
   }) as MqttClient & { stats: BrokerClientStats };
   client.stats = { reconnects: 0 };
   let attempt = 0;

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { ReadingKind } from '../protocols/reading.ts';
 import { RegisterPoint } from '../protocols/modbus/register-map.schema.ts';
 import { TemperatureProfile } from '../protocols/uplink/contract.ts';
+import { ByteSize } from './outbox/byte-size.ts';
+import { BrokerLinkConfig, EmbeddedBrokerConfig, brokerConfigIssues } from './broker/config.schema.ts';
+import { OutputConfig, outputConfigIssues } from './outputs/config.schema.ts';
+import { ModbusScaleDevice, OpcUaDevice, RfidPortalDevice, SerialScaleDevice } from './devices/device-config.schema.ts';
 
 // The gateway's one config file (YAML or JSON). Parsed once at start: every error is listed
 // with its path, then the result is frozen. Devices, zones and alarm rules all come from here.
@@ -76,16 +80,21 @@ export const ModbusTcpDevice = z.object({
   points: z.array(ModbusPoint).min(1),
 }).strict();
 
-export const DeviceConfig = z.discriminatedUnion('protocol', [MqttJsonDevice, ModbusTcpDevice]);
+export const DeviceConfig = z.discriminatedUnion('protocol', [MqttJsonDevice, ModbusTcpDevice, RfidPortalDevice, SerialScaleDevice, ModbusScaleDevice, OpcUaDevice]);
 export type DeviceConfig = z.infer<typeof DeviceConfig>;
 export type MqttJsonDeviceConfig = z.infer<typeof MqttJsonDevice>;
 export type ModbusTcpDeviceConfig = z.infer<typeof ModbusTcpDevice>;
 
-export const BrokerConfig = z.object({
-  url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  clientId: z.string().optional(),
+/** url, username, password, clientId, and TLS files (ca, cert, key): see edge/broker/config.schema.ts */
+export const BrokerConfig = BrokerLinkConfig;
+
+export const StorageConfig = z.object({
+  /** folder of the edge store (relative to the working directory); created at start */
+  dir: z.string().min(1).default('./data/edge'),
+  /** byte cap of the outbox (bytes, or e.g. "256 MiB"); past it old raw readings are thinned, nothing else */
+  maxBytes: ByteSize.default(256 * 1024 * 1024),
+  /** full: every append fsynced (survives power loss); normal: readings fsynced at checkpoints only (see edge/outbox/db.ts) */
+  fsync: z.enum(['full', 'normal']).default('full'),
 }).strict();
 
 export const EdgeConfig = z.object({
@@ -100,7 +109,14 @@ export const EdgeConfig = z.object({
   }).strict(),
   zones: z.array(ZoneConfig).min(1),
   devices: z.array(DeviceConfig),
-  http: z.object({ port: z.number().int().min(0).max(65535).default(0) }).strict().optional(),
+  /** the durable outbox and dead letters: one SQLite file per gateway, <dir>/<gateway.id>.sqlite */
+  storage: StorageConfig.default({ dir: './data/edge', maxBytes: 256 * 1024 * 1024, fsync: 'full' }),
+  /** the gateway's GET /metrics and GET /status; port 0 = any free port; host default 0.0.0.0 */
+  http: z.object({ port: z.number().int().min(0).max(65535).default(0), host: z.string().min(1).optional() }).strict().optional(),
+  /** an MQTT broker hosted by the gateway for its devices (users, topic ACLs, TLS); see docs/security.md */
+  broker: EmbeddedBrokerConfig.optional(),
+  /** local alarm outputs (site broker topic, LAN webhook, relay, log); they work with the cloud down */
+  outputs: z.array(OutputConfig).optional(),
 }).strict().superRefine((cfg, ctx) => {
   for (const issue of crossReferenceIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue });
 });
@@ -140,6 +156,7 @@ export function crossReferenceIssues(raw: unknown): { path: (string | number)[];
       }
     });
   });
+  issues.push(...brokerConfigIssues(cfg), ...outputConfigIssues(cfg));
   return issues;
 }
 export type EdgeConfig = z.infer<typeof EdgeConfig>;

@@ -1,6 +1,6 @@
 // Frames the gateway could not use, kept with their coded reason so a technician can see what
-// a device actually sent. In memory for now (bounded, newest kept); the durable outbox work
-// moves it to SQLite behind the same interface.
+// a device actually sent. The gateway keeps them in its SQLite store (edge/outbox/
+// sqlite-dead-letters.ts, read by `stockpulse deadletter`); MemoryDeadLetters below is for tests.
 
 export interface DeadLetter {
   at: number;

@@ -9,10 +9,18 @@ import { ModbusTcpPoller } from '../protocols/modbus/tcp-poller.ts';
 import type { EdgeConfig, ModbusTcpDeviceConfig, MqttJsonDeviceConfig } from './config.schema.ts';
 import { gatewayAlarms } from './alarm/index.ts';
 import { MqttJsonDriver } from './devices/mqtt-json-driver.ts';
-import { MemoryDeadLetters, type DeadLetterStore } from './dead-letters.ts';
-import { MemoryOutbox, type Outbox } from './uplink/outbox.ts';
+import type { DeadLetterStore } from './dead-letters.ts';
+import type { Outbox } from './uplink/outbox.ts';
+import { openEdgeStore, type EdgeStore } from './outbox/store.ts';
 import { Uplink } from './uplink/uplink.ts';
 import { buildManifest } from './manifest.ts';
+import { DeviceHealth, type DeviceHealthView } from './health/index.ts';
+import { countAcknowledged, createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
+import { startEdgeHttp, type EdgeHttp } from './http/server.ts';
+import { StockDevices, isStockDevice } from './devices/stock-devices.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
+import { embeddedBrokerOptions } from './broker/from-config.ts';
+import { createOutputHub, type OutputHub } from './outputs/index.ts';
 
 // The gateway process: drivers → readings stream → (alarm rules, outbox) → uplink.
 // Alarms are evaluated here, not in the cloud, so they fire with the link down; the alerts then
@@ -34,7 +42,11 @@ export interface GatewayStatus {
   deadLetters: number;
   readingsIn: number;
   alertsRaised: number;
+  /** per device: last seen, battery, signal, online/offline/failed (edge/health) */
+  health: Record<string, DeviceHealthView>;
   uplink: Uplink['stats'] & { connected: boolean };
+  /** local alarm outputs by name: delivered, failures, lastError and each output's own state */
+  outputs?: ReturnType<OutputHub['status']>;
 }
 
 export class Gateway {
@@ -47,19 +59,57 @@ export class Gateway {
   private uplink: Uplink | undefined;
   private mqttDriver: MqttJsonDriver | undefined;
   private modbus: ModbusTcpPoller | undefined;
+  /** RFID portals, scales and OPC UA servers (edge/devices/stock-devices.ts); setExpected() feeds the portals' open documents */
+  stock: StockDevices | undefined;
   private subs: Subscription[] = [];
   private readingsIn = 0;
   private alertsRaised = 0;
+  /** last seen, battery, signal and online/offline/failed of every configured device */
+  readonly health: DeviceHealth;
+  readonly metrics: EdgeMetrics;
+  /** http://host:port serving GET /metrics and GET /status, when config `http` is set */
+  httpUrl: string | undefined;
+  private http: EdgeHttp | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private readingsOut = 0;
+  /** the SQLite store this gateway opened itself (closed in stop) */
+  private store: EdgeStore | undefined;
+  /** the devices' broker when config `broker` asks the gateway to host it */
+  broker: EmbeddedBroker | undefined;
+  private outputs: OutputHub | undefined;
 
   constructor(private readonly o: GatewayOptions) {
-    this.outbox = o.outbox ?? new MemoryOutbox();
-    this.deadLetters = o.deadLetters ?? new MemoryDeadLetters();
+    // Durable by default: outbox and dead letters in <storage.dir>/<gateway id>.sqlite, so
+    // nothing the cloud has not acknowledged is lost to a restart (tests may pass memory ones).
+    if (!o.outbox || !o.deadLetters) this.store = openEdgeStore(o.config, o.log.child({ component: 'outbox' }));
+    this.outbox = o.outbox ?? this.store!.outbox;
+    this.deadLetters = o.deadLetters ?? this.store!.deadLetters;
+    // Health alerts take the same path as the zone rules' (outbox + local outputs); status
+    // changes go up as `device` entries.
+    this.health = new DeviceHealth({
+      devices: o.config.devices, zones: o.config.zones,
+      onAlert: (a) => this.alerts.next(a),
+      onStatus: (device) => { this.outbox.append([{ type: 'device', device }]); this.uplink?.notify(false); },
+      driverStatuses: () => ({ ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.stock?.deviceStatuses() }),
+    });
+    const self = this;
+    this.metrics = createEdgeMetrics({
+      gateway: o.config.gateway.id, status: () => this.status(), get outbox() { return self.outbox; }, readingsOut: () => this.readingsOut,
+      uplinkReconnects: () => (this.uplinkClient as { stats?: { reconnects?: number } } | undefined)?.stats?.reconnects ?? 0,
+    });
   }
 
   async start(): Promise<void> {
     const { config: cfg, log } = this.o;
     const gw = cfg.gateway.id;
     this.outbox.append([{ type: 'manifest', manifest: buildManifest(cfg) }]);
+    // The site's broker and the local alarm outputs come before anything that can raise an
+    // alert, and depend on nothing cloud-side: they work with the uplink down.
+    if (cfg.broker?.enabled) {
+      this.broker = await startEmbeddedBroker(embeddedBrokerOptions(cfg, log.child({ component: 'broker' })));
+      log.info({ url: this.broker.url, auth: cfg.broker.auth === 'none' ? 'none' : 'users' }, 'embedded device broker up');
+    }
+    this.outputs = await createOutputHub(cfg, log.child({ component: 'outputs' }));
 
     // Outbox first: everything the pipelines produce has somewhere to go before any device speaks.
     this.subs.push(this.readings.pipe(bufferTime(100), filter((b) => b.length > 0)).subscribe((batch) => {
@@ -73,16 +123,24 @@ export class Gateway {
       this.outbox.append([{ type: 'alert', alert }]);
       this.uplink?.notify(true);
       try { this.o.onAlert?.(alert); } catch (e) { log.error({ err: e }, 'local alert output failed'); }
+      this.outputs?.push(alert);
     }));
+    if (cfg.http) {
+      this.http = await startEdgeHttp({ port: cfg.http.port, host: cfg.http.host, registry: this.metrics.registry, status: () => this.status(), log: log.child({ component: 'http' }) });
+      this.httpUrl = this.http.url;
+      log.info({ url: this.httpUrl }, 'gateway metrics and status served');
+    }
+    this.health.start();
+    this.healthTimer = setInterval(() => this.health.tick(), 1000);
 
     this.uplinkClient = await connectBroker(cfg.uplink, `stockpulse-edge-${gw}-uplink`, log.child({ link: 'uplink' }));
     this.uplink = new Uplink({
-      gateway: gw, client: this.uplinkClient, outbox: this.outbox, log: log.child({ component: 'uplink' }),
+      gateway: gw, client: this.uplinkClient, outbox: countAcknowledged(this.outbox, (n) => { this.readingsOut += n; }), log: log.child({ component: 'uplink' }),
       deadLetters: this.deadLetters, flushMs: cfg.uplink.flushMs, batchMaxItems: cfg.uplink.batchMaxItems, ackTimeoutMs: cfg.uplink.ackTimeoutMs,
     });
     await this.uplink.start();
 
-    const emit = (r: Reading) => { this.readingsIn++; this.readings.next(r); };
+    const emit = (r: Reading, deviceId?: string) => { this.readingsIn++; this.health.seen(r, deviceId); this.readings.next(r); };
     const mqttDevices = cfg.devices.filter((d): d is MqttJsonDeviceConfig => d.protocol === 'mqtt-json');
     const modbusDevices = cfg.devices.filter((d): d is ModbusTcpDeviceConfig => d.protocol === 'modbus-tcp');
     if (mqttDevices.length) {
@@ -101,18 +159,33 @@ export class Gateway {
       });
       await this.modbus.start();
     }
+    const stockDevices = cfg.devices.filter(isStockDevice);
+    if (stockDevices.length) {
+      if (!this.deviceClient && stockDevices.some((d) => d.protocol === 'rfid-portal')) {
+        this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }));
+      }
+      this.stock = new StockDevices({
+        gatewayId: gw, devices: stockDevices, deviceClient: this.deviceClient, deadLetters: this.deadLetters, log: log.child({ component: 'devices' }),
+        emitReading: emit,
+        onMovement: (movement) => { this.outbox.append([{ type: 'movement', movement }]); this.uplink?.notify(true); },
+        onAlert: (a) => this.alerts.next(a),
+      });
+      await this.stock.start();
+    }
     log.info({ gateway: gw, devices: cfg.devices.length, zones: cfg.zones.length, stream: this.outbox.stream }, 'gateway started');
   }
 
   status(): GatewayStatus {
     return {
       gateway: this.o.config.gateway.id,
-      devices: { ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses() },
+      devices: { ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.stock?.deviceStatuses() },
       outboxDepth: this.outbox.depth(),
       deadLetters: this.deadLetters.count(),
       readingsIn: this.readingsIn,
       alertsRaised: this.alertsRaised,
+      health: this.health.snapshot(),
       uplink: { ...(this.uplink?.stats ?? { batchesSent: 0, batchesAcked: 0, resends: 0, rejected: 0 }), connected: this.uplinkClient?.connected ?? false },
+      ...(this.outputs ? { outputs: this.outputs.status() } : {}),
     };
   }
 
@@ -121,8 +194,10 @@ export class Gateway {
    * an in-memory outbox this is the only chance), then closes the links.
    */
   async stop(drainMs = 3000): Promise<void> {
+    clearInterval(this.healthTimer);
     await this.modbus?.stop();
     await this.mqttDriver?.stop();
+    await this.stock?.stop();
     this.readings.complete();
     this.uplink?.notify(true);
     const until = Date.now() + drainMs;
@@ -132,5 +207,9 @@ export class Gateway {
     for (const s of this.subs) s.unsubscribe();
     await this.uplink?.stop();
     await Promise.all([this.deviceClient?.endAsync(), this.uplinkClient?.endAsync()]);
+    await this.http?.close();
+    await this.outputs?.close();
+    await this.broker?.close();
+    this.store?.close();
   }
 }

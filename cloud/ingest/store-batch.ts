@@ -2,6 +2,7 @@ import type { AlertEvent, GatewayManifest, UplinkBatch } from '../../protocols/u
 import type { Db, Queryable } from '../db/engine.ts';
 import { unitOfKind } from '../../protocols/units.ts';
 import { alertPayload, type NotificationTarget } from '../notify/targets.ts';
+import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 
 // Writes one validated uplink batch in a single transaction. The batch key (gateway, stream,
 // seq) is inserted first: if it is already there the whole batch is a replay and nothing else
@@ -29,6 +30,8 @@ export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly N
       [batch.gateway, batch.manifest?.site ?? null, batch.stream, batch.seq, batch.manifest ? JSON.stringify(batch.manifest) : null],
     );
     if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
+    if (batch.manifest) await storeManifestDevices(q, batch.gateway, batch.manifest);
+    if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
     if (batch.readings.length) await storeReadings(q, batch);
     let deliveries = 0;
     for (const alert of batch.alerts) deliveries += await storeAlert(q, batch.gateway, alert, targets);

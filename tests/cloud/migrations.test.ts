@@ -15,7 +15,8 @@ describe('migrations', () => {
     try {
       const first = await migrate(t.db);
       expect(first.timescale).toBe(false);
-      expect(first.applied).toEqual(['0001_core.sql', '0002_aggregates.plain.sql']);
+      expect(first.applied.slice(0, 2)).toEqual(['0001_core.sql', '0002_aggregates.plain.sql']);
+      expect(first.applied.every((f) => !f.includes('.timescale.'))).toBe(true);
       const again = await migrate(t.db);
       expect(again.applied).toEqual([]);
       await t.db.query(`INSERT INTO readings (ts, gateway, sensor, zone, kind, value)

@@ -27,8 +27,11 @@ describe(`uplink delivery (${engineLabel})`, () => {
     cleanups.push(() => broker.close());
     const tdb = await testDatabase();
     cleanups.push(() => tdb.cleanup());
+    const storageDir = mkdtempSync(join(tmpdir(), 'sp-uplink-'));
+    cleanups.push(async () => rmSync(storageDir, { recursive: true, force: true }));
     const config = parseEdgeConfig({
       gateway: { id: 'gw-r', site: 'site-r' },
+      storage: { dir: storageDir },
       deviceBroker: { url: broker.url },
       uplink: { url: broker.url, flushMs: 50, batchMaxItems: 40, ackTimeoutMs: 300 },
       zones: [{ id: 'cold', name: 'Cold room', profile: { low: 0, high: 5 } }],

@@ -1,0 +1,123 @@
+import type { MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { Subject, type Subscription } from 'rxjs';
+import type { DeviceDriver, DriverStatus } from '../../protocols/driver.ts';
+import type { SpError } from '../../protocols/errors.ts';
+import type { Reading } from '../../protocols/reading.ts';
+import type { AlertEvent, MovementEvent } from '../../protocols/uplink/contract.ts';
+import type { WeightSample } from '../../protocols/scale/weight-sample.ts';
+import { SerialScaleDriver } from '../../protocols/serial/scale-driver.ts';
+import { ModbusScaleDriver } from '../../protocols/scale/modbus-scale-driver.ts';
+import { OpcUaSubscriptionDriver } from '../../protocols/opcua/subscription-driver.ts';
+import type { DeadLetterStore } from '../dead-letters.ts';
+import { PortalConfig } from '../rfid/portal-config.ts';
+import { portalPipeline } from '../rfid/portal-pipeline.ts';
+import { DocumentMatcher } from '../rfid/pass-to-movements.ts';
+import type { ExpectedDocument } from '../rfid/expected-documents.ts';
+import type { Pass } from '../rfid/pass-tracker.ts';
+import { WeighTracker } from '../scale/weigh-tracker.ts';
+import { ScaleTuning } from '../scale/scale-config.ts';
+import { RfidReaderDriver } from './rfid-portal-driver.ts';
+import type { ModbusScaleDeviceConfig, OpcUaDeviceConfig, RfidPortalDeviceConfig, SerialScaleDeviceConfig, StockDeviceConfig } from './device-config.schema.ts';
+
+// The gateway's stock-moving devices, composed: RFID portals (MQTT → passes → receipts,
+// shipments, exceptions), scales (serial or Modbus → weight readings + consumption/refill
+// movements) and OPC UA servers (→ readings for the cold-chain pipeline). One failing device
+// never stops the others; each driver retries on its own.
+
+export interface StockDevicesOptions {
+  gatewayId: string;
+  devices: readonly StockDeviceConfig[];
+  /** the device broker client (needed when there are portals) */
+  deviceClient?: MqttClient;
+  deadLetters: DeadLetterStore;
+  log: Logger;
+  emitReading: (r: Reading, deviceId: string) => void;
+  onMovement: (m: MovementEvent) => void;
+  onAlert: (a: AlertEvent) => void;
+}
+
+export const isStockDevice = (d: { protocol: string }): d is StockDeviceConfig =>
+  d.protocol === 'rfid-portal' || d.protocol === 'serial-scale' || d.protocol === 'modbus-scale' || d.protocol === 'opcua';
+
+export class StockDevices {
+  /** every closed portal pass (dashboard: dock activity) */
+  readonly passes = new Subject<Pass>();
+  readonly matcher: DocumentMatcher;
+  private readonly drivers = new Map<string, DeviceDriver>();
+  private rfid: RfidReaderDriver | undefined;
+  private subs: Subscription[] = [];
+
+  constructor(private readonly o: StockDevicesOptions) {
+    this.matcher = new DocumentMatcher(o.gatewayId);
+  }
+
+  /** Replaces the open documents portals match against (config at start; the cloud later). */
+  setExpected(docs: readonly ExpectedDocument[]): void {
+    this.matcher.setExpected(docs);
+  }
+
+  async start(): Promise<void> {
+    const { devices, log } = this.o;
+    const portals = devices.filter((d): d is RfidPortalDeviceConfig => d.protocol === 'rfid-portal');
+    if (portals.length) {
+      if (!this.o.deviceClient) throw new Error('RFID portals need the device broker client');
+      this.matcher.setExpected(portals.flatMap((p) => p.expected));
+      this.rfid = new RfidReaderDriver(this.o.deviceClient, portals, this.o.deadLetters);
+      for (const p of portals) {
+        const portal = PortalConfig.parse({
+          id: p.id, zone: p.zone, ...(p.bin ? { bin: p.bin } : {}), readers: [{ device: p.id, outside: p.outside, inside: p.inside }],
+          direction: p.direction, passGapMs: p.passGapMs, dedupeWindowMs: p.dedupeWindowMs, minReads: p.minReads, minRssi: p.minRssi, maxDwellMs: p.maxDwellMs,
+        });
+        const pipe = portalPipeline({ portal, gatewayId: this.o.gatewayId, matcher: this.matcher });
+        this.subs.push(this.rfid.reads.pipe(pipe.operator).subscribe((out) => {
+          if (out.type === 'pass') {
+            log.info({ portal: p.id, pass: out.pass.id, direction: out.pass.direction, tags: out.pass.tags.length }, 'portal pass');
+            this.passes.next(out.pass);
+          } else if (out.type === 'movement') this.o.onMovement(out.movement);
+          else this.o.onAlert(out.alert);
+        }));
+      }
+      await this.rfid.start();
+    }
+    for (const d of devices) {
+      if (d.protocol === 'serial-scale' || d.protocol === 'modbus-scale') this.drivers.set(d.id, this.scale(d));
+      else if (d.protocol === 'opcua') this.drivers.set(d.id, this.opcua(d));
+    }
+    await Promise.all([...this.drivers.values()].map((drv) => drv.start()));
+  }
+
+  private onError = (deviceId: string, err: SpError, sensor?: string) => {
+    this.o.log.debug({ device: deviceId, sensor, code: err.code }, err.message);
+    if (err.code === 'SP_ERR_DECODE') this.o.deadLetters.add({ source: deviceId, code: err.code, reason: err.message, payload: sensor ? `sensor ${sensor}` : '' });
+  };
+
+  private scale(d: SerialScaleDeviceConfig | ModbusScaleDeviceConfig): DeviceDriver {
+    const point = d.points[0]!;
+    const tuning = ScaleTuning.parse({ ...d.weighing, zone: d.weighing.zone ?? point.zone });
+    const tracker = new WeighTracker(d.id, tuning);
+    const onSample = (s: WeightSample) => {
+      if (s.kg !== undefined) this.o.emitReading({ sensor: point.sensor, kind: 'weight', ts: s.ts, value: s.kg, quality: s.stable ? 'good' : 'uncertain' }, d.id);
+      for (const m of tracker.ingest(s)) this.o.onMovement(m);
+    };
+    if (d.protocol === 'serial-scale') {
+      return new SerialScaleDriver({ id: d.id, path: d.path, baudRate: d.baudRate, dataBits: d.dataBits, parity: d.parity, stopBits: d.stopBits, mode: d.mode, pollMs: d.pollMs, timeoutMs: d.timeoutMs, onSample, onError: this.onError });
+    }
+    return new ModbusScaleDriver({ id: d.id, host: d.host, port: d.port, unitId: d.unitId, pollMs: d.pollMs, timeoutMs: d.timeoutMs, layout: d.layout, onSample, onError: this.onError });
+  }
+
+  private opcua(d: OpcUaDeviceConfig): DeviceDriver {
+    return new OpcUaSubscriptionDriver({ id: d.id, endpoint: d.endpoint, samplingMs: d.samplingMs, points: d.points, onReading: this.o.emitReading, onError: this.onError });
+  }
+
+  deviceStatuses(): Record<string, DriverStatus> {
+    return { ...this.rfid?.deviceStatuses(), ...Object.fromEntries([...this.drivers].map(([id, drv]) => [id, drv.status()])) };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.drivers.values()].map((d) => d.stop()));
+    await this.rfid?.stop();
+    for (const s of this.subs) s.unsubscribe();
+    this.passes.complete();
+  }
+}

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Reading } from '../../protocols/reading.ts';
+import type { Outbox, OutboxEntry, PendingBatch } from '../uplink/outbox.ts';
+import { formatBytes } from './byte-size.ts';
+import { openEdgeDb, type EdgeDb, type FsyncPolicy } from './db.ts';
+import { planThinning, type RawReadingRow } from './thinning.ts';
+
+// The durable outbox (edge/uplink/outbox.ts has the contract). What it adds to MemoryOutbox:
+// - append() returns after the commit (fsync per the storage.fsync policy, see db.ts);
+// - stream id and next seq live in the file, so a restarted gateway continues its stream;
+// - the batch in flight is marked in its rows (batch = seq) in the same commit that advances
+//   next_seq, BEFORE nextBatch() returns it: after a crash the same seq with the same entries
+//   is resent, and the cloud's (gateway, stream, seq) dedup makes that harmless;
+// - rows are deleted only by ack(seq);
+// - a byte cap: past it, raw readings are thinned oldest-first (thinning.ts); any other entry
+//   type is never dropped, and with nothing left to thin the outbox keeps accepting, over cap.
+
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+/** thin down to this share of the cap, so thinning runs in bursts rather than on every append */
+const LOW_WATER = 0.9;
+/** readings examined per thinning pass */
+const THIN_WINDOW = 20_000;
+const THIN_LOG_EVERY_MS = 60_000;
+
+// Approximate stored bytes per row: the payload plus a fixed share for the row header, the
+// primary key and the other columns. Good enough for a cap; the file itself is larger by free
+// pages and WAL, which SQLite reuses.
+const READING_ROW_BYTES = 48;
+const OTHER_ROW_BYTES = 24;
+const ROW_BYTES_SQL = `CASE WHEN body IS NULL THEN ${READING_ROW_BYTES} + length(sensor) ELSE ${OTHER_ROW_BYTES} + length(body) END`;
+
+export interface SqliteOutboxOptions {
+  /** byte cap (approximate stored bytes); default 256 MiB */
+  maxBytes?: number;
+  log?: Logger;
+  /** clock for `at` (tests) */
+  now?: () => number;
+}
+
+export interface OutboxStorageStats {
+  depth: number;
+  bytes: number;
+  maxBytes: number;
+  /** raw readings folded into per-minute summaries since this process opened the outbox */
+  thinnedReadings: number;
+  /** at the cap with nothing left to thin (non-readings keep being accepted) */
+  overCap: boolean;
+}
+
+interface Row {
+  id: number;
+  at: number;
+  type: string;
+  sensor: string | null;
+  kind: string | null;
+  ts: number | null;
+  value: number | null;
+  quality: string | null;
+  body: string | null;
+}
+
+const toEntry = (r: Row): OutboxEntry => (r.body === null
+  ? { type: 'reading', reading: { sensor: r.sensor!, kind: r.kind as Reading['kind'], ts: r.ts!, value: r.value!, quality: r.quality as Reading['quality'] } }
+  : JSON.parse(r.body) as OutboxEntry);
+
+const rowBytes = (r: Pick<Row, 'body' | 'sensor'>) => (r.body === null ? READING_ROW_BYTES + r.sensor!.length : OTHER_ROW_BYTES + r.body.length);
+
+export class SqliteOutbox implements Outbox {
+  readonly stream: string;
+  readonly maxBytes: number;
+  private nextSeq: number;
+  private inFlight: { batch: PendingBatch; bytes: number } | undefined;
+  private depthN: number;
+  private bytesN: number;
+  private thinnedN = 0;
+  private over = false;
+  /** rows up to this id have been through a thinning pass */
+  private thinCursor = 0;
+  private appended = 0;
+  /** a pass over the newest rows found nothing to fold: wait for this many appended rows before the next */
+  private thinRetryAt = 0;
+  private thinLog = { at: 0, folded: 0 };
+  private readonly now: () => number;
+  private readonly log: Logger | undefined;
+  private readonly ownsDb: boolean;
+  private readonly st;
+
+  /** Opens (or creates) an outbox at `path` that owns its database file. */
+  static open(path: string, o: SqliteOutboxOptions & { fsync?: FsyncPolicy } = {}): SqliteOutbox {
+    const edb = openEdgeDb(path, o.fsync ?? 'full');
+    try {
+      return new SqliteOutbox(edb, o, true);
+    } catch (e) {
+      edb.close();
+      throw e;
+    }
+  }
+
+  constructor(private readonly edb: EdgeDb, o: SqliteOutboxOptions = {}, ownsDb = false) {
+    const db = edb.db;
+    this.maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.now = o.now ?? Date.now;
+    this.log = o.log;
+    this.ownsDb = ownsDb;
+    this.st = {
+      insertReading: db.prepare(`INSERT INTO outbox (at, type, sensor, kind, ts, value, quality) VALUES (?, 'reading', ?, ?, ?, ?, ?)`),
+      insertOther: db.prepare('INSERT INTO outbox (at, type, body) VALUES (?, ?, ?)'),
+      waiting: db.prepare('SELECT id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE batch IS NULL ORDER BY id LIMIT ?'),
+      markBatch: db.prepare('UPDATE outbox SET batch = ? WHERE id BETWEEN ? AND ?'),
+      deleteBatch: db.prepare('DELETE FROM outbox WHERE batch = ?'),
+      oldest: db.prepare('SELECT at FROM outbox ORDER BY id LIMIT 1').pluck(),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      thinnable: db.prepare(`SELECT id, sensor, kind, ts, value, quality FROM outbox
+        WHERE id > ? AND type = 'reading' AND thinned = 0 AND batch IS NULL ORDER BY id LIMIT ?`),
+      rewrite: db.prepare('UPDATE outbox SET ts = ?, value = ?, quality = ?, thinned = 1 WHERE id = ?'),
+      remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
+    };
+    const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((m) => [m.key, m.value]));
+    let stream = meta.get('stream');
+    if (!stream) {
+      stream = randomUUID();
+      const s = stream;
+      edb.commit('full', () => this.st.setMeta.run('stream', s));
+    }
+    this.stream = stream;
+    this.nextSeq = Number(meta.get('next_seq') ?? 1);
+    const totals = db.prepare(`SELECT count(*) AS n, coalesce(sum(${ROW_BYTES_SQL}), 0) AS bytes FROM outbox`).get() as { n: number; bytes: number };
+    this.depthN = totals.n;
+    this.bytesN = totals.bytes;
+    // A batch cut before a restart (rows marked with its seq) is resent as it was.
+    const held = db.prepare('SELECT batch, id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE batch IS NOT NULL ORDER BY id').all() as (Row & { batch: number })[];
+    if (held.length) {
+      this.inFlight = { batch: { seq: held[0]!.batch, entries: held.map(toEntry) }, bytes: held.reduce((n, r) => n + rowBytes(r), 0) };
+    }
+    if (this.bytesN > this.maxBytes) this.enforceCap();
+  }
+
+  append(entries: readonly OutboxEntry[]): void {
+    if (!entries.length) return;
+    const at = this.now();
+    // With fsync 'normal', readings ride on the cheaper commit; anything else (alerts, device
+    // events, manifests, later stock movements) is fsynced before append returns regardless.
+    const level: FsyncPolicy = this.edb.fsync === 'normal' && entries.some((e) => e.type !== 'reading') ? 'full' : this.edb.fsync;
+    let bytes = 0;
+    const { insertReading, insertOther } = this.st;
+    this.edb.commit(level, () => {
+      for (const e of entries) {
+        if (e.type === 'reading') {
+          const r = e.reading;
+          insertReading.run(at, r.sensor, r.kind, r.ts, r.value, r.quality ?? 'good');
+          bytes += READING_ROW_BYTES + r.sensor.length;
+        } else {
+          const body = JSON.stringify(e);
+          insertOther.run(at, e.type, body);
+          bytes += OTHER_ROW_BYTES + body.length;
+        }
+      }
+    });
+    this.depthN += entries.length;
+    this.bytesN += bytes;
+    this.appended += entries.length;
+    if (this.bytesN > this.maxBytes) this.enforceCap();
+  }
+
+  nextBatch(maxEntries: number): PendingBatch | undefined {
+    if (this.inFlight) return this.inFlight.batch;
+    if (this.depthN === 0) return undefined;
+    const rows = this.st.waiting.all(Math.max(1, maxEntries)) as Row[];
+    if (!rows.length) return undefined;
+    // A batch carries at most one manifest: cut before a second one (as MemoryOutbox).
+    let n = 0;
+    let manifests = 0;
+    while (n < rows.length) {
+      if (rows[n]!.type === 'manifest' && ++manifests > 1) break;
+      n++;
+    }
+    const taken = rows.slice(0, n);
+    const seq = this.nextSeq;
+    // Always fsynced, whatever the policy: once this seq goes on the wire it must never be
+    // reused for different entries, or the cloud would dedup the new ones away.
+    this.edb.commit('full', () => {
+      this.st.markBatch.run(seq, taken[0]!.id, taken[n - 1]!.id);
+      this.st.setMeta.run('next_seq', String(seq + 1));
+    });
+    this.nextSeq = seq + 1;
+    this.inFlight = { batch: { seq, entries: taken.map(toEntry) }, bytes: taken.reduce((b, r) => b + rowBytes(r), 0) };
+    return this.inFlight.batch;
+  }
+
+  ack(seq: number): void {
+    const f = this.inFlight;
+    if (!f || f.batch.seq !== seq) return;
+    // Never needs an fsync: a delete lost to a power cut only means one resend, which the
+    // cloud answers with "duplicate".
+    this.edb.commit('normal', () => this.st.deleteBatch.run(seq));
+    this.inFlight = undefined;
+    this.depthN -= f.batch.entries.length;
+    this.bytesN -= f.bytes;
+    if (this.over && this.bytesN <= this.maxBytes) {
+      this.over = false;
+      this.log?.info({ bytes: this.bytesN, maxBytes: this.maxBytes }, 'outbox back under its byte cap');
+    }
+  }
+
+  depth(): number {
+    return this.depthN;
+  }
+
+  oldestAt(): number | undefined {
+    if (this.depthN === 0) return undefined;
+    return (this.st.oldest.get() as number | undefined) ?? undefined;
+  }
+
+  /** approximate bytes held (what storage.maxBytes is compared with) */
+  bytes(): number {
+    return this.bytesN;
+  }
+
+  /** raw readings folded into per-minute summaries since open (a counter, for metrics) */
+  thinned(): number {
+    return this.thinnedN;
+  }
+
+  /** at the cap with nothing left to thin: still accepting, but the disk budget is exceeded */
+  overCap(): boolean {
+    return this.over;
+  }
+
+  stats(): OutboxStorageStats {
+    return { depth: this.depthN, bytes: this.bytesN, maxBytes: this.maxBytes, thinnedReadings: this.thinnedN, overCap: this.over };
+  }
+
+  close(): void {
+    if (this.ownsDb) this.edb.close();
+  }
+
+  /** Thins raw readings, oldest first, until the outbox is back under LOW_WATER of its cap. */
+  private enforceCap(): void {
+    const target = Math.floor(this.maxBytes * LOW_WATER);
+    let folded = 0;
+    while (this.bytesN > target && this.appended >= this.thinRetryAt) {
+      const rows = this.st.thinnable.all(this.thinCursor, THIN_WINDOW) as RawReadingRow[];
+      const tail = rows.length < THIN_WINDOW;
+      const plan = planThinning(rows, { keepNewestMinute: tail });
+      if (plan.folded > 0) {
+        const sensorOf = new Map(rows.map((r) => [r.id, r.sensor]));
+        let freed = 0;
+        this.edb.commit('normal', () => { // a thinning lost to a power cut is simply redone
+          for (const w of plan.rewrite) this.st.rewrite.run(w.ts, w.value, w.quality, w.id);
+          for (const id of plan.remove) {
+            this.st.remove.run(id);
+            freed += READING_ROW_BYTES + sensorOf.get(id)!.length;
+          }
+        });
+        this.depthN -= plan.remove.length;
+        this.bytesN -= freed;
+        this.thinnedN += plan.folded;
+        folded += plan.folded;
+      }
+      if (tail) {
+        // The newest rows: their minutes are still filling, so look again only after more arrive.
+        if (plan.folded === 0) this.thinRetryAt = this.appended + THIN_WINDOW / 4;
+        break;
+      }
+      this.thinCursor = rows[rows.length - 1]!.id;
+    }
+    if (folded > 0) this.logThinning(folded);
+    const over = this.bytesN > this.maxBytes;
+    if (over && !this.over) {
+      this.log?.warn({ bytes: this.bytesN, maxBytes: this.maxBytes, depth: this.depthN },
+        `outbox over its byte cap (${formatBytes(this.bytesN)} > ${formatBytes(this.maxBytes)}) with no readings left to thin; still accepting — alerts and events are never dropped`);
+    }
+    this.over = over;
+  }
+
+  private logThinning(folded: number): void {
+    this.thinLog.folded += folded;
+    const now = Date.now();
+    if (now - this.thinLog.at < THIN_LOG_EVERY_MS) return;
+    this.log?.warn({ folded: this.thinLog.folded, thinnedTotal: this.thinnedN, bytes: this.bytesN, maxBytes: this.maxBytes },
+      `outbox at its byte cap (${formatBytes(this.maxBytes)}): folded ${this.thinLog.folded} old raw readings into per-minute min/max/avg`);
+    this.thinLog = { at: now, folded: 0 };
+  }
+}
