@@ -12,12 +12,23 @@ export interface BrokerClientStats {
   reconnects: number;
 }
 
+export interface LinkOptions {
+  /**
+   * false = persistent session: the broker keeps QoS 1 messages for this client while it is
+   * away and resumes its subscriptions (the device link, so frames sent during a gateway
+   * restart are not lost). Needs a stable client id.
+   */
+  clean?: boolean;
+  backoff?: { baseMs: number; maxMs: number };
+}
+
 export async function connectBroker(
-  b: EdgeConfig['deviceBroker'], defaultClientId: string, log: Logger,
-  backoff = { baseMs: 500, maxMs: 30_000 },
+  b: EdgeConfig['deviceBroker'], defaultClientId: string, log: Logger, link: LinkOptions = {},
 ): Promise<MqttClient & { stats: BrokerClientStats }> {
+  const backoff = link.backoff ?? { baseMs: 500, maxMs: 30_000 };
   const client = mqtt.connect(b.url, {
     clientId: b.clientId ?? defaultClientId,
+    clean: link.clean ?? true,
     username: b.username,
     password: b.password,
     // MQTT 3.1.1: spoken by every broker a site may have, including the embedded aedes.

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { connectBroker } from './broker-client.ts';
-import { Subject, bufferTime, filter, type Subscription } from 'rxjs';
+import { Subject, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Reading } from '../protocols/reading.ts';
 import type { AlertEvent } from '../protocols/uplink/contract.ts';
@@ -111,16 +111,12 @@ export class Gateway {
     }
     this.outputs = await createOutputHub(cfg, log.child({ component: 'outputs' }));
 
-    // Outbox first: everything the pipelines produce has somewhere to go before any device speaks.
-    this.subs.push(this.readings.pipe(bufferTime(100), filter((b) => b.length > 0)).subscribe((batch) => {
-      this.outbox.append(batch.map((reading) => ({ type: 'reading', reading })));
-      this.uplink?.notify(false);
-    }));
     this.subs.push(this.readings.pipe(gatewayAlarms(cfg)).subscribe((alert) => this.alerts.next(alert)));
     this.subs.push(this.alerts.subscribe((alert) => {
       if (alert.transition === 'raised') this.alertsRaised++;
-      log[alert.transition === 'raised' ? 'warn' : 'info']({ alert: alert.id, rule: alert.rule, zone: alert.zone, sensor: alert.sensor }, `alert ${alert.transition}: ${alert.message}`);
+      // kept before it is told: an alert that was logged or sounded is always in the outbox
       this.outbox.append([{ type: 'alert', alert }]);
+      log[alert.transition === 'raised' ? 'warn' : 'info']({ alert: alert.id, rule: alert.rule, zone: alert.zone, sensor: alert.sensor }, `alert ${alert.transition}: ${alert.message}`);
       this.uplink?.notify(true);
       try { this.o.onAlert?.(alert); } catch (e) { log.error({ err: e }, 'local alert output failed'); }
       this.outputs?.push(alert);
@@ -140,12 +136,12 @@ export class Gateway {
     });
     await this.uplink.start();
 
-    const emit = (r: Reading, deviceId?: string) => { this.readingsIn++; this.health.seen(r, deviceId); this.readings.next(r); };
+    const emit = (r: Reading, deviceId?: string) => this.ingest([r], deviceId);
     const mqttDevices = cfg.devices.filter((d): d is MqttJsonDeviceConfig => d.protocol === 'mqtt-json');
     const modbusDevices = cfg.devices.filter((d): d is ModbusTcpDeviceConfig => d.protocol === 'modbus-tcp');
     if (mqttDevices.length) {
-      this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }));
-      this.mqttDriver = new MqttJsonDriver(this.deviceClient, mqttDevices, emit, this.deadLetters);
+      this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), { clean: false });
+      this.mqttDriver = new MqttJsonDriver(this.deviceClient, mqttDevices, (rs, id) => this.ingest(rs, id), this.deadLetters);
       await this.mqttDriver.start();
     }
     if (modbusDevices.length) {
@@ -162,7 +158,7 @@ export class Gateway {
     const stockDevices = cfg.devices.filter(isStockDevice);
     if (stockDevices.length) {
       if (!this.deviceClient && stockDevices.some((d) => d.protocol === 'rfid-portal')) {
-        this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }));
+        this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), { clean: false });
       }
       this.stock = new StockDevices({
         gatewayId: gw, devices: stockDevices, deviceClient: this.deviceClient, deadLetters: this.deadLetters, log: log.child({ component: 'devices' }),
@@ -173,6 +169,22 @@ export class Gateway {
       await this.stock.start();
     }
     log.info({ gateway: gw, devices: cfg.devices.length, zones: cfg.zones.length, stream: this.outbox.stream }, 'gateway started');
+  }
+
+  /**
+   * Readings enter here: appended to the outbox first — synchronously, so by the time a device
+   * frame is acknowledged (MQTT PUBACK, next Modbus poll) it is durable — then counted, shown to
+   * device health and handed to the alarm rules.
+   */
+  private ingest(readings: Reading[], deviceId?: string): void {
+    if (!readings.length) return;
+    this.outbox.append(readings.map((reading) => ({ type: 'reading', reading })));
+    this.uplink?.notify(false);
+    for (const r of readings) {
+      this.readingsIn++;
+      this.health.seen(r, deviceId);
+      this.readings.next(r);
+    }
   }
 
   status(): GatewayStatus {

@@ -6,7 +6,10 @@ import type { Reading } from '../../protocols/reading.ts';
 import type { MqttJsonDeviceConfig } from '../config.schema.ts';
 import type { DeadLetterStore } from '../dead-letters.ts';
 
-// MQTT JSON sensors: one subscription per device topic on the device broker. A frame that
+// MQTT JSON sensors: one subscription per device topic on the device broker (QoS 1 on a
+// persistent session, so the broker keeps a QoS 1 device's frames while the gateway is down).
+// mqtt.js emits 'message' synchronously before it sends PUBACK, and onReadings persists
+// synchronously, so a device's frame is acknowledged only once it is on disk. A frame that
 // cannot be decoded is dead-lettered and counted against its device; the device keeps its
 // subscription and the other devices are untouched. mqtt.js restores subscriptions after a
 // reconnect by itself (resubscribe: true).
@@ -21,7 +24,8 @@ export class MqttJsonDriver implements DeviceDriver {
   constructor(
     private readonly client: MqttClient,
     devices: readonly MqttJsonDeviceConfig[],
-    private readonly onReading: (r: Reading, deviceId: string) => void,
+    /** called once per frame, synchronously: whatever it persists is durable before the frame is acknowledged */
+    private readonly onReadings: (rs: Reading[], deviceId: string) => void,
     private readonly deadLetters: DeadLetterStore,
   ) {
     for (const d of devices) {
@@ -42,7 +46,7 @@ export class MqttJsonDriver implements DeviceDriver {
   /** on every connect: a gateway may start before its device broker is up */
   private readonly subscribe = async (): Promise<void> => {
     if (!this.byTopic.size) return;
-    await this.client.subscribeAsync([...this.byTopic.keys()], { qos: 0 }).catch(() => {});
+    await this.client.subscribeAsync([...this.byTopic.keys()], { qos: 1 }).catch(() => {});
   };
 
   async stop(): Promise<void> {
@@ -81,7 +85,7 @@ export class MqttJsonDriver implements DeviceDriver {
         this.deadLetters.add({ source: device.id, topic, code: 'SP_ERR_DECODE', reason: bad.map((p) => `${p.field}: ${p.reason}`).join('; '), payload: payload.toString('utf8') });
       }
       Object.assign(st, { state: 'running', lastOkAt: now, failures: 0 });
-      for (const r of readings) this.onReading(r, device.id);
+      this.onReadings(readings, device.id);
     } catch (e) {
       const code = isSpError(e) ? e.code : ((e as { code?: string }).code ?? 'SP_ERR_DECODE');
       const reason = isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : (e as Error).message;

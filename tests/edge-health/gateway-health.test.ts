@@ -133,7 +133,11 @@ describe(`device health: gateway → broker → cloud (${engineLabel})`, () => {
 
   it('the gateway serves /status and /metrics; the cloud /metrics counts devices by state and dead letters', async () => {
     expect(gw.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const status = await (await fetch(`${gw.httpUrl}/status`)).json() as any;
+    // the refused Modbus port is retried with backoff: wait until /status shows it failed
+    const status = await waitFor(async () => {
+      const st = await (await fetch(`${gw.httpUrl}/status`)).json() as any;
+      return st.health['deep-ctrl']?.state === 'failed' && st;
+    }, 'deep-ctrl failed in /status');
     expect(status.gateway).toBe('gw-h');
     expect(status.health['deep-ctrl']).toMatchObject({ state: 'failed', zone: 'deep' });
     expect(status.health.probe.battery).toBe(91);
