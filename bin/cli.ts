@@ -9,7 +9,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   sim: { summary: 'run a simulator scenario (virtual sensors, with fault injection)', load: async () => (await import('./commands/sim.ts')).default },
   migrate: { summary: 'apply database migrations and report the engine found', load: async () => (await import('./commands/migrate.ts')).default },
   decode: { summary: 'decode one frame and print the reading as JSON (field technician tool)', load: async () => (await import('./commands/decode.ts')).default },
+  verify: { summary: 'recompute stock balances from the ledger and report differences', load: async () => (await import('./commands/verify.ts')).default },
+  token: { summary: 'create, list or revoke API tokens (each carries a role)', load: async () => (await import('./commands/token.ts')).default },
   replay: { summary: 'run the alarm rules over recorded readings (CSV) and print alerts as JSON lines', load: async () => (await import('./commands/replay.ts')).default },
+  deadletter: { summary: 'list or count a gateway\'s dead letters (frames it could not use, with their coded reason)', load: async () => (await import('./commands/deadletter.ts')).default },
 };
 
 export function usage(): string {

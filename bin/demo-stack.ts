@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import { startScenario, scenarioEdgeConfig, FAULTS, type ScenarioHandle } from '
 import { freePort } from '../simulators/free-port.ts';
 import type { Db } from '../cloud/db/engine.ts';
 import { SpError } from '../protocols/errors.ts';
+import { createApiToken, revokeApiTokensNamed } from '../cloud/auth/tokens.ts';
 
 // The whole system in one process on embedded defaults: aedes broker, PGlite under ./data,
 // the bakery simulator, one edge gateway and the cloud. This is the composition root, the one
@@ -43,6 +45,10 @@ export interface DemoStack {
   gateway: Gateway;
   cloud: Cloud;
   inbox: { at: number; body: unknown }[];
+  /** an admin API token made for this demo run (the previous run's is revoked) */
+  token: string;
+  /** the dashboard URL carrying that token (the page keeps it in localStorage) */
+  dashboardUrl: string;
   stop(): Promise<void>;
 }
 
@@ -113,10 +119,14 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   const publishMs = o.publishMs ?? 2000;
   const modbusPort = await freePort();
   const delaySec = o.delaySec ?? 60;
-  const edgeConfig = parseEdgeConfig(scenarioEdgeConfig(o.scenario ?? 'bakery', {
-    mqttUrl: broker.url, modbusPort, publishMs, pollMs: publishMs,
-    alarm: { delaySec, doorGraceSec: Math.min(60, delaySec) },
-  }));
+  const edgeConfig = parseEdgeConfig({
+    ...scenarioEdgeConfig(o.scenario ?? 'bakery', {
+      mqttUrl: broker.url, modbusPort, publishMs, pollMs: publishMs,
+      alarm: { delaySec, doorGraceSec: Math.min(60, delaySec) },
+    }),
+    // the gateway's durable outbox lives beside the demo's database
+    storage: { dir: join(o.dataDir, 'edge') },
+  });
   const gateway = new Gateway({ config: edgeConfig, log: log.child({ part: 'edge' }) });
   await gateway.start();
 
@@ -131,5 +141,10 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     await cloud.stop();
     await broker.close();
   })());
-  return { url: cloud.url, mqttUrl: broker.url, broker, sim, gateway, cloud, inbox, stop };
+  // One command for the demo: an admin token, replaced at every start, handed to the dashboard
+  // in the URL fragment (never sent to the server, never in its logs).
+  await revokeApiTokensNamed(cloud.db, 'demo-admin');
+  const { token } = await createApiToken(cloud.db, { role: 'admin', name: 'demo-admin', createdBy: 'demo' });
+  const dashboardUrl = `${cloud.url}/#token=${token}`;
+  return { url: cloud.url, mqttUrl: broker.url, broker, sim, gateway, cloud, inbox, token, dashboardUrl, stop };
 }

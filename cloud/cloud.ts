@@ -10,6 +10,7 @@ import { NotificationDispatcher } from './notify/dispatcher.ts';
 import { notificationTargets } from './notify/targets.ts';
 import { buildApi } from './api/server.ts';
 import { createCloudMetrics, type CloudMetrics } from './metrics.ts';
+import { startReservationSweeper } from './inventory/reservations.ts';
 import type { CloudConfig } from './config.ts';
 
 // The cloud process: database (migrated), MQTT ingest, notification dispatcher, REST API and
@@ -45,7 +46,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes }: Star
   const migration = await migrate(db, { timescale: config.STOCKPULSE_TIMESCALE });
   log.info({ db: db.describe(), timescale: migration.timescale, applied: migration.applied, note: migration.timescaleNote }, 'database ready');
 
-  const metrics = createCloudMetrics();
+  const metrics = createCloudMetrics({ db });
   const client: MqttClient = await mqtt.connectAsync(config.MQTT_URL, {
     protocolVersion: config.MQTT_PROTOCOL_VERSION as 4 | 5,
     clientId: `stockpulse-cloud-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
@@ -71,6 +72,8 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes }: Star
   });
   await ingest.start();
   dispatcher.start();
+  // unpaid reservations back to the pool (until the job runner exists); reserving also expires overdue holds of its item
+  const sweeper = startReservationSweeper(db, log.child({ component: 'reservations' }));
 
   const app = await buildApi({ db, log, metrics, mqttConnected: () => client.connected, site: config.STOCKPULSE_SITE_NAME, extraRoutes });
   const address = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
@@ -82,6 +85,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes }: Star
     await app.close();
     await ingest.stop();              // no new batches; commit and ack the ones in hand
     await dispatcher.stop();
+    await sweeper.stop();
     await client.endAsync();
     if (!givenDb) await db.close();   // PGlite flushes its data directory here
   })());

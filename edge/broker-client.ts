@@ -20,6 +20,11 @@ export interface LinkOptions {
    */
   clean?: boolean;
   backoff?: { baseMs: number; maxMs: number };
+  /**
+   * Runs synchronously before any packet is read: attach 'message' listeners here, or frames a
+   * persistent session delivers right after CONNACK arrive before anyone listens.
+   */
+  beforeConnect?: (client: MqttClient) => void;
 }
 
 export async function connectBroker(
@@ -39,6 +44,7 @@ export async function connectBroker(
     ...brokerLinkTlsOptions(b), // mqtts:// with a private CA and/or a client certificate
   }) as MqttClient & { stats: BrokerClientStats };
   client.stats = { reconnects: 0 };
+  link.beforeConnect?.(client);
   let attempt = 0;
   let timer: NodeJS.Timeout | undefined;
   let ended = false;

@@ -17,7 +17,8 @@ import { buildManifest } from './manifest.ts';
 import { DeviceHealth, type DeviceHealthView } from './health/index.ts';
 import { countAcknowledged, createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
 import { startEdgeHttp, type EdgeHttp } from './http/server.ts';
-import { StockDevices, isStockDevice } from './devices/stock-devices.ts';
+import type { StockDevices } from './devices/stock-devices.ts';
+import { isStockDevice } from './devices/device-config.schema.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
 import { embeddedBrokerOptions } from './broker/from-config.ts';
 import { createOutputHub, type OutputHub } from './outputs/index.ts';
@@ -140,9 +141,11 @@ export class Gateway {
     const mqttDevices = cfg.devices.filter((d): d is MqttJsonDeviceConfig => d.protocol === 'mqtt-json');
     const modbusDevices = cfg.devices.filter((d): d is ModbusTcpDeviceConfig => d.protocol === 'modbus-tcp');
     if (mqttDevices.length) {
-      this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), { clean: false });
-      this.mqttDriver = new MqttJsonDriver(this.deviceClient, mqttDevices, (rs, id) => this.ingest(rs, id), this.deadLetters);
-      await this.mqttDriver.start();
+      this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), {
+        clean: false,
+        beforeConnect: (c) => { this.mqttDriver = new MqttJsonDriver(c, mqttDevices, (rs, id) => this.ingest(rs, id), this.deadLetters); },
+      });
+      await this.mqttDriver!.start();
     }
     if (modbusDevices.length) {
       this.modbus = new ModbusTcpPoller({
@@ -160,6 +163,8 @@ export class Gateway {
       if (!this.deviceClient && stockDevices.some((d) => d.protocol === 'rfid-portal')) {
         this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), { clean: false });
       }
+      // loaded only when configured: drivers for serial ports and OPC UA are heavy imports
+      const { StockDevices } = await import('./devices/stock-devices.ts');
       this.stock = new StockDevices({
         gatewayId: gw, devices: stockDevices, deviceClient: this.deviceClient, deadLetters: this.deadLetters, log: log.child({ component: 'devices' }),
         emitReading: emit,

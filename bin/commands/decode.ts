@@ -5,6 +5,9 @@ import { SpError, type ErrorCode } from '../../protocols/errors.ts';
 import { READING_KINDS, type ReadingKind } from '../../protocols/reading.ts';
 import { decodeMqttJson, decodeMqttJsonDetailed } from '../../protocols/mqtt-json/decode.ts';
 import { decodeRegisters, parseRegisterPoint } from '../../protocols/modbus/register-map.ts';
+import { decodeEpc } from '../../protocols/epc/decode.ts';
+import { mtSicsToSample, parseMtSicsLine } from '../../protocols/scale/mt-sics.ts';
+import { parseWeightStreamLine, weightStreamToSample } from '../../protocols/scale/weight-stream.ts';
 
 // `stockpulse decode PROTOCOL INPUT`: a field technician pastes what a device sent and sees
 // the reading stockpulse would make of it — or the coded error saying which field is wrong.
@@ -119,6 +122,21 @@ const DECODERS: Record<string, ProtocolDecoder> = {
     options: ['map', 'type', 'byte-order', 'word-order', 'scale', 'offset'],
     decode: decodeModbusInput,
   },
+  epc: {
+    summary: 'an RFID tag EPC in hex → GS1 identity (SGTIN-96/198, SSCC-96, GRAI-96), GTIN, URIs',
+    options: [],
+    decode: (input) => decodeEpc(input.trim()),
+  },
+  'mt-sics': {
+    summary: 'one Mettler Toledo MT-SICS response line (S S 12.345 kg, S D, S I, S +, Z A, T S) → meaning',
+    options: [],
+    decode: (input) => { const response = parseMtSicsLine(input.trim()); return { response, sample: mtSicsToSample(response, Date.now()) ?? null }; },
+  },
+  'weight-stream': {
+    summary: 'one continuous indicator line (ST,GS,+0012.345kg; US/OL, NT) → weight sample',
+    options: [],
+    decode: (input) => { const line = parseWeightStreamLine(input.trim()); return { line, sample: weightStreamToSample(line, Date.now()) ?? null }; },
+  },
 };
 
 const HELP = `usage: stockpulse decode PROTOCOL INPUT [options]
@@ -128,7 +146,7 @@ Errors print their code and the offending field on stderr (exit code 1).
 INPUT may be "-" to read standard input, or @FILE to read a file.
 
 protocols:
-${Object.entries(DECODERS).map(([name, d]) => `  ${name.padEnd(10)} ${d.summary}`).join('\n')}
+${Object.entries(DECODERS).map(([name, d]) => `  ${name.padEnd(13)} ${d.summary}`).join('\n')}
 
 mqtt-json options:
   --kind KIND      decode only this kind (${READING_KINDS.join(', ')});
@@ -153,6 +171,9 @@ examples:
   stockpulse decode modbus 0x41a4,0x0000 --map '{"type":"float32","wordOrder":"big"}'
   stockpulse decode modbus 0x0000,0x41a4 --type float32 --word-order little
   stockpulse decode modbus 65351 --type int16 --scale 0.1
+  stockpulse decode epc 3074257BF7194E4000001A85
+  stockpulse decode mt-sics 'S S      12.345 kg'
+  stockpulse decode weight-stream 'ST,GS,+0012.345kg'
 `;
 
 function readInput(input: string): string {

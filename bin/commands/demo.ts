@@ -52,7 +52,7 @@ const command: Command = {
       timeScale: num(values['time-scale'], 'time-scale', 30),
       webhooks: values.webhook ?? [],
     });
-    process.stdout.write(`\n  stockpulse demo is running\n\n    dashboard   ${stack.url}/\n    API docs    ${stack.url}/docs\n    MQTT        ${stack.mqttUrl}\n\n  Ctrl-C to stop.\n\n`);
+    process.stdout.write(`\n  stockpulse demo is running\n\n    dashboard   ${stack.dashboardUrl}\n    stock       ${stack.url}/stock.html\n    API docs    ${stack.url}/docs\n    MQTT        ${stack.mqttUrl}\n\n  Ctrl-C to stop.\n\n`);
     await untilSignal(log);
     await stack.stop();
     log.info('stopped cleanly');

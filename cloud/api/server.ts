@@ -12,6 +12,11 @@ import { Health } from './schemas.ts';
 import { zoneRoutes } from './routes/zones.ts';
 import { readingRoutes } from './routes/readings.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { installAuth } from '../auth/guard.ts';
+import { inventoryRoutes } from './routes/inventory.ts';
+import { documentRoutes } from './routes/documents.ts';
+import { adminRoutes } from './routes/admin.ts';
 
 const WEB_DIR = fileURLToPath(new URL('../../dashboards/web/', import.meta.url));
 const UPLOT_DIR = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
@@ -35,6 +40,8 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app as unknown as FastifyInstance);
+  // tokens, the permission matrix (cloud/auth/permissions.ts) and the audit log, for every /api route
+  installAuth(app as unknown as FastifyInstance, o.db);
 
   await app.register(swagger, {
     openapi: { info: { title: 'stockpulse cloud API', version: VERSION, description: 'cold-chain readings, zones and alerts' } },
@@ -63,6 +70,10 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(zoneRoutes(o.db));
   await app.register(readingRoutes(o.db));
   await app.register(alertRoutes(o.db));
+  await app.register(deviceRoutes(o.db));
+  await app.register(inventoryRoutes(o.db));
+  await app.register(documentRoutes(o.db));
+  await app.register(adminRoutes(o.db));
   for (const r of o.extraRoutes ?? []) await app.register(r);
 
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: 'index.html' });

@@ -1,6 +1,8 @@
 // Thin client for the cloud JSON API. Every call rejects with an ApiError so the app can tell
 // "cloud unreachable" (network/timeout, status 0) from "cloud answered with an error".
 
+import { askForToken, authHeader } from './token.js';
+
 const TIMEOUT_MS = 8_000;
 
 export class ApiError extends Error {
@@ -24,7 +26,7 @@ async function request(method, path, body) {
     res = await fetch(path, {
       method,
       signal: ctrl.signal,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: { ...authHeader(), ...(body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
     });
@@ -39,6 +41,7 @@ async function request(method, path, body) {
   } catch {
     // Non-JSON body (proxy error page, empty 204): handled below by status.
   }
+  if (res.status === 401) askForToken(json?.details?.[0]?.reason);
   if (!res.ok) {
     throw new ApiError(res.status, json?.code ?? `HTTP_${res.status}`, json?.message ?? res.statusText, json?.details ?? []);
   }
@@ -55,6 +58,7 @@ function qs(params) {
 export const getHealth = () => request('GET', '/api/health');
 export const getZones = () => request('GET', '/api/zones');
 export const getSensors = () => request('GET', '/api/sensors');
+export const getDevices = () => request('GET', '/api/devices');
 
 /** @returns {Promise<{sensor:string,bucket:number|null,source:string,points:{ts:number,avg:number,min:number,max:number,n:number}[]}>} */
 export const getReadings = (sensor, from, to, bucket) => request('GET', `/api/readings${qs({ sensor, from, to, bucket })}`);

@@ -3,6 +3,7 @@
 
 import * as api from './api.js';
 import { AlertList } from './alert-list.js';
+import { DevicesPanel } from './devices-panel.js';
 import { fmtClock, fmtDuration } from './format.js';
 import { renderSensorStrip } from './sensor-strip.js';
 import { SimBox } from './sim-box.js';
@@ -37,6 +38,7 @@ const alertList = new AlertList($('alerts'), {
   },
 });
 const simBox = new SimBox($('sim'));
+const devicesPanel = new DevicesPanel($('devices'), { zoneName: (id) => state.zones.get(id)?.name ?? id });
 
 // ---- controls -------------------------------------------------------------------------------
 
@@ -168,7 +170,7 @@ async function refresh() {
         if (err.unreachable) throw err;
       }
     });
-    const rs = await Promise.allSettled([...readings, simBox.refresh()]);
+    const rs = await Promise.allSettled([...readings, simBox.refresh(), devicesPanel.refresh(now)]);
     const lost = rs.find((r) => r.status === 'rejected');
     if (lost) return setReachable(false, '');
     setReachable(true);

@@ -32,13 +32,16 @@ export class MqttJsonDriver implements DeviceDriver {
       this.byTopic.set(d.topic, d);
       this.statuses.set(d.id, { state: 'starting', failures: 0, reconnects: 0 });
     }
+    // Listen from the moment the driver exists: on a persistent session the broker delivers the
+    // frames it queued while we were away right after CONNACK, before any later hook-up would
+    // run, and mqtt.js acknowledges a frame nobody listened to (it would be lost).
+    this.listener = (topic, payload) => this.handle(topic, payload);
+    this.client.on('message', this.listener);
+    this.client.on('connect', this.subscribe);
   }
 
   async start(): Promise<void> {
     this.state = 'starting';
-    this.listener = (topic, payload) => this.handle(topic, payload);
-    this.client.on('message', this.listener);
-    this.client.on('connect', this.subscribe);
     if (this.client.connected) await this.subscribe();
     this.state = 'running';
   }

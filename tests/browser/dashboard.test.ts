@@ -46,14 +46,14 @@ describe.runIf(haveChromium)(`dashboard in chromium (${engineLabel})`, () => {
     // an alarm to acknowledge: the chiller's compressor dies
     stack.sim.setFault('chiller', 'compressor_failure', true);
     await waitFor(async () => {
-      const r = await fetch(`${stack.url}/api/alerts?state=active`);
+      const r = await fetch(`${stack.url}/api/alerts?state=active`, { headers: { authorization: `Bearer ${stack.token}` } });
       return ((await r.json()) as unknown[]).length > 0;
     }, 'an active alert', 30_000);
 
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${stack.url}/?range=15m&refresh=5s`);
+    await page.goto(`${stack.url}/?range=15m&refresh=5s#token=${stack.token}`);
 
     const chiller = page.locator('[data-testid=zone-panel][data-zone=chiller]');
     await chiller.locator('[data-testid=panel-canvas-ready]').waitFor({ state: 'attached', timeout: 20_000 });
@@ -67,7 +67,7 @@ describe.runIf(haveChromium)(`dashboard in chromium (${engineLabel})`, () => {
     await row.locator('[data-testid=ack-button]').click();
     await page.locator(`[data-testid=alert-row][data-alert-id="${alertId}"] [data-testid=acked-by]`).waitFor({ timeout: 10_000 });
 
-    const stored = await (await fetch(`${stack.url}/api/alerts?state=all`)).json() as { id: string; ackedBy: string | null }[];
+    const stored = await (await fetch(`${stack.url}/api/alerts?state=all`, { headers: { authorization: `Bearer ${stack.token}` } })).json() as { id: string; ackedBy: string | null }[];
     expect(stored.find((a) => a.id === alertId)?.ackedBy).toBeTruthy();
 
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { startCloud, type Cloud } from '../../cloud/cloud.ts';
+import { createApiToken } from '../../cloud/auth/tokens.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../edge/broker/embedded-broker.ts';
 import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatchInput as UplinkBatch } from '../../protocols/uplink/contract.ts';
@@ -19,6 +20,7 @@ let tdb: TestDatabase;
 let hook: WebhookReceiver;
 let cloud: Cloud;
 let edge: MqttClient;
+const auth = { authorization: '' };   // a viewer-and-more (admin) token, set once the cloud is up
 const acks: UplinkAck[] = [];
 
 function batch(seq: number, extra: Partial<UplinkBatch> = {}): UplinkBatch {
@@ -37,6 +39,7 @@ beforeAll(async () => {
   hook = await startWebhookReceiver();
   const config = cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_WEBHOOKS: hook.url });
   cloud = await startCloud({ config, log: pino({ level: 'silent' }), db: tdb.db });
+  auth.authorization = `Bearer ${(await createApiToken(tdb.db, { role: 'admin', name: 'test' })).token}`;
   edge = await mqtt.connectAsync(broker.url, { clientId: 'fake-edge' });
   edge.on('message', (_t, p) => acks.push(JSON.parse(p.toString())));
   await edge.subscribeAsync(topics.ack(GW), { qos: 1 });
@@ -106,7 +109,7 @@ describe(`cloud ingest and API on ${engineLabel}`, () => {
   });
 
   it('serves zones with profile, latest value and active alert count', async () => {
-    const res = await cloud.app.inject({ method: 'GET', url: '/api/zones' });
+    const res = await cloud.app.inject({ headers: auth, method: 'GET', url: '/api/zones' });
     expect(res.statusCode).toBe(200);
     const [zone] = res.json();
     expect(zone).toMatchObject({ id: 'chiller', site: 'bakery-main', profile: { low: 2, high: 8 }, activeAlerts: 1 });
@@ -115,10 +118,10 @@ describe(`cloud ingest and API on ${engineLabel}`, () => {
 
   it('serves raw and bucketed readings; buckets carry min/avg/max', async () => {
     const q = `sensor=chiller-t1&from=${T0}&to=${T0 + 3_600_000}`;
-    const raw = (await cloud.app.inject({ url: `/api/readings?${q}` })).json();
+    const raw = (await cloud.app.inject({ headers: auth, url: `/api/readings?${q}` })).json();
     expect(raw.source).toBe('raw');
     expect(raw.points).toHaveLength(120);
-    const b = (await cloud.app.inject({ url: `/api/readings?${q}&bucket=600` })).json();
+    const b = (await cloud.app.inject({ headers: auth, url: `/api/readings?${q}&bucket=600` })).json();
     expect(b.points).toHaveLength(6);
     for (const p of b.points) {
       expect(p.n).toBe(20);
@@ -129,39 +132,39 @@ describe(`cloud ingest and API on ${engineLabel}`, () => {
   });
 
   it('answers bad requests with 400 naming the field', async () => {
-    const noSensor = await cloud.app.inject({ url: '/api/readings?bucket=60' });
+    const noSensor = await cloud.app.inject({ headers: auth, url: '/api/readings?bucket=60' });
     expect(noSensor.statusCode).toBe(400);
     expect(noSensor.json()).toMatchObject({ code: 'SP_ERR_VALIDATION', details: [{ field: 'querystring.sensor' }] });
-    const badBucket = await cloud.app.inject({ url: '/api/readings?sensor=a&bucket=-5' });
+    const badBucket = await cloud.app.inject({ headers: auth, url: '/api/readings?sensor=a&bucket=-5' });
     expect(badBucket.json().details[0].field).toBe('querystring.bucket');
-    const noBy = await cloud.app.inject({ method: 'POST', url: '/api/alerts/alert-1/ack', payload: {} });
+    const noBy = await cloud.app.inject({ headers: auth, method: 'POST', url: '/api/alerts/alert-1/ack', payload: {} });
     expect(noBy.statusCode).toBe(400);
     expect(noBy.json().details[0].field).toBe('body.by');
-    const unknown = await cloud.app.inject({ method: 'POST', url: '/api/alerts/nope/ack', payload: { by: 'anna' } });
+    const unknown = await cloud.app.inject({ headers: auth, method: 'POST', url: '/api/alerts/nope/ack', payload: { by: 'anna' } });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().code).toBe('SP_ERR_NOT_FOUND');
   });
 
   it('acknowledges an alert once; a clear later keeps the acknowledgement', async () => {
-    const ack = await cloud.app.inject({ method: 'POST', url: '/api/alerts/alert-1/ack', payload: { by: 'anna', note: 'door was ajar' } });
+    const ack = await cloud.app.inject({ headers: auth, method: 'POST', url: '/api/alerts/alert-1/ack', payload: { by: 'anna', note: 'door was ajar' } });
     expect(ack.statusCode).toBe(200);
     expect(ack.json()).toMatchObject({ id: 'alert-1', ackedBy: 'anna', ackNote: 'door was ajar', state: 'active' });
-    const again = await cloud.app.inject({ method: 'POST', url: '/api/alerts/alert-1/ack', payload: { by: 'ben' } });
+    const again = await cloud.app.inject({ headers: auth, method: 'POST', url: '/api/alerts/alert-1/ack', payload: { by: 'ben' } });
     expect(again.json().ackedBy).toBe('anna');
 
     await send(batch(3, { alerts: [{ ...raised, transition: 'cleared', ts: T0 + 4_000_000 }] }));
     expect((await ackFor(3))[0]!.status).toBe('committed');
-    const list = (await cloud.app.inject({ url: '/api/alerts?state=cleared' })).json();
+    const list = (await cloud.app.inject({ headers: auth, url: '/api/alerts?state=cleared' })).json();
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ id: 'alert-1', state: 'cleared', clearedAt: T0 + 4_000_000, ackedBy: 'anna', raisedAt: T0 + 3_600_000 });
-    expect((await cloud.app.inject({ url: '/api/alerts?state=active' })).json()).toHaveLength(0);
+    expect((await cloud.app.inject({ headers: auth, url: '/api/alerts?state=active' })).json()).toHaveLength(0);
   });
 
   it('exposes Prometheus metrics and an OpenAPI document', async () => {
-    const m = await cloud.app.inject({ url: '/metrics' });
+    const m = await cloud.app.inject({ headers: auth, url: '/metrics' });
     expect(m.body).toMatch(/stockpulse_cloud_batches_committed_total 2/);
     expect(m.body).toMatch(/stockpulse_cloud_batches_duplicate_total 1/);
-    const doc = await cloud.app.inject({ url: '/docs/json' });
+    const doc = await cloud.app.inject({ headers: auth, url: '/docs/json' });
     expect(Object.keys(doc.json().paths)).toEqual(expect.arrayContaining(['/api/readings', '/api/alerts/{id}/ack', '/api/zones']));
   });
 });

@@ -19,7 +19,7 @@ let stack: DemoStack;
 let dataDir: string;
 
 const api = async (path: string) => {
-  const res = await fetch(stack.url + path);
+  const res = await fetch(stack.url + path, { headers: { authorization: `Bearer ${stack.token}` } });
   expect(res.status, path).toBe(200);
   return res.json() as Promise<any>;
 };

@@ -1,0 +1,60 @@
+import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { SpError } from '../../protocols/errors.ts';
+import { openDb } from '../../cloud/db/engine.ts';
+import { migrate } from '../../cloud/db/migrate.ts';
+import { ROLES } from '../../cloud/auth/permissions.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../cloud/auth/tokens.ts';
+
+const help = `stockpulse token — manage API tokens (each carries one role)
+
+usage: stockpulse token create --role ROLE --name NAME
+       stockpulse token list
+       stockpulse token revoke --id ID
+options: --database-url URL (or DATABASE_URL), --data-dir DIR (PGlite, default ./data)
+
+roles: ${ROLES.join(', ')} (what each may do: docs/inventory.md, cloud/auth/permissions.ts)
+The token is printed once; only its SHA-256 is stored. Send it as
+"Authorization: Bearer <token>", or open the dashboard at /#token=<token>.
+`;
+
+const command: Command = {
+  name: 'token',
+  summary: 'create, list or revoke API tokens',
+  help,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(this, argv, {
+      role: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, 'database-url': { type: 'string' }, 'data-dir': { type: 'string' },
+    });
+    const action = positionals[0];
+    if (!action || !['create', 'list', 'revoke'].includes(action)) throw new SpError('SP_ERR_VALIDATION', { field: 'action', reason: 'say create, list or revoke (see --help)' });
+    const url = values['database-url'] ?? process.env.DATABASE_URL;
+    const dataDir = url ? undefined : join(values['data-dir'] ?? process.env.STOCKPULSE_DATA_DIR ?? './data', 'cloud-pglite');
+    if (dataDir) await mkdir(dataDir, { recursive: true });
+    const db = await openDb({ url, dataDir });
+    try {
+      await migrate(db);
+      if (action === 'create') {
+        if (!values.name) throw new SpError('SP_ERR_VALIDATION', { field: '--name', reason: 'name the token (who or what uses it)' });
+        const { token, info } = await createApiToken(db, { role: values.role ?? '', name: values.name, createdBy: 'cli' });
+        process.stdout.write(`${token}\n`);
+        process.stderr.write(`token #${info.id} "${info.name}" with role ${info.role} — shown once, store it now\n`);
+      } else if (action === 'list') {
+        for (const t of await listApiTokens(db)) {
+          process.stdout.write(`${String(t.id).padStart(4)}  ${t.role.padEnd(10)} ${t.prefix}…  ${t.name}${t.revokedAt ? `  (revoked ${new Date(t.revokedAt).toISOString()})` : ''}\n`);
+        }
+      } else {
+        const id = Number(values.id);
+        if (!Number.isInteger(id) || id <= 0) throw new SpError('SP_ERR_VALIDATION', { field: '--id', reason: 'the token id (see: stockpulse token list)' });
+        const t = await revokeApiToken(db, id);
+        process.stdout.write(`revoked token #${t.id} "${t.name}"\n`);
+      }
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};
+export default command;

@@ -1,0 +1,133 @@
+// THE permission matrix: which role may call which /api route, and which fields a role may see.
+// Enforced for every route by cloud/auth/guard.ts; tests/auth/matrix.test.ts walks it route by
+// route (401 without a token, 403 for every role not listed, through for every role listed).
+// `admin` may do everything and is not repeated below. A route missing here is admin-only.
+
+export const ROLES = ['admin', 'warehouse', 'purchasing', 'sales', 'finance', 'qa', 'viewer', 'device'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** open without a token: load balancers, the demo's own webhook receiver */
+export const PUBLIC = 'public' as const;
+type Rule = readonly Role[] | typeof PUBLIC;
+
+/** every person's role (not device credentials, which may only ingest) */
+const PEOPLE: readonly Role[] = ['warehouse', 'purchasing', 'sales', 'finance', 'qa', 'viewer'];
+const STOCK_WRITERS: readonly Role[] = ['warehouse'];
+
+/** who may see purchase cost, supplier prices and order amounts on the buying side */
+export const COST_ROLES: readonly Role[] = ['admin', 'purchasing', 'finance'];
+export const canSeeCost = (role: string | undefined): boolean => COST_ROLES.includes(role as Role);
+
+/**
+ * Document workflows: who may read, create, and take each action (state transition). The
+ * routes are /api/{type}, /api/{type}/:id and /api/{type}/:id/{action}; the state machines in
+ * cloud/inventory/documents/ say from which states each action is allowed.
+ */
+export const DOCUMENT_PERMISSIONS = {
+  'purchase-orders': {
+    read: ['purchasing', 'finance', 'warehouse', 'viewer'],
+    create: ['purchasing'],
+    actions: {
+      submit: ['purchasing'],
+      // amount-based levels (see purchase-orders.ts): finance always, warehouse (operations) above the threshold
+      approve: ['finance', 'warehouse'],
+      reject: ['finance', 'warehouse'],
+      receive: ['warehouse'],
+      close: ['purchasing'],
+      cancel: ['purchasing'],
+    },
+  },
+  'sales-orders': {
+    read: ['sales', 'finance', 'warehouse', 'viewer'],
+    create: ['sales'],
+    actions: { reserve: ['sales'], pick: ['warehouse'], ship: ['warehouse'], cancel: ['sales'] },
+  },
+  returns: {
+    read: ['sales', 'warehouse', 'qa', 'finance', 'viewer'],
+    create: ['sales'],
+    actions: { receive: ['warehouse'], inspect: ['qa'] },
+  },
+  'count-sessions': {
+    read: ['warehouse', 'finance', 'viewer'],
+    create: ['warehouse'],
+    actions: { submit: ['warehouse'], approve: ['finance'], reject: ['finance'] },
+  },
+} as const satisfies Record<string, { read: readonly Role[]; create: readonly Role[]; actions: Record<string, readonly Role[]> }>;
+export type DocumentRoute = keyof typeof DOCUMENT_PERMISSIONS;
+
+const STATIC_ROUTES: Record<string, Rule> = {
+  // system
+  'GET /api/health': PUBLIC,
+  // cold chain (the spine)
+  'GET /api/zones': PEOPLE,
+  'GET /api/sensors': PEOPLE,
+  'GET /api/readings': PEOPLE,
+  'GET /api/alerts': PEOPLE,
+  'POST /api/alerts/:id/ack': ['warehouse', 'qa'],
+  'GET /api/devices': PEOPLE,
+  // the demo's simulator box and webhook inbox (mounted by bin/demo-stack.ts only)
+  'GET /api/sim': PEOPLE,
+  'POST /api/sim/faults': ['warehouse'],
+  'POST /api/demo/webhook-inbox': PUBLIC,
+  'GET /api/demo/webhook-inbox': PEOPLE,
+  // master data
+  'GET /api/items': PEOPLE,
+  'GET /api/items/:sku': PEOPLE,
+  'POST /api/items': ['purchasing'],
+  'GET /api/locations': PEOPLE,
+  'POST /api/locations': STOCK_WRITERS,
+  'GET /api/suppliers': ['purchasing', 'finance', 'warehouse', 'viewer'],
+  'POST /api/suppliers': ['purchasing'],
+  'GET /api/suppliers/:id/prices': ['purchasing', 'finance'],
+  'POST /api/suppliers/:id/prices': ['purchasing'],
+  'GET /api/customers': ['sales', 'finance', 'warehouse', 'viewer'],
+  'POST /api/customers': ['sales'],
+  // lots
+  'GET /api/lots': PEOPLE,
+  'POST /api/lots': ['warehouse', 'qa'],
+  'POST /api/lots/:id/status': ['qa'],
+  'GET /api/lots/:id/history': PEOPLE,
+  // ledger and stock
+  'GET /api/movements': ['warehouse', 'purchasing', 'finance', 'qa', 'viewer'],
+  'POST /api/movements': ['warehouse', 'device'],
+  'GET /api/stock': PEOPLE,
+  'GET /api/inventory/verify': ['finance'],
+  // reservations and channel pools
+  'GET /api/reservations': ['sales', 'warehouse', 'finance', 'viewer'],
+  'POST /api/reservations': ['sales'],
+  'POST /api/reservations/:id/commit': ['sales', 'finance'],
+  'POST /api/reservations/:id/release': ['sales'],
+  'PUT /api/channel-pools/:item/:channel': ['sales'],
+  // workflow
+  'GET /api/tasks': PEOPLE,
+  'POST /api/tasks/:id/done': PEOPLE,
+  // administration
+  'GET /api/tokens': [],
+  'POST /api/tokens': [],
+  'POST /api/tokens/:id/revoke': [],
+  'GET /api/audit': ['finance'],
+};
+
+function documentRoutes(): Record<string, Rule> {
+  const out: Record<string, Rule> = {};
+  for (const [type, p] of Object.entries(DOCUMENT_PERMISSIONS)) {
+    out[`GET /api/${type}`] = p.read;
+    out[`GET /api/${type}/:id`] = p.read;
+    out[`POST /api/${type}`] = p.create;
+    for (const [action, roles] of Object.entries(p.actions)) out[`POST /api/${type}/:id/${action}`] = roles;
+  }
+  return out;
+}
+
+/** "METHOD /route/:pattern" → roles allowed besides admin, or PUBLIC */
+export const PERMISSIONS: Readonly<Record<string, Rule>> = Object.freeze({ ...STATIC_ROUTES, ...documentRoutes() });
+
+export type Decision = 'public' | 'allow' | 'deny';
+
+export function decide(role: Role | undefined, method: string, route: string): Decision {
+  const rule = PERMISSIONS[`${method === 'HEAD' ? 'GET' : method} ${route}`];
+  if (rule === PUBLIC) return 'public';
+  if (!role) return 'deny';
+  if (role === 'admin') return 'allow';
+  return rule?.includes(role) ? 'allow' : 'deny';
+}

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { SpError } from '../../../protocols/errors.ts';
+import type { Db, Queryable } from '../../db/engine.ts';
+import { getItem } from '../master-data.ts';
+import { createLot, findLot } from '../lots.ts';
+import { postMovementIn } from '../ledger.ts';
+import { Id, IsoDate, Money, Qty, dec, type Actor } from '../model.ts';
+import { assertCan, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
+
+// Purchase order: draft → submitted → approved → partially_received → received → closed
+// (or cancelled before goods arrive). Approval levels by amount: finance approves every order;
+// above the threshold operations (the warehouse role) must approve too. Goods receipts create
+// the lots and the receipt movements of what arrived.
+
+/** orders above this amount (minor units) need a second approval by operations */
+export const PO_SECOND_APPROVAL_ABOVE_MINOR = Number(process.env.STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR ?? 500_000);
+
+export const PURCHASE_ORDER: Machine = {
+  type: 'purchase_order',
+  label: 'purchase order',
+  from: {
+    submit: ['draft'], approve: ['submitted'], reject: ['submitted'], receive: ['approved', 'partially_received'],
+    close: ['received', 'partially_received'], cancel: ['draft', 'submitted', 'approved'],
+  },
+  next: {
+    draft: [{ role: 'purchasing', action: 'submit', title: (d) => `Submit purchase order ${d.id} for approval` }],
+    approved: [{ role: 'warehouse', action: 'receive', title: (d) => `Receive the goods of purchase order ${d.id} from ${d.partner}` }],
+    partially_received: [{ role: 'warehouse', action: 'receive', title: (d) => `Receive the rest of purchase order ${d.id}` }],
+    received: [
+      { role: 'purchasing', action: 'close', title: (d) => `Close purchase order ${d.id} (all received)` },
+      { role: 'finance', action: 'pay', title: (d) => `Pay supplier ${d.partner} for purchase order ${d.id}` },
+    ],
+  },
+};
+
+export const PurchaseOrderInput = z.object({
+  supplier: Id,
+  currency: z.string().length(3).default('EUR'),
+  lines: z.array(z.object({ item: Id, qty: Qty, priceMinor: Money })).min(1),
+  note: z.string().max(1000).optional(),
+});
+
+export const ReceiptInput = z.object({
+  location: Id,
+  idempotencyKey: z.string().min(1).max(200).optional(),
+  lines: z.array(z.object({
+    item: Id, qty: Qty, lot: Id.optional(), producedOn: IsoDate.optional(), expiresOn: IsoDate.optional(),
+    quarantine: z.boolean().default(false).describe('hold the new lot for QA inspection'),
+  })).min(1),
+});
+
+export async function createPurchaseOrder(db: Db, input: z.input<typeof PurchaseOrderInput>, actor: Actor): Promise<Doc> {
+  const p = PurchaseOrderInput.parse(input);
+  return db.tx(async (q) => {
+    if (!(await q.query('SELECT 1 FROM suppliers WHERE id = $1', [p.supplier])).length) {
+      throw new SpError('SP_ERR_VALIDATION', { field: 'body.supplier', reason: `no supplier "${p.supplier}"` });
+    }
+    for (const [i, l] of p.lines.entries()) await getItem(q, l.item).catch(() => { throw new SpError('SP_ERR_VALIDATION', { field: `body.lines.${i}.item`, reason: `no item "${l.item}"` }); });
+    const amountMinor = p.lines.reduce((a, l) => a + Math.round(l.qty * l.priceMinor), 0);
+    return insertDoc(q, PURCHASE_ORDER, {
+      status: 'draft', partner: p.supplier, amountMinor, currency: p.currency, lines: p.lines, data: { note: p.note ?? null, received: {} },
+    }, actor);
+  });
+}
+
+function requiredApprovals(amountMinor: number): string[] {
+  return amountMinor > PO_SECOND_APPROVAL_ABOVE_MINOR ? ['finance', 'warehouse'] : ['finance'];
+}
+
+export async function purchaseOrderAction(db: Db, id: number, action: string, body: any, actor: Actor): Promise<Doc> {
+  return db.tx(async (q) => {
+    const d = await lockDoc(q, PURCHASE_ORDER, id);
+    if (action === 'receive' && body?.idempotencyKey) {
+      const [seen] = await q.query(`SELECT 1 FROM documents WHERE type = 'goods_receipt' AND parent_id = $1 AND data->>'idempotencyKey' = $2`, [id, body.idempotencyKey]);
+      if (seen) return d;   // the same receipt posted again: nothing more arrives
+    }
+    assertCan(PURCHASE_ORDER, d, action);
+    switch (action) {
+      case 'submit': {
+        const required = requiredApprovals(d.amountMinor ?? 0);
+        const after = await transition(q, PURCHASE_ORDER, d, 'submit', 'submitted', actor, { data: { ...d.data, requiredApprovals: required, approvals: [] } });
+        const amount = `${((d.amountMinor ?? 0) / 100).toFixed(2)} ${d.currency}`;
+        for (const role of required) {
+          await q.query('INSERT INTO tasks (document_id, role, action, title) VALUES ($1,$2,$3,$4)',
+            [d.id, role, 'approve', `Approve purchase order ${d.id} (${amount}, ${d.partner})`]);
+        }
+        return after;
+      }
+      case 'approve': return approve(q, d, actor, body?.note);
+      case 'reject':
+        return transition(q, PURCHASE_ORDER, d, 'reject', 'draft', actor, { data: { ...d.data, approvals: [] }, note: body?.note ?? 'rejected' });
+      case 'receive': return receive(q, d, ReceiptInput.parse(body ?? {}), actor);
+      case 'close': return transition(q, PURCHASE_ORDER, d, 'close', 'closed', actor, { note: body?.note });
+      case 'cancel': {
+        const after = await transition(q, PURCHASE_ORDER, d, 'cancel', 'cancelled', actor, { note: body?.note });
+        await q.query(`UPDATE tasks SET status = 'cancelled' WHERE document_id = $1 AND status = 'open'`, [d.id]);
+        return after;
+      }
+      default: throw new SpError('SP_ERR_NOT_FOUND', { field: 'action', reason: `no action "${action}" on a purchase order` });
+    }
+  });
+}
+
+async function approve(q: Queryable, d: Doc, actor: Actor, note?: string): Promise<Doc> {
+  const required: string[] = d.data.requiredApprovals ?? ['finance'];
+  const approvals: { role: string; by: string; at: number }[] = d.data.approvals ?? [];
+  const pending = required.filter((r) => !approvals.some((a) => a.role === r));
+  // admin may approve every level at once; anyone else approves the level of their role
+  const mine = actor.role === 'admin' ? pending : pending.filter((r) => r === actor.role);
+  if (!mine.length) {
+    const why = required.includes(actor.role) ? `role ${actor.role} has already approved` : `this order (amount ${d.amountMinor}) needs approval by ${required.join(' + ')}`;
+    throw new SpError('SP_ERR_FORBIDDEN', { field: 'role', reason: why });
+  }
+  const now = Date.now();
+  const next = [...approvals, ...mine.map((role) => ({ role, by: actor.name, at: now }))];
+  const done = required.every((r) => next.some((a) => a.role === r));
+  await q.query(`UPDATE tasks SET status = 'done', closed_at = now(), closed_by = $2 WHERE document_id = $1 AND status = 'open' AND action = 'approve' AND role = ANY($3::text[])`,
+    [d.id, actor.name, mine]);
+  return transition(q, PURCHASE_ORDER, d, 'approve', done ? 'approved' : 'submitted', actor, { data: { ...d.data, approvals: next }, note });
+}
+
+async function receive(q: Queryable, d: Doc, r: z.infer<typeof ReceiptInput>, actor: Actor): Promise<Doc> {
+  const ordered = new Map<string, number>();
+  for (const l of d.lines as { item: string; qty: number }[]) ordered.set(l.item, (ordered.get(l.item) ?? 0) + l.qty);
+  const received: Record<string, number> = { ...(d.data.received ?? {}) };
+  for (const [i, l] of r.lines.entries()) {
+    if (!ordered.has(l.item)) throw new SpError('SP_ERR_VALIDATION', { field: `body.lines.${i}.item`, reason: `item "${l.item}" is not on purchase order ${d.id}` });
+    const after = Math.round(((received[l.item] ?? 0) + l.qty) * 1e6) / 1e6;
+    if (after > ordered.get(l.item)!) {
+      throw new SpError('SP_ERR_CONFLICT', { field: `body.lines.${i}.qty`, reason: `receiving ${l.qty} would exceed the ${ordered.get(l.item)} ordered (${received[l.item] ?? 0} already received)` });
+    }
+    received[l.item] = after;
+  }
+  const gr = await insertDoc(q, GOODS_RECEIPT, {
+    status: 'posted', partner: d.partner, location: r.location, lines: r.lines, parentId: d.id,
+    data: { idempotencyKey: r.idempotencyKey ?? null, purchaseOrder: d.id },
+  }, actor);
+  const movements: number[] = [];
+  for (const l of r.lines) {
+    let lot = l.lot;
+    if (lot && !(await findLot(q, l.item, lot))) {
+      const created = await createLot(q, { item: l.item, code: lot, producedOn: l.producedOn, expiresOn: l.expiresOn, status: l.quarantine ? 'quarantined' : 'available' }, actor);
+      if (l.quarantine) await q.query('INSERT INTO tasks (document_id, role, action, title) VALUES ($1,$2,$3,$4)', [gr.id, 'qa', 'inspect_lot', `Inspect quarantined lot ${created.code} of ${l.item} (goods receipt ${gr.id})`]);
+    }
+    const { movement } = await postMovementIn(q, {
+      kind: 'receipt', item: l.item, lot, to: r.location, qty: Number(dec(l.qty)), sourceType: 'document', sourceRef: `goods_receipt:${gr.id}`,
+    }, actor);
+    movements.push(movement.id);
+  }
+  await q.query(`UPDATE documents SET data = data || $2::jsonb WHERE id = $1`, [gr.id, JSON.stringify({ movements })]);
+  const complete = [...ordered].every(([item, qty]) => (received[item] ?? 0) >= qty);
+  return transition(q, PURCHASE_ORDER, d, 'receive', complete ? 'received' : 'partially_received', actor, {
+    data: { ...d.data, received, receipts: [...(d.data.receipts ?? []), gr.id] },
+  });
+}
+
+/** goods receipts have no workflow of their own: posted once, with their movements */
+export const GOODS_RECEIPT: Machine = { type: 'goods_receipt', label: 'goods receipt', from: {}, next: {} };

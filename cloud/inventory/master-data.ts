@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { SpError } from '../../protocols/errors.ts';
+import type { Db, Queryable } from '../db/engine.ts';
+import { ItemInput, LocationInput, PartnerInput, SupplierPriceInput, dec, num } from './model.ts';
+
+// Master data: items, locations (site → zone → bin), suppliers with their prices, customers.
+// Created here, never deleted (movements refer to them); cost is returned and the API layer
+// strips it for roles that must not see it.
+
+export interface Item {
+  sku: string; gtin: string | null; name: string; unit: string; pieceWeight: number | null;
+  shelfLifeDays: number | null; storageProfile: string | null; safetyStock: number; leadTimeDays: number | null;
+  costMinor: number | null; currency: string; lotTracked: boolean; allowNegative: boolean;
+}
+
+interface ItemRow {
+  sku: string; gtin: string | null; name: string; unit: string; piece_weight: string | null; shelf_life_days: number | null;
+  storage_profile: string | null; safety_stock: string; lead_time_days: number | null; cost_minor: string | null;
+  currency: string; lot_tracked: boolean; allow_negative: boolean;
+}
+
+const itemFromRow = (r: ItemRow): Item => ({
+  sku: r.sku, gtin: r.gtin, name: r.name, unit: r.unit, pieceWeight: r.piece_weight === null ? null : num(r.piece_weight),
+  shelfLifeDays: r.shelf_life_days, storageProfile: r.storage_profile, safetyStock: num(r.safety_stock),
+  leadTimeDays: r.lead_time_days, costMinor: r.cost_minor === null ? null : Number(r.cost_minor), currency: r.currency,
+  lotTracked: r.lot_tracked, allowNegative: r.allow_negative,
+});
+
+/** Postgres unique_violation → a 409 naming the field */
+export function conflictOnDuplicate(e: unknown, field: string, what: string): never {
+  if ((e as { code?: string }).code === '23505') throw new SpError('SP_ERR_CONFLICT', { field, reason: `${what} already exists` });
+  throw e;
+}
+
+export async function createItem(db: Db, input: z.input<typeof ItemInput>): Promise<Item> {
+  const i = ItemInput.parse(input);
+  return db.tx(async (q) => {
+    const rows = await q.query<ItemRow>(
+      `INSERT INTO items (sku, gtin, name, unit, piece_weight, shelf_life_days, storage_profile, safety_stock, lead_time_days,
+                          cost_minor, currency, lot_tracked, allow_negative)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING *`,
+      [i.sku, i.gtin ?? null, i.name, i.unit, i.pieceWeight === undefined ? null : dec(i.pieceWeight), i.shelfLifeDays ?? null,
+        i.storageProfile ?? null, dec(i.safetyStock), i.leadTimeDays ?? null, i.costMinor ?? null, i.currency, i.lotTracked, i.allowNegative],
+    ).catch((e) => conflictOnDuplicate(e, 'body.sku', `item "${i.sku}" (or its GTIN)`));
+    await q.query('INSERT INTO item_positions (item) VALUES ($1)', [i.sku]);
+    return itemFromRow(rows[0]!);
+  });
+}
+
+export async function getItem(q: Queryable, sku: string): Promise<Item> {
+  const [r] = await q.query<ItemRow>('SELECT * FROM items WHERE sku = $1', [sku]);
+  if (!r) throw new SpError('SP_ERR_NOT_FOUND', { field: 'item', reason: `no item with SKU "${sku}"` });
+  return itemFromRow(r);
+}
+
+export async function listItems(db: Db): Promise<Item[]> {
+  return (await db.query<ItemRow>('SELECT * FROM items ORDER BY sku')).map(itemFromRow);
+}
+
+export interface Location {
+  id: string; kind: 'site' | 'zone' | 'bin'; parent: string | null; name: string;
+  iotZone: string | null; tempLow: number | null; tempHigh: number | null;
+}
+const PARENT_KIND = { site: null, zone: 'site', bin: 'zone' } as const;
+
+export async function createLocation(db: Db, input: z.input<typeof LocationInput>): Promise<Location> {
+  const l = LocationInput.parse(input);
+  const want = PARENT_KIND[l.kind];
+  if (want === null && l.parent) throw new SpError('SP_ERR_VALIDATION', { field: 'body.parent', reason: 'a site has no parent' });
+  if (want !== null) {
+    if (!l.parent) throw new SpError('SP_ERR_VALIDATION', { field: 'body.parent', reason: `a ${l.kind} needs a parent ${want}` });
+    const [p] = await db.query<{ kind: string }>('SELECT kind FROM locations WHERE id = $1', [l.parent]);
+    if (!p) throw new SpError('SP_ERR_VALIDATION', { field: 'body.parent', reason: `no location "${l.parent}"` });
+    if (p.kind !== want) throw new SpError('SP_ERR_VALIDATION', { field: 'body.parent', reason: `a ${l.kind}'s parent must be a ${want}, "${l.parent}" is a ${p.kind}` });
+  }
+  const [r] = await db.query<Record<string, unknown>>(
+    `INSERT INTO locations (id, kind, parent, name, iot_zone, temp_low, temp_high) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING *`,
+    [l.id, l.kind, l.parent ?? null, l.name, l.iotZone ?? null, l.tempLow ?? null, l.tempHigh ?? null],
+  ).catch((e) => conflictOnDuplicate(e, 'body.id', `location "${l.id}"`));
+  return locationFromRow(r!);
+}
+
+const locationFromRow = (r: Record<string, unknown>): Location => ({
+  id: r.id as string, kind: r.kind as Location['kind'], parent: (r.parent as string | null) ?? null, name: r.name as string,
+  iotZone: (r.iot_zone as string | null) ?? null, tempLow: (r.temp_low as number | null) ?? null, tempHigh: (r.temp_high as number | null) ?? null,
+});
+
+export async function listLocations(db: Db): Promise<Location[]> {
+  return (await db.query<Record<string, unknown>>('SELECT * FROM locations ORDER BY id')).map(locationFromRow);
+}
+
+export async function createPartner(db: Db, table: 'suppliers' | 'customers', input: z.input<typeof PartnerInput>) {
+  const p = PartnerInput.parse(input);
+  await db.query(`INSERT INTO ${table} (id, name) VALUES ($1, $2)`, [p.id, p.name])
+    .catch((e) => conflictOnDuplicate(e, 'body.id', `${table === 'suppliers' ? 'supplier' : 'customer'} "${p.id}"`));
+  return p;
+}
+
+export async function listPartners(db: Db, table: 'suppliers' | 'customers') {
+  return db.query<{ id: string; name: string }>(`SELECT id, name FROM ${table} ORDER BY id`);
+}
+
+export async function setSupplierPrice(db: Db, supplier: string, input: z.input<typeof SupplierPriceInput>) {
+  const p = SupplierPriceInput.parse(input);
+  const [s] = await db.query('SELECT 1 FROM suppliers WHERE id = $1', [supplier]);
+  if (!s) throw new SpError('SP_ERR_NOT_FOUND', { field: 'params.id', reason: `no supplier "${supplier}"` });
+  await getItem(db, p.item);
+  await db.query(
+    `INSERT INTO supplier_prices (supplier, item, price_minor, currency, valid_from) VALUES ($1,$2,$3,$4,coalesce($5::date, current_date))
+     ON CONFLICT (supplier, item, valid_from) DO UPDATE SET price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency`,
+    [supplier, p.item, p.priceMinor, p.currency, p.validFrom ?? null]);
+  return listSupplierPrices(db, supplier);
+}
+
+export async function listSupplierPrices(db: Db, supplier: string) {
+  const rows = await db.query<{ item: string; price_minor: string; currency: string; valid_from: Date | string }>(
+    'SELECT item, price_minor, currency, valid_from::text AS valid_from FROM supplier_prices WHERE supplier = $1 ORDER BY item, valid_from', [supplier]);
+  return rows.map((r) => ({ item: r.item, priceMinor: Number(r.price_minor), currency: r.currency, validFrom: String(r.valid_from) }));
+}

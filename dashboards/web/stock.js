@@ -1,0 +1,65 @@
+// The stock page: per item on hand, reserved, quarantined, expired and available to promise,
+// by lot (expiry, status) on click, and the task inbox of the token's role. Refreshes every 5 s.
+import { askForToken, authHeader } from './token.js';
+
+const REFRESH_MS = 5_000;
+const open = new Set();
+const fmt = (n) => (Math.round(n * 1000) / 1000).toLocaleString();
+const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (k === 'dataset') Object.assign(e.dataset, v); else e.setAttribute(k, v);
+  e.append(...kids.map((k) => (k instanceof Node ? k : document.createTextNode(String(k)))));
+  return e;
+};
+
+async function get(path) {
+  const res = await fetch(path, { headers: { accept: 'application/json', ...authHeader() }, cache: 'no-store' });
+  const body = await res.json().catch(() => null);
+  if (res.status === 401) askForToken(body?.details?.[0]?.reason);
+  if (!res.ok) throw new Error(body?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+function renderStock(rows) {
+  const body = document.getElementById('stock-body');
+  body.replaceChildren();
+  for (const r of rows) {
+    const low = r.available <= r.safetyStock;
+    const tr = el('tr', { class: 'item-row', dataset: { testid: 'stock-row', item: r.item } },
+      el('td', {}, `${r.item} · ${r.name}`), el('td', {}, `${fmt(r.onHand)} ${r.unit}`), el('td', {}, fmt(r.reserved)),
+      el('td', { class: r.quarantined ? 'st-quarantined' : '' }, fmt(r.quarantined + r.rejected)),
+      el('td', { class: r.expired ? 'st-expired' : '' }, fmt(r.expired)), el('td', {}, fmt(r.protected)),
+      el('td', { class: low ? 'avail-low' : '', dataset: { testid: 'available' } }, fmt(r.available)));
+    tr.addEventListener('click', () => { open.has(r.item) ? open.delete(r.item) : open.add(r.item); renderStock(rows); });
+    body.append(tr);
+    if (!open.has(r.item)) continue;
+    for (const l of r.lines) {
+      body.append(el('tr', { class: 'lot-row' },
+        el('td', { class: 'txt' }, `  ${l.lot ?? '(no lot)'} @ ${l.location}`), el('td', {}, fmt(l.onHand)),
+        el('td', { class: `txt st-${l.status}`, colspan: '3' }, l.status), el('td', { class: 'txt', colspan: '2' }, l.expiresOn ? `expires ${l.expiresOn}` : '')));
+    }
+  }
+  if (!rows.length) body.append(el('tr', {}, el('td', { colspan: '7' }, 'no items yet')));
+}
+
+function renderTasks(tasks) {
+  const list = document.getElementById('tasks');
+  list.replaceChildren(...tasks.map((t) => el('li', { dataset: { testid: 'task', role: t.role } },
+    el('div', {}, t.title), el('div', { class: 'muted' }, `${t.role} · ${t.documentType.replace('_', ' ')} ${t.documentId} (${t.documentStatus}) · ${new Date(t.createdAt).toLocaleString()}`))));
+  if (!tasks.length) list.append(el('li', { class: 'muted' }, 'nothing to do'));
+}
+
+async function refresh() {
+  try {
+    const [stock, tasks] = await Promise.all([get('/api/stock'), get('/api/tasks')]);
+    renderStock(stock);
+    renderTasks(tasks);
+    document.getElementById('tasks-role').textContent = tasks[0] ? '' : '(your role)';
+    document.getElementById('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (e) {
+    document.getElementById('updated').textContent = `not updated: ${e.message}`;
+  }
+}
+
+refresh();
+setInterval(refresh, REFRESH_MS);

@@ -1,0 +1,195 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import pino from 'pino';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { startCloud, type Cloud } from '../../cloud/cloud.ts';
+import { cloudConfigFromEnv } from '../../cloud/config.ts';
+import { topics } from '../../protocols/uplink/contract.ts';
+import { engineLabel, testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
+import { waitFor } from '../helpers/net.ts';
+import { freePort } from '../../simulators/free-port.ts';
+import { MOSQUITTO, gatewayProcess, startCuttableLink, startMosquitto } from './harness.ts';
+
+// Chaos: a fleet of simulated probes publishes readings with known ground truth (QoS 1, each
+// counted once the broker acknowledged it) while the run kill -9s the gateway, restarts the
+// broker, restarts the cloud, drops the database connections (PostgreSQL) and cuts the uplink.
+// At the end every reading is in the cloud exactly once, every alert the gateway raised is
+// there, and each device's readings went up in the order they were taken.
+// `npm test` runs a short version; `npm run test:chaos` runs ≥ 100k readings.
+
+const READINGS = Number(process.env.CHAOS_READINGS ?? 3000);
+const DEVICES = 20;
+const PER_DEVICE = Math.ceil(READINGS / DEVICES);
+const INTERVAL_MS = Number(process.env.CHAOS_INTERVAL_MS ?? 40);
+const haveMosquitto = existsSync(MOSQUITTO);
+if (!haveMosquitto) console.warn(`chaos test skipped: ${MOSQUITTO} not found (apt-get install mosquitto)`);
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+});
+
+describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} readings)`, () => {
+  it('loses nothing and duplicates nothing through kills, restarts and cuts', { timeout: 600_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sp-chaos-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const broker = await startMosquitto(join(dir, 'mosquitto'));
+    cleanups.push(() => broker.stop());
+    const link = await startCuttableLink(broker.port);
+    cleanups.push(() => link.close());
+    const tdb: TestDatabase = await testDatabase();
+    cleanups.push(() => tdb.cleanup());
+    const log = pino({ level: 'silent' });
+    const cloudConfig = cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false' });
+    let cloud: Cloud = await startCloud({ config: cloudConfig, log, db: tdb.db });
+    cleanups.push(() => cloud.stop());
+
+    const httpPort = await freePort();
+    const configFile = join(dir, 'edge.yaml');
+    writeFileSync(configFile, stringify({
+      gateway: { id: 'gw-chaos', site: 'chaos' },
+      deviceBroker: { url: broker.url },
+      uplink: { url: link.url, flushMs: 100, batchMaxItems: 500, ackTimeoutMs: 1500 },
+      storage: { dir: join(dir, 'edge') },
+      http: { port: httpPort, host: '127.0.0.1' },
+      zones: [{ id: 'cold', name: 'Cold room', profile: { low: 0, high: 8 }, alarm: { delaySec: 1, hysteresis: 0.5, doorGraceSec: 0 } }],
+      devices: Array.from({ length: DEVICES }, (_, i) => ({
+        id: `probe-${i}`, protocol: 'mqtt-json', topic: `chaos/probe-${i}`, heartbeatSec: 600,
+        points: [{ sensor: `t-${i}`, zone: 'cold', kind: 'temperature' }],
+      })),
+    }));
+    const gwLog = join(dir, 'gateway.log');
+    const gateway = gatewayProcess(configFile, gwLog);
+    await gateway.start();
+    cleanups.push(() => gateway.stop());
+
+    // Observer of the uplink (persistent session on the broker, so it misses nothing across a
+    // broker restart): which readings went up in which batch, to check order per device.
+    const observed = new Map<string, { seq: number; stream: string; readings: { sensor: string; ts: number }[] }>();
+    const observer: MqttClient = await mqtt.connectAsync(broker.url, { clientId: 'chaos-observer', clean: false, reconnectPeriod: 200 });
+    cleanups.push(() => observer.endAsync());
+    observer.on('message', (_t, p) => {
+      try {
+        const b = JSON.parse(p.toString());
+        observed.set(`${b.stream}:${b.seq}`, { seq: b.seq, stream: b.stream, readings: b.readings.map((r: any) => ({ sensor: r.sensor, ts: r.ts })) });
+      } catch { /* not ours to judge */ }
+    });
+    await observer.subscribeAsync(topics.batch('gw-chaos'), { qos: 1 });
+
+    // the fleet: ground truth is every reading the broker acknowledged
+    const sent = new Set<string>();
+    let maxDepth = 0;
+    const depthPoll = setInterval(async () => {
+      try {
+        const st = await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json() as { outboxDepth: number };
+        maxDepth = Math.max(maxDepth, st.outboxDepth);
+      } catch { /* gateway down right now */ }
+    }, 250);
+    cleanups.push(async () => clearInterval(depthPoll));
+    const t0 = Date.now();
+    const fleet = Array.from({ length: DEVICES }, async (_, i) => {
+      const c = await mqtt.connectAsync(broker.url, { clientId: `chaos-dev-${i}`, clean: false, reconnectPeriod: 200 });
+      const pending: Promise<unknown>[] = [];
+      for (let n = 0; n < PER_DEVICE; n++) {
+        const ts = t0 + n * INTERVAL_MS;
+        // probes 0 and 1 spend a stretch out of band, so alerts are raised and cleared
+        const hot = i < 2 && n % 100 >= 40 && n % 100 < 70;
+        const value = hot ? 12 + (n % 3) : 4 + ((n * 7 + i) % 20) / 10;
+        pending.push(c.publishAsync(`chaos/probe-${i}`, JSON.stringify({ ts, temperature: value }), { qos: 1 }).then(() => sent.add(`t-${i}@${ts}`)));
+        await new Promise((r) => setTimeout(r, INTERVAL_MS));
+      }
+      await Promise.all(pending);
+      await c.endAsync();
+    });
+
+    // the chaos, spread over the run
+    const runMs = PER_DEVICE * INTERVAL_MS;
+    const at = (frac: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + frac * runMs - Date.now())));
+    const events: string[] = [];
+    const chaos = (async () => {
+      await at(0.12); await gateway.kill9(); events.push('gateway kill -9');
+      await new Promise((r) => setTimeout(r, 800)); await gateway.start();
+      await at(0.3); await broker.restart(); events.push('broker restart');
+      await at(0.45); await cloud.stop(); cloud = await startCloud({ config: cloudConfig, log, db: tdb.db }); events.push('cloud restart');
+      if (usingPostgres) {
+        await at(0.55);
+        const admin = new pg.Client({ connectionString: tdb.url });
+        await admin.connect();
+        const r = await admin.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        await admin.end();
+        events.push(`database connections dropped (${r.rows[0].n})`);
+      } else {
+        events.push('database drop skipped: PGlite is in-process, no connection to drop');
+      }
+      await at(0.65); await link.cut(2000); events.push('uplink cut 2 s');
+      await at(0.8); await gateway.kill9(); events.push('gateway kill -9');
+      await new Promise((r) => setTimeout(r, 500)); await gateway.start();
+    })();
+    await Promise.all([...fleet, chaos]);
+
+    const count = async () => (await tdb.db.query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT (sensor, ts))::int AS d FROM readings'))[0]!;
+    let seen = 0;
+    try {
+      await waitFor(async () => (seen = (await count()).d) >= sent.size, `${sent.size} readings in the cloud`, 120_000, 500);
+    } catch (e) {
+      const tail = readFileSync(gwLog, 'utf8').split('\n').filter((l) => !l.includes('"level":30')).slice(-15).join('\n');
+      throw new Error(`${(e as Error).message}: ${seen} of ${sent.size} arrived; events: ${events.join('; ')}\ngateway log tail:\n${tail}`);
+    }
+    await waitFor(async () => {
+      const st = await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json() as { outboxDepth: number };
+      return st.outboxDepth === 0;
+    }, 'gateway outbox drained', 60_000, 250);
+    const finalStatus = await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json() as { uplink: { batchesSent: number; resends: number } };
+    const { n, d } = await count();
+    const rows = await tdb.db.query<{ k: string }>("SELECT sensor || '@' || (extract(epoch FROM ts) * 1000)::bigint AS k FROM readings");
+    const inCloud = new Set(rows.map((r) => r.k));
+    const missing = [...sent].filter((k) => !inCloud.has(k));
+    const extra = [...inCloud].filter((k) => !sent.has(k));
+
+    // alerts: every transition the gateway logged is in the cloud
+    const logged = readFileSync(gwLog, 'utf8').split('\n').flatMap((l) => {
+      try { const j = JSON.parse(l); return typeof j.msg === 'string' && j.msg.startsWith('alert ') && j.alert ? [{ id: j.alert as string, cleared: j.msg.startsWith('alert cleared') }] : []; } catch { return []; }
+    });
+    const cloudAlerts = new Map((await tdb.db.query<{ id: string; state: string }>('SELECT id, state FROM alerts')).map((a) => [a.id, a.state]));
+    const alertsMissing = logged.filter((a) => !cloudAlerts.has(a.id) || (a.cleared && cloudAlerts.get(a.id) !== 'cleared'));
+
+    // order per device across the batches the observer saw, in sequence order
+    const batches = [...observed.values()].sort((a, b) => (a.stream === b.stream ? a.seq - b.seq : a.stream < b.stream ? -1 : 1));
+    const lastTs = new Map<string, number>();
+    let outOfOrder = 0;
+    for (const b of batches) for (const r of b.readings) {
+      if ((lastTs.get(r.sensor) ?? -Infinity) >= r.ts) outOfOrder++;
+      lastTs.set(r.sensor, r.ts);
+    }
+    const [{ resent }] = await tdb.db.query<{ resent: number }>('SELECT count(*)::int AS resent FROM uplink_batches') as [{ resent: number }];
+
+    const table = [
+      ['engine', engineLabel],
+      ['readings generated (broker-acked)', sent.size],
+      ['readings in cloud', n],
+      ['duplicates', n - d],
+      ['missing', missing.length],
+      ['unexpected', extra.length],
+      ['alert transitions logged by gateway', logged.length],
+      ['alert transitions missing in cloud', alertsMissing.length],
+      ['batches committed', resent],
+      ['readings out of order per device', outOfOrder],
+      ['max outbox depth', maxDepth],
+      ['last gateway run: batches sent / resends', `${finalStatus.uplink.batchesSent} / ${finalStatus.uplink.resends}`],
+      ['gateway runs', gateway.runs],
+      ['chaos', events.join('; ')],
+    ];
+    console.log('\nchaos run\n' + table.map(([k, v]) => `  ${String(k).padEnd(38)} ${v}`).join('\n') + '\n');
+
+    expect(missing.slice(0, 5)).toEqual([]);
+    expect(extra.slice(0, 5)).toEqual([]);
+    expect(n - d).toBe(0);
+    expect(alertsMissing).toEqual([]);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(outOfOrder).toBe(0);
+  });
+});
