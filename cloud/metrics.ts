@@ -18,6 +18,7 @@ export function createCloudMetrics(opts: { db?: Db } = {}) {
     batchesDuplicate: c('stockpulse_cloud_batches_duplicate_total', 'uplink batches received again and acknowledged without effect'),
     batchesRejected: c('stockpulse_cloud_batches_rejected_total', 'uplink batches rejected (kept in dead_letters)'),
     readingsIngested: c('stockpulse_cloud_readings_ingested_total', 'readings committed'),
+    readingsDuplicate: c('stockpulse_cloud_readings_duplicate_total', 'readings received again (same sensor and time) and skipped'),
     alertsIngested: c('stockpulse_cloud_alert_events_ingested_total', 'alert transitions committed'),
     batchLatencyMs: new Histogram({
       name: 'stockpulse_cloud_batch_commit_ms', help: 'time from batch receipt to commit (ms)',

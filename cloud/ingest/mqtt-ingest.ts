@@ -76,7 +76,8 @@ export class MqttIngest {
     const result = await storeBatch(this.o.db, batch, this.o.targets);
     if (result.status === 'committed') {
       m.batchesCommitted.inc();
-      m.readingsIngested.inc(batch.readings.length);
+      m.readingsIngested.inc(result.readingsStored);
+      m.readingsDuplicate.inc(batch.readings.length - result.readingsStored);
       m.alertsIngested.inc(batch.alerts.length);
       m.batchLatencyMs.observe(performance.now() - started);
       this.o.onCommitted?.(batch, result.deliveries);

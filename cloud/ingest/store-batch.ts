@@ -8,7 +8,7 @@ import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 // seq) is inserted first: if it is already there the whole batch is a replay and nothing else
 // is touched, which is what makes redelivery harmless.
 
-export type StoreResult = { status: 'committed'; deliveries: number } | { status: 'duplicate' };
+export type StoreResult = { status: 'committed'; deliveries: number; readingsStored: number } | { status: 'duplicate' };
 
 
 export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly NotificationTarget[]): Promise<StoreResult> {
@@ -32,10 +32,10 @@ export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly N
     if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
     if (batch.manifest) await storeManifestDevices(q, batch.gateway, batch.manifest);
     if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
-    if (batch.readings.length) await storeReadings(q, batch);
+    const readingsStored = batch.readings.length ? await storeReadings(q, batch) : 0;
     let deliveries = 0;
     for (const alert of batch.alerts) deliveries += await storeAlert(q, batch.gateway, alert, targets);
-    return { status: 'committed' as const, deliveries };
+    return { status: 'committed' as const, deliveries, readingsStored };
   });
 }
 
@@ -60,18 +60,24 @@ async function storeManifest(q: Queryable, gateway: string, m: GatewayManifest):
 }
 
 /** One multi-row insert from parallel arrays (unnest): one round trip per batch on every engine. */
-async function storeReadings(q: Queryable, batch: UplinkBatch): Promise<void> {
+/** returns how many readings were new (the rest were stored before) */
+async function storeReadings(q: Queryable, batch: UplinkBatch): Promise<number> {
   const n = batch.readings.length;
   const ts = new Array<number>(n), sensor = new Array<string>(n), kind = new Array<string>(n);
   const value = new Array<number>(n), quality = new Array<string>(n);
   batch.readings.forEach((r, i) => {
     ts[i] = r.ts; sensor[i] = r.sensor; kind[i] = r.kind; value[i] = r.value; quality[i] = r.quality;
   });
-  await q.query(
-    `INSERT INTO readings (ts, gateway, sensor, zone, kind, value, quality)
-     SELECT to_timestamp(r.ts / 1000.0), $1, r.sensor, coalesce(s.zone, 'unassigned'), r.kind, r.value, r.quality
-     FROM unnest($2::float8[], $3::text[], $4::text[], $5::float8[], $6::text[]) AS r(ts, sensor, kind, value, quality)
-     LEFT JOIN sensors s ON s.id = r.sensor`,
+  // ON CONFLICT: a frame the gateway received twice (QoS 1 redelivery) is stored once.
+  const [inserted] = await q.query<{ n: number }>(
+    `WITH ins AS (
+       INSERT INTO readings (ts, gateway, sensor, zone, kind, value, quality)
+       SELECT to_timestamp(r.ts / 1000.0), $1, r.sensor, coalesce(s.zone, 'unassigned'), r.kind, r.value, r.quality
+       FROM unnest($2::float8[], $3::text[], $4::text[], $5::float8[], $6::text[]) AS r(ts, sensor, kind, value, quality)
+       LEFT JOIN sensors s ON s.id = r.sensor
+       ON CONFLICT (sensor, ts) DO NOTHING
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM ins`,
     [batch.gateway, ts, sensor, kind, value, quality],
   );
   // Latest value per sensor, kept on the sensor row so "now" panels never scan the series.
@@ -83,6 +89,7 @@ async function storeReadings(q: Queryable, batch: UplinkBatch): Promise<void> {
      WHERE s.id = v.sensor AND (s.last_ts IS NULL OR s.last_ts <= v.ts)`,
     [ts, sensor, value],
   );
+  return inserted?.n ?? 0;
 }
 
 async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[]): Promise<number> {

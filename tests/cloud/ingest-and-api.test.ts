@@ -167,4 +167,16 @@ describe(`cloud ingest and API on ${engineLabel}`, () => {
     const doc = await cloud.app.inject({ headers: auth, url: '/docs/json' });
     expect(Object.keys(doc.json().paths)).toEqual(expect.arrayContaining(['/api/readings', '/api/alerts/{id}/ack', '/api/zones']));
   });
+
+  it('stores a reading once even when a new batch carries it again (QoS 1 redelivery at the edge)', async () => {
+    const before = (await tdb.db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings'))[0]!.n;
+    const again = readings.slice(0, 5);
+    const fresh = { ...readings[0]!, ts: T0 + 10_000_000 };
+    await send(batch(4, { readings: [...again, fresh, fresh] }));
+    expect((await ackFor(4))[0]!.status).toBe('committed');
+    const after = (await tdb.db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings'))[0]!.n;
+    expect(after).toBe(before + 1);
+    const m = await cloud.app.inject({ url: '/metrics' });
+    expect(m.body).toMatch(/stockpulse_cloud_readings_duplicate_total 6/);
+  });
 });
