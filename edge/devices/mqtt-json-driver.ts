@@ -88,7 +88,12 @@ export class MqttJsonDriver implements DeviceDriver {
         this.deadLetters.add({ source: device.id, topic, code: 'SP_ERR_DECODE', reason: bad.map((p) => `${p.field}: ${p.reason}`).join('; '), payload: payload.toString('utf8') });
       }
       Object.assign(st, { state: 'running', lastOkAt: now, failures: 0 });
-      this.onReadings(readings, device.id);
+      try {
+        this.onReadings(readings, device.id);
+      } catch (storeError) {
+        this.refuseFrame(storeError);
+        return;
+      }
     } catch (e) {
       const code = isSpError(e) ? e.code : ((e as { code?: string }).code ?? 'SP_ERR_DECODE');
       const reason = isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : (e as Error).message;
@@ -97,4 +102,17 @@ export class MqttJsonDriver implements DeviceDriver {
       this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.toString('utf8') });
     }
   }
+
+  /**
+   * The frame could not be stored (disk full, database locked): it must not be acknowledged.
+   * PUBACK goes out right after this handler returns, so the connection is cut now; the broker
+   * keeps the frame for our persistent session and delivers it again after the reconnect.
+   */
+  private refuseFrame(e: unknown): void {
+    this.storeFailures++;
+    this.client.stream?.destroy(e instanceof Error ? e : new Error(String(e)));
+  }
+
+  /** frames refused because they could not be stored (each one is redelivered by the broker) */
+  storeFailures = 0;
 }

@@ -8,7 +8,6 @@ import type { AlertEvent, MovementEvent } from '../../protocols/uplink/contract.
 import type { WeightSample } from '../../protocols/scale/weight-sample.ts';
 import { SerialScaleDriver } from '../../protocols/serial/scale-driver.ts';
 import { ModbusScaleDriver } from '../../protocols/scale/modbus-scale-driver.ts';
-import { OpcUaSubscriptionDriver } from '../../protocols/opcua/subscription-driver.ts';
 import type { DeadLetterStore } from '../dead-letters.ts';
 import { PortalConfig } from '../rfid/portal-config.ts';
 import { portalPipeline } from '../rfid/portal-pipeline.ts';
@@ -18,7 +17,7 @@ import type { Pass } from '../rfid/pass-tracker.ts';
 import { WeighTracker } from '../scale/weigh-tracker.ts';
 import { ScaleTuning } from '../scale/scale-config.ts';
 import { RfidReaderDriver } from './rfid-portal-driver.ts';
-import type { ModbusScaleDeviceConfig, OpcUaDeviceConfig, RfidPortalDeviceConfig, SerialScaleDeviceConfig, StockDeviceConfig } from './device-config.schema.ts';
+import type { ModbusScaleDeviceConfig, RfidPortalDeviceConfig, SerialScaleDeviceConfig, StockDeviceConfig } from './device-config.schema.ts';
 
 // The gateway's stock-moving devices, composed: RFID portals (MQTT → passes → receipts,
 // shipments, exceptions), scales (serial or Modbus → weight readings + consumption/refill
@@ -37,8 +36,7 @@ export interface StockDevicesOptions {
   onAlert: (a: AlertEvent) => void;
 }
 
-export const isStockDevice = (d: { protocol: string }): d is StockDeviceConfig =>
-  d.protocol === 'rfid-portal' || d.protocol === 'serial-scale' || d.protocol === 'modbus-scale' || d.protocol === 'opcua';
+export { isStockDevice } from './device-config.schema.ts';
 
 export class StockDevices {
   /** every closed portal pass (dashboard: dock activity) */
@@ -80,9 +78,13 @@ export class StockDevices {
       }
       await this.rfid.start();
     }
+    // node-opcua takes a second to load (and warns on import): only when an OPC UA device is configured
+    const opcua = devices.some((d) => d.protocol === 'opcua') ? (await import('../../protocols/opcua/subscription-driver.ts')).OpcUaSubscriptionDriver : undefined;
     for (const d of devices) {
       if (d.protocol === 'serial-scale' || d.protocol === 'modbus-scale') this.drivers.set(d.id, this.scale(d));
-      else if (d.protocol === 'opcua') this.drivers.set(d.id, this.opcua(d));
+      else if (d.protocol === 'opcua' && opcua) {
+        this.drivers.set(d.id, new opcua({ id: d.id, endpoint: d.endpoint, samplingMs: d.samplingMs, points: d.points, onReading: this.o.emitReading, onError: this.onError }));
+      }
     }
     await Promise.all([...this.drivers.values()].map((drv) => drv.start()));
   }
@@ -104,10 +106,6 @@ export class StockDevices {
       return new SerialScaleDriver({ id: d.id, path: d.path, baudRate: d.baudRate, dataBits: d.dataBits, parity: d.parity, stopBits: d.stopBits, mode: d.mode, pollMs: d.pollMs, timeoutMs: d.timeoutMs, onSample, onError: this.onError });
     }
     return new ModbusScaleDriver({ id: d.id, host: d.host, port: d.port, unitId: d.unitId, pollMs: d.pollMs, timeoutMs: d.timeoutMs, layout: d.layout, onSample, onError: this.onError });
-  }
-
-  private opcua(d: OpcUaDeviceConfig): DeviceDriver {
-    return new OpcUaSubscriptionDriver({ id: d.id, endpoint: d.endpoint, samplingMs: d.samplingMs, points: d.points, onReading: this.o.emitReading, onError: this.onError });
   }
 
   deviceStatuses(): Record<string, DriverStatus> {

@@ -3,7 +3,7 @@ import type { DeviceFault } from '../faults.ts';
 // The small lifecycle every simulated device shares (start / stop / status), like the edge's
 // protocol adapters, so the scenario runner treats an MQTT probe and a Modbus controller alike.
 
-export type SimDeviceKind = 'mqtt-probe' | 'mqtt-door' | 'modbus-temperature';
+export type SimDeviceKind = 'mqtt-probe' | 'mqtt-door' | 'modbus-temperature' | 'rfid-portal' | 'serial-scale' | 'modbus-scale' | 'opcua-fridge';
 
 export interface SimDeviceStatus {
   id: string;

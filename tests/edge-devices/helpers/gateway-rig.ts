@@ -1,0 +1,43 @@
+import pino from 'pino';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../../edge/broker/embedded-broker.ts';
+import { Gateway } from '../../../edge/gateway.ts';
+import { parseEdgeConfig } from '../../../edge/config.ts';
+import { MemoryOutbox, type OutboxEntry } from '../../../edge/uplink/outbox.ts';
+import { MemoryDeadLetters } from '../../../edge/dead-letters.ts';
+import type { AlertEvent, MovementEvent } from '../../../protocols/uplink/contract.ts';
+
+/** a real in-memory outbox that also remembers everything appended, for the assertions */
+export class RecordingOutbox extends MemoryOutbox {
+  readonly appended: OutboxEntry[] = [];
+  override append(entries: readonly OutboxEntry[]): void {
+    this.appended.push(...entries);
+    super.append(entries);
+  }
+  movements(device?: string): MovementEvent[] {
+    return this.appended.flatMap((e) => (e.type === 'movement' && (!device || e.movement.source.device === device) ? [e.movement] : []));
+  }
+  alerts(): AlertEvent[] {
+    return this.appended.flatMap((e) => (e.type === 'alert' ? [e.alert] : []));
+  }
+}
+
+export const quietLog = pino({ level: 'silent' });
+
+/** The real Gateway on a real embedded broker (devices and uplink on the same one; no cloud: the outbox keeps everything). */
+export async function startGatewayRig(broker: EmbeddedBroker, devices: unknown[]): Promise<{ gw: Gateway; outbox: RecordingOutbox }> {
+  const outbox = new RecordingOutbox();
+  const gw = new Gateway({
+    log: quietLog, outbox, deadLetters: new MemoryDeadLetters(),
+    config: parseEdgeConfig({
+      gateway: { id: 'gw-dev', site: 'bakery' },
+      deviceBroker: { url: broker.url },
+      uplink: { url: broker.url, flushMs: 50, ackTimeoutMs: 60_000 },
+      zones: [{ id: 'bakehouse', name: 'Bakehouse', profile: {} }, { id: 'dry', name: 'Dry store', profile: {} }, { id: 'chiller', name: 'Chiller', profile: { low: 2, high: 8 } }],
+      devices,
+    }, {}),
+  });
+  await gw.start();
+  return { gw, outbox };
+}
+
+export { startEmbeddedBroker, type EmbeddedBroker };
