@@ -181,7 +181,7 @@ export class Gateway {
    * frame is acknowledged (MQTT PUBACK, next Modbus poll) it is durable — then counted, shown to
    * device health and handed to the alarm rules.
    */
-  private ingest(readings: Reading[], deviceId?: string): void {
+  ingest(readings: Reading[], deviceId?: string): void {
     if (!readings.length) return;
     this.outbox.append(readings.map((reading) => ({ type: 'reading', reading })));
     this.uplink?.notify(false);
