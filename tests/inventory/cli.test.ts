@@ -67,5 +67,5 @@ describe(`stockpulse token / verify (${engineLabel})`, () => {
     const diff = await cli(['verify']);
     expect(diff.code).toBe(1);
     expect(diff.stdout).toMatch(/DIFF balance +FLOUR site: expected 25\.5, stored 20/);
-  }, 60_000);
+  }, 180_000); // five CLI processes (tsx start-up each) on a loaded 2-core box
 });
