@@ -80,34 +80,57 @@ async function openPostgres(url: string, max: number): Promise<Db> {
       await pool.query(sql);
     },
     async session(fn) {
-      const client = await pool.connect();
+      const { client, broken, done } = await checkout(pool);
       try {
         return await fn({
           query: async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[],
           exec: async (s: string) => { await client.query(s); },
         });
       } finally {
-        client.release();
+        done(broken.error);
       }
     },
     async tx(fn) {
-      const client = await pool.connect();
+      const { client, broken, done } = await checkout(pool);
       try {
         await client.query('BEGIN');
         const result = await fn({ query: async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[] });
         await client.query('COMMIT');
         return result;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {});
+        // A client whose ROLLBACK failed may still be inside this transaction: never reuse it.
+        await client.query('ROLLBACK').catch((re: Error) => { broken.error ??= re; });
         throw e;
       } finally {
-        client.release();
+        done(broken.error);
       }
     },
     async close() {
       await pool.end();
     },
     describe: () => `postgres ${redact(url)}`,
+  };
+}
+
+/**
+ * A pooled client checked out for a session or transaction. pg-pool stops listening for the
+ * client's 'error' while it is checked out, so a server that drops the connection between two
+ * of our statements (restart, pg_terminate_backend) would raise an unhandled 'error' and crash
+ * the process. We listen meanwhile, and hand the error to release() so the pool destroys the
+ * client instead of giving the broken connection to the next caller.
+ */
+async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; broken: { error?: Error }; done(err?: Error): void }> {
+  const client = await pool.connect();
+  const broken: { error?: Error } = {};
+  const onError = (e: Error) => { broken.error ??= e; };
+  client.on('error', onError);
+  return {
+    client,
+    broken,
+    done: (err) => {
+      client.off('error', onError);
+      client.release(err ?? broken.error);
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { SpError } from '../../protocols/errors.ts';
 import type { Db } from '../db/engine.ts';
 import { num } from './model.ts';
 
@@ -16,6 +17,10 @@ export interface StockRow {
 }
 
 export async function getStock(db: Db, f: { item?: string; location?: string } = {}): Promise<StockRow[]> {
+  // a mistyped location would otherwise look like an empty warehouse
+  if (f.location && !(await db.query('SELECT 1 FROM locations WHERE id = $1', [f.location])).length) {
+    throw new SpError('SP_ERR_NOT_FOUND', { field: 'querystring.location', reason: `no location "${f.location}"` });
+  }
   const params = [f.item ?? null, f.location ?? null];
   const [items, lines, pools] = await Promise.all([
     db.query<{ sku: string; name: string; unit: string; safety_stock: string; reserved: string }>(

@@ -28,6 +28,11 @@ describe(`permission matrix (${engineLabel})`, () => {
     const served = apiRoutesOf(f.app).map((r) => `${r.method} ${r.url}`);
     expect(served.length).toBeGreaterThan(40);
     expect(served.filter((k) => !(k in PERMISSIONS))).toEqual([]);
+    // partner master data is served and walked below like every other route
+    for (const k of ['GET /api/customers', 'POST /api/customers', 'GET /api/suppliers', 'POST /api/suppliers']) {
+      expect(served, k).toContain(k);
+      expect(PERMISSIONS[k], k).toBeTruthy();
+    }
   });
 
   it('401 without a token, 403 for roles not listed, through for roles listed — route by route', async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdirSync, writeFileSync, createWriteStream, openSync, closeSync } from 'node:fs';
 import net from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../simulators/free-port.ts';
 
@@ -48,10 +49,18 @@ export async function startMosquitto(dir: string): Promise<Mosquitto> {
     'max_queued_messages 0',
     'max_inflight_messages 100',
     `log_dest file ${dir}/mosquitto.log`,
+    // Started as root, Mosquitto drops to the `mosquitto` user by default, which cannot write
+    // into our root-owned temp dir: no mosquitto.db, no log, and every restart silently threw
+    // away the gateway's persistent session with its queued and in-flight QoS 1 frames (the
+    // chaos run's "lost" chunks). Run as whoever runs the test; `user` is ignored if not root.
+    `user ${userInfo().username}`,
   ].join('\n') + '\n');
   let proc: ChildProcess;
   const start = async () => {
-    proc = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
+    // stderr kept: it is where Mosquitto says it cannot open its files
+    const err = openSync(join(dir, 'mosquitto.stderr'), 'a');
+    proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', err] });
+    closeSync(err);
     await waitPort(port);
   };
   await start();

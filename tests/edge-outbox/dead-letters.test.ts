@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { parseEdgeConfig } from '../../edge/config.ts';
 import { openEdgeDb } from '../../edge/outbox/db.ts';
 import { SqliteDeadLetters } from '../../edge/outbox/sqlite-dead-letters.ts';
@@ -11,21 +10,10 @@ import { tempDir } from './helpers.ts';
 // Dead letters are kept on disk with their coded reason, bounded, and an operator reads them
 // with `stockpulse deadletter` from the gateway's own config file — also while it runs.
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = tempDir('sp-dead-');
 afterAll(() => tmp.remove());
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/stockpulse.js', 'deadletter', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(['deadletter', ...args]);
 
 describe('SqliteDeadLetters', () => {
   it('keeps code, reason, source, topic and payload; lists newest first, by source; counts all ever added', () => {

@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { runCli } from '../helpers/cli.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDb, type Db } from '../../cloud/db/engine.ts';
 import { migrate } from '../../cloud/db/migrate.ts';
 import { createItem, createLocation } from '../../cloud/inventory/master-data.ts';
@@ -14,22 +13,13 @@ import { engineLabel, freshPostgresDatabase, usingPostgres } from '../helpers/db
 // The operator's CLI, spawned for real: `stockpulse token create` prints a token once and
 // stores only its hash; `stockpulse verify` says ok, then names a tampered balance (exit 1).
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'sp-cli-'));
 let pgUrl: string | undefined;
 let drop: (() => Promise<void>) | undefined;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[]) {
   const target = pgUrl ? ['--database-url', pgUrl] : ['--data-dir', dataDir];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/stockpulse.js', ...args, ...target], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli([...args, ...target], { env: { ...process.env, DATABASE_URL: '' } });
 }
 
 /** the same database the CLI uses; PGlite allows one process at a time, so open, act, close */

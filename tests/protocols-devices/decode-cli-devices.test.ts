@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli.ts';
 
 // `stockpulse decode epc | mt-sics | weight-stream`, spawned the way a technician runs it.
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/stockpulse.js', 'decode', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(['decode', ...args]);
 
 describe('stockpulse decode (device protocols)', () => {
   it('epc: the GS1 TDS SGTIN-96 example', async () => {

@@ -1,27 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { runCli } from '../helpers/cli.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TASMOTA_SCD30_F, Z2M_CONTACT_OPEN } from './fixtures/mqtt-json-frames.ts';
 
 // Spawns the real CLI (bin/stockpulse.js registers tsx) the way a technician runs it.
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function cli(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/stockpulse.js', 'decode', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const cli = (args: string[], stdin?: string) => runCli(['decode', ...args], { stdin: stdin ?? '' });
 
 function expectCodedError(r: { code: number | null; stdout: string; stderr: string }, code: string, field: string) {
   expect(r.code).toBe(1);
