@@ -145,10 +145,17 @@ describe(`device health: gateway → broker → cloud (${engineLabel})`, () => {
     const edgeRes = await fetch(`${gw.httpUrl}/metrics`);
     expect(edgeRes.headers.get('content-type')).toContain('text/plain');
     const edge = parsePrometheus(await edgeRes.text());
-    expect(sample(edge, 'stockpulse_edge_readings_in_total')).toBe(gw.status().readingsIn);
+    // the probe may still be publishing: the scrape is at most what status() counts just after
+    const readingsIn = sample(edge, 'stockpulse_edge_readings_in_total');
+    expect(readingsIn).toBeGreaterThan(0);
+    expect(readingsIn).toBeLessThanOrEqual(gw.status().readingsIn);
     expect(sample(edge, 'stockpulse_edge_readings_out_total')).toBeGreaterThan(0);
-    expect(sample(edge, 'stockpulse_edge_outbox_depth')).toBeGreaterThanOrEqual(0);
-    expect(sample(edge, 'stockpulse_edge_outbox_bytes')).toBeGreaterThan(0); // the SQLite outbox knows its size
+    // the SQLite outbox knows its size: bytes whenever something waits (it may all be acked by now)
+    const depth = sample(edge, 'stockpulse_edge_outbox_depth')!;
+    const bytes = sample(edge, 'stockpulse_edge_outbox_bytes')!;
+    expect(depth).toBeGreaterThanOrEqual(0);
+    expect(bytes).toBeGreaterThanOrEqual(0);
+    expect(depth > 0 ? bytes > 0 : true).toBe(true);
     expect(sample(edge, 'stockpulse_edge_uplink_batches_acked_total')).toBeGreaterThan(0);
     for (const name of ['stockpulse_edge_dead_letters_total', 'stockpulse_edge_outbox_thinned_total', 'stockpulse_edge_uplink_resends_total',
       'stockpulse_edge_uplink_reconnects_total', 'stockpulse_edge_uplink_batches_sent_total', 'stockpulse_edge_uplink_ack_latency_seconds']) {
