@@ -102,7 +102,5 @@ describe.skipIf(!openssl)('embedded broker over TLS with client certificates', (
   });
 });
 
-describe.skipIf(openssl)('TLS tests', () => {
-  it.skip('need the openssl command (apt-get install openssl)', () => {});
-});
+if (!openssl) console.warn('broker TLS tests skipped: the openssl command is missing (apt-get install openssl)');
 
