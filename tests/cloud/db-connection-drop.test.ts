@@ -12,6 +12,8 @@ import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts
 let tdb: TestDatabase | undefined;
 afterAll(async () => { await tdb?.cleanup(); });
 
+if (!usingPostgres) console.warn('connection-drop test skipped: PGlite runs in-process, there is no server connection to drop (runs with DATABASE_URL)');
+
 describe.runIf(usingPostgres)('db.tx when the server drops its connection', () => {
   it('rejects the transaction, raises nothing uncaught, and later queries work', { timeout: 15_000 }, async () => {
     tdb = await testDatabase();
