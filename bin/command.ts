@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isSpError } from '../protocols/errors.ts';
+import { SpError, isSpError } from '../protocols/errors.ts';
 
 /** One CLI subcommand. `run` returns the process exit code; it prints its own output. */
 export interface Command {
@@ -17,8 +17,12 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * names the flag and points at --help.
  */
 export function parseCommandArgs<O extends Options>(cmd: Pick<Command, 'name'>, argv: string[], options: O) {
-  const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  return parsed;
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    // node's parseArgs: unknown flag, missing value… — a usage error to explain, not a crash
+    throw new SpError('SP_ERR_VALIDATION', { field: 'argv', reason: `${(e as Error).message} (see stockpulse ${cmd.name} --help)` });
+  }
 }
 
 /** Prints an error for a person: coded errors as `CODE field: reason` lines, anything else by message. */

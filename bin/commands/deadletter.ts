@@ -64,12 +64,7 @@ const command: Command = {
   summary: 'list or count a gateway\'s dead letters (frames it could not use, with their coded reason)',
   help: HELP,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseCommandArgs(command, argv, OPTIONS);
-    } catch (e) {
-      throw usageError('argv', (e as Error).message);
-    }
+    const parsed = parseCommandArgs(command, argv, OPTIONS);
     const [action, ...extra] = parsed.positionals;
     const v = parsed.values;
     if (action !== 'list' && action !== 'count') throw usageError('ACTION', action === undefined ? 'missing: list or count' : `"${action}" is not an action (list or count)`);

@@ -191,13 +191,7 @@ const command: Command = {
   summary: 'decode one frame and print the reading as JSON (field technician tool)',
   help: HELP,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseCommandArgs(command, argv, OPTIONS);
-    } catch (e) {
-      // node's parseArgs: unknown flag, missing value... — a usage error, not a crash
-      throw fail('SP_ERR_VALIDATION', 'argv', `${(e as Error).message} (see stockpulse decode --help)`);
-    }
+    const parsed = parseCommandArgs(command, argv, OPTIONS);
     const [protocol, input, ...extra] = parsed.positionals;
     if (protocol === undefined) throw fail('SP_ERR_VALIDATION', 'PROTOCOL', `missing (one of: ${Object.keys(DECODERS).join(', ')})`);
     const decoder = DECODERS[protocol];

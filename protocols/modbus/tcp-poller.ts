@@ -21,14 +21,18 @@ export interface ModbusTcpPollPoint {
   register: RegisterPoint | RegisterPointInput;
 }
 
-/** Same shape as the parsed `modbus-tcp` device of edge/config.schema.ts (extra fields are ignored). */
-export interface ModbusTcpPollDevice {
+/** Where and how often one Modbus TCP slave is polled (shared by every Modbus TCP driver). */
+export interface ModbusTcpEndpoint {
   id: string;
   host: string;
   port: number;
   unitId: number;
   pollMs: number;
   timeoutMs: number;
+}
+
+/** Same shape as the parsed `modbus-tcp` device of edge/config.schema.ts (extra fields are ignored). */
+export interface ModbusTcpPollDevice extends ModbusTcpEndpoint {
   points: readonly ModbusTcpPollPoint[];
 }
 

@@ -1,7 +1,7 @@
 import ModbusSerial from 'modbus-serial';
 import { SpError } from '../errors.ts';
 import type { DeviceDriver, DriverStatus, BackoffOptions } from '../driver.ts';
-import { ModbusTcpPoller } from '../modbus/tcp-poller.ts';
+import { ModbusTcpPoller, type ModbusTcpEndpoint } from '../modbus/tcp-poller.ts';
 import { DEFAULT_SCALE_LAYOUT, scaleSampleFromRegisters, type ScaleModbusLayout } from './modbus-layout.ts';
 import type { WeightSample } from './weight-sample.ts';
 
@@ -12,13 +12,7 @@ import type { WeightSample } from './weight-sample.ts';
 
 const ModbusRTU = ModbusSerial.default;
 
-export interface ModbusScaleOptions {
-  id: string;
-  host: string;
-  port: number;
-  unitId: number;
-  pollMs: number;
-  timeoutMs: number;
+export interface ModbusScaleOptions extends ModbusTcpEndpoint {
   layout?: ScaleModbusLayout;
   backoff?: Partial<BackoffOptions>;
   onSample: (s: WeightSample, deviceId: string) => void;
