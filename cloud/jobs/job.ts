@@ -1,0 +1,29 @@
+// The contract every scheduled job implements. cloud/jobs/runner.ts schedules them (cron),
+// makes sure exactly one cloud instance runs a job at a time (PostgreSQL advisory lock), and
+// records every run in job_runs. A job must be idempotent for its period: running it twice
+// for the same period changes nothing the second time.
+
+import type { Logger } from 'pino';
+import type { Db } from '../db/engine.ts';
+
+export interface JobContext {
+  db: Db;
+  /** the run's clock: injected in tests, Date.now in production */
+  now: Date;
+  /** the period the run covers (e.g. the day for a daily job); idempotency is per period */
+  period: { from: Date; to: Date };
+  log: Logger;
+  /** report progress for long runs (shown in GET /api/jobs) */
+  progress(done: number, total?: number): void;
+}
+
+/** what a run reports: named counts (lots_quarantined: 3, …) shown on the dashboard */
+export type JobResult = Record<string, number>;
+
+export interface JobDefinition {
+  name: string;
+  description: string;
+  /** cron expression (cron-parser syntax, UTC) */
+  schedule: string;
+  run(ctx: JobContext): Promise<JobResult>;
+}
