@@ -92,6 +92,7 @@ export class Gateway {
       onAlert: (a) => this.alerts.next(a),
       onStatus: (device) => { this.outbox.append([{ type: 'device', device }]); this.uplink?.notify(false); },
       driverStatuses: () => ({ ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.stock?.deviceStatuses() }),
+      driverStatus: (id) => this.mqttDriver?.deviceStatus(id) ?? this.modbus?.deviceStatuses()[id] ?? this.stock?.deviceStatuses()[id],
     });
     const self = this;
     this.metrics = createEdgeMetrics({
@@ -137,7 +138,7 @@ export class Gateway {
     });
     await this.uplink.start();
 
-    const emit = (r: Reading, deviceId?: string) => this.ingest([r], deviceId);
+    const emit = (r: Reading, deviceId?: string) => this.ingestPolled([r], deviceId);
     const mqttDevices = cfg.devices.filter((d): d is MqttJsonDeviceConfig => d.protocol === 'mqtt-json');
     const modbusDevices = cfg.devices.filter((d): d is ModbusTcpDeviceConfig => d.protocol === 'modbus-tcp');
     if (mqttDevices.length) {
@@ -177,19 +178,27 @@ export class Gateway {
   }
 
   /**
-   * Readings enter here: appended to the outbox first — synchronously, so by the time a device
-   * frame is acknowledged (MQTT PUBACK, next Modbus poll) it is durable — then counted, shown to
-   * device health and handed to the alarm rules.
+   * Readings enter here. They are staged in the outbox's group commit, then counted, shown to
+   * device health and handed to the alarm rules; the returned promise resolves once they are on
+   * disk, and a driver acknowledges the device's frame (MQTT PUBACK) only then. Frames arriving
+   * together share one commit. An alert a reading raises is appended with a synchronous commit
+   * that takes the staged readings first, so an alert is never kept without its reading.
    */
-  ingest(readings: Reading[], deviceId?: string): void {
-    if (!readings.length) return;
-    this.outbox.append(readings.map((reading) => ({ type: 'reading', reading })));
+  ingest(readings: Reading[], deviceId?: string): Promise<void> {
+    if (!readings.length) return Promise.resolve();
+    const kept = this.outbox.appendGrouped(readings.map((reading) => ({ type: 'reading', reading })));
     this.uplink?.notify(false);
     for (const r of readings) {
       this.readingsIn++;
       this.health.seen(r, deviceId);
       this.readings.next(r);
     }
+    return kept;
+  }
+
+  /** for polled devices (nothing to acknowledge): a failed commit is logged, the next poll brings fresh values */
+  private ingestPolled(readings: Reading[], deviceId?: string): void {
+    this.ingest(readings, deviceId).catch((err) => this.o.log.error({ err, device: deviceId }, 'readings could not be stored'));
   }
 
   status(): GatewayStatus {

@@ -8,8 +8,9 @@ import type { DeadLetterStore } from '../dead-letters.ts';
 
 // MQTT JSON sensors: one subscription per device topic on the device broker (QoS 1 on a
 // persistent session, so the broker keeps a QoS 1 device's frames while the gateway is down).
-// mqtt.js emits 'message' synchronously before it sends PUBACK, and onReadings persists
-// synchronously, so a device's frame is acknowledged only once it is on disk. A frame that
+// mqtt.js emits 'message', then calls client.handleMessage(packet, done) and sends PUBACK only
+// when done is called: we call it once onReadings' promise says the frame is on disk (the
+// outbox's group commit), so a device's frame is acknowledged only once it is kept. A frame that
 // cannot be decoded is dead-lettered and counted against its device; the device keeps its
 // subscription and the other devices are untouched. mqtt.js restores subscriptions after a
 // reconnect by itself (resubscribe: true).
@@ -18,14 +19,16 @@ export class MqttJsonDriver implements DeviceDriver {
   readonly id = 'mqtt-json';
   private readonly byTopic = new Map<string, MqttJsonDeviceConfig>();
   private readonly statuses = new Map<string, DriverStatus>();
-  private listener: ((topic: string, payload: Buffer) => void) | undefined;
+  private listener: ((topic: string, payload: Buffer, packet?: object) => void) | undefined;
+  /** frames handed to onReadings whose commit is pending, by packet */
+  private readonly keeping = new WeakMap<object, Promise<void>>();
   private state: DriverStatus['state'] = 'stopped';
 
   constructor(
     private readonly client: MqttClient,
     devices: readonly MqttJsonDeviceConfig[],
-    /** called once per frame, synchronously: whatever it persists is durable before the frame is acknowledged */
-    private readonly onReadings: (rs: Reading[], deviceId: string) => void,
+    /** called once per frame; the frame is acknowledged when the returned promise resolves (kept on disk) */
+    private readonly onReadings: (rs: Reading[], deviceId: string) => Promise<void> | void,
     private readonly deadLetters: DeadLetterStore,
   ) {
     for (const d of devices) {
@@ -35,8 +38,18 @@ export class MqttJsonDriver implements DeviceDriver {
     // Listen from the moment the driver exists: on a persistent session the broker delivers the
     // frames it queued while we were away right after CONNACK, before any later hook-up would
     // run, and mqtt.js acknowledges a frame nobody listened to (it would be lost).
-    this.listener = (topic, payload) => this.handle(topic, payload);
+    this.listener = (topic, payload, packet?: object) => {
+      const kept = this.handle(topic, payload);
+      if (kept && packet) this.keeping.set(packet, kept);
+    };
     this.client.on('message', this.listener);
+    // PUBACK waits for the commit (mqtt.js processes the next packet after done, in order)
+    this.client.handleMessage = (packet, done) => {
+      const kept = this.keeping.get(packet);
+      if (!kept) return done();
+      this.keeping.delete(packet);
+      kept.then(() => done(), (e) => this.refuseFrame(e));
+    };
     this.client.on('connect', this.subscribe);
   }
 
@@ -69,13 +82,18 @@ export class MqttJsonDriver implements DeviceDriver {
     };
   }
 
+  /** the live status object of one device (no copy: read on every reading by device health) */
+  deviceStatus(id: string): DriverStatus | undefined {
+    return this.statuses.get(id);
+  }
+
   deviceStatuses(): Record<string, DriverStatus> {
     return Object.fromEntries([...this.statuses].map(([id, s]) => [id, { ...s }]));
   }
 
-  private handle(topic: string, payload: Buffer): void {
+  private handle(topic: string, payload: Buffer): Promise<void> | undefined {
     const device = this.byTopic.get(topic);
-    if (!device) return;
+    if (!device) return undefined;
     const st = this.statuses.get(device.id)!;
     const now = Date.now();
     try {
@@ -89,10 +107,10 @@ export class MqttJsonDriver implements DeviceDriver {
       }
       Object.assign(st, { state: 'running', lastOkAt: now, failures: 0 });
       try {
-        this.onReadings(readings, device.id);
+        return this.onReadings(readings, device.id) ?? undefined;
       } catch (storeError) {
         this.refuseFrame(storeError);
-        return;
+        return undefined;
       }
     } catch (e) {
       const code = isSpError(e) ? e.code : ((e as { code?: string }).code ?? 'SP_ERR_DECODE');
@@ -101,11 +119,13 @@ export class MqttJsonDriver implements DeviceDriver {
       st.lastError = { code, message: reason };
       this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.toString('utf8') });
     }
+    return undefined;
   }
 
   /**
    * The frame could not be stored (disk full, database locked): it must not be acknowledged.
-   * PUBACK goes out right after this handler returns, so the connection is cut now; the broker
+   * Its PUBACK is never sent: the connection is cut now (mqtt.js starts a fresh packet pump on
+   * reconnect); the broker
    * keeps the frame for our persistent session and delivers it again after the reconnect.
    */
   private refuseFrame(e: unknown): void {

@@ -39,6 +39,8 @@ export interface DeviceHealthOptions {
   onStatus: (e: DeviceStatusEvent) => void;
   /** the drivers' own view per device (lastOkAt, failures, lastError); read on every tick */
   driverStatuses?: () => Readonly<Record<string, DriverStatus | undefined>>;
+  /** one device's driver status: read on every reading, so it must not build the whole map */
+  driverStatus?: (deviceId: string) => DriverStatus | undefined;
   /** epoch ms; injectable for tests */
   now?: () => number;
   /** silence longer than this many heartbeats is "offline" (default 3) */
@@ -106,7 +108,7 @@ export class DeviceHealth {
     t.lastSeen = Math.max(t.lastSeen ?? 0, at);
     if (reading.kind === 'battery') t.battery = reading.value;
     else if (reading.kind === 'signal') t.signal = reading.value;
-    this.evaluate(t, at, this.o.driverStatuses?.()[t.cfg.id]);
+    this.evaluate(t, at, this.o.driverStatus ? this.o.driverStatus(t.cfg.id) : this.o.driverStatuses?.()[t.cfg.id]);
   }
 
   /** Re-evaluates every device against the clock and the drivers' statuses. */

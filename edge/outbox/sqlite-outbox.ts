@@ -22,6 +22,8 @@ const LOW_WATER = 0.9;
 /** readings examined per thinning pass */
 const THIN_WINDOW = 20_000;
 const THIN_LOG_EVERY_MS = 60_000;
+/** a group commit is cut at this many staged entries even within one loop turn (bounded memory and latency) */
+const GROUP_MAX_ENTRIES = 5000;
 
 // Approximate stored bytes per row: the payload plus a fixed share for the row header, the
 // primary key and the other columns. Good enough for a cap; the file itself is larger by free
@@ -85,6 +87,10 @@ export class SqliteOutbox implements Outbox {
   private readonly log: Logger | undefined;
   private readonly ownsDb: boolean;
   private readonly st;
+  /** appendGrouped entries waiting for the next commit, and their callers */
+  private staged: OutboxEntry[] = [];
+  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private flushScheduled = false;
 
   /** Opens (or creates) an outbox at `path` that owns its database file. */
   static open(path: string, o: SqliteOutboxOptions & { fsync?: FsyncPolicy } = {}): SqliteOutbox {
@@ -136,7 +142,48 @@ export class SqliteOutbox implements Outbox {
     if (this.bytesN > this.maxBytes) this.enforceCap();
   }
 
+  /** kept (committed per the fsync policy) when it returns; commits anything staged first */
   append(entries: readonly OutboxEntry[]): void {
+    if (!entries.length && !this.staged.length) return;
+    const waiters = this.waiters;
+    const all = this.staged.length ? [...this.staged, ...entries] : entries;
+    this.staged = [];
+    this.waiters = [];
+    try {
+      this.write(all);
+    } catch (e) {
+      for (const w of waiters) w.reject(e);
+      throw e;
+    }
+    for (const w of waiters) w.resolve();
+  }
+
+  appendGrouped(entries: readonly OutboxEntry[]): Promise<void> {
+    if (!entries.length) return Promise.resolve();
+    for (const e of entries) this.staged.push(e);
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (this.staged.length >= GROUP_MAX_ENTRIES) this.flushStaged();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // after the I/O callbacks of this loop turn: every frame that arrived with this one shares the commit
+        setImmediate(() => this.flushStaged());
+      }
+    });
+  }
+
+  /** commits what appendGrouped staged; its callers' promises settle with the commit's outcome */
+  private flushStaged(): void {
+    this.flushScheduled = false;
+    if (!this.staged.length) return;
+    try {
+      this.append([]);
+    } catch (e) {
+      this.log?.error({ err: e }, 'outbox commit failed: the frames waiting on it are refused (their devices resend them)');
+    }
+  }
+
+  private write(entries: readonly OutboxEntry[]): void {
     if (!entries.length) return;
     const at = this.now();
     // With fsync 'normal', readings ride on the cheaper commit; anything else (alerts, device
@@ -232,6 +279,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   close(): void {
+    this.flushStaged();
     if (this.ownsDb) this.edb.close();
   }
 

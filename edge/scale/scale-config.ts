@@ -23,6 +23,12 @@ export const ScaleTuning = z.object({
   stableMinMs: z.number().int().min(0).default(1000),
   /** a stable change smaller than this is noise / drift, not a movement (kg); default half a piece, or 0.1 kg in bulk mode */
   changeToleranceKg: z.number().positive().optional(),
+  /**
+   * report what the bin holds as a `count` event at the first stable level and then at most this
+   * often (ms) while stable; the cloud compares it with the ledger (count drift). Off when left out:
+   * every consumption / refill carries the weighed quantity anyway.
+   */
+  countEveryMs: z.number().int().min(1000).optional(),
 }).strict();
 export type ScaleTuning = z.infer<typeof ScaleTuning>;
 export type ScaleTuningInput = z.input<typeof ScaleTuning>;

@@ -34,6 +34,7 @@ export class WeighTracker {
   private lastStable: number | undefined;
   private last: WeightSample | undefined;
   private stableNow = false;
+  private lastCountAt: number | undefined;
 
   constructor(private readonly device: string, private readonly cfg: ScaleTuning) {}
 
@@ -80,10 +81,10 @@ export class WeighTracker {
     this.lastStable = level;
     if (this.booked === undefined) {
       this.booked = level;
-      return [];
+      return this.count(s, level);
     }
     const delta = level - this.booked;
-    if (Math.abs(delta) < this.tolerance()) return [];
+    if (Math.abs(delta) < this.tolerance()) return this.count(s, level);
     const pw = this.cfg.pieceWeightKg;
     const quantity = pw ? Math.round(Math.abs(delta) / pw) : Math.round(Math.abs(delta) * 1000) / 1000;
     if (quantity === 0) return [];
@@ -107,11 +108,36 @@ export class WeighTracker {
         previousNetKg: previous,
         deltaKg: Math.round(delta * 1e6) / 1e6,
         ...(pw ? { pieceWeightKg: pw } : {}),
+        ...this.weighed(),
         samples: w.length,
         windowMs: w[w.length - 1]!.ts - w[0]!.ts,
         raw: s.raw,
       },
     };
+    this.lastCountAt = s.ts;
     return [movement];
+  }
+
+  /** what the bin holds by the booked level, and the tolerance, in the movement's unit (the cloud's drift check) */
+  private weighed(): { weighedQuantity: number; toleranceQuantity: number } {
+    const pw = this.cfg.pieceWeightKg;
+    const tol = this.tolerance();
+    return { weighedQuantity: Math.max(0, this.bookedQuantity() ?? 0), toleranceQuantity: pw ? Math.max(1, Math.round(tol / pw)) : Math.round(tol * 1000) / 1000 };
+  }
+
+  /** a `count` observation of the bin (countEveryMs set): at the baseline, then at most every countEveryMs */
+  private count(s: WeightSample, level: number): MovementEvent[] {
+    const every = this.cfg.countEveryMs;
+    if (every === undefined || (this.lastCountAt !== undefined && s.ts - this.lastCountAt < every)) return [];
+    const w = this.weighed();
+    // the contract's quantity is positive: an empty bin is reported by its next movement instead
+    if (w.weighedQuantity <= 0) return [];
+    this.lastCountAt = s.ts;
+    return [{
+      id: `${this.device}:count:${s.ts}`, type: 'count', ts: s.ts, item: { ...this.cfg.item }, quantity: w.weighedQuantity,
+      unit: this.cfg.pieceWeightKg ? 'pcs' : 'kg', location: { zone: this.cfg.zone, ...(this.cfg.bin ? { bin: this.cfg.bin } : {}) },
+      ...(this.cfg.lot ? { lot: this.cfg.lot } : {}), source: { device: this.device, kind: 'scale' },
+      evidence: { netKg: level, ...(this.cfg.pieceWeightKg ? { pieceWeightKg: this.cfg.pieceWeightKg } : {}), ...w },
+    }];
   }
 }

@@ -26,6 +26,13 @@ export interface Outbox {
   /** identity of this sequence of batches; stable for as long as the outbox's contents live */
   readonly stream: string;
   append(entries: readonly OutboxEntry[]): void;
+  /**
+   * Group commit: resolves once the entries are kept. Entries staged in the same event-loop
+   * turn share one commit (one fsync), which is what lets a gateway take tens of thousands of
+   * device frames a second and still acknowledge each only once it is on disk. Order with
+   * append() is kept: append() commits whatever is staged first, in the same transaction.
+   */
+  appendGrouped(entries: readonly OutboxEntry[]): Promise<void>;
   nextBatch(maxEntries: number): PendingBatch | undefined;
   ack(seq: number): void;
   /** entries not yet acknowledged (including the batch in flight) */
@@ -44,6 +51,11 @@ export class MemoryOutbox implements Outbox {
   append(entries: readonly OutboxEntry[]): void {
     const at = Date.now();
     for (const entry of entries) this.queue.push({ at, entry });
+  }
+
+  appendGrouped(entries: readonly OutboxEntry[]): Promise<void> {
+    this.append(entries);
+    return Promise.resolve();
   }
 
   nextBatch(maxEntries: number): PendingBatch | undefined {
