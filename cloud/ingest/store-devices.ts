@@ -36,5 +36,16 @@ export async function storeDeviceEvents(q: Queryable, gateway: string, events: r
        WHERE d.state_at IS NULL OR d.state_at <= excluded.state_at`,
       [gateway, e.device, e.state, e.ts, e.lastSeen ?? null, e.battery ?? null, e.signal ?? null, e.error ? JSON.stringify(e.error) : null],
     );
+    // A gateway restarted while a device was offline forgot the alert it raised, so it never
+    // sends that alert's `cleared`; the device being online again (reported after the raise)
+    // is the proof. Alert ids are zone:device_offline:device:ts (edge/health/device-health.ts).
+    if (e.state === 'online') {
+      await q.query(
+        `UPDATE alerts SET state = 'cleared', cleared_at = to_timestamp($3 / 1000.0)
+          WHERE gateway = $1 AND rule = 'device_offline' AND state = 'active'
+            AND split_part(id, ':', 3) = $2 AND raised_at <= to_timestamp($3 / 1000.0)`,
+        [gateway, e.device, e.ts],
+      );
+    }
   }
 }

@@ -123,4 +123,14 @@ describe(`devices table and GET /api/devices (${engineLabel})`, () => {
     expect(sample(m, 'stockpulse_cloud_dead_letters')).toBe(1);
     expect(sample(m, 'stockpulse_cloud_batches_committed_total')).toBeGreaterThanOrEqual(0);
   });
+  it('a device back online clears the offline alert a restarted gateway no longer knows about', async () => {
+    const offline = { id: 'cold-d:device_offline:probe-d:' + (T + 20_000), transition: 'raised' as const, rule: 'device_offline' as const, zone: 'cold-d', severity: 'warning' as const, ts: T + 20_000, since: T + 1000, message: 'Probe D offline' };
+    const other = { ...offline, id: 'cold-d:device_offline:ctl-d:' + (T + 20_000) };
+    await store({ alerts: [offline, other] });
+    // the gateway restarts: a new stream, no memory of the alert, just the device's state
+    await store({ devices: [ev('probe-d', T + 30_000, 'online', { lastSeen: T + 30_000 })] }, randomUUID());
+    const rows = await tdb.db.query<{ id: string; state: string; cleared_at: Date | null }>(`SELECT id, state, cleared_at FROM alerts WHERE rule = 'device_offline' ORDER BY id`);
+    expect(rows.map((r) => [r.id.split(':')[2], r.state])).toEqual([['ctl-d', 'active'], ['probe-d', 'cleared']]);
+    expect(rows.find((r) => r.id === offline.id)!.cleared_at!.getTime()).toBe(T + 30_000);
+  });
 });
