@@ -80,10 +80,27 @@ export const ModbusTcpDevice = z.object({
   points: z.array(ModbusPoint).min(1),
 }).strict();
 
-export const DeviceConfig = z.discriminatedUnion('protocol', [MqttJsonDevice, ModbusTcpDevice, RfidPortalDevice, SerialScaleDevice, ModbusScaleDevice, OpcUaDevice]);
+/** slaves on an RS-485 line behind a serial port; devices with the same path share the line (and its settings) */
+export const ModbusRtuDevice = z.object({
+  ...DeviceBase,
+  protocol: z.literal('modbus-rtu'),
+  path: z.string().min(1),
+  baudRate: z.number().int().positive().default(9600),
+  /** Modbus over serial line spec default is even; many devices ship 8N1 — check the device's manual */
+  parity: z.enum(['none', 'even', 'odd']).default('even'),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+  unitId: z.number().int().min(1).max(247).default(1),
+  pollMs: z.number().int().min(50).default(2000),
+  timeoutMs: z.number().int().min(50).default(500),
+  points: z.array(ModbusPoint).min(1),
+}).strict();
+
+export const DeviceConfig = z.discriminatedUnion('protocol', [MqttJsonDevice, ModbusTcpDevice, ModbusRtuDevice, RfidPortalDevice, SerialScaleDevice, ModbusScaleDevice, OpcUaDevice]);
 export type DeviceConfig = z.infer<typeof DeviceConfig>;
 export type MqttJsonDeviceConfig = z.infer<typeof MqttJsonDevice>;
 export type ModbusTcpDeviceConfig = z.infer<typeof ModbusTcpDevice>;
+export type ModbusRtuDeviceConfig = z.infer<typeof ModbusRtuDevice>;
 
 /** url, username, password, clientId, and TLS files (ca, cert, key): see edge/broker/config.schema.ts */
 export const BrokerConfig = BrokerLinkConfig;

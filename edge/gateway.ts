@@ -6,7 +6,8 @@ import type { Reading } from '../protocols/reading.ts';
 import type { AlertEvent } from '../protocols/uplink/contract.ts';
 import type { DriverStatus } from '../protocols/driver.ts';
 import { ModbusTcpPoller } from '../protocols/modbus/tcp-poller.ts';
-import type { EdgeConfig, ModbusTcpDeviceConfig, MqttJsonDeviceConfig } from './config.schema.ts';
+import type { EdgeConfig, ModbusRtuDeviceConfig, ModbusTcpDeviceConfig, MqttJsonDeviceConfig } from './config.schema.ts';
+import { ModbusRtuPoller } from '../protocols/modbus/rtu-poller.ts';
 import { gatewayAlarms } from './alarm/index.ts';
 import { MqttJsonDriver } from './devices/mqtt-json-driver.ts';
 import type { DeadLetterStore } from './dead-letters.ts';
@@ -60,6 +61,7 @@ export class Gateway {
   private uplink: Uplink | undefined;
   private mqttDriver: MqttJsonDriver | undefined;
   private modbus: ModbusTcpPoller | undefined;
+  private modbusRtu: ModbusRtuPoller | undefined;
   /** RFID portals, scales and OPC UA servers (edge/devices/stock-devices.ts); setExpected() feeds the portals' open documents */
   stock: StockDevices | undefined;
   private subs: Subscription[] = [];
@@ -91,8 +93,8 @@ export class Gateway {
       devices: o.config.devices, zones: o.config.zones,
       onAlert: (a) => this.alerts.next(a),
       onStatus: (device) => { this.outbox.append([{ type: 'device', device }]); this.uplink?.notify(false); },
-      driverStatuses: () => ({ ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.stock?.deviceStatuses() }),
-      driverStatus: (id) => this.mqttDriver?.deviceStatus(id) ?? this.modbus?.deviceStatuses()[id] ?? this.stock?.deviceStatuses()[id],
+      driverStatuses: () => ({ ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.modbusRtu?.deviceStatuses(), ...this.stock?.deviceStatuses() }),
+      driverStatus: (id) => this.mqttDriver?.deviceStatus(id) ?? this.modbus?.deviceStatuses()[id] ?? this.modbusRtu?.deviceStatuses()[id] ?? this.stock?.deviceStatuses()[id],
     });
     const self = this;
     this.metrics = createEdgeMetrics({
@@ -141,6 +143,7 @@ export class Gateway {
     const emit = (r: Reading, deviceId?: string) => this.ingestPolled([r], deviceId);
     const mqttDevices = cfg.devices.filter((d): d is MqttJsonDeviceConfig => d.protocol === 'mqtt-json');
     const modbusDevices = cfg.devices.filter((d): d is ModbusTcpDeviceConfig => d.protocol === 'modbus-tcp');
+    const rtuDevices = cfg.devices.filter((d): d is ModbusRtuDeviceConfig => d.protocol === 'modbus-rtu');
     if (mqttDevices.length) {
       this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), {
         clean: false,
@@ -158,6 +161,17 @@ export class Gateway {
         },
       });
       await this.modbus.start();
+    }
+    if (rtuDevices.length) {
+      this.modbusRtu = new ModbusRtuPoller({
+        devices: rtuDevices,
+        onReading: emit,
+        onError: (deviceId, err, sensor) => {
+          log.debug({ device: deviceId, sensor, code: err.code }, err.message);
+          if (sensor) this.deadLetters.add({ source: deviceId, code: err.code, reason: err.message, payload: `sensor ${sensor}` });
+        },
+      });
+      await this.modbusRtu.start();
     }
     const stockDevices = cfg.devices.filter(isStockDevice);
     if (stockDevices.length) {
@@ -204,7 +218,7 @@ export class Gateway {
   status(): GatewayStatus {
     return {
       gateway: this.o.config.gateway.id,
-      devices: { ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.stock?.deviceStatuses() },
+      devices: { ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.modbusRtu?.deviceStatuses(), ...this.stock?.deviceStatuses() },
       outboxDepth: this.outbox.depth(),
       deadLetters: this.deadLetters.count(),
       readingsIn: this.readingsIn,
@@ -222,6 +236,7 @@ export class Gateway {
   async stop(drainMs = 3000): Promise<void> {
     clearInterval(this.healthTimer);
     await this.modbus?.stop();
+    await this.modbusRtu?.stop();
     await this.mqttDriver?.stop();
     await this.stock?.stop();
     this.readings.complete();

@@ -1,10 +1,10 @@
-import ModbusSerial from 'modbus-serial';
 import { SpError, isSpError, type ErrorCode } from '../errors.ts';
 import type { Reading, ReadingKind } from '../reading.ts';
 import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../driver.ts';
-import { decodeRegisters, parseRegisterPoint } from './register-map.ts';
-import { REGISTER_WIDTH, type RegisterPoint, type RegisterPointInput } from './register-map.schema.ts';
-import { planReads, pointRegisters, type ReadBlock } from './read-plan.ts';
+import { parseRegisterPoint } from './register-map.ts';
+import { ModbusClientClass, describeTransportError, readBlocks, type ModbusClient, type PlannedPoint } from './read-blocks.ts';
+import type { RegisterPoint, RegisterPointInput } from './register-map.schema.ts';
+import { planReads, type ReadBlock } from './read-plan.ts';
 
 // The Modbus TCP polling driver. Every device has its own connection and its own loop, so one
 // slow or dead slave never stalls the others (a shared request queue is how one unplugged
@@ -54,45 +54,14 @@ export interface ModbusTcpPollerOptions {
   id?: string;
 }
 
-interface PlannedPoint {
-  sensor: string;
-  kind: ReadingKind;
-  register: RegisterPoint;
-}
-
 /** Thrown inside a loop when stop() interrupts a pending await. */
 const STOPPED = Symbol('stopped');
 
-// modbus-serial is CommonJS: its module object is the client class and also carries itself as
-// `.default`, which is the spelling TypeScript (NodeNext) and Node's ESM loader agree on.
-const ModbusRTU = ModbusSerial.default;
-type ModbusClient = InstanceType<typeof ModbusRTU>;
+const ModbusRTU = ModbusClientClass;
 
 function deviceError(dev: ModbusTcpPollDevice, reason: string, code: ErrorCode = 'SP_ERR_DEVICE'): SpError {
   return new SpError(code, { field: `devices.${dev.id}`, reason: `${dev.host}:${dev.port} unit ${dev.unitId}: ${reason}` });
 }
-
-/** modbus-serial's errors → a reason a technician can act on. */
-function describeTransportError(e: unknown, dev: ModbusTcpPollDevice): string {
-  const err = e as { errno?: unknown; code?: unknown; message?: unknown };
-  const code = [err.code, err.errno].find((c) => typeof c === 'string') ?? '';
-  if (code === 'ETIMEDOUT' || err.message === 'Timed out') return `no answer within ${dev.timeoutMs} ms`;
-  if (code === 'ECONNREFUSED') return 'connection refused (nothing listening on that port?)';
-  if (code === 'ECONNRESET') return 'connection reset by the device';
-  if (err.message === 'Port Not Open') return 'connection lost';
-  return typeof err.message === 'string' && err.message ? err.message : String(e);
-}
-
-/** A Modbus exception response: the slave answered, it just refused this address/function. */
-function modbusExceptionCode(e: unknown): number | undefined {
-  const c = (e as { modbusCode?: unknown } | null)?.modbusCode;
-  return typeof c === 'number' ? c : undefined;
-}
-
-const EXCEPTION_NAMES: Record<number, string> = {
-  1: 'illegal function', 2: 'illegal data address', 3: 'illegal data value', 4: 'slave device failure',
-  6: 'slave device busy', 10: 'gateway path unavailable', 11: 'gateway target failed to respond',
-};
 
 /** One device: its connection, its loop, its status. */
 class DevicePoller {
@@ -141,7 +110,7 @@ class DevicePoller {
         if (e === STOPPED || signal.aborted) break;
         this.dropClient();
         attempt += 1;
-        const err = isSpError(e) ? e : deviceError(this.dev, describeTransportError(e, this.dev));
+        const err = isSpError(e) ? e : deviceError(this.dev, describeTransportError(e, this.dev.timeoutMs));
         this.status.state = 'failed';
         this.status.failures += 1;
         this.status.lastError = { code: err.code, message: err.message };
@@ -156,46 +125,11 @@ class DevicePoller {
   private async pollOnce(signal: AbortSignal): Promise<void> {
     if (this.client && !this.client.isOpen) this.dropClient(); // the slave closed an idle connection
     if (!this.client) await this.connect(signal);
-    const client = this.client!;
-    for (let i = 0; i < this.blocks.length; i++) {
-      const block = this.blocks[i]!;
-      let data: number[];
-      try {
-        const req = block.area === 'holding' ? client.readHoldingRegisters(block.start, block.count) : client.readInputRegisters(block.start, block.count);
-        data = (await this.guard(req, signal)).data;
-      } catch (e) {
-        const exc = modbusExceptionCode(e);
-        if (exc === undefined) throw e;
-        // The device is alive and answered. A request spanning several points may have hit an
-        // unmapped register in a gap: from now on read those points one by one (retried now).
-        if (block.points.length > 1) {
-          this.blocks.splice(i, 1, ...block.points.map((p) => ({ area: block.area, start: p.register.address, count: REGISTER_WIDTH[p.register.type], points: [p] })));
-          i -= 1;
-          continue;
-        }
-        // A single point the device refuses: only that point is at fault.
-        const p = block.points[0]!;
-        this.emitError(new SpError('SP_ERR_DEVICE', {
-          field: p.sensor,
-          reason: `Modbus exception ${exc} (${EXCEPTION_NAMES[exc] ?? 'unknown'}) reading ${block.area} registers ${block.start}..${block.start + block.count - 1}`,
-        }), p.sensor);
-        continue;
-      }
-      const ts = Date.now();
-      for (const p of block.points) {
-        let value: number;
-        try {
-          value = decodeRegisters(pointRegisters(block, data, p.register), p.register);
-        } catch (e) {
-          const err = isSpError(e) ? e : new SpError('SP_ERR_MODBUS_REGISTERS', { field: 'registers', reason: String(e) });
-          this.emitError(new SpError(err.code, err.details.map((d) => ({ field: `${p.sensor}.${d.field}`, reason: d.reason }))), p.sensor);
-          continue;
-        }
-        try {
-          this.opts.onReading({ sensor: p.sensor, kind: p.kind, ts, value, quality: 'good' }, this.dev.id);
-        } catch { /* consumer bug: keep polling */ }
-      }
-    }
+    await readBlocks(this.client!, this.blocks, {
+      guard: (p) => this.guard(p, signal),
+      onReading: (r) => this.opts.onReading(r, this.dev.id),
+      onPointError: (err, sensor) => this.emitError(err, sensor),
+    });
   }
 
   private async connect(signal: AbortSignal): Promise<void> {
