@@ -63,7 +63,7 @@ const count = (sensor: string) => readings.filter((r) => r.sensor === sensor).le
 
 describe.skipIf(!socat)('Modbus RTU on a shared serial line', () => {
   it('reads every live slave, decodes its registers, and marks the dead one failed with a coded error', async () => {
-    await waitFor(() => count('ctl-1-t') >= 3 && count('ctl-2-t') >= 3 && gw.status().devices['ctl-3']?.state === 'failed', 10_000);
+    await waitFor(() => count('ctl-1-t') >= 3 && count('ctl-2-t') >= 3 && gw.status().devices['ctl-3']?.state === 'failed', 'both live slaves read and the dead one failed', 10_000);
     expect(readings.find((r) => r.sensor === 'ctl-1-t')!.value).toBeCloseTo(3.5, 5);
     expect(readings.find((r) => r.sensor === 'ctl-2-t')!.value).toBeCloseTo(-19.25, 5);
     expect(readings.find((r) => r.sensor === 'ctl-2-t10')!.value).toBeCloseTo(-19.2, 5); // tenths register: the simulated controller rounds -192.5 to -192
@@ -83,16 +83,16 @@ describe.skipIf(!socat)('Modbus RTU on a shared serial line', () => {
 
   it('the dead slave recovers by itself once it answers again', async () => {
     bus.slaves.get(3)!.silent = false;
-    await waitFor(() => count('ctl-3-t') >= 1 && gw.status().devices['ctl-3']?.state === 'running', 35_000);
+    await waitFor(() => count('ctl-3-t') >= 1 && gw.status().devices['ctl-3']?.state === 'running', 'slave 3 back', 35_000);
     expect(readings.find((r) => r.sensor === 'ctl-3-t')!.value).toBeCloseTo(4, 5);
   });
 
   it('a line unplugged and plugged back in resumes without restarting the gateway', async () => {
     await bus.unplug();
-    await waitFor(() => ['ctl-1', 'ctl-2'].every((id) => gw.status().devices[id]?.state === 'failed'), 10_000);
+    await waitFor(() => ['ctl-1', 'ctl-2'].every((id) => gw.status().devices[id]?.state === 'failed'), 'every slave failed with the line unplugged', 10_000);
     temps[1] = 5.25;
     await bus.start();
-    await waitFor(() => readings.some((r) => r.sensor === 'ctl-1-t' && Math.abs(r.value - 5.25) < 1e-6), 35_000);
+    await waitFor(() => readings.some((r) => r.sensor === 'ctl-1-t' && Math.abs(r.value - 5.25) < 1e-6), 'a fresh value after the line is back', 35_000);
     expect(gw.status().devices['ctl-1']!.state).toBe('running');
   });
 });
