@@ -42,6 +42,31 @@ await admin(`CREATE DATABASE ${name}`);
 const url = new URL(base);
 url.pathname = `/${name}`;
 
+// Baseline, same database, same clients: the bare conditional UPDATE of one counter row, autocommit
+// (the least a database can do per reservation that never oversells; no ledger, no TTL, no audit).
+interface RawResult { reservationsPerSec: number; p50ms: number; p99ms: number; oversell: number }
+async function rawBaseline(db: Db, clients: number): Promise<RawResult> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS bench_raw_hot (id int PRIMARY KEY, stock int NOT NULL, reserved int NOT NULL)`);
+  await db.query('INSERT INTO bench_raw_hot VALUES ($1, $2, 0)', [clients, STOCK]);
+  const latencies: number[] = [];
+  let next = 0;
+  let ok = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (next < REQUESTS) {
+      next++;
+      const s = performance.now();
+      const rows = await db.query('UPDATE bench_raw_hot SET reserved = reserved + 1 WHERE id = $1 AND reserved < stock RETURNING reserved', [clients]);
+      if (rows.length) ok++;
+      latencies.push(performance.now() - s);
+    }
+  }));
+  const sec = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const [row] = await db.query<{ reserved: number }>('SELECT reserved FROM bench_raw_hot WHERE id = $1', [clients]);
+  return { reservationsPerSec: Math.round(ok / sec), p50ms: Number(pct(latencies, 50).toFixed(2)), p99ms: Number(pct(latencies, 99).toFixed(2)), oversell: Math.max(0, row!.reserved - STOCK) };
+}
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const who = { name: 'bench', role: 'sales' };
 const results: Record<string, unknown>[] = [];
@@ -105,14 +130,18 @@ try {
       reservationsPerSec: Math.round(ok / sec), requestsPerSec: Math.round(REQUESTS / sec),
       p50ms: Number(pct(latencies, 50).toFixed(2)), p99ms: Number(pct(latencies, 99).toFixed(2)),
       oversell: Math.max(0, reserved - STOCK) + Math.max(0, ok - STOCK),
+      raw: await rawBaseline(db, clients),
     });
   }
   await close();
   const verify = await verifyLedger(db);
   const table = [
-    '| clients | requests | reserved | refused (409) | reservations/s | requests/s | p50 ms | p99 ms | oversell |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.clients} | ${r.requests} | ${r.reserved} | ${r.refused} | ${r.reservationsPerSec} | ${r.requestsPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.oversell} |`),
+    '| clients | requests | reserved | refused (409) | reservations/s | requests/s | p50 ms | p99 ms | oversell | raw UPDATE reservations/s (baseline) | raw p50 / p99 ms | ours / raw |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.map((r) => {
+      const raw = r.raw as RawResult;
+      return `| ${r.clients} | ${r.requests} | ${r.reserved} | ${r.refused} | ${r.reservationsPerSec} | ${r.requestsPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.oversell} | ${raw.reservationsPerSec} | ${raw.p50ms} / ${raw.p99ms} | ${(Number(r.reservationsPerSec) / raw.reservationsPerSec).toFixed(2)}× |`;
+    }),
   ].join('\n');
   const mode = values.http ? 'http' : 'domain';
   console.log(`\nreservations on one hot SKU — PostgreSQL, ${mode} path, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})\n\n${table}\n\nledger verify: ${verify.ok ? 'ok' : `${verify.differences.length} differences`}`);

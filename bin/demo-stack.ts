@@ -12,6 +12,9 @@ import { freePort } from '../simulators/free-port.ts';
 import type { Db } from '../cloud/db/engine.ts';
 import { SpError } from '../protocols/errors.ts';
 import { createApiToken, revokeApiTokensNamed } from '../cloud/auth/tokens.ts';
+import { ExpectedDocumentsFeed } from '../edge/rfid/expected-feed.ts';
+import { getScenario } from '../simulators/scenarios/index.ts';
+import { seedDemoStock } from './demo-seed.ts';
 
 // The whole system in one process on embedded defaults: aedes broker, PGlite under ./data,
 // the bakery simulator, one edge gateway and the cloud. This is the composition root, the one
@@ -30,6 +33,8 @@ export interface DemoOptions {
   scenario?: string;
   publishMs?: number;
   timeScale?: number;
+  /** dock portal / scales: one demo step (pallet in, silo draw, bench load…) every this many ms; 0 = none (default 20 s) */
+  stockActivityMs?: number;
   /** alarm delay for every zone, seconds (the demo shortens the production 5–10 min) */
   delaySec?: number;
   webhooks?: string[];
@@ -122,21 +127,32 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   const edgeConfig = parseEdgeConfig({
     ...scenarioEdgeConfig(o.scenario ?? 'bakery', {
       mqttUrl: broker.url, modbusPort, publishMs, pollMs: publishMs,
-      alarm: { delaySec, doorGraceSec: Math.min(60, delaySec) },
+      alarm: { delaySec, doorGraceSec: Math.min(60, delaySec) }, stock: true,
     }),
     // the gateway's durable outbox lives beside the demo's database
     storage: { dir: join(o.dataDir, 'edge') },
   });
   const gateway = new Gateway({ config: edgeConfig, log: log.child({ part: 'edge' }) });
+  // the stock devices' master data (items with GTINs, bins, an open PO) before the gateway
+  // connects, so the open PO is pushed down to it with its first batch
+  const stockSpec = getScenario(o.scenario ?? 'bakery').stock;
+  if (stockSpec) {
+    const seeded = await seedDemoStock(cloud.db, stockSpec);
+    log.info({ purchaseOrder: seeded.purchaseOrder, created: seeded.created }, 'demo stock master data ready; the dock portal expects the open purchase order');
+  }
   await gateway.start();
+  // the cloud's open documents → the portals' matcher (the gateway's own uplink client is private to it)
+  const feed = gateway.stock ? await ExpectedDocumentsFeed.connect(edgeConfig.uplink, edgeConfig.gateway.id, log.child({ part: 'edge' }), (docs) => gateway.stock!.setCloudExpected(docs)) : undefined;
 
-  sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort, publishMs, timeScale: o.timeScale ?? 30 });
+  sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort, publishMs, timeScale: o.timeScale ?? 30, stock: true, stockActivityMs: o.stockActivityMs ?? 20_000 });
+  for (const note of sim.notes) log.warn(note);
   sim.onFaultChange((e) => log.warn({ target: e.target, fault: e.fault, active: e.active }, `simulator fault ${e.active ? 'ON' : 'off'}: ${e.fault} on ${e.target}`));
   log.info({ scenario: sim.name, modbusPort: sim.modbusPort }, 'simulated devices up');
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
     await sim!.stop();
+    await feed?.close();
     await gateway.stop();
     await cloud.stop();
     await broker.close();

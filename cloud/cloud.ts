@@ -6,12 +6,20 @@ import type { Logger } from 'pino';
 import { openDb, type Db } from './db/engine.ts';
 import { migrate, type MigrationReport } from './db/migrate.ts';
 import { MqttIngest } from './ingest/mqtt-ingest.ts';
+import { ExpectedDocumentsPublisher } from './ingest/expected-publisher.ts';
 import { NotificationDispatcher } from './notify/dispatcher.ts';
 import { notificationTargets } from './notify/targets.ts';
+import { smtpFromEnv } from './notify/senders.ts';
+import { applyNotifySeedFile } from './notify/seed.ts';
 import { buildApi } from './api/server.ts';
 import { createCloudMetrics, type CloudMetrics } from './metrics.ts';
 import { startReservationSweeper } from './inventory/reservations.ts';
+import { startJobRunner, type JobsOption } from './jobs/start.ts';
+import type { JobRunner } from './jobs/runner.ts';
 import type { CloudConfig } from './config.ts';
+import { startEventBus, type EventBus } from './events/bus.ts';
+import { eventRoutes } from './events/sse-route.ts';
+import { batchSummary } from './events/batch-summary.ts';
 
 // The cloud process: database (migrated), MQTT ingest, notification dispatcher, REST API and
 // dashboard. Stateless apart from the database, so several can run side by side.
@@ -20,8 +28,14 @@ export interface Cloud {
   db: Db;
   app: FastifyInstance;
   ingest: MqttIngest;
+  /** open documents pushed down to the gateways' portals (retained, per gateway) */
+  expected: ExpectedDocumentsPublisher;
   dispatcher: NotificationDispatcher;
   metrics: CloudMetrics;
+  /** scheduled jobs (cloud/jobs/registry.ts) */
+  jobs: JobRunner;
+  /** live-update events across instances (LISTEN/NOTIFY), streamed at /api/events */
+  events: EventBus;
   migration: MigrationReport;
   /** http://host:port of the API and dashboard */
   url: string;
@@ -34,9 +48,11 @@ export interface StartCloudOptions {
   /** pass an open database instead of opening one from config (tests, TimescaleDB PGlite) */
   db?: Db;
   extraRoutes?: FastifyPluginAsync[];
+  /** the job scheduler: false = off (like STOCKPULSE_JOBS=false); an object overrides runner options (tests: clock) */
+  jobs?: JobsOption;
 }
 
-export async function startCloud({ config, log, db: givenDb, extraRoutes }: StartCloudOptions): Promise<Cloud> {
+export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: jobsOption }: StartCloudOptions): Promise<Cloud> {
   let db = givenDb;
   if (!db) {
     const dataDir = config.DATABASE_URL ? undefined : join(config.STOCKPULSE_DATA_DIR, 'cloud-pglite');
@@ -45,6 +61,8 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes }: Star
   }
   const migration = await migrate(db, { timescale: config.STOCKPULSE_TIMESCALE });
   log.info({ db: db.describe(), timescale: migration.timescale, applied: migration.applied, note: migration.timescaleNote }, 'database ready');
+  // notification contacts/routes kept in a file (applied by name: re-applying changes nothing)
+  if (process.env.STOCKPULSE_NOTIFY_FILE) log.info(await applyNotifySeedFile(db, process.env.STOCKPULSE_NOTIFY_FILE), 'notification contacts and routes applied');
 
   const metrics = createCloudMetrics({ db });
   const client: MqttClient = await mqtt.connectAsync(config.MQTT_URL, {
@@ -63,19 +81,30 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes }: Star
   const dispatcher = new NotificationDispatcher({
     db, log: log.child({ component: 'notify' }),
     mqtt: { publish: async (topic, payload) => { await client.publishAsync(topic, payload, { qos: 1 }); } },
+    // e-mail contacts (STOCKPULSE_SMTP_URL/_FROM) and the "Acknowledge: …" link in messages
+    smtp: smtpFromEnv(process.env),
+    escalation: { publicUrl: process.env.STOCKPULSE_PUBLIC_URL || undefined },
   });
+  const events = await startEventBus({ db, log: log.child({ component: 'events' }) });
+  const expected = new ExpectedDocumentsPublisher({ db, client, log: log.child({ component: 'expected-documents' }) });
   const ingest = new MqttIngest({
     db, client, log: log.child({ component: 'ingest' }), metrics,
     targets: notificationTargets({ webhooks: config.STOCKPULSE_WEBHOOKS.map((url) => ({ url })), mqttAlerts: config.STOCKPULSE_MQTT_ALERTS }),
     shareGroup: config.STOCKPULSE_SHARE_GROUP,
-    onCommitted: (_b, deliveries) => { if (deliveries > 0) dispatcher.kick(); },
+    onCommitted: (b, deliveries) => { if (deliveries > 0) dispatcher.kick(); events.ingested(batchSummary(b)); expected.onBatch(b); },
   });
-  await ingest.start();
+  // a broker refusing the subscription stops the start; leave no connection behind
+  await ingest.start().catch(async (e: unknown) => { await events.stop(); await client.endAsync(); throw e; });
+  expected.start();
   dispatcher.start();
   // unpaid reservations back to the pool (until the job runner exists); reserving also expires overdue holds of its item
   const sweeper = startReservationSweeper(db, log.child({ component: 'reservations' }));
+  const jobs = startJobRunner({ db, log, option: jobsOption, enabled: config.STOCKPULSE_JOBS, notify: {
+    targets: notificationTargets({ webhooks: config.STOCKPULSE_WEBHOOKS.map((url) => ({ url })), mqttAlerts: config.STOCKPULSE_MQTT_ALERTS }),
+    kick: () => dispatcher.kick(),
+  } });
 
-  const app = await buildApi({ db, log, metrics, mqttConnected: () => client.connected, site: config.STOCKPULSE_SITE_NAME, extraRoutes });
+  const app = await buildApi({ db, log, metrics, mqttConnected: () => client.connected, site: config.STOCKPULSE_SITE_NAME, jobs, extraRoutes: [eventRoutes(events), ...(extraRoutes ?? [])] });
   const address = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   const port = new URL(address).port;
   const url = `http://${config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST}:${port}`;
@@ -84,10 +113,13 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes }: Star
   const stop = () => (stopping ??= (async () => {
     await app.close();
     await ingest.stop();              // no new batches; commit and ack the ones in hand
+    await jobs.stop();                // no new runs; the running ones finish and are recorded
     await dispatcher.stop();
+    await expected.stop();
     await sweeper.stop();
+    await events.stop();              // NOTIFY what the last batches changed, stop listening
     await client.endAsync();
     if (!givenDb) await db.close();   // PGlite flushes its data directory here
   })());
-  return { db, app, ingest, dispatcher, metrics, migration, url, stop };
+  return { db, app, ingest, expected, dispatcher, metrics, jobs, events, migration, url, stop };
 }

@@ -15,20 +15,33 @@ export const CloudEnv = z.object({
   MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt:// or mqtts:// URL'),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
-  /** 4 (3.1.1) works with every broker incl. the embedded aedes; 5 for brokers that need it for $share */
-  MQTT_PROTOCOL_VERSION: z.enum(['4', '5']).default('4').transform(Number),
-  STOCKPULSE_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  /**
+   * 4 (3.1.1) or 5. Unset: 5 when STOCKPULSE_SHARE_GROUP is set (shared subscriptions are an
+   * MQTT 5 feature; EMQX, HiveMQ and VerneMQ honour `$share` from 5 clients), else 4, which
+   * every broker speaks, incl. the embedded aedes of `npm start` (no MQTT 5, no `$share`).
+   */
+  MQTT_PROTOCOL_VERSION: z.enum(['4', '5']).optional(),
+  /**
+   * Several cloud instances split the ingest: each joins `$share/GROUP/stockpulse/v1/gw/+/batch`
+   * and the broker hands each batch to one of them. Unset = a plain subscription (one
+   * instance, or the demo's aedes broker, which does not implement `$share`: every instance
+   * would get every batch — still correct thanks to the idempotency key, just wasted work).
+   */
+  STOCKPULSE_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').optional(),
   STOCKPULSE_WEBHOOKS: z.string().default('').transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
     .pipe(z.array(z.string().url('each webhook must be a URL'))),
   STOCKPULSE_MQTT_ALERTS: Bool.default(true),
   STOCKPULSE_SITE_NAME: z.string().optional(),
+  /** false: this instance schedules no jobs (GET/POST /api/jobs still work); default on */
+  STOCKPULSE_JOBS: Bool.optional(),
 });
-export type CloudConfig = z.infer<typeof CloudEnv>;
+export type CloudConfig = Omit<z.infer<typeof CloudEnv>, 'MQTT_PROTOCOL_VERSION'> & { MQTT_PROTOCOL_VERSION: 4 | 5 };
 
 export function cloudConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof CloudConfig, string>> = {}): CloudConfig {
   const merged: Record<string, string | undefined> = {};
   for (const k of Object.keys(CloudEnv.shape)) merged[k] = overrides[k as keyof CloudConfig] ?? env[k];
   const r = CloudEnv.safeParse(merged);
   if (!r.success) throw new SpError('SP_ERR_CONFIG', zodIssuesToDetails(r.error.issues));
-  return r.data;
+  const version = r.data.MQTT_PROTOCOL_VERSION ?? (r.data.STOCKPULSE_SHARE_GROUP ? '5' : '4');
+  return { ...r.data, MQTT_PROTOCOL_VERSION: Number(version) as 4 | 5 };
 }

@@ -2,6 +2,8 @@ import type { AlarmRules, EdgeConfigInput } from '../edge/config.schema.ts';
 import { MODBUS_TEMPERATURE_POINTS } from './devices/modbus-temperature.ts';
 import { getScenario } from './scenarios/index.ts';
 import type { DeviceSpec, ScenarioDefinition } from './scenario-types.ts';
+import type { StockDevicesSpec } from './stock-types.ts';
+import { DEMO_DEDUPE_MS, benchHostPath, defaultPtyDir, hasSocat } from './stock-devices.ts';
 
 // The edge gateway config that watches a scenario's devices: same ids, same topics, same
 // registers. Generated rather than hand-written so the simulator and the gateway cannot drift.
@@ -26,6 +28,10 @@ export interface ScenarioEdgeConfigOptions {
   /** overrides for one zone, applied after `alarm` */
   zoneAlarm?: Record<string, Partial<AlarmRules>>;
   httpPort?: number;
+  /** watch the scenario's stock-moving devices too (as the runner's `stock: true` starts them) */
+  stock?: boolean;
+  /** the bench balance's pty directory, as given to the runner */
+  ptyDir?: string;
 }
 
 function edgeDevice(spec: DeviceSpec, o: Required<Pick<ScenarioEdgeConfigOptions, 'publishMs' | 'doorHeartbeatMs' | 'pollMs' | 'modbusHost'>> & { port: number }): EdgeConfigInput['devices'][number] {
@@ -66,18 +72,50 @@ export function scenarioEdgeConfig(nameOrDefinition: string | ScenarioDefinition
     modbusHost: o.modbusHost ?? '127.0.0.1',
   };
   const gatewayId = o.gatewayId ?? def.gatewayId;
+  const stock = o.stock && def.stock ? stockEdge(def.stock, { ...devOpts, ptyDir: o.ptyDir ?? defaultPtyDir(def.gatewayId) }) : undefined;
   return {
     gateway: { id: gatewayId, site: def.site },
     // fixed client ids: a restarted gateway takes over its own session instead of adding one
     deviceBroker: { url: o.mqttUrl, clientId: `${gatewayId}-devices` },
     uplink: { url: o.uplinkUrl ?? o.mqttUrl, clientId: `${gatewayId}-uplink` },
-    zones: def.zones.map((z) => ({
+    zones: [...def.zones.map((z): EdgeConfigInput['zones'][number] => ({
       id: z.id,
       name: z.name,
       profile: { ...z.profile },
       alarm: { ...z.alarm, ...(z.alarm.cumulative ? { cumulative: { ...z.alarm.cumulative } } : {}), ...o.alarm, ...o.zoneAlarm?.[z.id] },
-    })),
-    devices: def.devices.map((d) => edgeDevice(d, { ...devOpts, port: d.kind === 'modbus-temperature' ? basePort + modbusIndex++ : 0 })),
+    })), ...(stock ? stock.zones : [])],
+    devices: def.devices.map((d) => edgeDevice(d, { ...devOpts, port: d.kind === 'modbus-temperature' ? basePort + modbusIndex++ : 0 }))
+      .concat(stock ? stock.devices(basePort === 0 ? 0 : basePort + def.devices.filter((d) => d.kind === 'modbus-temperature').length) : []),
     ...(o.httpPort !== undefined ? { http: { port: o.httpPort } } : {}),
   };
+}
+
+/**
+ * The gateway's side of a scenario's stock devices: their zones (no temperature profile) and the
+ * portal, silo and bench devices. The bench needs socat's pty (as in the runner): without it it
+ * is left out here too.
+ */
+function stockEdge(s: StockDevicesSpec, o: { pollMs: number; modbusHost: string; ptyDir: string }) {
+  const zones: EdgeConfigInput['zones'] = s.zones.map((z) => ({ id: z.id, name: z.name, profile: {} }));
+  // scales report what their bin holds every 15 s (count drift); every change carries it anyway
+  const countEveryMs = 15_000;
+  const devices = (siloPort: number): EdgeConfigInput['devices'] => [
+    {
+      id: s.portal.id, name: s.portal.name, protocol: 'rfid-portal', topic: s.portal.topic, format: s.portal.flavour, zone: s.portal.zone,
+      outside: [1], inside: [2], dedupeWindowMs: DEMO_DEDUPE_MS,
+      // a reader reports only while tags pass (the simulated one sends no keepalives): a quiet dock is not an offline reader
+      heartbeatSec: 86_400,
+    },
+    {
+      id: s.silo.id, name: s.silo.name, protocol: 'modbus-scale', host: o.modbusHost, port: siloPort, unitId: s.silo.unitId, pollMs: Math.min(o.pollMs, 500), timeoutMs: 1000,
+      points: [{ sensor: s.silo.sensor, zone: s.silo.zone, kind: 'weight' }],
+      weighing: { item: { sku: s.silo.sku }, bin: s.silo.bin, changeToleranceKg: 2, stableBandKg: 0.2, stableMinMs: 800, countEveryMs },
+    },
+    ...(hasSocat() ? [{
+      id: s.bench.id, name: s.bench.name, protocol: 'serial-scale' as const, path: benchHostPath(o.ptyDir), mode: 'mt-sics' as const, pollMs: 200, timeoutMs: 1000,
+      points: [{ sensor: s.bench.sensor, zone: s.bench.zone, kind: 'weight' as const }],
+      weighing: { item: { sku: s.bench.sku }, bin: s.bench.bin, pieceWeightKg: s.bench.pieceWeightKg, stableMinMs: 600, countEveryMs },
+    }] : []),
+  ];
+  return { zones, devices };
 }

@@ -11,6 +11,7 @@ import { MQTT_URL_PATTERN } from './devices/mqtt-connection.ts';
 import type { SimDevice, SimDeviceStatus } from './devices/device.ts';
 import type { ScenarioDefinition } from './scenario-types.ts';
 import { getScenario } from './scenarios/index.ts';
+import { startStockDevices, type StockDevicesHandle } from './stock-devices.ts';
 
 // Runs a scenario: builds one thermal model per zone, one simulated device per device spec,
 // starts them on real sockets and lets faults be switched at runtime.
@@ -29,6 +30,12 @@ export const ScenarioOptions = z.object({
   faults: z.array(FaultChange).default([]),
   /** seed for the noise, so a run can be replayed */
   seed: z.number().int().optional(),
+  /** run the scenario's stock-moving devices too (dock portal, scales: simulators/stock-devices.ts) */
+  stock: z.boolean().default(false),
+  /** with `stock`: one demo step (pallet, silo draw, bench load) every this many ms; 0 = none */
+  stockActivityMs: z.number().int().min(0).default(0),
+  /** with `stock`: directory of the bench balance's pty pair (default: per process under the temp dir) */
+  ptyDir: z.string().min(1).optional(),
 }).strict();
 export type ScenarioOptions = z.infer<typeof ScenarioOptions>;
 export type ScenarioOptionsInput = z.input<typeof ScenarioOptions> & {
@@ -66,6 +73,10 @@ export interface ScenarioHandle {
   readonly name: string;
   /** port of the first Modbus device (the real one when 0 was asked for), if any */
   readonly modbusPort: number | undefined;
+  /** the stock-moving devices, when started with `stock: true` */
+  readonly stock?: StockDevicesHandle;
+  /** devices left out and why (no socat for the bench balance) */
+  readonly notes: string[];
   /**
    * Switches a fault. Zone faults (door_open, compressor_failure) given a device apply to its
    * zone; device faults (dropout, garbage) given a zone apply to every device in it. Returns
@@ -179,6 +190,16 @@ export async function startScenario(nameOrDefinition: string | ScenarioDefinitio
     throw e;
   }
 
+  // stock devices after the rest; the silo's Modbus port follows the temperature controllers'
+  let stock: StockDevicesHandle | undefined;
+  if (opts.stock && def.stock) {
+    stock = await startStockDevices(def.stock, {
+      mqttUrl: opts.mqttUrl, modbusHost: opts.modbusHost, siloPort: basePort === 0 ? 0 : basePort + modbusIndex, ptyDir: opts.ptyDir,
+      clock, seed, activityMs: opts.stockActivityMs, gatewayId: def.gatewayId,
+    }).catch(async (e) => { await Promise.allSettled(started.map((d) => d.stop())); throw e; });
+    for (const d of stock.devices) { devices.set(d.id, d); deviceFaults.set(d.id, new Set()); }
+  }
+
   const startedAt = clock.now();
   const firstModbus = [...devices.values()].find((d): d is ModbusTemperature => d instanceof ModbusTemperature);
   let stopped = false;
@@ -186,6 +207,8 @@ export async function startScenario(nameOrDefinition: string | ScenarioDefinitio
   return {
     name: def.name,
     modbusPort: firstModbus?.listenPort,
+    ...(stock ? { stock } : {}),
+    notes: stock?.notes ?? [],
     setFault,
     onFaultChange(listener) {
       listeners.add(listener);
@@ -210,7 +233,8 @@ export async function startScenario(nameOrDefinition: string | ScenarioDefinitio
       if (stopped) return;
       stopped = true;
       listeners.clear();
-      await Promise.allSettled([...devices.values()].map((d) => d.stop()));
+      await Promise.allSettled([...devices.values()].filter((d) => !stock?.devices.includes(d)).map((d) => d.stop()));
+      await stock?.stop();
     },
   };
 }

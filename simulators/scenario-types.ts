@@ -1,6 +1,7 @@
 import type { ThermalZoneOptions } from './thermal-model.ts';
 import type { TemperatureProfile } from '../protocols/uplink/contract.ts';
 import type { AlarmRules } from '../edge/config.schema.ts';
+import type { StockDevicesSpec } from './stock-types.ts';
 
 // A scenario is plain data: rooms with their physics and the devices in them, plus what the
 // edge gateway should watch. The runner and the edge-config builder are generic, so a new site
@@ -56,4 +57,6 @@ export interface ScenarioDefinition {
   defaultModbusPort: number;
   zones: ZoneSpec[];
   devices: DeviceSpec[];
+  /** stock-moving devices (dock portal, scales), run when asked for (`stock: true`) */
+  stock?: StockDevicesSpec;
 }

@@ -11,9 +11,9 @@ usage: stockpulse cloud [--port N] [--mqtt-url URL] [--database-url URL]
 Configuration comes from the environment (flags override):
   MQTT_URL                 broker the gateways publish to (required), e.g. mqtt://broker:1883
   MQTT_USERNAME/PASSWORD   broker credentials
-  MQTT_PROTOCOL_VERSION    4 (default) or 5
+  MQTT_PROTOCOL_VERSION    4 or 5 (default: 5 with STOCKPULSE_SHARE_GROUP, else 4)
   STOCKPULSE_SHARE_GROUP   join an MQTT shared subscription group ($share/GROUP/...) so several
-                           cloud instances split the ingest
+                           cloud instances split the ingest (docs/deploy.md)
   DATABASE_URL             postgres://… (PostgreSQL or TimescaleDB); absent = PGlite under
                            STOCKPULSE_DATA_DIR (default ./data)
   STOCKPULSE_TIMESCALE     auto (default: use TimescaleDB when the extension is available),

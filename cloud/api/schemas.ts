@@ -54,6 +54,8 @@ export const ReadingsQuery = z.object({
   from: TimeParam.optional(),
   to: TimeParam.optional(),
   bucket: z.coerce.number().int().min(1).max(31 * 86400).optional().describe('bucket width in seconds; absent = raw points'),
+  maxPoints: z.coerce.number().int().min(10).max(20_000).optional()
+    .describe('at most this many points (the panel width in pixels; default 20000): wider buckets, or raw points replaced by min/avg/max buckets'),
 });
 
 export const ReadingsResponse = z.object({
@@ -61,6 +63,8 @@ export const ReadingsResponse = z.object({
   bucket: z.number().nullable(),
   source: z.enum(['raw', 'readings_1m', 'readings_1h', 'bucketed']),
   truncated: z.boolean(),
+  /** true when the answer was coarsened to stay within maxPoints (bucket = the width used) */
+  downsampled: z.boolean(),
   points: z.array(z.object({ ts: z.number(), avg: z.number(), min: z.number(), max: z.number(), n: z.number() })),
 });
 

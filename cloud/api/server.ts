@@ -17,6 +17,14 @@ import { installAuth } from '../auth/guard.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { stockDeviceRoutes } from './routes/stock-devices.ts';
+import { notifyRoutes } from '../notify/api.ts';
+import { jobRoutes } from '../jobs/routes.ts';
+import { JobRunner } from '../jobs/runner.ts';
+import { jobs as registeredJobs } from '../jobs/registry.ts';
+import { exposureRoutes } from '../rules/exposure/routes.ts';
+import { planningRoutes } from './routes/planning.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 
 const WEB_DIR = fileURLToPath(new URL('../../dashboards/web/', import.meta.url));
 const UPLOT_DIR = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
@@ -30,6 +38,8 @@ export interface ApiOptions {
   site?: string;
   /** extra routes mounted by the composition root (the demo's simulator controls) */
   extraRoutes?: FastifyPluginAsync[];
+  /** the cloud's job runner; absent = a runner that runs jobs on request but schedules nothing */
+  jobs?: JobRunner;
 }
 
 export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
@@ -74,6 +84,12 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(inventoryRoutes(o.db));
   await app.register(documentRoutes(o.db));
   await app.register(adminRoutes(o.db));
+  await app.register(stockDeviceRoutes(o.db));
+  await app.register(notifyRoutes(o.db));
+  await app.register(exposureRoutes(o.db));
+  await app.register(planningRoutes(o.db));
+  await app.register(analyticsRoutes(o.db));
+  await app.register(jobRoutes(o.jobs ?? new JobRunner({ db: o.db, jobs: registeredJobs, log: o.log.child({ component: 'jobs' }) })));
   for (const r of o.extraRoutes ?? []) await app.register(r);
 
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: 'index.html' });

@@ -58,6 +58,8 @@ export type DocumentRoute = keyof typeof DOCUMENT_PERMISSIONS;
 const STATIC_ROUTES: Record<string, Rule> = {
   // system
   'GET /api/health': PUBLIC,
+  // live updates (SSE) for the dashboard: whoever may read zones and alerts (cloud/events/)
+  'GET /api/events': PEOPLE,
   // cold chain (the spine)
   'GET /api/zones': PEOPLE,
   'GET /api/sensors': PEOPLE,
@@ -65,6 +67,11 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'GET /api/alerts': PEOPLE,
   'POST /api/alerts/:id/ack': ['warehouse', 'qa'],
   'GET /api/devices': PEOPLE,
+  // stock-moving devices: dock passes, exceptions a person resolves, weighed bins vs the ledger
+  'GET /api/dock-activity': PEOPLE,
+  'GET /api/bin-weighings': PEOPLE,
+  'GET /api/stock-exceptions': PEOPLE,
+  'POST /api/stock-exceptions/:id/resolve': ['warehouse'],
   // the demo's simulator box and webhook inbox (mounted by bin/demo-stack.ts only)
   'GET /api/sim': PEOPLE,
   'POST /api/sim/faults': ['warehouse'],
@@ -87,6 +94,10 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'POST /api/lots': ['warehouse', 'qa'],
   'POST /api/lots/:id/status': ['qa'],
   'GET /api/lots/:id/history': PEOPLE,
+  // cold-chain exposure: the lot's temperature passport; QA's decision on a quarantined lot
+  'GET /api/lots/:id/exposure': PEOPLE,
+  'POST /api/lots/:id/release': ['qa'],
+  'POST /api/lots/:id/reject': ['qa'],
   // ledger and stock
   'GET /api/movements': ['warehouse', 'purchasing', 'finance', 'qa', 'viewer'],
   'POST /api/movements': ['warehouse', 'device'],
@@ -106,6 +117,28 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'POST /api/tokens': [],
   'POST /api/tokens/:id/revoke': [],
   'GET /api/audit': ['finance'],
+  // replenishment and analytics (cloud/planning/): supplier prices and the price trend are cost data
+  'GET /api/replenishment': ['purchasing', 'finance', 'warehouse', 'viewer'],
+  'PUT /api/replenishment/items/:sku': ['purchasing'],
+  'GET /api/analytics/supplier-on-time': ['purchasing', 'finance', 'warehouse', 'viewer'],
+  'GET /api/analytics/price-trend': ['purchasing', 'finance'],
+  'GET /api/analytics/turnover': ['purchasing', 'finance', 'warehouse', 'sales', 'viewer'],
+  'GET /api/analytics/sales-trend': ['sales', 'purchasing', 'finance', 'warehouse', 'viewer'],
+  'GET /api/analytics/count-accuracy': ['warehouse', 'finance', 'purchasing', 'viewer'],
+  // notifications (cloud/notify/): delivery status for every person on the dashboard; who gets
+  // which alert is set by QA (cold-chain owner) and admin
+  'GET /api/notifications/deliveries': PEOPLE,
+  'GET /api/notify/contacts': ['qa', 'warehouse'],
+  'POST /api/notify/contacts': ['qa'],
+  'PUT /api/notify/contacts/:id': ['qa'],
+  'DELETE /api/notify/contacts/:id': ['qa'],
+  'GET /api/notify/routes': ['qa', 'warehouse'],
+  'POST /api/notify/routes': ['qa'],
+  'PUT /api/notify/routes/:id': ['qa'],
+  'DELETE /api/notify/routes/:id': ['qa'],
+  // scheduled jobs (cloud/jobs/): everyone sees their state; running one by hand is admin's
+  'GET /api/jobs': PEOPLE,
+  'POST /api/jobs/:name/run': [],
 };
 
 function documentRoutes(): Record<string, Rule> {

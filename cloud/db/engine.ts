@@ -11,6 +11,8 @@ export type EngineName = 'pglite' | 'postgres';
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** PostgreSQL only: the transaction's own client, for COPY (cloud/ingest/copy-readings.ts) */
+  readonly pgClient?: pg.ClientBase;
 }
 
 export interface Session extends Queryable {
@@ -94,7 +96,7 @@ async function openPostgres(url: string, max: number): Promise<Db> {
       const { client, broken, done } = await checkout(pool);
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[] });
+        const result = await fn({ query: async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[], pgClient: client });
         await client.query('COMMIT');
         return result;
       } catch (e) {

@@ -7,6 +7,7 @@ import type { NotificationTarget } from '../notify/targets.ts';
 import { storeBatch } from './store-batch.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import type { CloudMetrics } from '../metrics.ts';
+import { SpError } from '../../protocols/errors.ts';
 
 // MQTT ingest: validate → commit → ack. The ack is published only after the commit returned,
 // so an edge that got an ack may forget the batch. Batches of one gateway are processed in
@@ -30,7 +31,21 @@ export class MqttIngest {
 
   async start(): Promise<void> {
     this.o.client.on('message', (topic, payload) => this.enqueue(topic, payload));
-    await this.o.client.subscribeAsync(topics.batchSubscription(this.o.shareGroup), { qos: 1 });
+    // With a share group, N instances each get a part of the batches; per-gateway order still
+    // holds because the edge sends stop-and-wait (batch n+1 only after n is acked = committed),
+    // and a resend that lands on another instance (this one was killed mid-batch) is the same
+    // (gateway, stream, seq): committed once, acked as duplicate. No share group for the demo's
+    // aedes broker: it implements neither MQTT 5 nor `$share`.
+    const topic = topics.batchSubscription(this.o.shareGroup);
+    // A broker that refuses the filter (0x80, 0x9E "shared subscriptions not supported") must
+    // stop the start: otherwise the instance looks healthy and never ingests anything.
+    const refused = (why: string) => new SpError('SP_ERR_CONFIG', {
+      field: this.o.shareGroup ? 'STOCKPULSE_SHARE_GROUP' : 'MQTT_URL',
+      reason: `the broker refused the subscription ${topic} (${why})${this.o.shareGroup ? '; does it support MQTT 5 shared subscriptions?' : ''}`,
+    });
+    const granted = await this.o.client.subscribeAsync(topic, { qos: 1 }).catch((e: Error) => { throw refused(e.message); });
+    const bad = granted.find((g) => g.qos >= 0x80);
+    if (bad) throw refused(`reason 0x${bad.qos.toString(16)}`);
   }
 
   /** stops taking batches and waits for the ones in hand to be committed and acked */

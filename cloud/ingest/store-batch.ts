@@ -3,6 +3,8 @@ import type { Db, Queryable } from '../db/engine.ts';
 import { unitOfKind } from '../../protocols/units.ts';
 import { alertPayload, type NotificationTarget } from '../notify/targets.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
+import { canCopy, copyReadings } from './copy-readings.ts';
+import { storeMovements } from './store-movements.ts';
 
 // Writes one validated uplink batch in a single transaction. The batch key (gateway, stream,
 // seq) is inserted first: if it is already there the whole batch is a replay and nothing else
@@ -32,9 +34,10 @@ export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly N
     if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
     if (batch.manifest) await storeManifestDevices(q, batch.gateway, batch.manifest);
     if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
-    const readingsStored = batch.readings.length ? await storeReadings(q, batch) : 0;
+    const readingsStored = batch.readings.length ? await (canCopy(q) ? copyReadings(q, batch) : storeReadings(q, batch)) : 0;
     let deliveries = 0;
     for (const alert of batch.alerts) deliveries += await storeAlert(q, batch.gateway, alert, targets);
+    if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets));
     return { status: 'committed' as const, deliveries, readingsStored };
   });
 }

@@ -62,7 +62,12 @@ export async function postMovementIn(q: Queryable, input: MovementInput, actor: 
     const lot = await findLot(q, m.item, m.lot);
     if (!lot) throw new SpError('SP_ERR_VALIDATION', { field: 'body.lot', reason: `item "${m.item}" has no lot "${m.lot}"` });
     if (m.kind === 'shipment' && !['available', 'near_expiry'].includes(lot.effectiveStatus)) {
-      throw new SpError('SP_ERR_CONFLICT', { field: 'body.lot', reason: `lot ${lot.code} is ${lot.effectiveStatus} and cannot be shipped` });
+      throw new SpError(lot.effectiveStatus === 'expired' ? 'SP_ERR_LOT_EXPIRED' : 'SP_ERR_CONFLICT', {
+        field: 'body.lot',
+        reason: lot.effectiveStatus === 'expired'
+          ? `lot ${lot.code} of ${m.item} expired${lot.expiresOn ? ` on ${lot.expiresOn}` : ''} and cannot be shipped`
+          : `lot ${lot.code} is ${lot.effectiveStatus} and cannot be shipped`,
+      });
     }
     lotId = lot.id;
   } else if (item.lotTracked) {

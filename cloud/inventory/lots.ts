@@ -60,19 +60,22 @@ export async function listLots(db: Db, item?: string): Promise<Lot[]> {
 }
 
 export async function changeLotStatus(db: Db, id: number, to: LotStatus, reason: string, actor: Actor): Promise<{ before: Lot; after: Lot }> {
-  return db.tx(async (q) => {
-    const before = await getLot(q, id);
-    // the item row lock orders this against reservations that count the lot as sellable
-    await q.query('SELECT 1 FROM item_positions WHERE item = $1 FOR UPDATE', [before.item]);
-    if (before.status === to) return { before, after: before };
-    if (!ALLOWED[before.status].includes(to)) {
-      throw new SpError('SP_ERR_CONFLICT', { field: 'body.status', reason: `lot ${before.code} is ${before.status}; it cannot become ${to}` });
-    }
-    await q.query('UPDATE lots SET status = $2 WHERE id = $1', [id, to]);
-    await q.query('INSERT INTO lot_status_history (lot_id, from_status, to_status, actor, reason) VALUES ($1,$2,$3,$4,$5)',
-      [id, before.status, to, actor.name, reason]);
-    return { before, after: await getLot(q, id) };
-  });
+  return db.tx((q) => changeLotStatusIn(q, id, to, reason, actor));
+}
+
+/** the same inside the caller's transaction (QA reject scraps the stock and rejects the lot atomically) */
+export async function changeLotStatusIn(q: Queryable, id: number, to: LotStatus, reason: string, actor: Actor): Promise<{ before: Lot; after: Lot }> {
+  const before = await getLot(q, id);
+  // the item row lock orders this against reservations that count the lot as sellable
+  await q.query('SELECT 1 FROM item_positions WHERE item = $1 FOR UPDATE', [before.item]);
+  if (before.status === to) return { before, after: before };
+  if (!ALLOWED[before.status].includes(to)) {
+    throw new SpError('SP_ERR_CONFLICT', { field: 'body.status', reason: `lot ${before.code} is ${before.status}; it cannot become ${to}` });
+  }
+  await q.query('UPDATE lots SET status = $2 WHERE id = $1', [id, to]);
+  await q.query('INSERT INTO lot_status_history (lot_id, from_status, to_status, actor, reason) VALUES ($1,$2,$3,$4,$5)',
+    [id, before.status, to, actor.name, reason]);
+  return { before, after: await getLot(q, id) };
 }
 
 export async function lotHistory(db: Db, id: number) {

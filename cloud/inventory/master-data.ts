@@ -10,20 +10,20 @@ import { ItemInput, LocationInput, PartnerInput, SupplierPriceInput, dec, num } 
 export interface Item {
   sku: string; gtin: string | null; name: string; unit: string; pieceWeight: number | null;
   shelfLifeDays: number | null; storageProfile: string | null; safetyStock: number; leadTimeDays: number | null;
-  costMinor: number | null; currency: string; lotTracked: boolean; allowNegative: boolean;
+  costMinor: number | null; currency: string; lotTracked: boolean; allowNegative: boolean; expiryAlertDays: number | null;
 }
 
 interface ItemRow {
   sku: string; gtin: string | null; name: string; unit: string; piece_weight: string | null; shelf_life_days: number | null;
   storage_profile: string | null; safety_stock: string; lead_time_days: number | null; cost_minor: string | null;
-  currency: string; lot_tracked: boolean; allow_negative: boolean;
+  currency: string; lot_tracked: boolean; allow_negative: boolean; expiry_alert_days: number | null;
 }
 
 const itemFromRow = (r: ItemRow): Item => ({
   sku: r.sku, gtin: r.gtin, name: r.name, unit: r.unit, pieceWeight: r.piece_weight === null ? null : num(r.piece_weight),
   shelfLifeDays: r.shelf_life_days, storageProfile: r.storage_profile, safetyStock: num(r.safety_stock),
   leadTimeDays: r.lead_time_days, costMinor: r.cost_minor === null ? null : Number(r.cost_minor), currency: r.currency,
-  lotTracked: r.lot_tracked, allowNegative: r.allow_negative,
+  lotTracked: r.lot_tracked, allowNegative: r.allow_negative, expiryAlertDays: r.expiry_alert_days ?? null,
 });
 
 /** Postgres unique_violation → a 409 naming the field */
@@ -37,10 +37,10 @@ export async function createItem(db: Db, input: z.input<typeof ItemInput>): Prom
   return db.tx(async (q) => {
     const rows = await q.query<ItemRow>(
       `INSERT INTO items (sku, gtin, name, unit, piece_weight, shelf_life_days, storage_profile, safety_stock, lead_time_days,
-                          cost_minor, currency, lot_tracked, allow_negative)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING *`,
+                          cost_minor, currency, lot_tracked, allow_negative, expiry_alert_days)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING *`,
       [i.sku, i.gtin ?? null, i.name, i.unit, i.pieceWeight === undefined ? null : dec(i.pieceWeight), i.shelfLifeDays ?? null,
-        i.storageProfile ?? null, dec(i.safetyStock), i.leadTimeDays ?? null, i.costMinor ?? null, i.currency, i.lotTracked, i.allowNegative],
+        i.storageProfile ?? null, dec(i.safetyStock), i.leadTimeDays ?? null, i.costMinor ?? null, i.currency, i.lotTracked, i.allowNegative, i.expiryAlertDays ?? null],
     ).catch((e) => conflictOnDuplicate(e, 'body.sku', `item "${i.sku}" (or its GTIN)`));
     await q.query('INSERT INTO item_positions (item) VALUES ($1)', [i.sku]);
     return itemFromRow(rows[0]!);

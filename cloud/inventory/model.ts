@@ -21,6 +21,8 @@ export const ItemInput = z.object({
   unit: z.string().trim().min(1).max(20),
   pieceWeight: z.number().positive().optional(),
   shelfLifeDays: z.number().int().positive().optional(),
+  /** days before expiry a lot turns near_expiry (the expiry sweep, cloud/rules/expiry/); default 3 */
+  expiryAlertDays: z.number().int().nonnegative().max(3650).optional(),
   storageProfile: z.string().max(50).optional(),
   safetyStock: z.number().nonnegative().default(0),
   leadTimeDays: z.number().int().nonnegative().optional(),

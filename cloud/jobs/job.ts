@@ -15,6 +15,17 @@ export interface JobContext {
   log: Logger;
   /** report progress for long runs (shown in GET /api/jobs) */
   progress(done: number, total?: number): void;
+  /**
+   * where the cloud sends notifications (its configured webhook / MQTT targets) and a way to
+   * wake the dispatcher after writing notification_deliveries rows; absent when the job runs
+   * outside a cloud (CLI, tests) — the rows then wait for the next dispatcher pass
+   */
+  notify?: JobNotify;
+}
+
+export interface JobNotify {
+  targets: readonly { channel: string; target: string }[];
+  kick(): void;
 }
 
 /** what a run reports: named counts (lots_quarantined: 3, …) shown on the dashboard */

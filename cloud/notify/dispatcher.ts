@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/engine.ts';
 import { backoffDelay } from '../../protocols/driver.ts';
+import { ContactSender, type SmtpSettings } from './senders.ts';
+import { escalationPass, type EscalationOptions } from './escalation.ts';
 
 // Sends pending notification deliveries. Rows are claimed with FOR UPDATE SKIP LOCKED and a
 // short lease (next_attempt_at pushed ahead), so several cloud instances can run dispatchers
@@ -13,10 +15,13 @@ export interface MqttPublisher {
 interface DueRow {
   id: number;
   alert_id: string;
-  channel: 'webhook' | 'mqtt';
+  channel: 'webhook' | 'mqtt' | 'wecom' | 'dingtalk' | 'slack' | 'email';
   target: string;
   payload: { topic?: string } & Record<string, unknown>;
   attempts: number;
+  /** set for person-bound deliveries (routes/escalation): the address is looked up at send time */
+  contact_id: number | null;
+  stage: string | null;
 }
 
 export interface DispatcherOptions {
@@ -26,17 +31,33 @@ export interface DispatcherOptions {
   pollMs?: number;
   maxAttempts?: number;
   webhookTimeoutMs?: number;
+  /** SMTP for e-mail contacts */
+  smtp?: SmtpSettings;
+  /** ms clock (DingTalk signing timestamps) */
+  clock?: () => number;
+  /**
+   * run the routing/escalation pass (escalation.ts) from the dispatcher loop at most every
+   * everyMs (default 5000) so a new alert reaches its first contact within seconds; false = off
+   * (then only the alert-escalation job drives it)
+   */
+  escalation?: false | (EscalationOptions & { everyMs?: number });
 }
 
 const LEASE_SEC = 30;
+/** every attempt on record (notification_attempts), shown by GET /api/notifications/deliveries */
+const RECORD_ATTEMPT = 'INSERT INTO notification_attempts (delivery_id, attempt, ok, error, duration_ms)';
 
 export class NotificationDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private again = false;
+  private lastEscalation = 0;
+  private readonly contacts: ContactSender;
 
-  constructor(private readonly o: DispatcherOptions) {}
+  constructor(private readonly o: DispatcherOptions) {
+    this.contacts = new ContactSender({ db: o.db, smtp: o.smtp, clock: o.clock, timeoutMs: o.webhookTimeoutMs });
+  }
 
   start(): void {
     this.stopped = false;
@@ -53,13 +74,14 @@ export class NotificationDispatcher {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    this.contacts.close();
   }
 
   private schedule(ms: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.running = this.pass()
+      this.running = this.tick()
         .then(() => undefined, (e) => this.o.log.warn({ err: e }, 'notification pass failed'))
         .finally(() => {
           this.running = undefined;
@@ -69,6 +91,18 @@ export class NotificationDispatcher {
     }, ms);
   }
 
+  /** the loop's step: the escalation pass when it is due, then sending */
+  private async tick(): Promise<void> {
+    const esc = this.o.escalation;
+    const now = (this.o.clock ?? Date.now)();
+    if (esc !== false && now - this.lastEscalation >= (esc?.everyMs ?? 5000)) {
+      this.lastEscalation = now;
+      await escalationPass(this.o.db, new Date(now), esc ?? {})
+        .catch((e) => this.o.log.warn({ err: (e as Error).message }, 'escalation pass failed'));
+    }
+    await this.pass();
+  }
+
   /** one pass over due deliveries; returns how many were attempted */
   async pass(): Promise<number> {
     const due = await this.o.db.query<DueRow>(
@@ -76,7 +110,7 @@ export class NotificationDispatcher {
        WHERE id IN (SELECT id FROM notification_deliveries
                     WHERE status = 'pending' AND next_attempt_at <= now()
                     ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED)
-       RETURNING id, alert_id, channel, target, payload, attempts`,
+       RETURNING id, alert_id, channel, target, payload, attempts, contact_id, stage`,
     );
     await Promise.all(due.map((d) => this.attempt(d)));
     return due.length;
@@ -84,25 +118,42 @@ export class NotificationDispatcher {
 
   private async attempt(d: DueRow): Promise<void> {
     const attempts = d.attempts + 1;
+    const started = Date.now();
     try {
-      if (d.channel === 'webhook') await this.postWebhook(d.target, d.payload);
+      if (d.contact_id != null) {
+        // an acknowledged alert's escalations and reminders are no longer news: do not send them
+        if (d.stage !== 'cleared' && (await this.acked(d.alert_id))) {
+          await this.o.db.query(
+            `UPDATE notification_deliveries SET status = 'cancelled', last_error = 'alert acknowledged before sending' WHERE id = $1`, [d.id]);
+          return;
+        }
+        await this.contacts.send({ contact_id: d.contact_id, channel: d.channel, payload: d.payload });
+      } else if (d.channel === 'webhook') await this.postWebhook(d.target, d.payload);
       else await this.publishMqtt(d.payload);
       await this.o.db.query(
-        `UPDATE notification_deliveries SET status = 'sent', attempts = $2, sent_at = now(), last_error = NULL WHERE id = $1`,
-        [d.id, attempts],
+        // the attempt row goes in with the status change (one statement): every attempt on record
+        `WITH d AS (UPDATE notification_deliveries SET status = 'sent', attempts = $2, sent_at = now(), last_error = NULL WHERE id = $1 RETURNING id)
+         ${RECORD_ATTEMPT} SELECT id, $2, true, NULL, $3 FROM d`,
+        [d.id, attempts, Date.now() - started],
       );
     } catch (e) {
       const max = this.o.maxAttempts ?? 10;
       const finalFailure = attempts >= max;
       const retryMs = backoffDelay(attempts, { baseMs: 1000, maxMs: 300_000 });
       await this.o.db.query(
-        `UPDATE notification_deliveries SET status = $2, attempts = $3, last_error = $4,
-           next_attempt_at = now() + ($5::float8 * interval '1 millisecond') WHERE id = $1`,
-        [d.id, finalFailure ? 'failed' : 'pending', attempts, (e as Error).message.slice(0, 500), retryMs],
+        `WITH d AS (UPDATE notification_deliveries SET status = $2, attempts = $3, last_error = $4,
+           next_attempt_at = now() + ($5::float8 * interval '1 millisecond') WHERE id = $1 RETURNING id)
+         ${RECORD_ATTEMPT} SELECT id, $3, false, $4, $6 FROM d`,
+        [d.id, finalFailure ? 'failed' : 'pending', attempts, (e as Error).message.slice(0, 500), retryMs, Date.now() - started],
       );
       this.o.log.warn({ delivery: d.id, alert: d.alert_id, channel: d.channel, attempts, finalFailure, err: (e as Error).message },
         finalFailure ? 'notification failed for good' : 'notification failed, will retry');
     }
+  }
+
+  private async acked(alertId: string): Promise<boolean> {
+    const r = await this.o.db.query<{ acked: boolean }>('SELECT acked_at IS NOT NULL AS acked FROM alerts WHERE id = $1', [alertId]);
+    return Boolean(r[0]?.acked);
   }
 
   private async postWebhook(url: string, payload: unknown): Promise<void> {

@@ -4,11 +4,15 @@
 import * as api from './api.js';
 import { AlertList } from './alert-list.js';
 import { DevicesPanel } from './devices-panel.js';
+import { NotificationsPanel } from './notifications-panel.js';
+import { JobsPanel } from './jobs-panel.js';
+import { BinWeighingsPanel, DockActivityPanel } from './stock-devices-panels.js';
 import { fmtClock, fmtDuration } from './format.js';
 import { renderSensorStrip } from './sensor-strip.js';
 import { SimBox } from './sim-box.js';
 import { DEFAULT_RANGE, DEFAULT_REFRESH, findRange, findRefresh, RANGES, REFRESHES } from './time-range.js';
 import { ZonePanel } from './zone-panel.js';
+import { connectLiveEvents } from './live-events.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -39,6 +43,12 @@ const alertList = new AlertList($('alerts'), {
 });
 const simBox = new SimBox($('sim'));
 const devicesPanel = new DevicesPanel($('devices'), { zoneName: (id) => state.zones.get(id)?.name ?? id });
+// who was told about each alert (a line under every alert row) and the latest deliveries
+const notificationsPanel = new NotificationsPanel($('notifications'), $('alerts'));
+const jobsPanel = new JobsPanel($('jobs'));
+// dock door passes and weighed bins vs the ledger (stock-devices-panels.js)
+const dockPanel = new DockActivityPanel($('dock'));
+const binsPanel = new BinWeighingsPanel($('bins'));
 
 // ---- controls -------------------------------------------------------------------------------
 
@@ -170,7 +180,7 @@ async function refresh() {
         if (err.unreachable) throw err;
       }
     });
-    const rs = await Promise.allSettled([...readings, simBox.refresh(), devicesPanel.refresh(now)]);
+    const rs = await Promise.allSettled([...readings, simBox.refresh(), devicesPanel.refresh(now), notificationsPanel.refresh(now), jobsPanel.refresh(now), dockPanel.refresh(now), binsPanel.refresh(now)]);
     const lost = rs.find((r) => r.status === 'rejected');
     if (lost) return setReachable(false, '');
     setReachable(true);
@@ -189,3 +199,18 @@ async function refresh() {
 renderControls();
 persistControls();
 refresh();
+
+// ---- live updates -----------------------------------------------------------------------------
+// A batch committed on any cloud instance (or a `resync`) refreshes the panels, at most once per
+// LIVE_MIN_GAP_MS: a busy site commits many batches a second. The refresh timer stays the fallback.
+const LIVE_MIN_GAP_MS = 2000;
+let liveTimer = 0;
+connectLiveEvents({
+  onEvent: (type) => {
+    if (type === 'hello' || liveTimer) return;
+    const wait = Math.max(0, state.lastUpdated + LIVE_MIN_GAP_MS - Date.now());
+    liveTimer = setTimeout(() => { liveTimer = 0; refresh(); }, wait);
+  },
+  onOpen: () => (document.body.dataset.live = 'true'),
+  onDown: () => (document.body.dataset.live = 'false'),
+});

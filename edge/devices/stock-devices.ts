@@ -55,6 +55,13 @@ export class StockDevices {
     this.matcher.setExpected(docs);
   }
 
+  /** what the cloud pushed last (edge/rfid/expected-feed.ts): replaces the cloud's list, keeps the config's documents */
+  setCloudExpected(docs: readonly ExpectedDocument[]): void {
+    const configured = this.o.devices.flatMap((d) => (d.protocol === 'rfid-portal' ? d.expected : []));
+    const ids = new Set(docs.map((d) => d.id));
+    this.matcher.setExpected([...configured.filter((d) => !ids.has(d.id)), ...docs]);
+  }
+
   async start(): Promise<void> {
     const { devices, log } = this.o;
     const portals = devices.filter((d): d is RfidPortalDeviceConfig => d.protocol === 'rfid-portal');

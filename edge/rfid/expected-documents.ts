@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 // The open documents a portal pass is matched against: expected receipts (PO / ASN lines) and
-// open shipments, with the lot of each line. For now the gateway gets them from its config or
-// from setExpected(); the cloud will push them down later through the same setExpected().
+// open shipments, with the lot of each line. From the gateway's config, and from the cloud, which
+// pushes its open documents down (protocols/uplink/expected-documents.ts, edge/rfid/expected-feed.ts).
 
 export const ExpectedLine = z.object({
   gtin: z.string().regex(/^\d{14}$/, 'GTIN-14 (14 digits)'),
@@ -10,6 +10,8 @@ export const ExpectedLine = z.object({
   quantity: z.number().int().positive(),
   lot: z.string().min(1).optional(),
   sku: z.string().optional(),
+  /** cases the cloud's ledger already has against this line (pushed documents) */
+  received: z.number().int().nonnegative().optional(),
 }).strict();
 
 export const ExpectedDocument = z.object({

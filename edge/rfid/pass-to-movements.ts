@@ -36,12 +36,16 @@ export class DocumentMatcher {
 
   constructor(private readonly gatewayId: string) {}
 
-  /** Replaces the open documents (config at start; later what the cloud pushes). Progress on documents that stay is kept. */
+  /**
+   * Replaces the open documents (config at start, then what the cloud pushes). Progress on
+   * documents that stay is kept: a line counts as done up to the larger of what this gateway
+   * booked (possibly not yet acknowledged by the cloud) and what the cloud says it received.
+   */
   setExpected(docs: readonly ExpectedDocument[]): void {
     const prev = new Map(this.docs.map((d) => [d.doc.id, d]));
     this.docs = docs.map((doc) => {
       const p = prev.get(doc.id);
-      return { doc, done: doc.lines.map((_, i) => (p && p.doc.lines.length === doc.lines.length ? p.done[i] ?? 0 : 0)) };
+      return { doc, done: doc.lines.map((l, i) => Math.max(p && p.doc.lines.length === doc.lines.length ? p.done[i] ?? 0 : 0, l.received ?? 0)) };
     });
   }
 

@@ -1,4 +1,5 @@
 import type { ScenarioDefinition } from '../scenario-types.ts';
+import { bakeryStock } from './bakery-stock.ts';
 
 // A small bakery: a walk-in chiller for dairy and fillings (2–8 °C) watched by two wireless
 // probes and a door contact, and a freezer for dough (≤ −18 °C) whose controller speaks Modbus
@@ -51,4 +52,6 @@ export const bakery: ScenarioDefinition = {
     { kind: 'mqtt-door', id: 'chiller-door', zone: 'chiller', name: 'Chiller door contact', topic: 'bakery/chiller/door', sensors: { door: 'chiller-door' } },
     { kind: 'modbus-temperature', id: 'freezer-ctrl', zone: 'freezer', name: 'Freezer controller', unitId: 1, sensors: { temperature: 'freezer-t1' } },
   ],
+  // dock door portal, flour silo scale (Modbus TCP), bench balance (MT-SICS): see bakery-stock.ts
+  stock: bakeryStock,
 };

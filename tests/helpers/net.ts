@@ -21,7 +21,8 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
 
 export interface WebhookReceiver {
   url: string;
-  calls: { at: number; body: any }[];
+  /** path = the request path with its query string (DingTalk's timestamp/sign, WeCom's key) */
+  calls: { at: number; body: any; path?: string; headers?: http.IncomingHttpHeaders }[];
   /** answer with this status (e.g. 500 to test retries) */
   status: number;
   close(): Promise<void>;
@@ -34,7 +35,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      if (r.status < 300) r.calls.push({ at: Date.now(), body: JSON.parse(body || 'null') });
+      if (r.status < 300) r.calls.push({ at: Date.now(), body: JSON.parse(body || 'null'), path: req.url, headers: req.headers });
       res.writeHead(r.status, { 'content-type': 'application/json' }).end('{}');
     });
   });

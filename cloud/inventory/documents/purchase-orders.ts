@@ -36,7 +36,7 @@ export const PURCHASE_ORDER: Machine = {
 export const PurchaseOrderInput = z.object({
   supplier: Id,
   currency: z.string().length(3).default('EUR'),
-  lines: z.array(z.object({ item: Id, qty: Qty, priceMinor: Money })).min(1),
+  lines: z.array(z.object({ item: Id, qty: Qty, priceMinor: Money, lot: Id.optional().describe('lot the supplier announced (ASN): an RFID portal books the receipt into it') })).min(1),
   note: z.string().max(1000).optional(),
 });
 
@@ -117,6 +117,21 @@ async function approve(q: Queryable, d: Doc, actor: Actor, note?: string): Promi
   await q.query(`UPDATE tasks SET status = 'done', closed_at = now(), closed_by = $2 WHERE document_id = $1 AND status = 'open' AND action = 'approve' AND role = ANY($3::text[])`,
     [d.id, actor.name, mine]);
   return transition(q, PURCHASE_ORDER, d, 'approve', done ? 'approved' : 'submitted', actor, { data: { ...d.data, approvals: next }, note });
+}
+
+/**
+ * Receives goods against a purchase order inside the caller's transaction (an RFID portal's
+ * receipt is posted in the same transaction as the uplink batch that carried it). A repeated
+ * idempotencyKey receives nothing more.
+ */
+export async function receivePurchaseOrderIn(q: Queryable, id: number, body: z.input<typeof ReceiptInput>, actor: Actor): Promise<Doc> {
+  const d = await lockDoc(q, PURCHASE_ORDER, id);
+  if (body.idempotencyKey) {
+    const [seen] = await q.query(`SELECT 1 FROM documents WHERE type = 'goods_receipt' AND parent_id = $1 AND data->>'idempotencyKey' = $2`, [id, body.idempotencyKey]);
+    if (seen) return d;
+  }
+  assertCan(PURCHASE_ORDER, d, 'receive');
+  return receive(q, d, ReceiptInput.parse(body), actor);
 }
 
 async function receive(q: Queryable, d: Doc, r: z.infer<typeof ReceiptInput>, actor: Actor): Promise<Doc> {

@@ -107,6 +107,20 @@ export async function fefo(q: Queryable, item: string, qty: number): Promise<Pic
     picks.push({ item, lot: r.code, location: r.location, qty: Math.round(take * 1e6) / 1e6 });
     left = Math.round((left - take) * 1e6) / 1e6;
   }
-  if (left > 0) throw new SpError('SP_ERR_CONFLICT', { field: 'lines', reason: `only ${Math.round((qty - left) * 1e6) / 1e6} of ${qty} ${item} can be picked from sellable stock` });
+  if (left > 0) {
+    const short = `only ${Math.round((qty - left) * 1e6) / 1e6} of ${qty} ${item} can be picked from sellable stock`;
+    // stock that is there but expired: say which lots, so the picker knows why the shelf is not enough
+    const expired = await q.query<{ code: string; expires_on: string | null; on_hand: string }>(
+      `SELECT l.code, l.expires_on::text AS expires_on, sum(b.on_hand) AS on_hand FROM balances b JOIN lots l ON l.id = b.lot_id
+       WHERE b.item = $1 AND b.on_hand > 0
+         AND (l.status = 'expired' OR (l.status IN ('available', 'near_expiry') AND l.expires_on < current_date))
+       GROUP BY l.code, l.expires_on ORDER BY l.expires_on, l.code`, [item]);
+    if (expired.length) {
+      throw new SpError('SP_ERR_LOT_EXPIRED', expired.map((l) => ({
+        field: 'lines', reason: `lot ${l.code} of ${item} expired${l.expires_on ? ` on ${l.expires_on}` : ''} (${num(l.on_hand)} on hand) and cannot be picked; ${short}`,
+      })));
+    }
+    throw new SpError('SP_ERR_CONFLICT', { field: 'lines', reason: short });
+  }
   return picks;
 }

@@ -1,0 +1,167 @@
+// Alarm latency: from the instant a reading completes the alarm delay to the webhook receiving
+// the alert, p50/p99, through the real parts: a probe publishing MQTT JSON → Mosquitto → the edge
+// gateway (decode, zone rules, durable outbox, uplink) → Mosquitto → the cloud (ingest, commit,
+// notification outbox, dispatcher) → an HTTP webhook receiver on loopback.
+//
+//   [DATABASE_URL=postgres://…] npx tsx bench/alarm-latency.ts [--trials N] [--delay SEC]
+//
+// The zone rule is short (delay 1 s) and the probe reports every 100 ms with its own timestamp,
+// so the alert's `at` (the event time the delay completed, carried in the webhook body) is the
+// start of the clock; the receiver's arrival time is the end. Each trial: probe goes hot → raised
+// webhook → probe back in band → cleared webhook.
+// Baseline, same run, same broker: the bare transport — an MQTT QoS 1 publish to a subscriber
+// that POSTs it to the same kind of receiver — i.e. what the two MQTT hops and the HTTP call
+// cost without the edge, the database or the notification outbox.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { openDb, type Db } from '../cloud/db/engine.ts';
+import { startCloud } from '../cloud/cloud.ts';
+import { cloudConfigFromEnv } from '../cloud/config.ts';
+import { parseEdgeConfig } from '../edge/config.ts';
+import { Gateway } from '../edge/gateway.ts';
+import { startBenchBroker } from './lib/mosquitto.ts';
+import { scratchDatabase, type ScratchDb } from './lib/scratch-pg.ts';
+import { machine, pct, ratio, table, writeResult } from './lib/report.ts';
+
+const { values } = parseArgs({ options: { trials: { type: 'string', default: '30' }, delay: { type: 'string', default: '1' }, 'baseline-trials': { type: 'string', default: '200' } } });
+const TRIALS = Number(values.trials);
+const DELAY_SEC = Number(values.delay);
+const PROBE_EVERY_MS = 100;
+const log = pino({ level: 'silent' });
+
+interface Receiver { url: string; onBody: (fn: (body: any, at: number) => void) => void; close(): Promise<void> }
+async function receiver(): Promise<Receiver> {
+  const listeners: ((body: any, at: number) => void)[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const at = performance.timeOrigin + performance.now(); // epoch ms with sub-ms resolution
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      const body = JSON.parse(Buffer.concat(chunks).toString() || 'null');
+      for (const l of listeners) l(body, at);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    onBody: (fn) => listeners.push(fn),
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+const waitUntil = (pred: () => boolean, what: string, ms = 30_000) => new Promise<void>((resolve, reject) => {
+  const until = Date.now() + ms;
+  const t = setInterval(() => {
+    if (pred()) { clearInterval(t); resolve(); } else if (Date.now() > until) { clearInterval(t); reject(new Error(`timed out: ${what}`)); }
+  }, 2);
+});
+
+const broker = await startBenchBroker();
+const hook = await receiver();
+const dir = mkdtempSync(join(tmpdir(), 'sp-alarm-bench-'));
+let scratch: ScratchDb | undefined;
+let db: Db | undefined;
+try {
+  if (process.env.DATABASE_URL) scratch = await scratchDatabase(process.env.DATABASE_URL, 'sp_bench_alarm');
+  db = await openDb({ url: scratch?.url });
+  const engine = scratch ? 'PostgreSQL' : 'PGlite';
+
+  // ---- baseline: MQTT publish → subscriber → HTTP POST → receiver --------------------------
+  const baseline: number[] = [];
+  {
+    const sub = await mqtt.connectAsync(broker.url, { clientId: 'bench-relay' });
+    const pub = await mqtt.connectAsync(broker.url, { clientId: 'bench-probe-raw' });
+    await sub.subscribeAsync('bench/raw', { qos: 1 });
+    sub.on('message', (_t, p) => { void fetch(hook.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: p.toString() }).then((r) => r.arrayBuffer()); });
+    let got: number | undefined;
+    hook.onBody((b, at) => { if (b?.raw) got = at; });
+    for (let i = 0; i < Number(values['baseline-trials']); i++) {
+      got = undefined;
+      const t0 = performance.timeOrigin + performance.now();
+      await pub.publishAsync('bench/raw', JSON.stringify({ raw: true, i }), { qos: 1 });
+      await waitUntil(() => got !== undefined, 'raw relay');
+      baseline.push(got! - t0);
+    }
+    await sub.endAsync();
+    await pub.endAsync();
+  }
+
+  // ---- the real path ----------------------------------------------------------------------
+  const cloud = await startCloud({ config: cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_WEBHOOKS: hook.url }), log, db });
+  const config = parseEdgeConfig({
+    gateway: { id: 'bench-alarm-gw', site: 'bench' },
+    deviceBroker: { url: broker.url },
+    uplink: { url: broker.url },
+    zones: [{ id: 'chiller', name: 'Chiller', profile: { low: 0, high: 8 }, alarm: { delaySec: DELAY_SEC, hysteresis: 0.5, doorGraceSec: 0 } }],
+    devices: [{ id: 'probe', protocol: 'mqtt-json', topic: 'bench/probe', heartbeatSec: 60, points: [{ sensor: 'probe-t', zone: 'chiller', kind: 'temperature' }] }],
+    storage: { dir, fsync: 'full' },
+  }, {});
+  const gateway = new Gateway({ config, log });
+  await gateway.start();
+  const probe = await mqtt.connectAsync(broker.url, { clientId: 'bench-probe' });
+  let temperature = 4;
+  const publisher = setInterval(() => { void probe.publishAsync('bench/probe', JSON.stringify({ ts: Date.now(), temperature }), { qos: 1 }); }, PROBE_EVERY_MS);
+
+  const raised: number[] = [];
+  const cleared: number[] = [];
+  const seen = new Map<string, { raised?: number; cleared?: number }>();
+  hook.onBody((b, at) => {
+    if (b?.type !== 'stockpulse.alert' || b.alert.rule !== 'high') return;
+    const s = seen.get(b.alert.id) ?? {};
+    const latency = at - Date.parse(b.alert.at);
+    if (b.transition === 'raised') s.raised = latency; else s.cleared = latency;
+    seen.set(b.alert.id, s);
+  });
+  // settle: the manifest is committed and the probe is seen in band
+  await waitUntil(() => gateway.status().uplink.batchesAcked > 0, 'first batch acked');
+  const t0 = performance.now();
+  for (let i = 0; i < TRIALS; i++) {
+    const before = seen.size;
+    temperature = 9;
+    await waitUntil(() => seen.size > before, `raised webhook, trial ${i + 1}`);
+    const id = [...seen.keys()].at(-1)!;
+    temperature = 4;
+    await waitUntil(() => seen.get(id)!.cleared !== undefined, `cleared webhook, trial ${i + 1}`);
+    raised.push(seen.get(id)!.raised!);
+    cleared.push(seen.get(id)!.cleared!);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(publisher);
+  await probe.endAsync();
+  await gateway.stop();
+  await cloud.stop();
+
+  // ---- report ---------------------------------------------------------------------------------
+  const sort = (a: number[]) => [...a].sort((x, y) => x - y);
+  const [r, c, b] = [sort(raised), sort(cleared), sort(baseline)];
+  const m = machine();
+  const rows = [
+    ['**raised: delay completed → webhook (ours)**', r.length, pct(r, 50), pct(r, 99), r.at(-1), ratio(pct(r, 50), pct(b, 50)), ratio(pct(r, 99), pct(b, 99))],
+    ['cleared: back-in-band reading → webhook (ours)', c.length, pct(c, 50), pct(c, 99), c.at(-1), ratio(pct(c, 50), pct(b, 50)), ratio(pct(c, 99), pct(b, 99))],
+    ['raw: MQTT publish → subscriber → HTTP POST (baseline)', b.length, pct(b, 50), pct(b, 99), b.at(-1), '1.00×', '1.00×'],
+  ];
+  console.log(`\nalarm latency — probe → ${broker.kind} → edge → broker → cloud (${engine}) → webhook; delay ${DELAY_SEC} s, probe every ${PROBE_EVERY_MS} ms, ${TRIALS} trials in ${seconds.toFixed(0)} s; ${m.cpus} CPUs, load ${m.loadavg.join(' ')}\n\n` +
+    table(['path', 'n', 'p50 ms', 'p99 ms', 'max ms', 'p50 vs raw', 'p99 vs raw'], rows) + '\n\n' +
+    'Clock: the alert\'s event time (`at`, the instant the delay completed, stamped by the edge from the probe\'s own timestamps) to the receiver\'s arrival time, same machine clock.\n');
+  const file = writeResult('alarm-latency', {
+    engine, broker: broker.kind, delaySec: DELAY_SEC, probeEveryMs: PROBE_EVERY_MS, trials: TRIALS,
+    raised: { p50: pct(r, 50), p99: pct(r, 99), max: r.at(-1), samples: raised },
+    cleared: { p50: pct(c, 50), p99: pct(c, 99), max: c.at(-1), samples: cleared },
+    baseline: { p50: pct(b, 50), p99: pct(b, 99), max: b.at(-1) },
+  });
+  console.log(`written ${file}`);
+} finally {
+  await db?.close();
+  await scratch?.drop();
+  await hook.close();
+  await broker.close();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,161 @@
+import type { AlertEvent, MovementEvent, UplinkBatch } from '../../protocols/uplink/contract.ts';
+import { isSpError } from '../../protocols/errors.ts';
+import type { Queryable } from '../db/engine.ts';
+import { postMovementIn } from '../inventory/ledger.ts';
+import { createLot, findLot } from '../inventory/lots.ts';
+import { receivePurchaseOrderIn } from '../inventory/documents/purchase-orders.ts';
+import type { Actor } from '../inventory/model.ts';
+import { parseDocumentRef } from './document-refs.ts';
+import { shipAgainstSalesOrderIn } from './ship-sales-order.ts';
+import { checkCountDrift } from './count-drift.ts';
+import { recordException } from './stock-exceptions.ts';
+
+// The movements of an uplink batch → the immutable ledger, in the batch's own transaction.
+//
+// Every event is kept in device_movements under `gateway:id` (the idempotency key): an event
+// seen before changes nothing, so a redelivered batch — or the same pass sent in two batches —
+// books once. What the edge matched decides the posting:
+// - a receipt naming a purchase order the cloud pushed down (`po:N`) is that order's goods
+//   receipt (lots created, order → partially_received / received);
+// - a shipment naming a picked sales order (`so:N`) ships it from the picked bins;
+// - other documents (ones the site configured itself) and scale changes post plain device
+//   movements (a refill is an adjustment into the bin: the scale cannot know where it came from);
+// - a `count` posts nothing: it is what a scale weighed, for the drift check.
+// A movement the ledger refuses (unknown GTIN or bin, not enough stock, an order already
+// complete) is not lost and does not block the batch: it is kept with its reason and listed as
+// an exception for a person. Each posting runs under a savepoint so a refusal rolls back only
+// its own partial writes.
+
+export type RaiseAlert = (a: AlertEvent) => Promise<number>;
+
+/** returns the notification deliveries created by cloud-side alerts (count drift) */
+export async function storeMovements(q: Queryable, batch: UplinkBatch, raise: RaiseAlert): Promise<number> {
+  let deliveries = 0;
+  for (const a of batch.alerts) {
+    if (a.transition === 'raised' && (a.rule === 'unexpected_receipt' || a.rule === 'unauthorised_removal')) {
+      await recordException(q, { key: `alert:${a.id}`, kind: a.rule, gateway: batch.gateway, zone: a.zone, device: a.sensor, alertId: a.id, message: a.message, at: a.ts });
+    }
+  }
+  for (const m of batch.movements) deliveries += await storeMovement(q, batch.gateway, m, raise);
+  return deliveries;
+}
+
+interface Outcome { outcome: 'posted' | 'exception' | 'observed'; movementIds: number[]; reason?: string }
+
+async function storeMovement(q: Queryable, gateway: string, m: MovementEvent, raise: RaiseAlert): Promise<number> {
+  const eventId = `${gateway}:${m.id}`;
+  if ((await q.query('SELECT 1 FROM device_movements WHERE event_id = $1', [eventId])).length) return 0;
+  const sku = await resolveItem(q, m.item);
+  const location = await resolveLocation(q, m.location.zone, m.location.bin);
+  let out: Outcome;
+  if (m.type === 'count') out = { outcome: 'observed', movementIds: [] };
+  else if (!sku) out = { outcome: 'exception', movementIds: [], reason: `no item with ${m.item.gtin ? `GTIN ${m.item.gtin}` : `SKU ${m.item.sku}`}` };
+  else if (!location) out = { outcome: 'exception', movementIds: [], reason: `no location for zone "${m.location.zone}"${m.location.bin ? ` / bin "${m.location.bin}"` : ''}` };
+  else out = await underSavepoint(q, () => post(q, m, eventId, sku, location));
+  await q.query(
+    `INSERT INTO device_movements (event_id, gateway, type, ts, device, source_kind, item, gtin, qty, unit, zone, bin, lot, document, outcome, movement_ids, reason, evidence)
+     VALUES ($1,$2,$3,to_timestamp($4 / 1000.0),$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::bigint[],$17,$18::jsonb)
+     ON CONFLICT (event_id) DO NOTHING`,
+    [eventId, gateway, m.type, m.ts, m.source.device, m.source.kind, sku ?? m.item.sku ?? null, m.item.gtin ?? null, m.quantity, m.unit,
+      m.location.zone, m.location.bin ?? null, m.lot ?? null, m.document ?? null, out.outcome, out.movementIds, out.reason ?? null, JSON.stringify(m.evidence)],
+  );
+  if (out.outcome === 'exception') {
+    await recordException(q, {
+      key: `event:${eventId}`, kind: 'unposted_movement', gateway, zone: m.location.zone, device: m.source.device, eventId, at: m.ts,
+      message: `${m.type} of ${m.quantity} ${m.unit} ${m.item.gtin ?? m.item.sku} from ${m.source.device} was not booked: ${out.reason}`,
+    });
+  }
+  if (m.source.kind === 'scale' && sku && location) return checkCountDrift(q, { gateway, event: m, item: sku, location }, raise);
+  return 0;
+}
+
+async function underSavepoint(q: Queryable, fn: () => Promise<number[]>): Promise<Outcome> {
+  await q.query('SAVEPOINT device_movement');
+  try {
+    const movementIds = await fn();
+    await q.query('RELEASE SAVEPOINT device_movement');
+    return { outcome: 'posted', movementIds };
+  } catch (e) {
+    await q.query('ROLLBACK TO SAVEPOINT device_movement');
+    const reason = isSpError(e) ? e.details.map((d) => d.reason).join('; ') : (e as Error).message;
+    return { outcome: 'exception', movementIds: [], reason };
+  }
+}
+
+async function post(q: Queryable, m: MovementEvent, eventId: string, sku: string, location: string): Promise<number[]> {
+  const actor: Actor = { name: `device:${m.source.device}`, role: 'device' };
+  const key = `device:${eventId}`;
+  const at = new Date(m.ts).toISOString();
+  const ref = parseDocumentRef(m.document);
+  if (m.type === 'receipt' && ref?.type === 'purchase_order') {
+    await receivePurchaseOrderIn(q, ref.id, { location, idempotencyKey: key, lines: [{ item: sku, qty: m.quantity, ...(m.lot ? { lot: m.lot } : {}) }] }, actor);
+    const [gr] = await q.query<{ movements: number[] | null }>(
+      `SELECT data->'movements' AS movements FROM documents WHERE type = 'goods_receipt' AND parent_id = $1 AND data->>'idempotencyKey' = $2`, [ref.id, key]);
+    return (gr?.movements ?? []).map(Number);
+  }
+  if (m.type === 'shipment' && ref?.type === 'sales_order') {
+    return shipAgainstSalesOrderIn(q, ref.id, { item: sku, qty: m.quantity, lot: m.lot, key, at }, actor);
+  }
+  const note = `${m.source.kind} ${m.source.device}${m.document ? `, document ${m.document}` : ''}`;
+  const base = { item: sku, sourceType: 'device' as const, sourceRef: m.document ?? m.source.device, note, at };
+  if (m.type === 'receipt' || m.type === 'refill') {
+    if (m.lot && !(await findLot(q, sku, m.lot))) await createLot(q, { item: sku, code: m.lot }, actor);
+    const kind = m.type === 'receipt' ? 'receipt' : 'adjustment';
+    return [(await postMovementIn(q, { ...base, kind, to: location, qty: m.quantity, lot: m.lot, idempotencyKey: key }, actor)).movement.id];
+  }
+  // out of a bin: shipment (portal, no cloud document) or consumption (scale)
+  const kind = m.type === 'shipment' ? 'shipment' : 'consumption';
+  const parts = m.lot ? [{ lot: m.lot as string | undefined, qty: m.quantity }] : await splitOverLots(q, sku, location, m.quantity);
+  const ids: number[] = [];
+  for (const [i, p] of parts.entries()) {
+    ids.push((await postMovementIn(q, { ...base, kind, from: location, qty: p.qty, lot: p.lot, idempotencyKey: parts.length > 1 ? `${key}:${i}` : key }, actor)).movement.id);
+  }
+  return ids;
+}
+
+/**
+ * A device that does not know lots (a scale under a bin of a lot-tracked item) takes from the
+ * bin's lots first expiring, first out; the last lot takes any remainder so the ledger refuses
+ * it there (insufficient stock) rather than silently booking less than was weighed.
+ */
+async function splitOverLots(q: Queryable, sku: string, location: string, qty: number): Promise<{ lot: string | undefined; qty: number }[]> {
+  const [item] = await q.query<{ lot_tracked: boolean }>('SELECT lot_tracked FROM items WHERE sku = $1', [sku]);
+  if (!item?.lot_tracked) return [{ lot: undefined, qty }];
+  const lots = await q.query<{ code: string; on_hand: string }>(
+    `SELECT l.code, b.on_hand FROM balances b JOIN lots l ON l.id = b.lot_id
+     WHERE b.item = $1 AND b.location = $2 AND b.on_hand > 0 ORDER BY l.expires_on NULLS LAST, l.code`, [sku, location]);
+  if (!lots.length) return [{ lot: undefined, qty }];
+  const parts: { lot: string | undefined; qty: number }[] = [];
+  let left = qty;
+  for (const [i, l] of lots.entries()) {
+    const take = i === lots.length - 1 ? left : Math.min(left, Number(l.on_hand));
+    if (take > 0) parts.push({ lot: l.code, qty: Math.round(take * 1e6) / 1e6 });
+    left = Math.round((left - take) * 1e6) / 1e6;
+    if (left <= 0) break;
+  }
+  return parts;
+}
+
+/** GTINs compare as GTIN-14 (a GTIN-13 in master data is the same trade item with a leading 0) */
+export async function resolveItem(q: Queryable, item: MovementEvent['item']): Promise<string | undefined> {
+  if (item.gtin) {
+    const [r] = await q.query<{ sku: string }>(`SELECT sku FROM items WHERE lpad(gtin, 14, '0') = lpad($1, 14, '0')`, [item.gtin]);
+    if (r) return r.sku;
+  }
+  if (item.sku) {
+    const [r] = await q.query<{ sku: string }>('SELECT sku FROM items WHERE sku = $1', [item.sku]);
+    if (r) return r.sku;
+  }
+  return undefined;
+}
+
+/** the bin when it is a known location; else the zone location watching that IoT zone, or a location with the zone's id */
+export async function resolveLocation(q: Queryable, zone: string, bin?: string): Promise<string | undefined> {
+  if (bin) {
+    const [r] = await q.query<{ id: string }>('SELECT id FROM locations WHERE id = $1', [bin]);
+    if (r) return r.id;
+  }
+  const [z] = await q.query<{ id: string }>(
+    `SELECT id FROM locations WHERE iot_zone = $1 OR id = $1 ORDER BY (iot_zone = $1) DESC NULLS LAST, (kind = 'zone') DESC, id LIMIT 1`, [zone]);
+  return z?.id;
+}

@@ -1,0 +1,70 @@
+// The channel-neutral content of one person-bound notification: what happened, why this person
+// gets it now (first notice, escalation, reminder, all clear) and how to acknowledge. formats.ts
+// renders it in each channel's own format.
+
+export type Stage = 'raised' | 'escalated' | 'reminder' | 'cleared';
+
+/** the alert as stored (alerts table) */
+export interface AlertFacts {
+  id: string; gateway: string; zone: string; sensor: string | null; rule: string; severity: string; state: string;
+  since: Date; raisedAt: Date; clearedAt: Date | null; value: number | null; threshold: number | null; message: string;
+}
+
+export interface NotifyMessage {
+  stage: Stage;
+  /** position in the escalation chain of the person addressed (0 = first contact) */
+  level: number;
+  /** for reminders: the reminder number; for escalations: minutes unacknowledged */
+  reminder?: number;
+  minutesUnacked?: number;
+  alert: AlertFacts;
+  contact: { name: string; role: string; mobile: string | null };
+  /** where a person acknowledges (dashboard URL) — optional */
+  ackUrl?: string;
+}
+
+const RULE_LABEL: Record<string, string> = {
+  high: 'High temperature', low: 'Low temperature', cumulative: 'Cumulative exposure', door_open: 'Door open',
+  device_offline: 'Device offline', sensor_fault: 'Sensor fault',
+};
+export const ruleLabel = (rule: string) => RULE_LABEL[rule] ?? rule.replace(/_/g, ' ');
+
+export function title(m: NotifyMessage): string {
+  const what = `${ruleLabel(m.alert.rule)} · ${m.alert.zone}`;
+  switch (m.stage) {
+    case 'raised': return `[${m.alert.severity.toUpperCase()}] ${what}`;
+    case 'escalated': return `[ESCALATED L${m.level}] ${what}`;
+    case 'reminder': return `[REMINDER ${m.reminder ?? ''}] ${what}`.replace(' ]', ']');
+    case 'cleared': return `[CLEARED] ${what}`;
+  }
+}
+
+/** one sentence saying why this person gets this message now */
+export function reason(m: NotifyMessage): string {
+  switch (m.stage) {
+    case 'raised': return `You are the first contact for this alert.`;
+    case 'escalated': return `Not acknowledged for ${m.minutesUnacked} min: escalated to you (level ${m.level}).`;
+    case 'reminder': return `Still not acknowledged after ${m.minutesUnacked} min (reminder ${m.reminder}).`;
+    case 'cleared': return `The condition has cleared${m.alert.clearedAt ? ` at ${iso(m.alert.clearedAt)}` : ''}.`;
+  }
+}
+
+export const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2).replace(/0$/, ''));
+
+/** label/value lines shared by every format, in a fixed order */
+export function facts(m: NotifyMessage): [string, string][] {
+  const a = m.alert;
+  const out: [string, string][] = [['Zone', a.zone]];
+  if (a.sensor) out.push(['Sensor', a.sensor]);
+  out.push(['Severity', a.severity]);
+  if (a.value !== null) out.push(['Value', a.threshold !== null ? `${num(a.value)} (threshold ${num(a.threshold)})` : num(a.value)]);
+  out.push(['Since', iso(a.since)]);
+  out.push(['Alert', a.id]);
+  return out;
+}
+
+export function ackLine(m: NotifyMessage): string | undefined {
+  if (m.stage === 'cleared') return undefined;
+  return m.ackUrl ? `Acknowledge: ${m.ackUrl}` : `Acknowledge on the dashboard or POST /api/alerts/${m.alert.id}/ack`;
+}

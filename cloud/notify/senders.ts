@@ -1,0 +1,122 @@
+import { createHmac } from 'node:crypto';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { z } from 'zod';
+import { SpError, zodIssuesToDetails } from '../../protocols/errors.ts';
+import type { Queryable } from '../db/engine.ts';
+import type { ChannelAddress } from './contacts.ts';
+import { scrub, secretsOf } from './redact.ts';
+
+// Sends one person-bound delivery. The address and credentials are looked up from the contact at
+// send time (they never sit in the outbox row), DingTalk's signature is computed per attempt
+// (DingTalk refuses timestamps more than an hour old), and every error text is scrubbed of
+// credentials before it is stored or logged.
+
+export interface SmtpSettings {
+  /** nodemailer transport: an smtp:// / smtps:// URL (user:password@host:port) or transport options */
+  transport: string | Record<string, unknown>;
+  from: string;
+}
+
+const SmtpEnv = z.object({
+  STOCKPULSE_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  STOCKPULSE_SMTP_FROM: z.string().min(3).default('stockpulse <stockpulse@localhost>'),
+});
+
+/** SMTP from the environment (STOCKPULSE_SMTP_URL, STOCKPULSE_SMTP_FROM); undefined when not configured */
+export function smtpFromEnv(env: NodeJS.ProcessEnv = process.env): SmtpSettings | undefined {
+  const r = SmtpEnv.safeParse({ STOCKPULSE_SMTP_URL: env.STOCKPULSE_SMTP_URL || undefined, STOCKPULSE_SMTP_FROM: env.STOCKPULSE_SMTP_FROM || undefined });
+  if (!r.success) throw new SpError('SP_ERR_CONFIG', zodIssuesToDetails(r.error.issues));
+  return r.data.STOCKPULSE_SMTP_URL ? { transport: r.data.STOCKPULSE_SMTP_URL, from: r.data.STOCKPULSE_SMTP_FROM } : undefined;
+}
+
+/**
+ * DingTalk 加签: sign = urlEncode(base64(HmacSHA256(key = secret, data = `${timestamp}\n${secret}`))),
+ * appended as &timestamp=…&sign=… (timestamp in ms).
+ * Docs: https://open.dingtalk.com/document/group/custom-robot-access (“加签”), same algorithm in
+ * https://blog.csdn.net/jie1137815160/article/details/108222393
+ */
+export function dingtalkSignedUrl(address: string, secret: string, timestampMs: number): string {
+  const sign = createHmac('sha256', secret).update(`${timestampMs}\n${secret}`).digest('base64');
+  return `${address}${address.includes('?') ? '&' : '?'}timestamp=${timestampMs}&sign=${encodeURIComponent(sign)}`;
+}
+
+export interface ContactDelivery {
+  contact_id: number;
+  channel: string;
+  payload: Record<string, unknown>;
+}
+
+export interface ContactSenderOptions {
+  db: Queryable;
+  smtp?: SmtpSettings;
+  /** ms clock for DingTalk timestamps (tests inject one) */
+  clock?: () => number;
+  timeoutMs?: number;
+}
+
+export class ContactSender {
+  private mailer: Transporter | undefined;
+
+  constructor(private readonly o: ContactSenderOptions) {}
+
+  async send(d: ContactDelivery): Promise<void> {
+    const rows = await this.o.db.query<{ channels: ChannelAddress[]; active: boolean }>(
+      'SELECT channels, active FROM notify_contacts WHERE id = $1', [d.contact_id]);
+    const ch = rows[0]?.channels.find((c) => c.type === d.channel);
+    if (!rows[0] || !ch) throw new Error(`contact ${d.contact_id} has no ${d.channel} address any more`);
+    const secrets = [...secretsOf(ch.address), 'secret' in ch ? ch.secret : undefined];
+    if (typeof this.o.smtp?.transport === 'string') secrets.push(...secretsOf(this.o.smtp.transport));
+    try {
+      await this.deliver(ch, d.payload);
+    } catch (e) {
+      throw new Error(scrub((e as Error).message, secrets));
+    }
+  }
+
+  private async deliver(ch: ChannelAddress, payload: Record<string, unknown>): Promise<void> {
+    switch (ch.type) {
+      case 'email': return this.mail(payload);
+      case 'dingtalk': {
+        const url = ch.secret ? dingtalkSignedUrl(ch.address, ch.secret, (this.o.clock ?? Date.now)()) : ch.address;
+        return this.post('dingtalk', url, payload);
+      }
+      default: return this.post(ch.type, ch.address, payload);
+    }
+  }
+
+  private async post(kind: string, url: string, payload: unknown): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'stockpulse-notifier' },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 5000),
+      });
+    } catch (e) {
+      // fetch's own message is "fetch failed"; the cause says why (never the URL)
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`${kind} unreachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    }
+    const body = await res.text().catch(() => '');
+    // Slack answers failures as a short plain-text reason (invalid_token, no_service): keep it
+    if (!res.ok) throw new Error(`${kind} answered HTTP ${res.status}${body && !/^\s*[[{]/.test(body) ? `: ${body.slice(0, 200)}` : ''}`);
+    // WeCom and DingTalk answer HTTP 200 with {errcode, errmsg} — errcode 0 is success
+    if (kind === 'wecom' || kind === 'dingtalk') {
+      let parsed: { errcode?: number; errmsg?: string } = {};
+      try { parsed = JSON.parse(body); } catch { /* not JSON: treat as accepted */ }
+      if (typeof parsed.errcode === 'number' && parsed.errcode !== 0) throw new Error(`${kind} errcode ${parsed.errcode}: ${parsed.errmsg ?? ''}`);
+    }
+  }
+
+  private async mail(payload: Record<string, unknown>): Promise<void> {
+    if (!this.o.smtp) throw new Error('e-mail not configured (set STOCKPULSE_SMTP_URL)');
+    this.mailer ??= nodemailer.createTransport(this.o.smtp.transport as never);
+    const { to, subject, text, html } = payload as { to: string; subject: string; text: string; html: string };
+    await this.mailer.sendMail({ from: this.o.smtp.from, to, subject, text, html });
+  }
+
+  close(): void {
+    this.mailer?.close();
+  }
+}

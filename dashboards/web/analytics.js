@@ -1,0 +1,180 @@
+// The planning and analytics page: replenishment suggestions with every input behind them,
+// weekly sales with the Holt forecast and the purchase price trend (drawn with the dashboard's
+// uPlot helper, chart.js), supplier on-time delivery, inventory turnover and count accuracy.
+// Each panel loads on its own: a role that may not see one (e.g. prices for sales) gets a note
+// in that panel, the rest of the page still works.
+import { createChart } from './chart.js';
+import { fmtNum } from './format.js';
+import { askForToken, authHeader } from './token.js';
+
+const $ = (id) => document.getElementById(id);
+const DAY = 86_400_000;
+const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (k === 'dataset') Object.assign(e.dataset, v); else e.setAttribute(k, v);
+  e.append(...kids.map((k) => (k instanceof Node ? k : document.createTextNode(String(k)))));
+  return e;
+};
+const n = (v, d = 2) => (v === null || v === undefined ? '—' : fmtNum(v, d));
+const pct = (v) => (v === null || v === undefined ? '—' : `${fmtNum(v * 100, 1)} %`);
+const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+const weekMs = (iso) => Date.parse(`${iso}T00:00:00Z`);
+
+async function get(path) {
+  const res = await fetch(path, { headers: { accept: 'application/json', ...authHeader() }, cache: 'no-store' });
+  const body = await res.json().catch(() => null);
+  if (res.status === 401) askForToken(body?.details?.[0]?.reason);
+  if (!res.ok) throw Object.assign(new Error(body?.details?.[0]?.reason ?? body?.message ?? `HTTP ${res.status}`), { status: res.status });
+  return body;
+}
+
+function period() {
+  return `from=${$('from').value}&to=${$('to').value}`;
+}
+
+/** a panel that failed says why in its own body, the others keep going */
+function note(bodyId, e, cols) {
+  const why = e.status === 403 ? 'your role may not see this' : e.message;
+  $(bodyId).replaceChildren(el('tr', {}, el('td', { colspan: String(cols), class: 'txt muted' }, why)));
+}
+
+// ------------------------------------------------------------------ replenishment
+async function loadReplenishment() {
+  try {
+    const { plans } = await get('/api/replenishment');
+    const body = $('repl-body');
+    body.replaceChildren();
+    for (const p of plans.filter((x) => x.status !== 'skipped')) {
+      const i = p.explanation.inputs;
+      const tr = el('tr', { class: p.status === 'reorder' ? 'bad' : '', dataset: { testid: 'repl-row', item: p.item, status: p.status } },
+        el('td', {}, `${p.item} · ${p.explanation.name}`), el('td', {}, n(i.dBar)), el('td', {}, n(i.sigma)), el('td', {}, i.leadTimeDays),
+        el('td', {}, n(i.z, 3)), el('td', {}, n(i.seasonality.indexUsed, 3)), el('td', {}, n(i.available)), el('td', {}, n(i.onOrder)),
+        el('td', {}, n(p.safetyStock)), el('td', { dataset: { testid: 'rop' } }, n(p.reorderPoint)), el('td', {}, p.suggestedQty ? n(p.suggestedQty, 0) : '—'),
+        el('td', {}, p.purchaseOrder ? `${p.purchaseOrder} (${p.purchaseOrderStatus})` : '—'));
+      const why = el('tr', { hidden: '' }, el('td', { colspan: '12', class: 'txt' },
+        el('details', { class: 'why', open: '' }, el('summary', {}, 'inputs and formula values'), el('pre', {}, JSON.stringify(p.explanation, null, 2)))));
+      tr.addEventListener('click', () => { why.hidden = !why.hidden; });
+      body.append(tr, why);
+    }
+    const skipped = plans.filter((x) => x.status === 'skipped');
+    if (skipped.length) body.append(el('tr', {}, el('td', { colspan: '12', class: 'txt muted' }, `not planned: ${skipped.map((s) => `${s.item} (${s.reason})`).join('; ')}`)));
+    if (!plans.length) body.append(el('tr', {}, el('td', { colspan: '12', class: 'txt muted' }, 'no plan yet: the replenishment job has not run')));
+  } catch (e) { note('repl-body', e, 12); }
+}
+
+// ------------------------------------------------------------------ charts
+const charts = {};
+function drawLines(key, hostId, hoverId, series, xsMs, columns, unit) {
+  const host = $(hostId);
+  const first = xsMs.length ? xsMs[0] : Date.now() - 30 * DAY;
+  const last = xsMs.length ? xsMs[xsMs.length - 1] : Date.now();
+  const view = { from: first - DAY, to: last + DAY, profile: {}, alarms: [], unit };
+  charts[key]?.destroy();
+  host.replaceChildren();
+  // uPlot asks for the view while it is being built: hand it the local one
+  charts[key] = createChart(host, {
+    sensors: series, envelope: false, width: Math.max(host.clientWidth, 300), height: 240,
+    getView: () => view, onHover: (t) => { $(hoverId).textContent = t; },
+  });
+  const chart = charts[key];
+  chart.setData([xsMs.map((x) => x / 1000), ...columns], true);
+  host.dataset.points = String(xsMs.length);
+}
+
+async function loadSales(item) {
+  try {
+    const r = await get(`/api/analytics/sales-trend?item=${encodeURIComponent(item)}&${period()}&horizon=4`);
+    // weeks the period cuts short are left off the chart (they would read as a drop in sales)
+    const full = r.weeks.filter((w) => !w.partial);
+    const xs = [...full.map((w) => weekMs(w.weekStart)), ...r.forecast.map((w) => weekMs(w.weekStart))];
+    const actual = [...full.map((w) => w.qty), ...r.forecast.map(() => null)];
+    // the forecast line starts at the last full week so the two lines join
+    const forecast = xs.map((_, i) => (i === full.length - 1 ? full[i].qty : i >= full.length ? r.forecast[i - full.length].qty : null));
+    drawLines('sales', 'sales-chart', 'sales-hover', [{ id: 'shipped', label: 'shipped / week' }, { id: 'forecast', label: 'forecast' }], xs, [actual, forecast], r.unit);
+    $('sales-model').textContent = r.model.method === 'holt-linear'
+      ? `Holt linear α ${r.model.alpha} β ${r.model.beta}, trend ${n(r.model.trend)} ${r.unit}/week` : `${r.model.method} (too few weeks)`;
+  } catch (e) { $('sales-chart').replaceChildren(el('p', { class: 'muted' }, e.status === 403 ? 'your role may not see sales' : e.message)); }
+}
+
+async function loadPrices(item) {
+  try {
+    const r = await get(`/api/analytics/price-trend?item=${encodeURIComponent(item)}&${period()}`);
+    const it = r.items[0];
+    const pts = it?.points ?? [];
+    // a month's price holds for the whole month: drawn as a step (month start and end), so a
+    // single month is a visible line, not an invisible point
+    const xs = [];
+    const cols = [[], [], []];
+    for (const p of pts) {
+      const start = weekMs(`${p.month}-01`);
+      const [y, m] = p.month.split('-').map(Number);
+      for (const x of [start, Date.UTC(y, m, 1) - 60_000]) {
+        xs.push(x);
+        cols[0].push(p.avgPriceMinor / 100); cols[1].push(p.minPriceMinor / 100); cols[2].push(p.maxPriceMinor / 100);
+      }
+    }
+    drawLines('price', 'price-chart', 'price-hover', [{ id: 'avg', label: 'avg price' }, { id: 'min', label: 'min' }, { id: 'max', label: 'max' }], xs, cols, it?.currency ?? '');
+    $('price-chart').dataset.months = String(pts.length);
+    $('price-change').textContent = it ? `${it.currency}, ${it.changePct === null ? '' : `${it.changePct > 0 ? '+' : ''}${n(it.changePct, 1)} % over the period`}` : 'no approved purchases of this item in the period';
+  } catch (e) {
+    $('price-chart').replaceChildren(el('p', { class: 'muted', dataset: { testid: 'price-denied' } }, e.status === 403 ? 'purchase prices are visible to purchasing and finance only' : e.message));
+  }
+}
+
+// ------------------------------------------------------------------ tables
+async function loadOnTime() {
+  try {
+    const r = await get(`/api/analytics/supplier-on-time?${period()}`);
+    $('ontime-body').replaceChildren(...r.suppliers.map((s) => el('tr', { dataset: { testid: 'ontime-row' } },
+      el('td', {}, s.name ?? s.supplier), el('td', {}, s.onTime), el('td', {}, s.late), el('td', {}, s.overdue), el('td', {}, s.pending),
+      el('td', { class: s.onTimeRate !== null && s.onTimeRate < 0.9 ? 'bad' : '' }, pct(s.onTimeRate)), el('td', {}, n(s.avgDelayDaysWhenLate, 1)))));
+    if (!r.suppliers.length) note('ontime-body', new Error('no purchase orders due in the period'), 7);
+  } catch (e) { note('ontime-body', e, 7); }
+}
+
+async function loadTurnover() {
+  try {
+    const r = await get(`/api/analytics/turnover?${period()}`);
+    $('turnover-body').replaceChildren(...r.items.filter((i) => i.avgOnHand || i.outflow).map((i) => el('tr', { dataset: { testid: 'turnover-row' } },
+      el('td', {}, `${i.item} · ${i.name}`), el('td', {}, `${n(i.avgOnHand)} ${i.unit}`), el('td', {}, n(i.outflow)), el('td', {}, n(i.turnover)), el('td', {}, n(i.turnoverDays, 1)))));
+    $('turnover-total').textContent = r.total?.turnoverDays ? `all items (by cost): ${n(r.total.turnoverDays, 1)} days` : '';
+  } catch (e) { note('turnover-body', e, 5); }
+}
+
+async function loadCounts() {
+  try {
+    const r = await get(`/api/analytics/count-accuracy?${period()}`);
+    const o = r.overall;
+    $('count-overall').replaceChildren(el('span', { class: 'figure', dataset: { testid: 'count-line-accuracy' } }, pct(o.lineAccuracy)), el('span', { class: 'muted' }, `of ${o.lines} counted lines matched the books · quantity accuracy ${pct(o.qtyAccuracy)} · ${o.sessions} sessions`));
+    $('count-body').replaceChildren(...r.sessions.map((s) => el('tr', {},
+      el('td', {}, s.id), el('td', { class: 'txt' }, s.location), el('td', {}, new Date(s.approvedAt).toLocaleDateString()), el('td', {}, s.lines), el('td', {}, s.exactLines),
+      el('td', {}, pct(s.lineAccuracy)), el('td', {}, pct(s.qtyAccuracy)))));
+  } catch (e) { note('count-body', e, 7); }
+}
+
+async function loadItems() {
+  const sel = $('item');
+  try {
+    const items = await get('/api/items');
+    const keep = sel.value;
+    sel.replaceChildren(...items.map((i) => el('option', { value: i.sku }, `${i.sku} · ${i.name}`)));
+    if (keep) sel.value = keep;
+  } catch { /* the panels show their own errors */ }
+}
+
+async function refresh() {
+  const item = $('item').value;
+  await Promise.all([loadReplenishment(), loadOnTime(), loadTurnover(), loadCounts(), ...(item ? [loadSales(item), loadPrices(item)] : [])]);
+  $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+}
+
+const today = Date.now();
+$('to').value = isoDay(today);
+$('from').value = isoDay(today - 181 * DAY);
+for (const id of ['from', 'to', 'item']) $(id).addEventListener('change', refresh);
+$('reload').addEventListener('click', refresh);
+const params = new URLSearchParams(location.search);
+await loadItems();
+if (params.get('item')) $('item').value = params.get('item');
+await refresh();
+setInterval(refresh, 60_000);

@@ -1,0 +1,135 @@
+// Stock-moving devices on the dashboard:
+//  - Dock door: the latest portal passes with their direction, how many cases, and what became
+//    of each — booked against a document (po:17 / so:12), or the alert it raised (goods out with
+//    no shipment, goods in with nothing expected) and whether someone resolved it
+//    (GET /api/dock-activity);
+//  - Weighed bins: per bin under a scale, what the scale weighed next to what the ledger holds,
+//    and the count-drift alert when they disagree beyond the tolerance (GET /api/bin-weighings).
+// Both build their own markup inside an empty <section>, like the notifications panel.
+
+import { authHeader } from './token.js';
+import { esc, fmtNum, fmtTime } from './format.js';
+
+const STYLE = `
+.dock-panel .dock-rows, .bins-panel .bin-rows { list-style: none; margin: 0; padding: 0 10px 8px; max-height: 260px; overflow: auto; font-size: 13px; }
+.dock-panel .dock-rows li, .bins-panel .bin-rows li { display: grid; grid-template-columns: auto 1fr auto; gap: 0 8px; padding: 4px 0; border-bottom: 1px solid var(--line, #2a3140); align-items: baseline; }
+.dock-panel .dir { font-weight: 700; font-size: 11px; padding: 0 5px; border-radius: 3px; }
+.dock-panel .dir-in { background: #1f6f43; color: #fff; } .dock-panel .dir-out { background: #6e4b1f; color: #fff; } .dock-panel .dir-unknown { background: #444; color: #fff; }
+.dock-panel .outcome-booked { color: #3fb950; } .dock-panel .outcome-alert { color: #f85149; font-weight: 600; } .dock-panel .outcome-refused { color: #d29922; }
+.dock-panel .note, .bins-panel .note { grid-column: 1 / -1; color: var(--muted, #8a93a6); font-size: 12px; }
+.bins-panel .qty { font-variant-numeric: tabular-nums; }
+.bins-panel .drift { color: #f85149; font-weight: 600; } .bins-panel .agree { color: #3fb950; }`;
+
+class HttpError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+  get unreachable() { return this.status === 0 || this.status >= 502; }
+}
+
+async function get(path) {
+  let res;
+  try {
+    res = await fetch(path, { headers: { ...authHeader(), accept: 'application/json' }, cache: 'no-store' });
+  } catch (err) {
+    throw new HttpError(0, `Cloud unreachable: ${err?.message ?? err}`);
+  }
+  const json = await res.json().catch(() => null);
+  if (!res.ok) throw new HttpError(res.status, json?.message ?? res.statusText);
+  return json;
+}
+
+function installStyle() {
+  if (document.getElementById('stock-devices-panels-style')) return;
+  const s = document.createElement('style');
+  s.id = 'stock-devices-panels-style';
+  s.textContent = STYLE;
+  document.head.appendChild(s);
+}
+
+const OUTCOME = {
+  booked: (r) => `<span class="outcome-booked">booked · ${esc(r.document ?? 'device')}</span>`,
+  refused: (r) => `<span class="outcome-refused" title="${esc(r.reason ?? '')}">not booked${r.document ? ` · ${esc(r.document)}` : ''}</span>`,
+  unauthorised_removal: () => '<span class="outcome-alert">ALERT · left with no shipment</span>',
+  unexpected_receipt: () => '<span class="outcome-alert">ALERT · nothing expected</span>',
+};
+
+export class DockActivityPanel {
+  /** @param {HTMLElement|null} root an empty <section> */
+  constructor(root) {
+    this.root = root;
+    if (!root) return;
+    installStyle();
+    root.innerHTML = `<header class="box-head-row"><h2>Dock door</h2><span class="count" data-role="summary"></span></header>
+      <ol class="dock-rows" data-testid="dock-rows"></ol>`;
+  }
+
+  async refresh(now = Date.now()) {
+    if (!this.root) return;
+    try {
+      this.render(await get('/api/dock-activity?limit=20'), now);
+    } catch (err) {
+      if (err.unreachable) throw err;
+      this.root.querySelector('.dock-rows').innerHTML = `<li class="empty">dock activity unavailable: ${esc(err.message)}</li>`;
+    }
+  }
+
+  render(rows, now) {
+    const open = rows.filter((r) => r.alert && r.exception === 'open').length;
+    const summary = this.root.querySelector('[data-role=summary]');
+    summary.textContent = open ? `${open} to resolve` : rows.length ? `${rows.length} passes` : '';
+    summary.classList.toggle('hot', open > 0);
+    const list = this.root.querySelector('.dock-rows');
+    if (!rows.length) return void (list.innerHTML = '<li class="empty">no pallet has passed the dock door yet</li>');
+    list.innerHTML = rows.map((r) => {
+      const dir = ['in', 'out'].includes(r.direction) ? r.direction : 'unknown';
+      const outcome = (OUTCOME[r.outcome] ?? (() => esc(r.outcome)))(r);
+      const note = r.alert ? `${r.exception === 'resolved' ? 'resolved' : 'open'} · ${esc(r.message ?? '').slice(0, 140)}` : r.reason ? esc(r.reason) : '';
+      return `<li data-testid="dock-row" data-direction="${dir}" data-outcome="${esc(r.outcome)}" data-document="${esc(r.document ?? '')}">
+        <span class="dir dir-${dir}">${dir.toUpperCase()}</span>
+        <span>${fmtNum(r.cases, 0)} case${r.cases === 1 ? '' : 's'}${r.items ? ` · ${esc(r.items)}` : ''} · ${esc(r.portal ?? '')}</span>
+        <span>${outcome} <span class="muted">${esc(fmtTime(r.at, now))}</span></span>
+        ${note ? `<span class="note">${note}</span>` : ''}
+      </li>`;
+    }).join('');
+  }
+}
+
+export class BinWeighingsPanel {
+  /** @param {HTMLElement|null} root an empty <section> */
+  constructor(root) {
+    this.root = root;
+    if (!root) return;
+    installStyle();
+    root.innerHTML = `<header class="box-head-row"><h2>Weighed bins</h2><span class="count" data-role="summary"></span></header>
+      <ul class="bin-rows" data-testid="bin-rows"></ul>`;
+  }
+
+  async refresh(now = Date.now()) {
+    if (!this.root) return;
+    try {
+      this.render(await get('/api/bin-weighings'), now);
+    } catch (err) {
+      if (err.unreachable) throw err;
+      this.root.querySelector('.bin-rows').innerHTML = `<li class="empty">weighed bins unavailable: ${esc(err.message)}</li>`;
+    }
+  }
+
+  render(rows, now) {
+    const drifting = rows.filter((r) => r.alert && r.alert.state === 'active').length;
+    const summary = this.root.querySelector('[data-role=summary]');
+    summary.textContent = drifting ? `${drifting} drifting` : rows.length ? `${rows.length} bins` : '';
+    summary.classList.toggle('hot', drifting > 0);
+    const list = this.root.querySelector('.bin-rows');
+    if (!rows.length) return void (list.innerHTML = '<li class="empty">no scale has weighed a bin yet</li>');
+    const digits = (unit) => (unit === 'pcs' ? 0 : 1);
+    list.innerHTML = rows.map((r) => {
+      const active = r.alert && r.alert.state === 'active';
+      return `<li data-testid="bin-row" data-bin="${esc(r.location)}" data-drift="${active ? 'yes' : 'no'}" title="${esc(`${r.device} · tolerance ${r.tolerance} ${r.unit}`)}">
+        <span><b>${esc(r.location)}</b></span>
+        <span>${esc(r.item)}</span>
+        <span class="qty">shelf <b data-role="weighed">${fmtNum(r.weighed, digits(r.unit))}</b> · system <b data-role="ledger">${fmtNum(r.ledger, digits(r.unit))}</b> ${esc(r.unit)}
+          <span class="${active ? 'drift' : 'agree'}">${active ? 'DRIFT' : '✓'}</span></span>
+        <span class="note">weighed ${esc(fmtTime(r.weighedAt, now))}${active ? ` · ${esc(r.alert.message)}` : ''}</span>
+      </li>`;
+    }).join('');
+  }
+}
