@@ -72,7 +72,7 @@ export async function escalationPass(db: Db, now: Date, o: EscalationOptions = {
   const send = async (q: Queryable, a: AlertRow, route: Route, contactId: number, level: number, stage: Stage, key: string,
     extra: Pick<NotifyMessage, 'reminder' | 'minutesUnacked'> = {}): Promise<number> => {
     const c = contactById.get(contactId);
-    if (!c) return 0;
+    if (!c?.active) return 0;   // deleted or deactivated since the chain was frozen (on leave): skipped
     const msg: NotifyMessage = {
       stage, level, ...extra, alert: facts(a), contact: { name: c.name, role: c.role, mobile: c.mobile },
       ...(o.publicUrl ? { ackUrl: `${o.publicUrl.replace(/\/$/, '')}/?alert=${encodeURIComponent(a.id)}` } : {}),

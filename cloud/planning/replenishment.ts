@@ -119,7 +119,7 @@ async function planItem(db: Db, q: Queryable, it: ItemRow, c: Ctx): Promise<Outc
     const po = await createPurchaseOrder(inThisTx, {
       supplier: supplier.id, currency: supplier.currency,
       lines: [{ item: it.sku, qty: f.suggestedQty, priceMinor: supplier.priceMinor }],
-      note: `replenishment ${isoDay(c.today)}: available ${f.position - onOrder} + on order ${onOrder} < reorder point ${f.reorderPoint} ${it.unit}`,
+      note: `replenishment ${isoDay(c.today)}: available ${available} + on order ${onOrder} < reorder point ${f.reorderPoint} ${it.unit}`,
     }, REPLENISHMENT_ACTOR);
     poId = po.id;
     out.draftCreated = true;
@@ -127,7 +127,7 @@ async function planItem(db: Db, q: Queryable, it: ItemRow, c: Ctx): Promise<Outc
   }
   if (!alertId) {
     alertId = `low_stock:${it.sku}:${c.now.getTime()}`;
-    const message = `Low stock: ${it.sku} (${it.name}) available ${r6(f.position - onOrder)} + on order ${onOrder} = ${f.position} ${it.unit}, below the reorder point ${f.reorderPoint} ${it.unit}; suggested order ${f.suggestedQty} ${it.unit}${poId !== null ? ` (purchase order ${poId})` : ''}`;
+    const message = `Low stock: ${it.sku} (${it.name}) available ${available} + on order ${onOrder} = ${f.position} ${it.unit}, below the reorder point ${f.reorderPoint} ${it.unit}; suggested order ${f.suggestedQty} ${it.unit}${poId !== null ? ` (purchase order ${poId})` : ''}`;
     await q.query(
       `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, value, threshold, message)
        VALUES ($1, 'cloud', $2, NULL, 'low_stock', 'warning', 'active', $3, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,

@@ -163,7 +163,9 @@ async function refresh() {
       for (const z of zones.value) (z.sensors ??= []), (z.latest ??= []), (z.profile ??= {});
       state.zones = new Map(zones.value.map((z) => [z.id, z]));
       if (!health.value?.site && zones.value[0]?.site) $('site-name').textContent = zones.value[0].site;
-      syncPanels(zones.value);
+      // zone panels are cold-chain charts with threshold bands: rooms with a temperature profile or
+      // probes; the dock and the weighed bins have their own panels (stock-devices-panels.js)
+      syncPanels(zones.value.filter((z) => z.profile.low !== undefined || z.profile.high !== undefined || z.sensors.some((s) => s.kind === 'temperature')));
     }
     const activeList = active.status === 'fulfilled' ? active.value : [];
     const all = mergeAlerts(activeList, recent.status === 'fulfilled' ? recent.value : []);

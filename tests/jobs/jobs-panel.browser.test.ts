@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import pino from 'pino';
@@ -13,6 +14,7 @@ import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 // expiry sweep and the row shows its status and counts; a viewer's Run shows the refusal.
 
 const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`jobs panel browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`);
 
@@ -53,6 +55,8 @@ describe.runIf(haveChromium)(`jobs panel in chromium (${engineLabel})`, () => {
     await expect.poll(() => expiry.locator('[data-testid=job-status]').textContent(), { timeout: 20_000 }).toMatch(/^succeeded/);
     expect(await expiry.locator('[data-testid=job-counts]').textContent()).toBe('alerts raised 0 · digests 0 · lots expired 0 · lots near expiry 0');
     expect(await expiry.locator('[data-testid=job-message]').textContent()).toBe('ran: succeeded');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator('[data-testid=jobs-panel]').screenshot({ path: join(ARTIFACTS, `jobs-panel-${engineLabel}.png`) });
     expect(errors).toEqual([]);
   });
 

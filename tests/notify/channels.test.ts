@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { NotificationDispatcher } from '../../cloud/notify/dispatcher.ts';
 import { escalationPass } from '../../cloud/notify/escalation.ts';
+import { createContact, createRoute } from '../../cloud/notify/contacts.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/net.ts';
 import { apiFixture, type ApiFixture } from '../inventory/fixture.ts';
@@ -195,12 +198,49 @@ describe(`notification channels (${engineLabel})`, () => {
     for (const s of SECRETS) expect(everything, s).not.toContain(s);
   });
 
+  it('DingTalk text format without signing; a robot answering errcode ≠ 0 is a failed attempt', async () => {
+    // a DingTalk robot that refuses the message the way DingTalk does: HTTP 200 with an errcode
+    const refusing = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('{"errcode":310000,"errmsg":"sign not match"}')); });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const li = await createContact(tdb.db, {
+        name: 'Li Lei', role: 'warehouse', mobile: '13911112222', active: true,
+        channels: [{ type: 'dingtalk', address: `${ding.url}?access_token=ding-token-456`, format: 'text' }],
+      });
+      const zhao = await createContact(tdb.db, {
+        name: 'Zhao Min', role: 'warehouse', active: true,
+        channels: [{ type: 'dingtalk', address: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/robot/send?access_token=ding-token-456`, secret: 'SECding-secret-789', format: 'markdown' }],
+      });
+      await createRoute(tdb.db, { name: 'doors', kind: 'door_open', contactIds: [li.id], enabled: true });
+      await createRoute(tdb.db, { name: 'doors too', kind: 'door_open', contactIds: [zhao.id], enabled: true });
+      await insertAlert(tdb.db, { id: 'door-1', zone: 'chiller', rule: 'door_open', severity: 'warning', message: 'Chiller door open for 5 min' });
+      expect(await escalationPass(tdb.db, T0)).toMatchObject({ routed: 2, messages: 2 });
+      expect(await dispatcher.pass()).toBe(2);
+      const call = ding.calls.at(-1)!;
+      expect(call.path).toBe('/hook?access_token=ding-token-456');   // no secret: no timestamp/sign
+      expect(call.body).toEqual({
+        msgtype: 'text',
+        text: { content: ['[WARNING] Door open · chiller', 'Chiller door open for 5 min', 'Zone: chiller', 'Severity: warning', 'Since: 2026-03-01T08:00:00Z',
+          'Alert: door-1', 'You are the first contact for this alert.', 'Acknowledge on the dashboard or POST /api/alerts/door-1/ack', '@13911112222'].join('\n') },
+        at: { atMobiles: ['13911112222'], isAtAll: false },
+      });
+      const refused = (await f.as('qa', 'GET', '/api/notifications/deliveries?alert=door-1&status=pending')).json.deliveries;
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toMatchObject({ contact: { name: 'Zhao Min' }, attempts: 1, lastError: 'dingtalk errcode 310000: sign not match' });
+    } finally {
+      // the refused delivery would be retried in the next test's passes: take it out
+      await tdb.db.query("UPDATE notification_deliveries SET status = 'failed' WHERE alert_id = 'door-1' AND status = 'pending'");
+      refusing.closeAllConnections();
+      await new Promise((resolve) => refusing.close(resolve));
+    }
+  });
+
   it('an SMTP login failure is retried and recorded, without the password', async () => {
     const bad = new NotificationDispatcher({
       db: tdb.db, log: pino({ level: 'silent' }), maxAttempts: 2,
       smtp: { transport: `smtp://alerts:wrong-smtp-pa55@127.0.0.1:${smtp.port}`, from: 'alerts@stock.example.com' },
     });
-    await tdb.db.query(`UPDATE notify_routes SET channels = '{email}'`);
+    await tdb.db.query(`UPDATE notify_routes SET channels = '{email}' WHERE name = 'chiller highs'`);
     await insertAlert(tdb.db, { id: 'chiller-high-2', zone: 'chiller', rule: 'high', severity: 'critical' });
     expect(await escalationPass(tdb.db, T0)).toMatchObject({ routed: 1, messages: 1 });
     expect(await bad.pass()).toBe(1);

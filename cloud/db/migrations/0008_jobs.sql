@@ -26,6 +26,9 @@ CREATE INDEX job_runs_job_started ON job_runs (job, id DESC);
 CREATE UNIQUE INDEX job_runs_scheduled_once ON job_runs (job, period_from)
   WHERE trigger = 'schedule' AND status <> 'abandoned';
 
+-- The lots the daily expiry sweep may still move: it reads only these.
+CREATE INDEX lots_expiry_watch ON lots (expires_on) WHERE status IN ('available', 'near_expiry');
+
 -- Days before expiry a lot of this item turns near_expiry (NULL: the sweep's default).
 ALTER TABLE items ADD COLUMN expiry_alert_days integer CHECK (expiry_alert_days >= 0);
 

@@ -19,18 +19,22 @@ interface Candidate { id: string; item: string; code: string; status: string; ex
 
 export const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 
+/** items per transaction: their rows stay locked (against reservations) only that long */
+const BATCH_ITEMS = 200;
+
 export async function sweepExpiry(ctx: JobContext): Promise<JobResult> {
   const day = dayOf(ctx.period.from);
-  const items = await ctx.db.query<{ item: string }>(
+  const items = (await ctx.db.query<{ item: string }>(
     `SELECT DISTINCT l.item FROM lots l JOIN items i ON i.sku = l.item
-     WHERE ${DUE} ORDER BY l.item`, [day, DEFAULT_ALERT_DAYS]);
+     WHERE ${DUE} ORDER BY l.item`, [day, DEFAULT_ALERT_DAYS])).map((r) => r.item);
   const counts = { lots_near_expiry: 0, lots_expired: 0, alerts_raised: 0, digests: 0 };
-  for (const [n, { item }] of items.entries()) {
-    const r = await ctx.db.tx((q) => sweepItem(q, item, day, ctx.now, ctx.notify));
+  for (let i = 0; i < items.length; i += BATCH_ITEMS) {
+    const batch = items.slice(i, i + BATCH_ITEMS);
+    const r = await ctx.db.tx((q) => sweepItems(q, batch, day, ctx.now, ctx.notify));
     counts.lots_near_expiry += r.nearExpiry;
     counts.lots_expired += r.expired;
     counts.alerts_raised += r.alerts;
-    ctx.progress(n + 1, items.length);
+    ctx.progress(i + batch.length, items.length);
   }
   counts.digests = await ctx.db.tx((q) => writeDigests(q, day, ctx.notify));
   if (ctx.notify && (counts.alerts_raised || counts.digests)) ctx.notify.kick();
@@ -42,59 +46,75 @@ const DUE = `l.expires_on IS NOT NULL AND (
   (l.status IN ('available', 'near_expiry') AND l.expires_on < $1::date)
   OR (l.status = 'available' AND l.expires_on <= $1::date + coalesce(i.expiry_alert_days, $2::int)))`;
 
-async function sweepItem(q: Queryable, item: string, day: string, now: Date, notify?: JobNotify) {
-  // the item row lock orders the change against reservations that count these lots as sellable
-  await q.query('SELECT 1 FROM item_positions WHERE item = $1 FOR UPDATE', [item]);
-  const lots = await q.query<Candidate>(
-    `SELECT l.id, l.item, l.code, l.status, l.expires_on::text AS expires_on, i.unit,
-            coalesce(i.expiry_alert_days, $2::int) AS alert_days,
-            CASE WHEN l.expires_on < $1::date THEN 'expired' ELSE 'near_expiry' END AS to_status,
-            coalesce((SELECT sum(on_hand) FROM balances b WHERE b.lot_id = l.id), 0) AS on_hand,
-            (SELECT b.location FROM balances b WHERE b.lot_id = l.id AND b.on_hand > 0 ORDER BY b.on_hand DESC, b.location LIMIT 1) AS location
-     FROM lots l JOIN items i ON i.sku = l.item
-     WHERE l.item = $3 AND ${DUE} ORDER BY l.expires_on, l.code FOR UPDATE OF l`, [day, DEFAULT_ALERT_DAYS, item]);
-  let nearExpiry = 0, expired = 0, alerts = 0;
-  for (const l of lots) {
-    await q.query('UPDATE lots SET status = $2 WHERE id = $1', [l.id, l.to_status]);
-    const reason = l.to_status === 'expired'
-      ? `expired on ${l.expires_on} (expiry sweep of ${day})`
-      : `expires on ${l.expires_on}, within ${l.alert_days} alert days (expiry sweep of ${day})`;
-    await q.query('INSERT INTO lot_status_history (lot_id, from_status, to_status, actor, reason, at) VALUES ($1,$2,$3,$4,$5,$6)',
-      [l.id, l.status, l.to_status, SWEEP_ACTOR, reason, now]);
-    if (l.to_status === 'expired') expired++; else nearExpiry++;
-    if (num(l.on_hand) > 0) alerts += await raiseLotAlert(q, l, now, notify);
-  }
-  return { nearExpiry, expired, alerts };
+/** one transaction over a batch of items, set-based: a few statements however many lots move */
+async function sweepItems(q: Queryable, items: string[], day: string, now: Date, notify?: JobNotify) {
+  // the item rows first, in a fixed order (no deadlock with a concurrent batch or sales order):
+  // the status change is then ordered against reservations that count these lots as sellable
+  await q.query('SELECT item FROM item_positions WHERE item = ANY($1::text[]) ORDER BY item FOR UPDATE', [items]);
+  const moved = await q.query<Candidate>(
+    `WITH due AS (
+       SELECT l.id, l.item, l.code, l.status, l.expires_on, i.unit, coalesce(i.expiry_alert_days, $2::int) AS alert_days,
+              CASE WHEN l.expires_on < $1::date THEN 'expired' ELSE 'near_expiry' END AS to_status
+       FROM lots l JOIN items i ON i.sku = l.item
+       WHERE l.item = ANY($3::text[]) AND ${DUE} FOR UPDATE OF l),
+     upd AS (UPDATE lots SET status = due.to_status FROM due WHERE lots.id = due.id RETURNING lots.id),
+     hist AS (
+       INSERT INTO lot_status_history (lot_id, from_status, to_status, actor, reason, at)
+       SELECT id, status, to_status, $4, CASE WHEN to_status = 'expired'
+           THEN 'expired on ' || expires_on::text || ' (expiry sweep of ' || $1 || ')'
+           ELSE 'expires on ' || expires_on::text || ', within ' || alert_days || ' alert days (expiry sweep of ' || $1 || ')' END, $5
+       FROM due RETURNING 1)
+     SELECT due.id, due.item, due.code, due.status, due.expires_on::text AS expires_on, due.unit, due.alert_days, due.to_status,
+            coalesce(st.on_hand, 0) AS on_hand, st.location
+     FROM due LEFT JOIN LATERAL (
+       SELECT sum(b.on_hand) OVER () AS on_hand, b.location FROM balances b
+       WHERE b.lot_id = due.id AND b.on_hand > 0 ORDER BY b.on_hand DESC, b.location LIMIT 1) st ON true
+     ORDER BY due.item, due.expires_on, due.code`,
+    [day, DEFAULT_ALERT_DAYS, items, SWEEP_ACTOR, now]);
+  const nearExpiry = moved.filter((l) => l.to_status === 'near_expiry').length;
+  const alerts = await raiseLotAlerts(q, moved.filter((l) => num(l.on_hand) > 0), now, notify);
+  return { nearExpiry, expired: moved.length - nearExpiry, alerts };
 }
 
 /** one alert per lot and status (id lot:ID:STATUS), like the edge's alerts: raised once */
-async function raiseLotAlert(q: Queryable, l: Candidate, now: Date, notify?: JobNotify): Promise<number> {
-  const id = `lot:${l.id}:${l.to_status}`;
-  const expired = l.to_status === 'expired';
-  const zone = l.location ?? 'inventory';
-  const message = expired
-    ? `Lot ${l.code} of ${l.item} expired on ${l.expires_on}: ${num(l.on_hand)} ${l.unit} blocked (not sellable, not pickable)`
-    : `Lot ${l.code} of ${l.item} expires on ${l.expires_on}: ${num(l.on_hand)} ${l.unit} to sell or use first`;
-  const inserted = await q.query(
+async function raiseLotAlerts(q: Queryable, lots: Candidate[], now: Date, notify?: JobNotify): Promise<number> {
+  if (!lots.length) return 0;
+  const rows = lots.map((l) => {
+    const expired = l.to_status === 'expired';
+    const zone = l.location ?? 'inventory';
+    const message = expired
+      ? `Lot ${l.code} of ${l.item} expired on ${l.expires_on}: ${num(l.on_hand)} ${l.unit} blocked (not sellable, not pickable)`
+      : `Lot ${l.code} of ${l.item} expires on ${l.expires_on}: ${num(l.on_hand)} ${l.unit} to sell or use first`;
+    return { id: `lot:${l.id}:${l.to_status}`, l, expired, zone, message, rule: expired ? 'lot_expired' : 'lot_near_expiry', severity: expired ? 'critical' : 'warning' };
+  });
+  const inserted = new Set((await q.query<{ id: string }>(
     `INSERT INTO alerts (id, gateway, zone, rule, severity, state, since, raised_at, value, message)
-     VALUES ($1, 'cloud', $2, $3, $4, 'active', $5, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING 1`,
-    [id, zone, expired ? 'lot_expired' : 'lot_near_expiry', expired ? 'critical' : 'warning', now, num(l.on_hand), message]);
-  if (!inserted.length) return 0;
+     SELECT a.id, 'cloud', a.zone, a.rule, a.severity, 'active', $6, $6, a.value, a.message
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $7::text[]) AS a(id, zone, rule, severity, value, message)
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [rows.map((r) => r.id), rows.map((r) => r.zone), rows.map((r) => r.rule), rows.map((r) => r.severity),
+      rows.map((r) => num(r.l.on_hand)), now, rows.map((r) => r.message)])).map((r) => r.id));
+  const raised = rows.filter((r) => inserted.has(r.id));
+  if (!raised.length) return 0;
   // an expired lot's near-expiry warning is over: the critical alert replaces it
-  if (expired) await q.query(`UPDATE alerts SET state = 'cleared', cleared_at = $2 WHERE id = $1 AND state = 'active'`, [`lot:${l.id}:near_expiry`, now]);
-  for (const t of notify?.targets ?? []) {
-    const payload = {
-      type: 'stockpulse.alert', transition: 'raised',
-      alert: { id, rule: expired ? 'lot_expired' : 'lot_near_expiry', severity: expired ? 'critical' : 'warning', zone, sensor: null, gateway: 'cloud',
-        message, value: num(l.on_hand), threshold: null, since: now.toISOString(), at: now.toISOString(),
-        lot: { id: Number(l.id), code: l.code, item: l.item, expiresOn: l.expires_on } },
-      ...(t.channel === 'mqtt' ? { topic: `stockpulse/v1/alerts/${zone}` } : {}),
-    };
-    await q.query(
-      `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload) VALUES ($1, 'raised', $2, $3, $4::jsonb)
-       ON CONFLICT DO NOTHING`, [id, t.channel, t.target, JSON.stringify(payload)]);
+  const nowExpired = raised.filter((r) => r.expired).map((r) => `lot:${r.l.id}:near_expiry`);
+  if (nowExpired.length) {
+    await q.query(`UPDATE alerts SET state = 'cleared', cleared_at = $2 WHERE id = ANY($1::text[]) AND state = 'active'`, [nowExpired, now]);
   }
-  return 1;
+  for (const t of notify?.targets ?? []) {
+    const payloads = raised.map((r) => JSON.stringify({
+      type: 'stockpulse.alert', transition: 'raised',
+      alert: { id: r.id, rule: r.rule, severity: r.severity, zone: r.zone, sensor: null, gateway: 'cloud',
+        message: r.message, value: num(r.l.on_hand), threshold: null, since: now.toISOString(), at: now.toISOString(),
+        lot: { id: Number(r.l.id), code: r.l.code, item: r.l.item, expiresOn: r.l.expires_on } },
+      ...(t.channel === 'mqtt' ? { topic: `stockpulse/v1/alerts/${r.zone}` } : {}),
+    }));
+    await q.query(
+      `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload)
+       SELECT d.id, 'raised', $2, $3, d.payload::jsonb FROM unnest($1::text[], $4::text[]) AS d(id, payload)
+       ON CONFLICT DO NOTHING`, [raised.map((r) => r.id), t.channel, t.target, payloads]);
+  }
+  return raised.length;
 }
 
 /** the day's digest per role over every near-expiry / expired lot still in stock */
