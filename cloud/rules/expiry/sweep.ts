@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/engine.ts';
 import type { JobContext, JobNotify, JobResult } from '../../jobs/job.ts';
 import { num } from '../../inventory/model.ts';
-import { buildDigests, type DigestLot } from './digest.ts';
+import { DIGEST_ROLES, buildDigests, type DigestLot } from './digest.ts';
 
 // The expiry sweep for one day D (the UTC date its period starts on):
 //   available lot, expires within its item's alert days (expires_on ≤ D + days) → near_expiry
@@ -68,7 +68,7 @@ async function sweepItems(q: Queryable, items: string[], day: string, now: Date,
             coalesce(st.on_hand, 0) AS on_hand, st.location
      FROM due LEFT JOIN LATERAL (
        SELECT sum(b.on_hand) OVER () AS on_hand, b.location FROM balances b
-       WHERE b.lot_id = due.id AND b.on_hand > 0 ORDER BY b.on_hand DESC, b.location LIMIT 1) st ON true
+       WHERE b.item = due.item AND b.lot_id = due.id AND b.on_hand > 0 ORDER BY b.on_hand DESC, b.location LIMIT 1) st ON true
      ORDER BY due.item, due.expires_on, due.code`,
     [day, DEFAULT_ALERT_DAYS, items, SWEEP_ACTOR, now]);
   const nearExpiry = moved.filter((l) => l.to_status === 'near_expiry').length;
@@ -119,6 +119,10 @@ async function raiseLotAlerts(q: Queryable, lots: Candidate[], now: Date, notify
 
 /** the day's digest per role over every near-expiry / expired lot still in stock */
 async function writeDigests(q: Queryable, day: string, notify?: JobNotify): Promise<number> {
+  // a re-run of the day: every role has its digest already, no need to read the lots again
+  const [had] = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM expiry_digests WHERE day = $1 AND role = ANY($2::text[])',
+    [day, Object.keys(DIGEST_ROLES)]);
+  if (had!.n === Object.keys(DIGEST_ROLES).length) return 0;
   const rows = await q.query<{ item: string; name: string; unit: string; code: string; status: 'near_expiry' | 'expired'; expires_on: string; on_hand: string; locations: string }>(
     `SELECT l.item, i.name, i.unit, l.code, l.status, l.expires_on::text AS expires_on, sum(b.on_hand) AS on_hand,
             string_agg(b.location, ',' ORDER BY b.location) AS locations
