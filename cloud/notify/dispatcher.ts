@@ -139,7 +139,8 @@ export class NotificationDispatcher {
     } catch (e) {
       const max = this.o.maxAttempts ?? 10;
       const finalFailure = attempts >= max;
-      const retryMs = backoffDelay(attempts, { baseMs: 1000, maxMs: 300_000 });
+      // at least a second: full jitter alone may pick ~0 ms and hit a failing endpoint again at once
+      const retryMs = 1000 + backoffDelay(attempts, { baseMs: 1000, maxMs: 300_000 });
       await this.o.db.query(
         `WITH d AS (UPDATE notification_deliveries SET status = $2, attempts = $3, last_error = $4,
            next_attempt_at = now() + ($5::float8 * interval '1 millisecond') WHERE id = $1 RETURNING id)

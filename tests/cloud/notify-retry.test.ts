@@ -34,7 +34,7 @@ describe(`notification retries (${engineLabel})`, () => {
     hook.status = 500;
     expect(await d.pass()).toBe(1);
     expect(await row(id)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'webhook answered HTTP 500' });
-    expect(await d.pass()).toBe(0); // not due yet: backing off
+    expect(await d.pass()).toBe(0); // not due yet: backing off (at least 1 s)
     await due();
     hook.status = 200;
     await d.pass();
