@@ -35,6 +35,7 @@ import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatch } from '../p
 import { requireDatabaseUrl, scratchDatabase } from './lib/scratch-pg.ts';
 import { startBenchBroker } from './lib/mosquitto.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
+import { cpuDelta, cpuOf } from './lib/proc-cpu.ts';
 
 const { values } = parseArgs({ options: {
   readings: { type: 'string', default: '600000' },
@@ -150,6 +151,11 @@ try {
     await c.subscribeAsync(topics.ack(gwId(g)), { qos: 1 });
     return c;
   }));
+  // Where the CPU goes: this process (cloud + publishers), the PostgreSQL backends of this
+  // scratch database (pool connections; a backend started during the run counts from zero), the broker.
+  const backendPids = async () => (await db!.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).map((r) => r.pid);
+  const pg0 = cpuOf(await backendPids());
+  const broker0 = cpuOf(broker.pid ? [broker.pid] : []);
   const cpu0 = process.cpuUsage();
   t = performance.now();
   let committed = 0;
@@ -171,6 +177,8 @@ try {
   })));
   const e2eMs = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
+  const pgCpuS = cpuDelta(pg0, cpuOf(await backendPids()));
+  const brokerCpuS = cpuDelta(broker0, cpuOf(broker.pid ? [broker.pid] : []));
   await Promise.all(clients.map((c) => c.endAsync()));
   await cloud.stop();
   const e2eRows = await countReadings(db);
@@ -187,7 +195,7 @@ try {
   if (copied !== TOTAL) throw new Error(`raw COPY wrote ${copied}`);
 
   if (values['e2e-only']) {
-    console.log(`mqtt → cloud: ${Math.round(rate(TOTAL, e2eMs))} readings/s; raw COPY: ${Math.round(rate(TOTAL, copyMs))} readings/s; CPU ${((cpu.user + cpu.system) / 1000 / allBatches.length).toFixed(1)} ms/batch`);
+    console.log(`mqtt → cloud: ${Math.round(rate(TOTAL, e2eMs))} readings/s; raw COPY: ${Math.round(rate(TOTAL, copyMs))} readings/s; CPU ms/batch: node ${((cpu.user + cpu.system) / 1000 / allBatches.length).toFixed(1)}, postgres ${(pgCpuS * 1000 / allBatches.length).toFixed(1)}, broker ${(brokerCpuS * 1000 / allBatches.length).toFixed(1)}`);
   } else {
     // 3. naive per-row INSERT, autocommit
     await resetReadings(db);
@@ -241,7 +249,7 @@ try {
       `the hypertable figure below is PGlite with TimescaleDB 2.23 in WASM), broker ${broker.kind}, ${GATEWAYS} gateways × ${perGw} batches × ${BATCH} readings ` +
       `= ${TOTAL.toLocaleString('en-US')} readings (${(payloadBytes / 1e6).toFixed(0)} MB JSON); ${m.cpus} CPUs, load ${m.loadavg.join(' ')}`;
     const main = table(['path', 'readings', 'seconds', 'readings/s', 'vs raw COPY', 'target'], [
-      ['**mqtt → cloud → committed (ours)**', TOTAL, (e2eMs / 1000).toFixed(2), e2eRate, ratio(e2eRate, copyRate), `≥ ${TARGET_RATE.toLocaleString('en-US')}/s and ≥ ${TARGET_RATIO}× raw COPY: ${e2eRate >= TARGET_RATE && e2eRate / copyRate >= TARGET_RATIO ? 'met' : 'NOT met'}`],
+      ['**mqtt → cloud → committed (ours)**', TOTAL, (e2eMs / 1000).toFixed(2), e2eRate, ratio(e2eRate, copyRate), `≥ ${TARGET_RATE.toLocaleString('en-US')}/s: ${e2eRate >= TARGET_RATE ? 'met' : 'NOT met'}; ≥ ${TARGET_RATIO}× raw COPY: ${e2eRate / copyRate >= TARGET_RATIO ? 'met' : 'NOT met'}`],
       ['raw COPY, one statement (baseline)', TOTAL, (copyMs / 1000).toFixed(2), copyRate, '1.00×', ''],
       ['naive per-row INSERT, autocommit', naive, (naiveMs / 1000).toFixed(2), naiveRate, ratio(naiveRate, copyRate), `ours = ${(e2eRate / naiveRate).toFixed(1)}× naive`],
     ]);
@@ -251,7 +259,10 @@ try {
     const validation = table(['cloud CPU per batch (2 000 readings)', 'ms/batch', 'readings/s on one core'], [
       ['JSON.parse only', jsonMs / batchesN, rate(TOTAL, jsonMs)],
       ['parseUplinkBatch (JSON.parse + zod UplinkBatch)', parseMs / batchesN, rate(TOTAL, parseMs)],
-      ['whole end-to-end run, this process (cloud + publishers), CPU ms per batch', (cpu.user + cpu.system) / 1000 / batchesN, null],
+      ['end-to-end run: this process (cloud ingest + the publishers), CPU ms per batch', (cpu.user + cpu.system) / 1000 / batchesN, null],
+    ['end-to-end run: PostgreSQL backends of the scratch database, CPU ms per batch', pgCpuS * 1000 / batchesN, null],
+    ['end-to-end run: Mosquitto, CPU ms per batch', brokerCpuS * 1000 / batchesN, null],
+    ['end-to-end run: wall ms per batch × 2 cores (CPU available)', (e2eMs * 2) / batchesN, null],
     ]);
     const liteRate = rate(liteRows, liteMs);
     const liteRawRate = rate(liteRows, liteRawMs);
@@ -262,7 +273,8 @@ try {
     console.log(`\n${head}\n\n${main}\n\n${inproc}\n\n${validation}\n\n${hyper}\n`);
     const file = writeResult('ingest', {
       postgres: server, broker: broker.kind, timescaleServer: false, gateways: GATEWAYS, batchSize: BATCH, readings: TOTAL, payloadBytes,
-      endToEnd: { ms: e2eMs, rate: e2eRate, ratioToCopy: e2eRate / copyRate, cpuMsPerBatch: (cpu.user + cpu.system) / 1000 / batchesN, targetRate: TARGET_RATE, targetRatio: TARGET_RATIO },
+      endToEnd: { ms: e2eMs, rate: e2eRate, ratioToCopy: e2eRate / copyRate, cpuMsPerBatch: (cpu.user + cpu.system) / 1000 / batchesN,
+      postgresCpuMsPerBatch: pgCpuS * 1000 / batchesN, brokerCpuMsPerBatch: brokerCpuS * 1000 / batchesN, targetRate: TARGET_RATE, targetRatio: TARGET_RATIO },
       rawCopy: { ms: copyMs, rate: copyRate }, naiveInsert: { readings: naive, ms: naiveMs, rate: naiveRate },
       writePaths: strategies, validation: { jsonMsPerBatch: jsonMs / batchesN, parseMsPerBatch: parseMs / batchesN },
       pgliteTimescale: { readings: liteRows, ms: liteMs, rate: liteRate, rawMs: liteRawMs, rawRate: liteRawRate },

@@ -8,7 +8,7 @@ import { startEmbeddedBroker } from '../../edge/broker/embedded-broker.ts';
 // The broker for end-to-end benchmarks: the real Mosquitto of this machine on a free loopback
 // port (what a small production site runs); aedes (the embedded broker) when Mosquitto is absent.
 
-export interface BenchBroker { url: string; kind: string; close(): Promise<void> }
+export interface BenchBroker { url: string; kind: string; /** the broker's process (Mosquitto), for CPU accounting */ pid?: number; close(): Promise<void> }
 
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => existsSync(p));
 
@@ -52,6 +52,7 @@ export async function startBenchBroker(): Promise<BenchBroker> {
   return {
     url: `mqtt://127.0.0.1:${port}`,
     kind: `mosquitto (${MOSQUITTO})`,
+    ...(child.pid ? { pid: child.pid } : {}),
     close: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
