@@ -25,7 +25,9 @@ export interface NotifyMessage {
 
 const RULE_LABEL: Record<string, string> = {
   high: 'High temperature', low: 'Low temperature', cumulative: 'Cumulative exposure', door_open: 'Door open',
-  device_offline: 'Device offline', sensor_fault: 'Sensor fault',
+  device_offline: 'Device offline', sensor_fault: 'Sensor fault', lot_quarantined: 'Lot quarantined', lot_expired: 'Lot expired',
+  lot_near_expiry: 'Lot near expiry', low_stock: 'Low stock', count_drift: 'Count drift', unauthorised_removal: 'Unauthorised removal',
+  unexpected_receipt: 'Unexpected receipt',
 };
 export const ruleLabel = (rule: string) => RULE_LABEL[rule] ?? rule.replace(/_/g, ' ');
 

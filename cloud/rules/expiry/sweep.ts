@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/engine.ts';
 import type { JobContext, JobNotify, JobResult } from '../../jobs/job.ts';
 import { num } from '../../inventory/model.ts';
 import { DIGEST_ROLES, buildDigests, type DigestLot } from './digest.ts';
+import { clearCloudAlerts, raiseCloudAlerts, type CloudAlert } from '../cloud-alerts.ts';
 
 // The expiry sweep for one day D (the UTC date its period starts on):
 //   available lot, expires within its item's alert days (expires_on ≤ D + days) → near_expiry
@@ -87,33 +88,12 @@ async function raiseLotAlerts(q: Queryable, lots: Candidate[], now: Date, notify
       : `Lot ${l.code} of ${l.item} expires on ${l.expires_on}: ${num(l.on_hand)} ${l.unit} to sell or use first`;
     return { id: `lot:${l.id}:${l.to_status}`, l, expired, zone, message, rule: expired ? 'lot_expired' : 'lot_near_expiry', severity: expired ? 'critical' : 'warning' };
   });
-  const inserted = new Set((await q.query<{ id: string }>(
-    `INSERT INTO alerts (id, gateway, zone, rule, severity, state, since, raised_at, value, message)
-     SELECT a.id, 'cloud', a.zone, a.rule, a.severity, 'active', $6, $6, a.value, a.message
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $7::text[]) AS a(id, zone, rule, severity, value, message)
-     ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [rows.map((r) => r.id), rows.map((r) => r.zone), rows.map((r) => r.rule), rows.map((r) => r.severity),
-      rows.map((r) => num(r.l.on_hand)), now, rows.map((r) => r.message)])).map((r) => r.id));
-  const raised = rows.filter((r) => inserted.has(r.id));
-  if (!raised.length) return 0;
+  const raised = await raiseCloudAlerts(q, rows.map((r) => ({
+    id: r.id, zone: r.zone, rule: r.rule, severity: r.severity as CloudAlert['severity'], value: num(r.l.on_hand), message: r.message,
+    extra: { lot: { id: Number(r.l.id), code: r.l.code, item: r.l.item, expiresOn: r.l.expires_on } },
+  })), now, notify);
   // an expired lot's near-expiry warning is over: the critical alert replaces it
-  const nowExpired = raised.filter((r) => r.expired).map((r) => `lot:${r.l.id}:near_expiry`);
-  if (nowExpired.length) {
-    await q.query(`UPDATE alerts SET state = 'cleared', cleared_at = $2 WHERE id = ANY($1::text[]) AND state = 'active'`, [nowExpired, now]);
-  }
-  for (const t of notify?.targets ?? []) {
-    const payloads = raised.map((r) => JSON.stringify({
-      type: 'stockpulse.alert', transition: 'raised',
-      alert: { id: r.id, rule: r.rule, severity: r.severity, zone: r.zone, sensor: null, gateway: 'cloud',
-        message: r.message, value: num(r.l.on_hand), threshold: null, since: now.toISOString(), at: now.toISOString(),
-        lot: { id: Number(r.l.id), code: r.l.code, item: r.l.item, expiresOn: r.l.expires_on } },
-      ...(t.channel === 'mqtt' ? { topic: `stockpulse/v1/alerts/${r.zone}` } : {}),
-    }));
-    await q.query(
-      `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload)
-       SELECT d.id, 'raised', $2, $3, d.payload::jsonb FROM unnest($1::text[], $4::text[]) AS d(id, payload)
-       ON CONFLICT DO NOTHING`, [raised.map((r) => r.id), t.channel, t.target, payloads]);
-  }
+  await clearCloudAlerts(q, raised.filter((r) => r.rule === 'lot_expired').map((r) => r.id.replace(/:expired$/, ':near_expiry')), now);
   return raised.length;
 }
 

@@ -3,7 +3,9 @@ import { computeExposures } from './exposure.ts';
 import { loadLotFacts } from './presence.ts';
 import { loadProfiles } from './profiles.ts';
 import { applyFindings } from './quarantine.ts';
+import { raiseCloudAlerts, type CloudAlert } from '../cloud-alerts.ts';
 import { DEFAULT_MAX_GAP_MS } from './series.ts';
+import type { Finding } from './evaluate.ts';
 
 // One run of the cold-chain exposure rule. Looks at every lot (not rejected, with a storage
 // profile that has rules) that stayed in a measured zone during the run's period or the
@@ -35,7 +37,12 @@ export async function runExposure(ctx: JobContext, o: ExposureRunOptions = {}): 
   for (const e of exposures) {
     if (!e.findings.length) continue;
     counts.findings += e.findings.length;
-    const r = await ctx.db.tx((q) => applyFindings(q, e.lot.id, e.profile.name, e.findings, ctx.now));
+    const r = await ctx.db.tx(async (q) => {
+      const outcome = await applyFindings(q, e.lot.id, e.profile.name, e.findings, ctx.now);
+      // QA must hear of it: an alert routed and escalated like any other, cleared by release/reject
+      if (outcome.quarantined) await raiseCloudAlerts(q, [quarantineAlert(e.lot, e.findings)], ctx.now, ctx.notify);
+      return outcome;
+    });
     counts.evidence_added += r.added;
     counts.evidence_updated += r.updated;
     if (r.quarantined) {
@@ -44,4 +51,18 @@ export async function runExposure(ctx: JobContext, o: ExposureRunOptions = {}): 
     }
   }
   return counts;
+}
+
+const RULE_TEXT: Record<Finding['rule'], string> = { single_high: 'above range', single_low: 'below range', cumulative: 'cumulative time out of range', mkt: 'mean kinetic temperature over its limit' };
+
+function quarantineAlert(lot: { id: number; code: string; item: string }, findings: Finding[]): CloudAlert {
+  const f = findings[0]!;
+  const temp = f.max ?? f.min;
+  return {
+    id: `lot:${lot.id}:quarantined`, zone: f.zone, rule: 'lot_quarantined', severity: 'critical', value: temp,
+    message: `Lot ${lot.code} of ${lot.item} quarantined: ${RULE_TEXT[f.rule]} in ${f.zone} for ${Math.round(f.minutes)} min`
+      + `${temp !== null ? ` (${temp.toFixed(1)} °C, sensor ${f.sensor})` : ''}${findings.length > 1 ? ` and ${findings.length - 1} more finding(s)` : ''}`
+      + ' — QA: release or reject it on its passport',
+    extra: { lot: { id: lot.id, code: lot.code, item: lot.item }, evidence: findings.map((x) => ({ rule: x.rule, sensor: x.sensor, zone: x.zone, from: x.from, to: x.to, minutes: x.minutes, max: x.max, min: x.min })) },
+  };
 }
