@@ -5,7 +5,7 @@ import { SpError } from '../../protocols/errors.ts';
 import type { Db } from '../db/engine.ts';
 import type { JobContext, JobDefinition, JobNotify, JobResult } from './job.ts';
 import { withJobLock } from './lock.ts';
-import { abandonStale, finishRun, hasAnyRun, insertRun, lastRuns, saveProgress, scheduledRunExists, type JobRun, type RunTrigger } from './runs.ts';
+import { abandonStale, finishRun, hasAnyRun, insertRun, lastRuns, pruneRuns, saveProgress, scheduledRunExists, type JobRun, type RunTrigger } from './runs.ts';
 import { assertCron, latestFire, nextFire, periodContaining, periodFromInput, type Period } from './schedule.ts';
 
 // Schedules the registered jobs by cron (UTC) and runs each under its lock (lock.ts), so with
@@ -14,7 +14,12 @@ import { assertCron, latestFire, nextFire, periodContaining, periodFromInput, ty
 // to get the lock or find the run already on record. Manual runs (API, CLI) always run — the
 // job's effects are idempotent per period — and are recorded like scheduled ones.
 
+/** job_runs older than this are forgotten (per job, when it next runs) */
+const DEFAULT_KEEP_RUNS_DAYS = 30;
+
 export interface JobRunnerOptions {
+  /** days of job_runs history kept; default 30 */
+  keepRunsDays?: number;
   db: Db;
   jobs: readonly JobDefinition[];
   log: Logger;
@@ -150,6 +155,7 @@ export class JobRunner {
       if (trigger === 'schedule' && await scheduledRunExists(db, j.name, period)) return { ran: false, reason: 'done', period };
       const startedAt = this.clock();
       const id = await insertRun(db, { job: j.name, period, trigger, startedAt, instance: this.instanceId, actor });
+      await pruneRuns(db, j.name, new Date(startedAt.getTime() - (this.o.keepRunsDays ?? DEFAULT_KEEP_RUNS_DAYS) * 86_400_000));
       const jlog = log.child({ job: j.name, run: id });
       let progress: { done: number; total?: number } | undefined;
       let lastSaved = 0;

@@ -66,6 +66,14 @@ export async function scheduledRunExists(db: Db, job: string, period: Period, or
   return rows.length > 0;
 }
 
+/**
+ * Forgets a job's finished runs that started before `before`. The every-minute jobs would
+ * otherwise add ~1 500 rows a day forever; the scheduler only ever looks at the latest periods.
+ */
+export async function pruneRuns(db: Db, job: string, before: Date): Promise<number> {
+  return (await db.query(`DELETE FROM job_runs WHERE job = $1 AND started_at < $2 AND status <> 'running' RETURNING id`, [job, before])).length;
+}
+
 export async function hasAnyRun(db: Db, job: string): Promise<boolean> {
   return (await db.query('SELECT 1 FROM job_runs WHERE job = $1 LIMIT 1', [job])).length > 0;
 }

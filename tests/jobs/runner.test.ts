@@ -58,6 +58,18 @@ describe(`job runner (${engineLabel})`, () => {
     ]);
   });
 
+  it('keeps keepRunsDays of run history per job: older runs are forgotten when the job next runs', async () => {
+    const clock = testClock('2026-05-01T00:00:30Z');
+    const p = probe('minutely-probe', '* * * * *');
+    const runner = new JobRunner({ db: tdb.db, jobs: [p.job], log, clock, keepRunsDays: 2 });
+    for (const day of ['2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04']) {
+      clock.set(`${day}T00:00:30Z`);
+      await runner.runNow('minutely-probe');
+    }
+    const runs = await listRuns(tdb.db, { job: 'minutely-probe' });
+    expect(runs.map((r) => r.startedAt.slice(0, 10))).toEqual(['2026-05-04', '2026-05-03', '2026-05-02']);
+  });
+
   it('a fresh database does not fire missed periods at start; a job that ran before catches up once', async () => {
     const p = probe('catch-up', '0 6 * * *');
     const first = new JobRunner({ db: tdb.db, jobs: [p.job], log, clock: testClock('2026-04-01T12:00:00Z') });
