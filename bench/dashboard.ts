@@ -129,7 +129,10 @@ const tsdb = await openDb({ pglite: lite as never });
 await migrate(tsdb, { timescale: 'require' });
 const liteLoadMs = await load(tsdb);
 let t = performance.now();
-await tsdb.exec(`CALL refresh_continuous_aggregate('readings_1m', NULL, NULL)`);
+// readings_1h over everything (the 30-day panel); readings_1m over the last 8 days only — the
+// panels that use it span ≤ 7 days, and at one reading per minute it is as big as the raw table.
+// (Real-time aggregation would compute any unmaterialised part from the raw rows at query time.)
+await tsdb.exec(`CALL refresh_continuous_aggregate('readings_1m', now() - INTERVAL '8 days', NULL)`);
 await tsdb.exec(`CALL refresh_continuous_aggregate('readings_1h', NULL, NULL)`);
 const refreshMs = performance.now() - t;
 await tsdb.exec('ANALYZE');
@@ -174,7 +177,7 @@ if (pgRaw) rows.push([`PostgreSQL ${server}: raw rows of one sensor, no budget`,
 const m = machine();
 console.log(`\ndashboard — ${ROWS.toLocaleString('en-US')} readings (${DAYS} d × ${SENSORS} sensors × 1/min), panel ${WIDTH} px wide, median of ${REPEATS} requests over HTTP on loopback; ` +
   `no TimescaleDB server on this machine: continuous aggregates are PGlite+TimescaleDB 2.23 (WASM, in process); ${m.cpus} CPUs, load ${m.loadavg.join(' ')}\n` +
-  `load: PGlite+TimescaleDB ${(liteLoadMs / 1000).toFixed(1)} s + aggregate refresh ${(refreshMs / 1000).toFixed(1)} s` +
+  `load: PGlite+TimescaleDB ${(liteLoadMs / 1000).toFixed(1)} s + aggregate refresh (1h: all, 1m: last 8 d) ${(refreshMs / 1000).toFixed(1)} s` +
   (pgLoadMs ? `; PostgreSQL ${(pgLoadMs / 1000).toFixed(1)} s` : '; PostgreSQL skipped (no DATABASE_URL)') + `\n\n` +
   table(['database', 'panel range', 'source / bucket', 'points (≤ px)', 'TTFB ms', 'total ms', 'bytes', 'TTFB vs aggregates'], rows) + '\n');
 const file = writeResult('dashboard', { days: DAYS, sensors: SENSORS, rows: ROWS, widthPx: WIDTH, repeats: REPEATS, timescaleServer: false, liteLoadMs, refreshMs, pgLoadMs, postgres: server, results, rawShipment: { pglite: liteRaw, postgres: pgRaw }, maxBucketForWidth: bucketForBudget(DAYS * DAY_MS, WIDTH) });

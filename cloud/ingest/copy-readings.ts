@@ -81,7 +81,7 @@ export async function copyReadings(q: Queryable & { pgClient: pg.ClientBase }, b
     if (!l || r.ts >= l.ts) latest.set(r.sensor, { ts: r.ts, value: r.value });
   }
   const sensors = [...latest.keys()];
-  // Round trips are most of the cost of a 2 000-row batch next to the COPY itself, so the
+  // Each round trip weighs next to the COPY of a 2 000-row batch (more so on a loaded box), so the
   // statements around it travel in pairs (simple query protocol: values as escaped literals).
   const inList = sensors.map((id) => client.escapeLiteral(id)).join(', ');
   const direct = strategy === 'direct';

@@ -36,6 +36,10 @@ export async function storeMovements(q: Queryable, batch: UplinkBatch, raise: Ra
       await recordException(q, { key: `alert:${a.id}`, kind: a.rule, gateway: batch.gateway, zone: a.zone, device: a.sensor, alertId: a.id, message: a.message, at: a.ts });
     }
   }
+  // Two cloud instances handling the same events at once (a batch resent on a new stream while
+  // the old one was still in flight elsewhere) take turns per gateway — one lock per batch, held
+  // to commit — so the second sees the first one's rows and books nothing.
+  if (batch.movements.length) await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`device_movements:${batch.gateway}`]);
   for (const m of batch.movements) deliveries += await storeMovement(q, batch.gateway, m, raise);
   return deliveries;
 }
