@@ -12,7 +12,6 @@ import { freePort } from '../simulators/free-port.ts';
 import type { Db } from '../cloud/db/engine.ts';
 import { SpError } from '../protocols/errors.ts';
 import { createApiToken, revokeApiTokensNamed } from '../cloud/auth/tokens.ts';
-import { ExpectedDocumentsFeed } from '../edge/rfid/expected-feed.ts';
 import { getScenario } from '../simulators/scenarios/index.ts';
 import { seedDemoStock } from './demo-seed.ts';
 
@@ -141,8 +140,6 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     log.info({ purchaseOrder: seeded.purchaseOrder, created: seeded.created }, 'demo stock master data ready; the dock portal expects the open purchase order');
   }
   await gateway.start();
-  // the cloud's open documents → the portals' matcher (the gateway's own uplink client is private to it)
-  const feed = gateway.stock ? await ExpectedDocumentsFeed.connect(edgeConfig.uplink, edgeConfig.gateway.id, log.child({ part: 'edge' }), (docs) => gateway.stock!.setCloudExpected(docs)) : undefined;
 
   sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort, publishMs, timeScale: o.timeScale ?? 30, stock: true, stockActivityMs: o.stockActivityMs ?? 20_000 });
   for (const note of sim.notes) log.warn(note);
@@ -152,7 +149,6 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
     await sim!.stop();
-    await feed?.close();
     await gateway.stop();
     await cloud.stop();
     await broker.close();

@@ -23,6 +23,7 @@ import { isStockDevice } from './devices/device-config.schema.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
 import { embeddedBrokerOptions } from './broker/from-config.ts';
 import { createOutputHub, type OutputHub } from './outputs/index.ts';
+import { ExpectedDocumentsFeed } from './rfid/expected-feed.ts';
 
 // The gateway process: drivers → readings stream → (alarm rules, outbox) → uplink.
 // Alarms are evaluated here, not in the cloud, so they fire with the link down; the alerts then
@@ -80,6 +81,8 @@ export class Gateway {
   /** the devices' broker when config `broker` asks the gateway to host it */
   broker: EmbeddedBroker | undefined;
   private outputs: OutputHub | undefined;
+  /** the cloud's open documents (retained topic on the uplink broker) → the portals' matcher */
+  expectedFeed: ExpectedDocumentsFeed | undefined;
 
   constructor(private readonly o: GatewayOptions) {
     // Durable by default: outbox and dead letters in <storage.dir>/<gateway id>.sqlite, so
@@ -187,6 +190,9 @@ export class Gateway {
         onAlert: (a) => this.alerts.next(a),
       });
       await this.stock.start();
+      const stock = this.stock;
+      this.expectedFeed = new ExpectedDocumentsFeed({ client: this.uplinkClient, gatewayId: gw, log: log.child({ component: 'expected-documents' }), apply: (docs) => stock.setCloudExpected(docs) });
+      await this.expectedFeed.start();
     }
     log.info({ gateway: gw, devices: cfg.devices.length, zones: cfg.zones.length, stream: this.outbox.stream }, 'gateway started');
   }
@@ -246,6 +252,7 @@ export class Gateway {
       await new Promise((r) => setTimeout(r, 50));
     }
     for (const s of this.subs) s.unsubscribe();
+    await this.expectedFeed?.stop();
     await this.uplink?.stop();
     await Promise.all([this.deviceClient?.endAsync(), this.uplinkClient?.endAsync()]);
     await this.http?.close();

@@ -3,7 +3,6 @@ import { parseCommandArgs } from '../command.ts';
 import { createLogger, untilSignal } from '../log.ts';
 import { loadEdgeConfig } from '../../edge/config.ts';
 import { Gateway } from '../../edge/gateway.ts';
-import { ExpectedDocumentsFeed } from '../../edge/rfid/expected-feed.ts';
 
 const help = `stockpulse edge — run one edge gateway
 
@@ -39,10 +38,7 @@ const command: Command = {
     const log = createLogger('stockpulse-edge');
     const gw = new Gateway({ config, log });
     await gw.start();
-    // dock portals match passes against the open documents the cloud pushes (retained topic)
-    const feed = gw.stock ? await ExpectedDocumentsFeed.connect(config.uplink, config.gateway.id, log, (docs) => gw.stock!.setCloudExpected(docs)) : undefined;
     await untilSignal(log);
-    await feed?.close();
     await gw.stop();
     return 0;
   },

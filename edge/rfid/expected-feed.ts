@@ -1,12 +1,10 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { ExpectedDocumentsMessage, expectedDocumentsTopic } from '../../protocols/uplink/expected-documents.ts';
-import { connectBroker } from '../broker-client.ts';
-import type { EdgeConfig } from '../config.schema.ts';
 import type { ExpectedDocument } from './expected-documents.ts';
 
 // The edge end of the cloud's open-document push: subscribes to the gateway's retained
-// `stockpulse/v1/gw/{gateway}/expected` on the uplink broker and hands each list to the portals'
+// `stockpulse/v1/gw/{gateway}/expected` on the gateway's uplink connection and hands each list to the portals'
 // matcher (Gateway.stock.setCloudExpected). The message is the whole list, so applying it
 // replaces what the cloud said before; documents from the gateway's own config stay.
 // A message that does not parse is logged and ignored: the previous list stays in force.
@@ -26,14 +24,6 @@ export class ExpectedDocumentsFeed {
 
   constructor(private readonly o: ExpectedFeedOptions) {
     this.topic = expectedDocumentsTopic(o.gatewayId);
-  }
-
-  /** its own connection to the uplink broker (the gateway's uplink client is private to it) */
-  static async connect(uplink: EdgeConfig['uplink'], gatewayId: string, log: Logger, apply: ExpectedFeedOptions['apply']): Promise<ExpectedDocumentsFeed & { close(): Promise<void> }> {
-    const client = await connectBroker({ ...uplink, clientId: undefined }, `stockpulse-edge-${gatewayId}-expected`, log);
-    const feed = new ExpectedDocumentsFeed({ client, gatewayId, log, apply });
-    await feed.start();
-    return Object.assign(feed, { close: async () => { await feed.stop(); await client.endAsync(); } });
   }
 
   private readonly onMessage = (topic: string, payload: Buffer): void => {

@@ -5,7 +5,6 @@ import { Gateway } from '../../edge/gateway.ts';
 import { parseEdgeConfig } from '../../edge/config.ts';
 import { MemoryOutbox } from '../../edge/uplink/outbox.ts';
 import { MemoryDeadLetters } from '../../edge/dead-letters.ts';
-import { ExpectedDocumentsFeed } from '../../edge/rfid/expected-feed.ts';
 import { startCloud, type Cloud } from '../../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';
 import { createApiToken } from '../../cloud/auth/tokens.ts';
@@ -13,7 +12,7 @@ import { testDatabase, type TestDatabase } from '../helpers/db.ts';
 
 // The real pieces of the stock-device path, each on its own loopback socket: an aedes broker,
 // the cloud (ingest, ledger, API, open-document publisher) on a test database, and the real edge
-// Gateway with its portals and scales plus the feed that takes the cloud's open documents.
+// Gateway with its portals and scales (it takes the cloud's open documents itself).
 
 export const quiet = pino({ level: process.env.E2E_LOG ?? 'silent' });
 
@@ -23,7 +22,6 @@ export interface StockRig {
   cloud: Cloud;
   token: string;
   gw?: Gateway;
-  feed?: ExpectedDocumentsFeed & { close(): Promise<void> };
   api<T = any>(path: string, init?: { method?: string; body?: unknown; status?: number }): Promise<T>;
   startGateway(id: string, devices: unknown[], zones: string[]): Promise<Gateway>;
   /** a raw MQTT client on the same broker (to replay a batch as another sender would) */
@@ -63,7 +61,6 @@ export async function startStockRig(): Promise<StockRig> {
       const gw = new Gateway({ config, log: quiet, outbox: new MemoryOutbox(), deadLetters: new MemoryDeadLetters() });
       await gw.start();
       rig.gw = gw;
-      rig.feed = await ExpectedDocumentsFeed.connect(config.uplink, id, quiet, (docs) => gw.stock?.setCloudExpected(docs));
       return gw;
     },
     async rawClient() {
@@ -72,7 +69,6 @@ export async function startStockRig(): Promise<StockRig> {
       return c;
     },
     async stop() {
-      await rig.feed?.close();
       await rig.gw?.stop(500);
       await Promise.allSettled(clients.map((c) => c.endAsync()));
       await cloud.stop();
