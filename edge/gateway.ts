@@ -186,7 +186,9 @@ export class Gateway {
       this.stock = new StockDevices({
         gatewayId: gw, devices: stockDevices, deviceClient: this.deviceClient, deadLetters: this.deadLetters, log: log.child({ component: 'devices' }),
         emitReading: emit,
-        onMovement: (movement) => { this.outbox.append([{ type: 'movement', movement }]); this.uplink?.notify(true); },
+        onMovement: (movement, state) => { this.outbox.append([{ type: 'movement', movement }], state); this.uplink?.notify(true); },
+        restoredState: (key) => this.outbox.savedState(key),
+        saveState: (state) => this.outbox.append([], state),
         onAlert: (a) => this.alerts.next(a),
       });
       await this.stock.start();

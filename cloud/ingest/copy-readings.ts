@@ -14,9 +14,9 @@ import type { Queryable } from '../db/engine.ts';
 //   'direct'  – COPY straight into readings under a savepoint; on a unique violation roll back
 //               to the savepoint and take the staging way. A redelivered batch never gets here
 //               (uplink_batches stops it first), so overlap is rare and the common case costs one
-//               COPY. Default: per connection it measured 1.6-2.1× the staging way; next to the
-//               multi-row unnest insert it is on par at 2 000-row batches (0.85-1.2× between
-//               runs on the shared box; bench/ingest.ts → bench/results/ingest.json).
+//               COPY. Default: per connection, 2 000-row batches, it measured 2.1-2.2× the
+//               staging way and 0.86× (load 16) to 1.85× (load 8) the multi-row unnest insert
+//               on the shared 2-core box (bench/ingest.ts → bench/results/ingest.json).
 //   'staging' – COPY into a per-connection temp table (ON COMMIT DELETE ROWS: created once per
 //               connection, emptied by each commit, no catalog churn per batch), then
 //               INSERT … SELECT … ON CONFLICT DO NOTHING.

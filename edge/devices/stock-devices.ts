@@ -32,7 +32,11 @@ export interface StockDevicesOptions {
   deadLetters: DeadLetterStore;
   log: Logger;
   emitReading: (r: Reading, deviceId: string) => void;
-  onMovement: (m: MovementEvent) => void;
+  /** `state` must be kept in the same commit as the movement (see Outbox.append) */
+  onMovement: (m: MovementEvent, state?: Record<string, string>) => void;
+  /** what saveState / onMovement kept before a restart */
+  restoredState?: (key: string) => string | undefined;
+  saveState?: (state: Record<string, string>) => void;
   onAlert: (a: AlertEvent) => void;
 }
 
@@ -104,10 +108,28 @@ export class StockDevices {
   private scale(d: SerialScaleDeviceConfig | ModbusScaleDeviceConfig): DeviceDriver {
     const point = d.points[0]!;
     const tuning = ScaleTuning.parse({ ...d.weighing, zone: d.weighing.zone ?? point.zone });
-    const tracker = new WeighTracker(d.id, tuning);
+    // The booked level survives a restart, kept in the same commit as the movement that moved
+    // it: goods taken while the gateway was down are booked once it is back (not absorbed into a
+    // fresh baseline), and a movement already kept is never booked twice.
+    const key = `scale-booked:${d.id}`;
+    const restored = Number(this.o.restoredState?.(key) ?? NaN);
+    const tracker = new WeighTracker(d.id, tuning, Number.isFinite(restored) ? restored : undefined);
+    let kept = tracker.state().bookedNetKg;
     const onSample = (s: WeightSample) => {
       if (s.kg !== undefined) this.o.emitReading({ sensor: point.sensor, kind: 'weight', ts: s.ts, value: s.kg, quality: s.stable ? 'good' : 'uncertain' }, d.id);
-      for (const m of tracker.ingest(s)) this.o.onMovement(m);
+      for (const m of tracker.ingest(s)) {
+        const booked = tracker.state().bookedNetKg;
+        if (m.type === 'count' || booked === undefined) this.o.onMovement(m);
+        else {
+          this.o.onMovement(m, { [key]: String(booked) });
+          kept = booked;
+        }
+      }
+      const booked = tracker.state().bookedNetKg;
+      if (booked !== undefined && booked !== kept) { // the first stable level: the baseline
+        kept = booked;
+        this.o.saveState?.({ [key]: String(booked) });
+      }
     };
     if (d.protocol === 'serial-scale') {
       return new SerialScaleDriver({ id: d.id, path: d.path, baudRate: d.baudRate, dataBits: d.dataBits, parity: d.parity, stopBits: d.stopBits, mode: d.mode, pollMs: d.pollMs, timeoutMs: d.timeoutMs, onSample, onError: this.onError });

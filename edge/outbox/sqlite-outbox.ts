@@ -91,6 +91,8 @@ export class SqliteOutbox implements Outbox {
   private staged: OutboxEntry[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushScheduled = false;
+  /** append(…, state) values, mirrored from the meta table */
+  private readonly state = new Map<string, string>();
 
   /** Opens (or creates) an outbox at `path` that owns its database file. */
   static open(path: string, o: SqliteOutboxOptions & { fsync?: FsyncPolicy } = {}): SqliteOutbox {
@@ -130,6 +132,7 @@ export class SqliteOutbox implements Outbox {
       edb.commit('full', () => this.st.setMeta.run('stream', s));
     }
     this.stream = stream;
+    for (const [k, v] of meta) if (k.startsWith('state:')) this.state.set(k.slice(6), v);
     this.nextSeq = Number(meta.get('next_seq') ?? 1);
     const totals = db.prepare(`SELECT count(*) AS n, coalesce(sum(${ROW_BYTES_SQL}), 0) AS bytes FROM outbox`).get() as { n: number; bytes: number };
     this.depthN = totals.n;
@@ -143,14 +146,14 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** kept (committed per the fsync policy) when it returns; commits anything staged first */
-  append(entries: readonly OutboxEntry[]): void {
-    if (!entries.length && !this.staged.length) return;
+  append(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>): void {
+    if (!entries.length && !this.staged.length && !state) return;
     const waiters = this.waiters;
     const all = this.staged.length ? [...this.staged, ...entries] : entries;
     this.staged = [];
     this.waiters = [];
     try {
-      this.write(all);
+      this.write(all, state);
     } catch (e) {
       for (const w of waiters) w.reject(e);
       throw e;
@@ -183,15 +186,20 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
-  private write(entries: readonly OutboxEntry[]): void {
-    if (!entries.length) return;
+  savedState(key: string): string | undefined {
+    return this.state.get(key);
+  }
+
+  private write(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>): void {
+    if (!entries.length && !state) return;
     const at = this.now();
     // With fsync 'normal', readings ride on the cheaper commit; anything else (alerts, device
     // events, manifests, later stock movements) is fsynced before append returns regardless.
     const level: FsyncPolicy = this.edb.fsync === 'normal' && entries.some((e) => e.type !== 'reading') ? 'full' : this.edb.fsync;
     let bytes = 0;
     const { insertReading, insertOther } = this.st;
-    this.edb.commit(level, () => {
+    this.edb.commit(state ? 'full' : level, () => {
+      for (const [k, v] of Object.entries(state ?? {})) this.st.setMeta.run(`state:${k}`, v);
       for (const e of entries) {
         if (e.type === 'reading') {
           const r = e.reading;
@@ -204,6 +212,7 @@ export class SqliteOutbox implements Outbox {
         }
       }
     });
+    for (const [k, v] of Object.entries(state ?? {})) this.state.set(k, v);
     this.depthN += entries.length;
     this.bytesN += bytes;
     this.appended += entries.length;

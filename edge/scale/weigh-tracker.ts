@@ -36,7 +36,10 @@ export class WeighTracker {
   private stableNow = false;
   private lastCountAt: number | undefined;
 
-  constructor(private readonly device: string, private readonly cfg: ScaleTuning) {}
+  /** `bookedNetKg`: the level booked before a restart (kept in the edge store with its last movement) */
+  constructor(private readonly device: string, private readonly cfg: ScaleTuning, bookedNetKg?: number) {
+    this.booked = bookedNetKg;
+  }
 
   private tolerance(): number {
     return this.cfg.changeToleranceKg ?? (this.cfg.pieceWeightKg ? this.cfg.pieceWeightKg / 2 : 0.1);
@@ -106,6 +109,7 @@ export class WeighTracker {
         tareKg: s.tareKg ?? this.cfg.tareKg,
         netKg: level,
         previousNetKg: previous,
+        bookedNetKg: this.booked,
         deltaKg: Math.round(delta * 1e6) / 1e6,
         ...(pw ? { pieceWeightKg: pw } : {}),
         ...this.weighed(),

@@ -25,7 +25,13 @@ export interface PendingBatch {
 export interface Outbox {
   /** identity of this sequence of batches; stable for as long as the outbox's contents live */
   readonly stream: string;
-  append(entries: readonly OutboxEntry[]): void;
+  /**
+   * `state`: small key → value facts kept in the SAME commit as the entries (a scale's booked
+   * level with the movement that moved it), so after a crash the two never disagree.
+   */
+  append(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>): void;
+  /** a value kept with append(…, state), as of the last commit (survives a restart in a durable outbox) */
+  savedState(key: string): string | undefined;
   /**
    * Group commit: resolves once the entries are kept. Entries staged in the same event-loop
    * turn share one commit (one fsync), which is what lets a gateway take tens of thousands of
@@ -48,9 +54,16 @@ export class MemoryOutbox implements Outbox {
   private nextSeq = 1;
   private inFlightAt: number | undefined;
 
-  append(entries: readonly OutboxEntry[]): void {
+  private readonly state = new Map<string, string>();
+
+  append(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>): void {
     const at = Date.now();
     for (const entry of entries) this.queue.push({ at, entry });
+    for (const [k, v] of Object.entries(state ?? {})) this.state.set(k, v);
+  }
+
+  savedState(key: string): string | undefined {
+    return this.state.get(key);
   }
 
   appendGrouped(entries: readonly OutboxEntry[]): Promise<void> {
