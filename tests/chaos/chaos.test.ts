@@ -13,12 +13,19 @@ import { engineLabel, testDatabase, usingPostgres, type TestDatabase } from '../
 import { waitFor } from '../helpers/net.ts';
 import { freePort } from '../../simulators/free-port.ts';
 import { MOSQUITTO, gatewayProcess, startCuttableLink, startMosquitto } from './harness.ts';
+import { ModbusScaleSim } from '../../simulators/devices/modbus-scale.ts';
+import { ScaleModel } from '../../simulators/devices/scale-model.ts';
+import { systemClock } from '../../simulators/clock.ts';
+import { createRng } from '../../simulators/random.ts';
 
 // Chaos: a fleet of simulated probes publishes readings with known ground truth (QoS 1, each
 // counted once the broker acknowledged it) while the run kill -9s the gateway, restarts the
 // broker, restarts the cloud, drops the database connections (PostgreSQL) and cuts the uplink.
 // At the end every reading is in the cloud exactly once, every alert the gateway raised is
-// there, and each device's readings went up in the order they were taken.
+// there, and each device's readings went up in the order they were taken. Stock movements come
+// from a Modbus scale drawn down in steps through the same kills: the pieces the cloud received
+// as movements add up to the pieces taken off the scale — none lost, none booked twice (a step
+// made while the gateway is down is booked, once, when it is back).
 // `npm test` runs a short version; `npm run test:chaos` runs ≥ 100k readings.
 
 const READINGS = Number(process.env.CHAOS_READINGS ?? 3000);
@@ -49,6 +56,12 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     let cloud: Cloud = await startCloud({ config: cloudConfig, log, db: tdb.db });
     cleanups.push(() => cloud.stop());
 
+    // the scale: 500 pieces of 1 kg, drawn down in steps of 1–3 pieces through the run
+    const shelf = new ScaleModel({ clock: systemClock, rng: createRng(11), initialKg: 500, capacityKg: 1000, noiseKg: 0.01, resolutionKg: 0.01 });
+    const scaleSim = new ModbusScaleSim({ id: 'chaos-scale', zoneId: 'cold', host: '127.0.0.1', port: 0, unitId: 1, model: shelf });
+    await scaleSim.start();
+    cleanups.push(() => scaleSim.stop());
+
     const httpPort = await freePort();
     const configFile = join(dir, 'edge.yaml');
     writeFileSync(configFile, stringify({
@@ -58,10 +71,17 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       storage: { dir: join(dir, 'edge') },
       http: { port: httpPort, host: '127.0.0.1' },
       zones: [{ id: 'cold', name: 'Cold room', profile: { low: 0, high: 8 }, alarm: { delaySec: 1, hysteresis: 0.5, doorGraceSec: 0 } }],
-      devices: Array.from({ length: DEVICES }, (_, i) => ({
-        id: `probe-${i}`, protocol: 'mqtt-json', topic: `chaos/probe-${i}`, heartbeatSec: 600,
-        points: [{ sensor: `t-${i}`, zone: 'cold', kind: 'temperature' }],
-      })),
+      devices: [
+        ...Array.from({ length: DEVICES }, (_, i) => ({
+          id: `probe-${i}`, protocol: 'mqtt-json', topic: `chaos/probe-${i}`, heartbeatSec: 600,
+          points: [{ sensor: `t-${i}`, zone: 'cold', kind: 'temperature' }],
+        })),
+        {
+          id: 'chaos-scale', protocol: 'modbus-scale', host: '127.0.0.1', port: scaleSim.listenPort, pollMs: 50, timeoutMs: 500, heartbeatSec: 600,
+          points: [{ sensor: 'shelf-weight', zone: 'cold', kind: 'weight' }],
+          weighing: { item: { sku: 'CHAOS-1KG' }, bin: 'SHELF-1', pieceWeightKg: 1, stableBandKg: 0.1, stableSamples: 4, stableMinMs: 250 },
+        },
+      ],
     }));
     const gwLog = join(dir, 'gateway.log');
     const gateway = gatewayProcess(configFile, gwLog);
@@ -109,6 +129,17 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
 
     // the chaos, spread over the run
     const runMs = PER_DEVICE * INTERVAL_MS;
+    // steps at least 700 ms apart (a level must settle to be booked); the last well before the end
+    const steps = Array.from({ length: Math.max(4, Math.floor(runMs / 700)) }, (_, k) => 1 + (k % 3));
+    let piecesTaken = 0;
+    const drawDown = (async () => {
+      await new Promise((r) => setTimeout(r, 1500)); // the gateway books its baseline first
+      for (const k of steps) {
+        shelf.load(-k);
+        piecesTaken += k;
+        await new Promise((r) => setTimeout(r, Math.max(700, runMs / steps.length)));
+      }
+    })();
     const at = (frac: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + frac * runMs - Date.now())));
     const events: string[] = [];
     const mark = (what: string) => events.push(`${what} @${Date.now() - t0}ms`);
@@ -131,15 +162,16 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       await at(0.8); await gateway.kill9(); mark('gateway kill -9');
       await new Promise((r) => setTimeout(r, 500)); await gateway.start();
     })();
-    await Promise.all([...fleet, chaos]);
+    await Promise.all([...fleet, chaos, drawDown]);
 
-    const count = async () => (await tdb.db.query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT (sensor, ts))::int AS d FROM readings'))[0]!;
+    // the probes' readings (the scale reports weight readings too, with no ground truth of their own)
+    const count = async () => (await tdb.db.query<{ n: number; d: number }>("SELECT count(*)::int AS n, count(DISTINCT (sensor, ts))::int AS d FROM readings WHERE sensor LIKE 't-%'"))[0]!;
     let seen = 0;
     try {
       await waitFor(async () => (seen = (await count()).d) >= sent.size, `${sent.size} readings in the cloud`, 120_000, 500);
     } catch (e) {
       const tail = readFileSync(gwLog, 'utf8').split('\n').filter((l) => !l.includes('"level":30')).slice(-15).join('\n');
-      const rows = await tdb.db.query<{ k: string }>("SELECT sensor || '@' || (extract(epoch FROM ts) * 1000)::bigint AS k FROM readings");
+      const rows = await tdb.db.query<{ k: string }>("SELECT sensor || '@' || (extract(epoch FROM ts) * 1000)::bigint AS k FROM readings WHERE sensor LIKE 't-%'");
       const have = new Set(rows.map((r) => r.k));
       const lost = [...sent].filter((k) => !have.has(k)).map((k) => `${k.split('@')[0]}+${Number(k.split('@')[1]) - t0}ms`);
       const dl = await tdb.db.query<{ code: string; reason: string }>('SELECT code, reason FROM dead_letters');
@@ -152,7 +184,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     }, 'gateway outbox drained', 60_000, 250);
     const finalStatus = await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json() as { uplink: { batchesSent: number; resends: number } };
     const { n, d } = await count();
-    const rows = await tdb.db.query<{ k: string }>("SELECT sensor || '@' || (extract(epoch FROM ts) * 1000)::bigint AS k FROM readings");
+    const rows = await tdb.db.query<{ k: string }>("SELECT sensor || '@' || (extract(epoch FROM ts) * 1000)::bigint AS k FROM readings WHERE sensor LIKE 't-%'");
     const inCloud = new Set(rows.map((r) => r.k));
     const missing = [...sent].filter((k) => !inCloud.has(k));
     const extra = [...inCloud].filter((k) => !sent.has(k));
@@ -179,6 +211,12 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       if ((lastTs.get(r.sensor) ?? -Infinity) >= r.ts) outOfOrder++;
       lastTs.set(r.sensor, r.ts);
     }
+    // movements: what the cloud received from the scale (booked or kept as an exception alike)
+    const movementsOf = () => tdb.db.query<{ type: string; qty: string }>(`SELECT type, qty FROM device_movements WHERE device = 'chaos-scale'`);
+    const piecesMoved = async () => (await movementsOf()).reduce((n, m) => n + (m.type === 'consumption' ? -1 : m.type === 'refill' ? 1 : 0) * Number(m.qty), 0);
+    await waitFor(async () => -(await piecesMoved()) >= piecesTaken, `${piecesTaken} pieces booked as movements`, 30_000, 250).catch(() => undefined);
+    const movements = (await movementsOf()).filter((m) => m.type !== 'count');
+    const moved = -(await piecesMoved());
     const [{ resent }] = await tdb.db.query<{ resent: number }>('SELECT count(*)::int AS resent FROM uplink_batches') as [{ resent: number }];
 
     const table = [
@@ -188,6 +226,8 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       ['duplicates', n - d],
       ['missing', missing.length],
       ['unexpected', extra.length],
+      ['pieces taken off the scale (steps)', `${piecesTaken} (${steps.length})`],
+      ['movements in cloud / pieces they move', `${movements.length} / ${moved}`],
       ['alert transitions logged by gateway', logged.length],
       ['alert transitions missing in cloud', alertsMissing.length],
       ['batches committed', resent],
@@ -207,5 +247,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     expect(alertsMissing).toEqual([]);
     expect(logged.length).toBeGreaterThan(0);
     expect(outOfOrder).toBe(0);
+    expect(moved).toBe(piecesTaken);
+    expect(movements.length).toBeGreaterThan(0);
   });
 });
