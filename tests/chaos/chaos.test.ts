@@ -183,6 +183,9 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       return st.outboxDepth === 0;
     }, 'gateway outbox drained', 60_000, 250);
     const finalStatus = await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json() as { uplink: { batchesSent: number; resends: number } };
+    // readings folded into per-minute summaries by the outbox's byte cap (this process's run)
+    const metricsText = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const thinned = Number(/^stockpulse_edge_outbox_thinned_total(?:\{[^}]*\})? (\S+)$/m.exec(metricsText)?.[1] ?? NaN);
     const { n, d } = await count();
     const rows = await tdb.db.query<{ k: string }>("SELECT sensor || '@' || (extract(epoch FROM ts) * 1000)::bigint AS k FROM readings WHERE sensor LIKE 't-%'");
     const inCloud = new Set(rows.map((r) => r.k));
@@ -235,6 +238,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       ['frames redelivered to the gateway after a kill (kept once)', repeatedAtEdge],
       ['batches seen by the uplink observer', batches.length],
       ['max outbox depth', maxDepth],
+      ['readings thinned (last gateway run)', thinned],
       ['last gateway run: batches sent / resends', `${finalStatus.uplink.batchesSent} / ${finalStatus.uplink.resends}`],
       ['gateway runs', gateway.runs],
       ['chaos', events.join('; ')],
