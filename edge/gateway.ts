@@ -147,12 +147,29 @@ export class Gateway {
     const mqttDevices = cfg.devices.filter((d): d is MqttJsonDeviceConfig => d.protocol === 'mqtt-json');
     const modbusDevices = cfg.devices.filter((d): d is ModbusTcpDeviceConfig => d.protocol === 'modbus-tcp');
     const rtuDevices = cfg.devices.filter((d): d is ModbusRtuDeviceConfig => d.protocol === 'modbus-rtu');
-    if (mqttDevices.length) {
+    const stockDevices = cfg.devices.filter(isStockDevice);
+    // loaded only when configured: drivers for serial ports and OPC UA are heavy imports
+    const StockDevicesClass = stockDevices.length ? (await import('./devices/stock-devices.ts')).StockDevices : undefined;
+    const makeStock = (deviceClient: MqttClient | undefined) => new StockDevicesClass!({
+      gatewayId: gw, devices: stockDevices, deviceClient, deadLetters: this.deadLetters, log: log.child({ component: 'devices' }),
+      emitReading: emit,
+      onMovement: (movement, state) => { this.outbox.append([{ type: 'movement', movement }], state); this.uplink?.notify(true); },
+      restoredState: (key) => this.outbox.savedState(key),
+      saveState: (state) => this.outbox.append([], state),
+      onAlert: (a) => this.alerts.next(a),
+      journal: this.outbox,
+    });
+    if (mqttDevices.length || stockDevices.some((d) => d.protocol === 'rfid-portal')) {
+      // every driver on this connection listens before CONNACK: a persistent session's queued
+      // frames arrive right after it, and a frame nobody listened to would be acknowledged and lost
       this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), {
         clean: false,
-        beforeConnect: (c) => { this.mqttDriver = new MqttJsonDriver(c, mqttDevices, (rs, id) => this.ingest(rs, id), this.deadLetters); },
+        beforeConnect: (c) => {
+          if (mqttDevices.length) this.mqttDriver = new MqttJsonDriver(c, mqttDevices, (rs, id) => this.ingest(rs, id), this.deadLetters);
+          if (StockDevicesClass) this.stock = makeStock(c);
+        },
       });
-      await this.mqttDriver!.start();
+      await this.mqttDriver?.start();
     }
     if (modbusDevices.length) {
       this.modbus = new ModbusTcpPoller({
@@ -176,21 +193,8 @@ export class Gateway {
       });
       await this.modbusRtu.start();
     }
-    const stockDevices = cfg.devices.filter(isStockDevice);
-    if (stockDevices.length) {
-      if (!this.deviceClient && stockDevices.some((d) => d.protocol === 'rfid-portal')) {
-        this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), { clean: false });
-      }
-      // loaded only when configured: drivers for serial ports and OPC UA are heavy imports
-      const { StockDevices } = await import('./devices/stock-devices.ts');
-      this.stock = new StockDevices({
-        gatewayId: gw, devices: stockDevices, deviceClient: this.deviceClient, deadLetters: this.deadLetters, log: log.child({ component: 'devices' }),
-        emitReading: emit,
-        onMovement: (movement, state) => { this.outbox.append([{ type: 'movement', movement }], state); this.uplink?.notify(true); },
-        restoredState: (key) => this.outbox.savedState(key),
-        saveState: (state) => this.outbox.append([], state),
-        onAlert: (a) => this.alerts.next(a),
-      });
+    if (StockDevicesClass) {
+      this.stock ??= makeStock(this.deviceClient);
       await this.stock.start();
       const stock = this.stock;
       this.expectedFeed = new ExpectedDocumentsFeed({ client: this.uplinkClient, gatewayId: gw, log: log.child({ component: 'expected-documents' }), apply: (docs) => stock.setCloudExpected(docs) });

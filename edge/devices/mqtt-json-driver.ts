@@ -5,6 +5,7 @@ import { isSpError } from '../../protocols/errors.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import type { MqttJsonDeviceConfig } from '../config.schema.ts';
 import type { DeadLetterStore } from '../dead-letters.ts';
+import { ackWhenKept } from './deferred-ack.ts';
 
 // MQTT JSON sensors: one subscription per device topic on the device broker (QoS 1 on a
 // persistent session, so the broker keeps a QoS 1 device's frames while the gateway is down).
@@ -20,8 +21,6 @@ export class MqttJsonDriver implements DeviceDriver {
   private readonly byTopic = new Map<string, MqttJsonDeviceConfig>();
   private readonly statuses = new Map<string, DriverStatus>();
   private listener: ((topic: string, payload: Buffer, packet?: object) => void) | undefined;
-  /** frames handed to onReadings whose commit is pending, by packet */
-  private readonly keeping = new WeakMap<object, Promise<void>>();
   private state: DriverStatus['state'] = 'stopped';
 
   constructor(
@@ -40,16 +39,10 @@ export class MqttJsonDriver implements DeviceDriver {
     // run, and mqtt.js acknowledges a frame nobody listened to (it would be lost).
     this.listener = (topic, payload, packet?: object) => {
       const kept = this.handle(topic, payload);
-      if (kept && packet) this.keeping.set(packet, kept);
+      // PUBACK waits for the commit (deferred-ack.ts)
+      if (kept && packet) ackWhenKept(this.client, packet, kept, (e) => this.refuseFrame(e));
     };
     this.client.on('message', this.listener);
-    // PUBACK waits for the commit (mqtt.js processes the next packet after done, in order)
-    this.client.handleMessage = (packet, done) => {
-      const kept = this.keeping.get(packet);
-      if (!kept) return done();
-      this.keeping.delete(packet);
-      kept.then(() => done(), (e) => this.refuseFrame(e));
-    };
     this.client.on('connect', this.subscribe);
   }
 

@@ -5,37 +5,57 @@ import { isSpError } from '../../protocols/errors.ts';
 import { decodeReaderMessage } from '../../protocols/rfid/reader-events.ts';
 import type { TagRead } from '../../protocols/rfid/tag-read.ts';
 import type { DeadLetterStore } from '../dead-letters.ts';
+import { ackWhenKept } from './deferred-ack.ts';
 import type { RfidPortalDeviceConfig } from './device-config.schema.ts';
 
 // RFID readers on the device broker: one subscription per reader topic, each message decoded in
 // the reader's dialect into TagReads (keyed by the configured device id). A message that does
 // not decode is dead-lettered and counted against its reader; the others carry on.
+//
+// Lossless: with `keep`, a message's reads are journaled (edge store, group commit) before its
+// PUBACK goes out, on a QoS 1 subscription of a persistent session. The listener is attached
+// when the driver is made — before the connection's CONNACK, after which the broker delivers
+// what it queued while the gateway was down — and reads are passed on only once start() says
+// the pipeline is ready (start first replays the journal, which holds the earlier ones).
 
 export class RfidReaderDriver implements DeviceDriver {
   readonly id = 'rfid';
   readonly reads = new Subject<TagRead>();
   private readonly byTopic = new Map<string, RfidPortalDeviceConfig>();
   private readonly statuses = new Map<string, DriverStatus>();
-  private listener: ((topic: string, payload: Buffer) => void) | undefined;
+  private listener: ((topic: string, payload: Buffer, packet?: object) => void) | undefined;
   private state: DriverStatus['state'] = 'stopped';
 
-  constructor(private readonly client: MqttClient, devices: readonly RfidPortalDeviceConfig[], private readonly deadLetters: DeadLetterStore, private readonly onSeen?: (deviceId: string) => void) {
+  /** reads go to `reads` only from start() on (before, they are journaled and replayed by the owner) */
+  private live = false;
+  /** messages refused because their reads could not be journaled (each one is redelivered) */
+  storeFailures = 0;
+
+  constructor(
+    private readonly client: MqttClient,
+    devices: readonly RfidPortalDeviceConfig[],
+    private readonly deadLetters: DeadLetterStore,
+    private readonly onSeen?: (deviceId: string) => void,
+    /** journals a message's reads; its PUBACK waits for the returned promise */
+    private readonly keep?: (deviceId: string, reads: TagRead[]) => Promise<void>,
+  ) {
     for (const d of devices) {
       this.byTopic.set(d.topic, d);
       this.statuses.set(d.id, { state: 'starting', failures: 0, reconnects: 0 });
     }
+    this.listener = (topic, payload, packet) => this.handle(topic, payload, packet);
+    this.client.on('message', this.listener);
+    this.client.on('connect', this.subscribe);
   }
 
   private readonly subscribe = async (): Promise<void> => {
-    if (this.byTopic.size) await this.client.subscribeAsync([...this.byTopic.keys()], { qos: 0 }).catch(() => {});
+    if (this.byTopic.size) await this.client.subscribeAsync([...this.byTopic.keys()], { qos: this.keep ? 1 : 0 }).catch(() => {});
   };
 
   async start(): Promise<void> {
-    this.listener = (topic, payload) => this.handle(topic, payload);
-    this.client.on('message', this.listener);
-    this.client.on('connect', this.subscribe);
-    if (this.client.connected) await this.subscribe();
+    this.live = true;
     this.state = 'running';
+    if (this.client.connected) await this.subscribe();
   }
 
   async stop(): Promise<void> {
@@ -55,7 +75,7 @@ export class RfidReaderDriver implements DeviceDriver {
     return Object.fromEntries([...this.statuses].map(([id, s]) => [id, { ...s }]));
   }
 
-  private handle(topic: string, payload: Buffer): void {
+  private handle(topic: string, payload: Buffer, packet?: object): void {
     const device = this.byTopic.get(topic);
     if (!device) return;
     const st = this.statuses.get(device.id)!;
@@ -73,6 +93,11 @@ export class RfidReaderDriver implements DeviceDriver {
     }
     Object.assign(st, { state: 'running', lastOkAt: now, failures: 0 });
     this.onSeen?.(device.id);
-    for (const r of reads) this.reads.next(r);
+    if (this.keep && reads.length) {
+      const kept = this.keep(device.id, reads);
+      if (packet) ackWhenKept(this.client, packet, kept, (e) => { this.storeFailures++; this.client.stream?.destroy(e instanceof Error ? e : new Error(String(e))); });
+      else kept.catch(() => {});
+    }
+    if (this.live) for (const r of reads) this.reads.next(r);
   }
 }

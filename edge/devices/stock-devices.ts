@@ -17,6 +17,7 @@ import type { Pass } from '../rfid/pass-tracker.ts';
 import { WeighTracker } from '../scale/weigh-tracker.ts';
 import { ScaleTuning } from '../scale/scale-config.ts';
 import { RfidReaderDriver } from './rfid-portal-driver.ts';
+import type { Outbox } from '../uplink/outbox.ts';
 import type { ModbusScaleDeviceConfig, RfidPortalDeviceConfig, SerialScaleDeviceConfig, StockDeviceConfig } from './device-config.schema.ts';
 
 // The gateway's stock-moving devices, composed: RFID portals (MQTT → passes → receipts,
@@ -38,6 +39,8 @@ export interface StockDevicesOptions {
   restoredState?: (key: string) => string | undefined;
   saveState?: (state: Record<string, string>) => void;
   onAlert: (a: AlertEvent) => void;
+  /** the edge store's journal: portal reads kept until their pass is booked (Outbox) */
+  journal?: Pick<Outbox, 'journalAdd' | 'journal' | 'journalClear'>;
 }
 
 export { isStockDevice } from './device-config.schema.ts';
@@ -52,6 +55,13 @@ export class StockDevices {
 
   constructor(private readonly o: StockDevicesOptions) {
     this.matcher = new DocumentMatcher(o.gatewayId);
+    // made now, not in start(): on a persistent session the broker delivers what it queued for
+    // the readers right after the connection comes up, which may be before start()
+    const portals = o.devices.filter((d): d is RfidPortalDeviceConfig => d.protocol === 'rfid-portal');
+    if (portals.length && o.deviceClient) {
+      const journal = o.journal;
+      this.rfid = new RfidReaderDriver(o.deviceClient, portals, o.deadLetters, undefined, journal ? (id, reads) => journal.journalAdd(id, reads) : undefined);
+    }
   }
 
   /** Replaces the open documents portals match against (config at start; the cloud later). */
@@ -70,24 +80,40 @@ export class StockDevices {
     const { devices, log } = this.o;
     const portals = devices.filter((d): d is RfidPortalDeviceConfig => d.protocol === 'rfid-portal');
     if (portals.length) {
-      if (!this.o.deviceClient) throw new Error('RFID portals need the device broker client');
+      if (!this.rfid) throw new Error('RFID portals need the device broker client');
+      const rfid = this.rfid;
+      const journal = this.o.journal;
       this.matcher.setExpected(portals.flatMap((p) => p.expected));
-      this.rfid = new RfidReaderDriver(this.o.deviceClient, portals, this.o.deadLetters);
       for (const p of portals) {
         const portal = PortalConfig.parse({
           id: p.id, zone: p.zone, ...(p.bin ? { bin: p.bin } : {}), readers: [{ device: p.id, outside: p.outside, inside: p.inside }],
           direction: p.direction, passGapMs: p.passGapMs, dedupeWindowMs: p.dedupeWindowMs, minReads: p.minReads, minRssi: p.minRssi, maxDwellMs: p.maxDwellMs,
         });
         const pipe = portalPipeline({ portal, gatewayId: this.o.gatewayId, matcher: this.matcher });
-        this.subs.push(this.rfid.reads.pipe(pipe.operator).subscribe((out) => {
+        this.subs.push(rfid.reads.pipe(pipe.operator).subscribe((out) => {
           if (out.type === 'pass') {
             log.info({ portal: p.id, pass: out.pass.id, direction: out.pass.direction, tags: out.pass.tags.length }, 'portal pass');
             this.passes.next(out.pass);
+            // the pass's movements and alerts follow synchronously and are appended (kept) by
+            // then; its reads may go. (A crash before this replays them: same pass id, same
+            // movement and alert ids, which the cloud has already.)
+            const upTo = out.pass.endedAt;
+            if (journal) queueMicrotask(() => journal.journalClear(p.id, upTo));
           } else if (out.type === 'movement') this.o.onMovement(out.movement);
           else this.o.onAlert(out.alert);
         }));
+        if (journal) {
+          // reads the tracker let go without a pass (strays, a tag lying in the field, the quiet
+          // window after a pass) need no keeping once nothing is open
+          let lastTs = 0;
+          this.subs.push(rfid.reads.subscribe((r) => { if (r.reader === p.id) lastTs = Math.max(lastTs, r.ts); }));
+          const sweep = setInterval(() => { if (pipe.tracker.idle && lastTs) journal.journalClear(p.id, lastTs); }, Math.max(1000, portal.passGapMs));
+          this.subs.push({ unsubscribe: () => clearInterval(sweep) } as Subscription);
+        }
       }
-      await this.rfid.start();
+      // what was read but not yet booked before a restart (and what arrived since the connection came up)
+      if (journal) for (const p of portals) for (const r of journal.journal(p.id)) rfid.reads.next(r);
+      await rfid.start();
     }
     // node-opcua takes a second to load (and warns on import): only when an OPC UA device is configured
     const opcua = devices.some((d) => d.protocol === 'opcua') ? (await import('../../protocols/opcua/subscription-driver.ts')).OpcUaSubscriptionDriver : undefined;
@@ -143,6 +169,9 @@ export class StockDevices {
 
   async stop(): Promise<void> {
     await Promise.allSettled([...this.drivers.values()].map((d) => d.stop()));
+    // with a journal an open pass is NOT closed at stop (that would book half a pallet): its
+    // reads stay journaled and the next start picks the pass up
+    if (this.o.journal) for (const s of this.subs) s.unsubscribe();
     await this.rfid?.stop();
     for (const s of this.subs) s.unsubscribe();
     this.passes.complete();

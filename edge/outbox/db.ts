@@ -43,6 +43,15 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   payload TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dead_letters_by_source ON dead_letters (source, id);
+-- Device input taken (acknowledged) but not yet turned into what it means: an RFID portal's reads
+-- while a pass is still open. Replayed at start, cleared once the pass's movements are kept.
+CREATE TABLE IF NOT EXISTS journal (
+  id      INTEGER PRIMARY KEY,
+  source  TEXT NOT NULL,
+  ts      INTEGER NOT NULL,
+  body    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_by_source ON journal (source, ts);
 `;
 
 export interface EdgeDb {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Reading } from '../../protocols/reading.ts';
+import type { TagRead } from '../../protocols/rfid/tag-read.ts';
 import type { Outbox, OutboxEntry, PendingBatch } from '../uplink/outbox.ts';
 import { formatBytes } from './byte-size.ts';
 import { openEdgeDb, type EdgeDb, type FsyncPolicy } from './db.ts';
@@ -89,6 +90,7 @@ export class SqliteOutbox implements Outbox {
   private readonly st;
   /** appendGrouped entries waiting for the next commit, and their callers */
   private staged: OutboxEntry[] = [];
+  private stagedJournal: { source: string; read: TagRead }[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushScheduled = false;
   /** append(…, state) values, mirrored from the meta table */
@@ -123,6 +125,9 @@ export class SqliteOutbox implements Outbox {
         WHERE id > ? AND type = 'reading' AND thinned = 0 AND batch IS NULL ORDER BY id LIMIT ?`),
       rewrite: db.prepare('UPDATE outbox SET ts = ?, value = ?, quality = ?, thinned = 1 WHERE id = ?'),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
+      journalAdd: db.prepare('INSERT INTO journal (source, ts, body) VALUES (?, ?, ?)'),
+      journalOf: db.prepare('SELECT body FROM journal WHERE source = ? ORDER BY ts, id'),
+      journalClear: db.prepare('DELETE FROM journal WHERE source = ? AND ts <= ?'),
     };
     const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((m) => [m.key, m.value]));
     let stream = meta.get('stream');
@@ -147,13 +152,15 @@ export class SqliteOutbox implements Outbox {
 
   /** kept (committed per the fsync policy) when it returns; commits anything staged first */
   append(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>): void {
-    if (!entries.length && !this.staged.length && !state) return;
+    if (!entries.length && !this.staged.length && !this.stagedJournal.length && !state) return;
     const waiters = this.waiters;
     const all = this.staged.length ? [...this.staged, ...entries] : entries;
+    const journal = this.stagedJournal;
     this.staged = [];
+    this.stagedJournal = [];
     this.waiters = [];
     try {
-      this.write(all, state);
+      this.write(all, state, journal);
     } catch (e) {
       for (const w of waiters) w.reject(e);
       throw e;
@@ -164,9 +171,31 @@ export class SqliteOutbox implements Outbox {
   appendGrouped(entries: readonly OutboxEntry[]): Promise<void> {
     if (!entries.length) return Promise.resolve();
     for (const e of entries) this.staged.push(e);
+    return this.stage();
+  }
+
+  journalAdd(source: string, reads: readonly TagRead[]): Promise<void> {
+    if (!reads.length) return Promise.resolve();
+    for (const read of reads) this.stagedJournal.push({ source, read });
+    return this.stage();
+  }
+
+  journal(source: string): TagRead[] {
+    this.flushStaged();
+    return (this.st.journalOf.all(source) as { body: string }[]).map((r) => JSON.parse(r.body) as TagRead);
+  }
+
+  journalClear(source: string, upToTs: number): void {
+    this.flushStaged();
+    // no fsync needed: a clear lost to a power cut replays reads whose results the cloud has (same ids)
+    this.edb.commit('normal', () => this.st.journalClear.run(source, upToTs));
+  }
+
+  /** a promise for the next group commit, scheduling it */
+  private stage(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      if (this.staged.length >= GROUP_MAX_ENTRIES) this.flushStaged();
+      if (this.staged.length + this.stagedJournal.length >= GROUP_MAX_ENTRIES) this.flushStaged();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
         // after the I/O callbacks of this loop turn: every frame that arrived with this one shares the commit
@@ -178,7 +207,7 @@ export class SqliteOutbox implements Outbox {
   /** commits what appendGrouped staged; its callers' promises settle with the commit's outcome */
   private flushStaged(): void {
     this.flushScheduled = false;
-    if (!this.staged.length) return;
+    if (!this.staged.length && !this.stagedJournal.length) return;
     try {
       this.append([]);
     } catch (e) {
@@ -190,8 +219,8 @@ export class SqliteOutbox implements Outbox {
     return this.state.get(key);
   }
 
-  private write(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>): void {
-    if (!entries.length && !state) return;
+  private write(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>, journal: readonly { source: string; read: TagRead }[] = []): void {
+    if (!entries.length && !state && !journal.length) return;
     const at = this.now();
     // With fsync 'normal', readings ride on the cheaper commit; anything else (alerts, device
     // events, manifests, later stock movements) is fsynced before append returns regardless.
@@ -200,6 +229,7 @@ export class SqliteOutbox implements Outbox {
     const { insertReading, insertOther } = this.st;
     this.edb.commit(state ? 'full' : level, () => {
       for (const [k, v] of Object.entries(state ?? {})) this.st.setMeta.run(`state:${k}`, v);
+      for (const j of journal) this.st.journalAdd.run(j.source, j.read.ts, JSON.stringify(j.read));
       for (const e of entries) {
         if (e.type === 'reading') {
           const r = e.reading;

@@ -81,6 +81,11 @@ export class PassTracker {
     }
   }
 
+  /** no pass open: every read so far is either in a closed pass or was dropped (stray, weak, quiet) */
+  get idle(): boolean {
+    return this.open === undefined;
+  }
+
   /** readers this portal listens to */
   get readers(): string[] {
     return this.cfg.readers.map((r) => r.device);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Reading } from '../../protocols/reading.ts';
 import type { AlertEvent, DeviceStatusEvent, GatewayManifest, MovementEvent } from '../../protocols/uplink/contract.ts';
+import type { TagRead } from '../../protocols/rfid/tag-read.ts';
 
 // What the uplink sends, in order. The contract every outbox keeps:
 // - append() returns only once the entries are kept (for a durable outbox: on disk);
@@ -39,6 +40,16 @@ export interface Outbox {
    * append() is kept: append() commits whatever is staged first, in the same transaction.
    */
   appendGrouped(entries: readonly OutboxEntry[]): Promise<void>;
+  /**
+   * The journal: device input that is acknowledged before it means anything yet (an RFID
+   * portal's reads while the pass is open). journalAdd keeps it with the next group commit;
+   * journal(source) gives it back after a restart; journalClear drops it once what it became
+   * (movements, alerts) is appended. Their ids are deterministic, so a replay the cloud has seen
+   * changes nothing there.
+   */
+  journalAdd(source: string, reads: readonly TagRead[]): Promise<void>;
+  journal(source: string): TagRead[];
+  journalClear(source: string, upToTs: number): void;
   nextBatch(maxEntries: number): PendingBatch | undefined;
   ack(seq: number): void;
   /** entries not yet acknowledged (including the batch in flight) */
@@ -64,6 +75,21 @@ export class MemoryOutbox implements Outbox {
 
   savedState(key: string): string | undefined {
     return this.state.get(key);
+  }
+
+  private readonly journals = new Map<string, TagRead[]>();
+
+  journalAdd(source: string, reads: readonly TagRead[]): Promise<void> {
+    this.journals.set(source, [...(this.journals.get(source) ?? []), ...reads]);
+    return Promise.resolve();
+  }
+
+  journal(source: string): TagRead[] {
+    return [...(this.journals.get(source) ?? [])];
+  }
+
+  journalClear(source: string, upToTs: number): void {
+    this.journals.set(source, (this.journals.get(source) ?? []).filter((r) => r.ts > upToTs));
   }
 
   appendGrouped(entries: readonly OutboxEntry[]): Promise<void> {

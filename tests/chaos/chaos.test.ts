@@ -178,6 +178,12 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       const batchesIn = await tdb.db.query<{ seq: number; readings: number }>('SELECT seq::int AS seq, readings FROM uplink_batches ORDER BY seq');
       throw new Error(`${(e as Error).message}: ${seen} of ${sent.size} arrived; cloud dead letters ${JSON.stringify(dl)}; batches ${JSON.stringify(batchesIn)}; missing ${lost.slice(0, 20).join(', ')}; events: ${events.join('; ')}\ngateway log tail:\n${tail}`);
     }
+    // movements: what the cloud received from the scale (booked or kept as an exception alike)
+    const movementsOf = () => tdb.db.query<{ type: string; qty: string }>(`SELECT type, qty FROM device_movements WHERE device = 'chaos-scale'`);
+    const piecesMoved = async () => (await movementsOf()).reduce((n, m) => n + (m.type === 'consumption' ? -1 : m.type === 'refill' ? 1 : 0) * Number(m.qty), 0);
+    await waitFor(async () => -(await piecesMoved()) >= piecesTaken, `${piecesTaken} pieces booked as movements`, 30_000, 250).catch(() => undefined);
+    // the scale keeps reporting its weight (20 readings/s): silence it so the outbox can drain to 0
+    await scaleSim.stop();
     await waitFor(async () => {
       const st = await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json() as { outboxDepth: number };
       return st.outboxDepth === 0;
@@ -214,10 +220,6 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       if ((lastTs.get(r.sensor) ?? -Infinity) >= r.ts) outOfOrder++;
       lastTs.set(r.sensor, r.ts);
     }
-    // movements: what the cloud received from the scale (booked or kept as an exception alike)
-    const movementsOf = () => tdb.db.query<{ type: string; qty: string }>(`SELECT type, qty FROM device_movements WHERE device = 'chaos-scale'`);
-    const piecesMoved = async () => (await movementsOf()).reduce((n, m) => n + (m.type === 'consumption' ? -1 : m.type === 'refill' ? 1 : 0) * Number(m.qty), 0);
-    await waitFor(async () => -(await piecesMoved()) >= piecesTaken, `${piecesTaken} pieces booked as movements`, 30_000, 250).catch(() => undefined);
     const movements = (await movementsOf()).filter((m) => m.type !== 'count');
     const moved = -(await piecesMoved());
     const [{ resent }] = await tdb.db.query<{ resent: number }>('SELECT count(*)::int AS resent FROM uplink_batches') as [{ resent: number }];
