@@ -5,6 +5,13 @@ import { z } from 'zod';
 // the uplink carries it, the cloud stores it.
 
 export const READING_KINDS = ['temperature', 'humidity', 'door', 'battery', 'signal', 'weight', 'setpoint', 'compressor'] as const;
+/**
+ * The last millisecond of year 9999: PostgreSQL's timestamptz input (what COPY writes) takes no
+ * later year, so a device reporting microseconds is refused at parse time — dead-lettered with
+ * its reason — instead of failing its batch's commit over and over.
+ */
+export const MAX_TS = 253_402_300_799_999;
+
 export const ReadingKind = z.enum(READING_KINDS);
 export type ReadingKind = z.infer<typeof ReadingKind>;
 
@@ -17,7 +24,7 @@ export const Reading = z.object({
   sensor: z.string().min(1),
   kind: ReadingKind,
   /** epoch milliseconds of the measurement (device time when it sends one, else receive time) */
-  ts: z.number().int().nonnegative(),
+  ts: z.number().int().nonnegative().max(MAX_TS, 'epoch milliseconds up to 9999-12-31 (a microsecond or nanosecond clock?)'),
   /** numeric value: °C for temperature, 1/0 for door open/closed, % for battery, dBm for signal, kg for weight */
   value: z.number().finite(),
   quality: Quality.default('good'),

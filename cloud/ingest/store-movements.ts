@@ -73,6 +73,9 @@ async function storeMovement(q: Queryable, gateway: string, m: MovementEvent, ra
   return 0;
 }
 
+/** SQLSTATEs worth a retry: deadlock, serialization failure, lock not available, statement timeout, unique violation (a race) */
+const TRANSIENT = new Set(['40P01', '40001', '55P03', '57014', '23505']);
+
 async function underSavepoint(q: Queryable, fn: () => Promise<number[]>): Promise<Outcome> {
   await q.query('SAVEPOINT device_movement');
   try {
@@ -81,6 +84,11 @@ async function underSavepoint(q: Queryable, fn: () => Promise<number[]>): Promis
     return { outcome: 'posted', movementIds };
   } catch (e) {
     await q.query('ROLLBACK TO SAVEPOINT device_movement');
+    // A passing database condition (deadlock, serialization, lock/statement timeout, a lot
+    // created by another gateway at the same moment) is not the movement's fault: fail the whole
+    // batch, unacknowledged, and the gateway resends it. Only the domain's own refusals (SpError)
+    // become an exception for a person to resolve.
+    if (!isSpError(e) && TRANSIENT.has(String((e as { code?: unknown }).code))) throw e;
     const reason = isSpError(e) ? e.details.map((d) => d.reason).join('; ') : (e as Error).message;
     return { outcome: 'exception', movementIds: [], reason };
   }

@@ -1,5 +1,5 @@
 import { SpError, type ErrorDetail } from '../errors.ts';
-import type { Quality, Reading, ReadingKind } from '../reading.ts';
+import { MAX_TS, type Quality, type Reading, type ReadingKind } from '../reading.ts';
 import { describeDefaults, findDefault, getPath, isObject, type Found, type JsonObject } from './fields.ts';
 
 // Pure decoder: one MQTT JSON payload → canonical Readings. No I/O; the MQTT driver, the
@@ -81,6 +81,7 @@ function toEpochMs(v: unknown, field: string): number {
   } else {
     throw bad('use epoch ms, epoch s or ISO 8601');
   }
+  if (ms > MAX_TS) throw bad('after year 9999: a microsecond or nanosecond clock? send epoch ms');
   return Math.round(ms);
 }
 

@@ -134,6 +134,13 @@ describe(`readings write on ${engineLabel} (${path})`, () => {
     expect(await count()).toBe(before + readings.length);
   });
 
+  it('a timestamp past year 9999 (a microsecond clock) is refused at parse with a coded ack, not retried forever', async () => {
+    await send(batch(40, { readings: [reading('c-t1', 9500), { ...reading('c-t1', 9501), ts: 1_764_096_000_000_000 }] }));
+    const [ack] = await ackFor(40);
+    expect(ack).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_UPLINK_BATCH' } });
+    expect(ack!.error!.message).toContain('readings.1.ts');
+  });
+
   it('a failure after the readings were written (an alert) rolls the readings back too', async () => {
     await tdb.db.exec(`ALTER TABLE alerts ADD CONSTRAINT test_poison_alert CHECK (message <> 'poison')`);
     const readings = Array.from({ length: 200 }, (_, i) => reading('c-t1', 9000 + i));

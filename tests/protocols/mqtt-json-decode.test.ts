@@ -126,6 +126,11 @@ describe('timestamps', () => {
     expect(decodeError(() => t('{"ts":-5,"temperature":1}')).details[0]!.field).toBe('ts');
     expect(decodeError(() => t('{"ts":true,"temperature":1}')).details[0]!.field).toBe('ts');
   });
+  it('a microsecond clock (past year 9999 as ms) is refused, not stored as a date no database takes', () => {
+    const e = decodeError(() => t('{"ts":1764096000000000,"temperature":1}'));
+    expect(e.details[0]).toMatchObject({ field: 'ts', reason: expect.stringMatching(/after year 9999.*epoch ms/) });
+    expect(t('{"ts":253402300799999,"temperature":1}')).toBe(253402300799999); // the last ms of 9999 still passes
+  });
 });
 
 describe('errors and partial payloads', () => {

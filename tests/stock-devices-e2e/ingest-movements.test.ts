@@ -116,4 +116,22 @@ describe(`device movements into the ledger (${engineLabel})`, () => {
     const [w] = await tdb.db.query<{ weighed_qty: string; ledger_qty: string; drift_alert_id: string | null }>(`SELECT * FROM bin_weighings WHERE location = 'B-01'`);
     expect([Number(w!.weighed_qty), Number(w!.ledger_qty), w!.drift_alert_id]).toEqual([8, 8, null]);
   });
+  it('a passing database fault (a deadlock) fails the batch for a resend instead of becoming an exception', async () => {
+    // the first ledger insert after this point dies as a deadlock victim would; the next one passes
+    await tdb.db.exec(`CREATE SEQUENCE deadlock_once;
+      CREATE FUNCTION deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF nextval('deadlock_once') = 1 THEN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER deadlock_once BEFORE INSERT ON movements FOR EACH ROW EXECUTE FUNCTION deadlock_once();`);
+    const event = mv({ id: 'scale-9:1', type: 'refill', quantity: 3, item: { sku: 'SUGAR' }, lot: 'S-LATE', location: { zone: 'bakehouse', bin: 'B-01' }, source: { device: 'scale-9', kind: 'scale' } });
+    const before = await balance('SUGAR', 'B-01');
+    const failed = UplinkBatch.parse({ v: PROTOCOL_VERSION, gateway: 'gw', stream: 's1', seq: ++seq, sentAt: Date.now(), readings: [], alerts: [], movements: [event] });
+    await expect(storeBatch(tdb.db, failed, [])).rejects.toMatchObject({ code: '40P01' });
+    expect(await tdb.db.query(`SELECT 1 FROM device_movements WHERE event_id LIKE '%scale-9:1'`)).toEqual([]);
+    // the gateway resends the same batch (no ack came): now it books
+    expect((await storeBatch(tdb.db, failed, [])).status).toBe('committed');
+    expect(await balance('SUGAR', 'B-01')).toBe(before + 3);
+    const [row] = await tdb.db.query<{ outcome: string }>(`SELECT outcome FROM device_movements WHERE event_id LIKE '%scale-9:1'`);
+    expect(row!.outcome).toBe('posted');
+    await tdb.db.exec('DROP TRIGGER deadlock_once ON movements');
+  });
 });
