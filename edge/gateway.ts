@@ -247,6 +247,11 @@ export class Gateway {
    */
   async stop(drainMs = 3000): Promise<void> {
     clearInterval(this.healthTimer);
+    // The device connection goes first, forcibly: no frame arrives after the drivers stop
+    // listening (it would be acknowledged unkept), no UNSUBSCRIBE empties the persistent
+    // session (the broker keeps queueing for us while we are down), and frames whose commit
+    // is still pending get no PUBACK — the broker redelivers them on the next start.
+    await this.deviceClient?.endAsync(true);
     await this.modbus?.stop();
     await this.modbusRtu?.stop();
     await this.mqttDriver?.stop();
@@ -260,7 +265,7 @@ export class Gateway {
     for (const s of this.subs) s.unsubscribe();
     await this.expectedFeed?.stop();
     await this.uplink?.stop();
-    await Promise.all([this.deviceClient?.endAsync(), this.uplinkClient?.endAsync()]);
+    await this.uplinkClient?.endAsync();
     await this.http?.close();
     await this.outputs?.close();
     await this.broker?.close();

@@ -40,7 +40,8 @@ export class MqttJsonDriver implements DeviceDriver {
     this.listener = (topic, payload, packet?: object) => {
       const kept = this.handle(topic, payload);
       // PUBACK waits for the commit (deferred-ack.ts)
-      if (kept && packet) ackWhenKept(this.client, packet, kept, (e) => this.refuseFrame(e));
+      const stream = this.client.stream; // the connection this frame came on (not a later one)
+      if (kept && packet) ackWhenKept(this.client, packet, kept, (e) => this.refuseFrame(e, stream));
     };
     this.client.on('message', this.listener);
     this.client.on('connect', this.subscribe);
@@ -121,9 +122,9 @@ export class MqttJsonDriver implements DeviceDriver {
    * reconnect); the broker
    * keeps the frame for our persistent session and delivers it again after the reconnect.
    */
-  private refuseFrame(e: unknown): void {
+  private refuseFrame(e: unknown, stream = this.client.stream): void {
     this.storeFailures++;
-    this.client.stream?.destroy(e instanceof Error ? e : new Error(String(e)));
+    stream?.destroy(e instanceof Error ? e : new Error(String(e)));
   }
 
   /** frames refused because they could not be stored (each one is redelivered by the broker) */

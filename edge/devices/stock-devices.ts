@@ -45,6 +45,8 @@ export interface StockDevicesOptions {
 
 export { isStockDevice } from './device-config.schema.ts';
 
+const EXPECTED_STATE = 'cloud-expected-documents';
+
 export class StockDevices {
   /** every closed portal pass (dashboard: dock activity) */
   readonly passes = new Subject<Pass>();
@@ -70,7 +72,10 @@ export class StockDevices {
   }
 
   /** what the cloud pushed last (edge/rfid/expected-feed.ts): replaces the cloud's list, keeps the config's documents */
-  setCloudExpected(docs: readonly ExpectedDocument[]): void {
+  setCloudExpected(docs: readonly ExpectedDocument[], keep = true): void {
+    // kept in the edge store: after a restart the journal's passes are matched against the list
+    // the cloud sent last, even before (or without) the uplink coming back
+    if (keep) this.o.saveState?.({ [EXPECTED_STATE]: JSON.stringify(docs) });
     const configured = this.o.devices.flatMap((d) => (d.protocol === 'rfid-portal' ? d.expected : []));
     const ids = new Set(docs.map((d) => d.id));
     this.matcher.setExpected([...configured.filter((d) => !ids.has(d.id)), ...docs]);
@@ -84,31 +89,56 @@ export class StockDevices {
       const rfid = this.rfid;
       const journal = this.o.journal;
       this.matcher.setExpected(portals.flatMap((p) => p.expected));
+      const lastCloudList = this.o.restoredState?.(EXPECTED_STATE);
+      if (lastCloudList) this.setCloudExpected(JSON.parse(lastCloudList) as ExpectedDocument[], false);
+      const clear = (portalId: string, upTo: number) => {
+        try {
+          journal?.journalClear(portalId, upTo);
+        } catch (e) {
+          log.error({ err: e, portal: portalId }, 'clearing the portal journal failed; its reads stay and are looked at again');
+        }
+      };
       for (const p of portals) {
         const portal = PortalConfig.parse({
           id: p.id, zone: p.zone, ...(p.bin ? { bin: p.bin } : {}), readers: [{ device: p.id, outside: p.outside, inside: p.inside }],
           direction: p.direction, passGapMs: p.passGapMs, dedupeWindowMs: p.dedupeWindowMs, minReads: p.minReads, minRssi: p.minRssi, maxDwellMs: p.maxDwellMs,
         });
         const pipe = portalPipeline({ portal, gatewayId: this.o.gatewayId, matcher: this.matcher });
+        let current = { failed: false };
         this.subs.push(rfid.reads.pipe(pipe.operator).subscribe((out) => {
-          if (out.type === 'pass') {
-            log.info({ portal: p.id, pass: out.pass.id, direction: out.pass.direction, tags: out.pass.tags.length }, 'portal pass');
-            this.passes.next(out.pass);
-            // the pass's movements and alerts follow synchronously and are appended (kept) by
-            // then; its reads may go. (A crash before this replays them: same pass id, same
-            // movement and alert ids, which the cloud has already.)
-            const upTo = out.pass.endedAt;
-            if (journal) queueMicrotask(() => journal.journalClear(p.id, upTo));
-          } else if (out.type === 'movement') this.o.onMovement(out.movement);
-          else this.o.onAlert(out.alert);
+          try {
+            if (out.type === 'pass') {
+              log.info({ portal: p.id, pass: out.pass.id, direction: out.pass.direction, tags: out.pass.tags.length }, 'portal pass');
+              this.passes.next(out.pass);
+              // the pass's movements and alerts follow synchronously and are appended (kept) by
+              // then; its reads may go — unless appending one failed: then they stay for the
+              // next start. (A crash before the clear replays them: same pass id, same
+              // movement and alert ids, which the cloud has already.)
+              const pass = (current = { failed: false });
+              const upTo = out.pass.endedAt;
+              if (journal) queueMicrotask(() => { if (!pass.failed) clear(p.id, upTo); });
+            } else if (out.type === 'movement') this.o.onMovement(out.movement);
+            else this.o.onAlert(out.alert);
+          } catch (e) {
+            current.failed = true;
+            throw e;
+          }
         }));
         if (journal) {
-          // reads the tracker let go without a pass (strays, a tag lying in the field, the quiet
-          // window after a pass) need no keeping once nothing is open
+          // Reads the tracker let go without a pass (strays, a tag lying in the field, a pallet
+          // lingering in the quiet window after its pass) need no keeping once nothing is open —
+          // and must not be replayed into a fresh tracker that no longer knows they were quiet.
+          // Cleared as soon as the tracker is idle, at most every 250 ms.
           let lastTs = 0;
-          this.subs.push(rfid.reads.subscribe((r) => { if (r.reader === p.id) lastTs = Math.max(lastTs, r.ts); }));
-          const sweep = setInterval(() => { if (pipe.tracker.idle && lastTs) journal.journalClear(p.id, lastTs); }, Math.max(1000, portal.passGapMs));
-          this.subs.push({ unsubscribe: () => clearInterval(sweep) } as Subscription);
+          let clearedAt = 0;
+          const sweep = () => {
+            if (!pipe.tracker.idle || !lastTs || Date.now() - clearedAt < 250) return;
+            clearedAt = Date.now();
+            clear(p.id, lastTs);
+          };
+          this.subs.push(rfid.reads.subscribe((r) => { if (r.reader === p.id) { lastTs = Math.max(lastTs, r.ts); sweep(); } }));
+          const timer = setInterval(sweep, 1000);
+          this.subs.push({ unsubscribe: () => clearInterval(timer) } as Subscription);
         }
       }
       // what was read but not yet booked before a restart (and what arrived since the connection came up)

@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS journal (
   ts      INTEGER NOT NULL,
   body    TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS journal_by_source ON journal (source, ts);
+CREATE UNIQUE INDEX IF NOT EXISTS journal_once ON journal (source, ts, body);
 `;
 
 export interface EdgeDb {

@@ -125,7 +125,8 @@ export class SqliteOutbox implements Outbox {
         WHERE id > ? AND type = 'reading' AND thinned = 0 AND batch IS NULL ORDER BY id LIMIT ?`),
       rewrite: db.prepare('UPDATE outbox SET ts = ?, value = ?, quality = ?, thinned = 1 WHERE id = ?'),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
-      journalAdd: db.prepare('INSERT INTO journal (source, ts, body) VALUES (?, ?, ?)'),
+      // a report redelivered after a reconnect (kept, but its PUBACK was lost) is kept once
+      journalAdd: db.prepare('INSERT OR IGNORE INTO journal (source, ts, body) VALUES (?, ?, ?)'),
       journalOf: db.prepare('SELECT body FROM journal WHERE source = ? ORDER BY ts, id'),
       journalClear: db.prepare('DELETE FROM journal WHERE source = ? AND ts <= ?'),
     };
@@ -222,9 +223,9 @@ export class SqliteOutbox implements Outbox {
   private write(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>, journal: readonly { source: string; read: TagRead }[] = []): void {
     if (!entries.length && !state && !journal.length) return;
     const at = this.now();
-    // With fsync 'normal', readings ride on the cheaper commit; anything else (alerts, device
-    // events, manifests, later stock movements) is fsynced before append returns regardless.
-    const level: FsyncPolicy = this.edb.fsync === 'normal' && entries.some((e) => e.type !== 'reading') ? 'full' : this.edb.fsync;
+    // With fsync 'normal' only raw readings ride on the cheaper commit; anything else — alerts,
+    // events, and journaled reads, which the reader forgets once acknowledged — is fsynced.
+    const level: FsyncPolicy = this.edb.fsync === 'normal' && (journal.length > 0 || entries.some((e) => e.type !== 'reading')) ? 'full' : this.edb.fsync;
     let bytes = 0;
     const { insertReading, insertOther } = this.st;
     this.edb.commit(state ? 'full' : level, () => {

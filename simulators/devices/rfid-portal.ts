@@ -24,6 +24,8 @@ export interface RfidPortalSimOptions {
   insideAntenna?: number;
   /** >1 plays passes faster than real time (timestamps are compressed the same way) */
   speed?: number;
+  /** MQTT QoS of the reports (Impinj's MQTT output lets you choose); default 0 */
+  qos?: 0 | 1;
   /** reads per MQTT message (readers batch when busy); default 1 */
   batch?: number;
 }
@@ -111,7 +113,7 @@ export class RfidPortalSim implements SimDevice {
   private publish(reads: ModelRead[], start: number, speed: number): void {
     if (!this.client || this.faults.has('dropout')) return;
     const payload = this.faults.has('garbage') ? '\u0000<tagInventory epc=?' : JSON.stringify(this.encode(reads, start, speed));
-    this.client.publish(this.o.topic, payload, { qos: 0 });
+    this.client.publish(this.o.topic, payload, { qos: this.o.qos ?? 0 });
     this.sent++;
   }
 

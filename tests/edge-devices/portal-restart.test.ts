@@ -27,15 +27,19 @@ const portal = {
 };
 
 /** movements in the store (no cloud here: nothing is acknowledged), and the journal left */
-function contents(o: SqliteOutbox) {
+function contents(o: SqliteOutbox, source = 'dock-1') {
   const out: OutboxEntry[] = [];
   for (let b = o.nextBatch(10_000); b; b = o.nextBatch(10_000)) { out.push(...b.entries); o.ack(b.seq); }
-  return { movements: out.flatMap((e) => (e.type === 'movement' ? [e.movement] : [])), journal: o.journal('dock-1').length };
+  return {
+    movements: out.flatMap((e) => (e.type === 'movement' ? [e.movement] : [])),
+    alerts: out.flatMap((e) => (e.type === 'alert' && e.alert.rule !== 'device_offline' ? [e.alert] : [])),
+    journal: o.journal(source).length,
+  };
 }
 
 beforeAll(async () => {
   broker = await startEmbeddedBroker();
-  reader = new RfidPortalSim({ id: 'dock-1', zoneId: 'dock', mqttUrl: broker.url, topic: 'site/dock-1/tags', flavour: 'impinj', clock: systemClock, rng: createRng(5), speed: 4, batch: 4 });
+  reader = new RfidPortalSim({ id: 'dock-1', zoneId: 'dock', mqttUrl: broker.url, topic: 'site/dock-1/tags', flavour: 'impinj', clock: systemClock, rng: createRng(5), speed: 4, batch: 4, qos: 1 });
   await reader.start();
 });
 afterAll(async () => {
@@ -71,5 +75,40 @@ describe('portal pass across a gateway restart', () => {
     await gw.stop(0);
     expect(contents(o).movements).toEqual([]);
     o.close();
+  });
+
+  it('a pallet crossing while the gateway is down is booked when it is back (the broker kept the reports)', async () => {
+    // the stop above left the persistent session subscribed: the broker queues the QoS 1 reports
+    await reader.passPallet(Array.from({ length: 20 }, (_, i) => sgtinFromGtin(GTIN, 7, 300 + i, 2)), 'in');
+    const o = SqliteOutbox.open(store);
+    const { gw } = await startGatewayRig(broker, [portal], o);
+    await waitFor(() => { const m = contents(o).movements; return m.length ? m : undefined; }, 'the receipt of the pallet that crossed while down', 15_000)
+      .then((m) => expect(m.map((x) => [x.type, x.quantity, x.lot])).toEqual([['receipt', 20, 'L1']]));
+    await gw.stop(0);
+    o.close();
+  });
+  it('after a restart the journal is matched against the document list the cloud sent last (kept in the store)', async () => {
+    const bare = { ...portal, id: 'dock-9', topic: 'site/dock-9/tags', expected: [] };
+    const reader9 = new RfidPortalSim({ id: 'dock-9', zoneId: 'dock', mqttUrl: broker.url, topic: 'site/dock-9/tags', flavour: 'impinj', clock: systemClock, rng: createRng(9), speed: 4, batch: 4, qos: 1 });
+    await reader9.start();
+    const path = join(dir, 'gw9.sqlite');
+    let o = SqliteOutbox.open(path);
+    let { gw } = await startGatewayRig(broker, [bare], o);
+    gw.stock!.setCloudExpected([{ id: 'po:8', type: 'receipt', lines: [{ gtin: GTIN, quantity: 10, lot: 'L8' }] }]); // as the feed does
+    await reader9.passPallet(Array.from({ length: 10 }, (_, i) => sgtinFromGtin(GTIN, 7, 500 + i, 2)), 'in');
+    await waitFor(() => o.journal('dock-9').length >= 10, 'reads journaled');
+    await gw.stop(0);
+    o.close();
+
+    // back with no cloud to push anything: the saved list matches the replayed pass
+    o = SqliteOutbox.open(path);
+    ({ gw } = await startGatewayRig(broker, [bare], o));
+    await waitFor(() => o.journal('dock-9').length === 0, 'replayed', 10_000);
+    await gw.stop(0);
+    const c = contents(o, 'dock-9');
+    expect(c.movements.map((m) => [m.type, m.quantity, m.document])).toEqual([['receipt', 10, 'po:8']]);
+    expect(c.alerts).toEqual([]);
+    o.close();
+    await reader9.stop();
   });
 });
