@@ -33,10 +33,12 @@ export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly N
     );
     if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
     if (batch.manifest) await storeManifestDevices(q, batch.gateway, batch.manifest);
-    if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
     const readingsStored = batch.readings.length ? await (canCopy(q) ? copyReadings(q, batch) : storeReadings(q, batch)) : 0;
     let deliveries = 0;
     for (const alert of batch.alerts) deliveries += await storeAlert(q, batch.gateway, alert, targets);
+    // after the alerts: a device's "online" clears a device_offline raised earlier in this same
+    // batch (a restarted gateway sends both and has forgotten the alert)
+    if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
     if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets));
     return { status: 'committed' as const, deliveries, readingsStored };
   });

@@ -32,8 +32,12 @@ export async function insertRun(db: Db, r: { job: string; period: Period; trigge
 }
 
 export async function finishRun(db: Db, id: number, r: { status: 'succeeded' | 'failed'; finishedAt: Date; counts: JobResult; error?: string; progress?: JobRun['progress'] }): Promise<JobRun> {
+  // A run another instance marked abandoned (our lock's connection died mid-run, so it took the
+  // lock and re-ran the period) keeps that mark: the history must not claim one clean run.
   const [row] = await db.query<Row>(
-    `UPDATE job_runs SET status = $2, finished_at = $3, counts = $4::jsonb, error = $5, progress = coalesce($6::jsonb, progress)
+    `UPDATE job_runs SET status = CASE WHEN status = 'abandoned' THEN status ELSE $2 END, finished_at = $3, counts = $4::jsonb,
+       error = CASE WHEN status = 'abandoned' THEN error || ' (it went on and finished: ' || $2 || ')' ELSE $5 END,
+       progress = coalesce($6::jsonb, progress)
      WHERE id = $1 RETURNING *`,
     [id, r.status, r.finishedAt, JSON.stringify(r.counts), r.error ?? null, r.progress ? JSON.stringify(r.progress) : null]);
   return fromRow(row!);

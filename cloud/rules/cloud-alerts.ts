@@ -48,3 +48,8 @@ export async function raiseCloudAlerts(q: Queryable, alerts: readonly CloudAlert
 export async function clearCloudAlerts(q: Queryable, ids: readonly string[], now: Date): Promise<void> {
   if (ids.length) await q.query(`UPDATE alerts SET state = 'cleared', cleared_at = $2 WHERE id = ANY($1::text[]) AND state = 'active'`, [ids, now]);
 }
+
+/** clears the active cloud alerts whose id starts with `prefix` (every quarantine alert of a lot) */
+export async function clearCloudAlertsStartingWith(q: Queryable, prefix: string, now: Date): Promise<void> {
+  await q.query(`UPDATE alerts SET state = 'cleared', cleared_at = $2 WHERE gateway = 'cloud' AND left(id, length($1)) = $1 AND state = 'active'`, [prefix, now]);
+}

@@ -132,5 +132,10 @@ describe(`devices table and GET /api/devices (${engineLabel})`, () => {
     const rows = await tdb.db.query<{ id: string; state: string; cleared_at: Date | null }>(`SELECT id, state, cleared_at FROM alerts WHERE rule = 'device_offline' ORDER BY id`);
     expect(rows.map((r) => [r.id.split(':')[2], r.state])).toEqual([['ctl-d', 'active'], ['probe-d', 'cleared']]);
     expect(rows.find((r) => r.id === offline.id)!.cleared_at!.getTime()).toBe(T + 30_000);
+    // the raise still in the restarted gateway's outbox and the device's return in ONE batch
+    const late = { ...offline, id: 'cold-d:device_offline:ctl-d:' + (T + 40_000), ts: T + 40_000 };
+    await store({ alerts: [late], devices: [ev('ctl-d', T + 50_000, 'online', { lastSeen: T + 50_000 })] }, randomUUID());
+    const [again] = await tdb.db.query<{ state: string }>(`SELECT state FROM alerts WHERE id = $1`, [late.id]);
+    expect(again!.state).toBe('cleared');
   });
 });

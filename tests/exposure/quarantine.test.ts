@@ -107,7 +107,7 @@ describe(`cold-chain exposure → quarantine (${engineLabel})`, () => {
     expect(hist.at(-1).reason).toMatch(/chiller-t1: above 8 °C for 60 min .*max 12\.5 °C/);
     // and QA hears of it: one critical alert per quarantined lot, in the alert list like any other
     const alerts = await tdb.db.query<any>(`SELECT id, rule, severity, state, zone, message FROM alerts WHERE rule = 'lot_quarantined' ORDER BY id`);
-    expect(alerts.map((a) => [a.id, a.severity, a.state, a.zone])).toEqual([[`lot:${lot.A}:quarantined`, 'critical', 'active', 'chiller'], [`lot:${lot.D}:quarantined`, 'critical', 'active', 'chiller']].sort());
+    expect(alerts.map((a) => [a.id, a.severity, a.state, a.zone])).toEqual([[`lot:${lot.A}:quarantined:${EXC.from}`, 'critical', 'active', 'chiller'], [`lot:${lot.D}:quarantined:${EXC.from}`, 'critical', 'active', 'chiller']].sort());
     expect(alerts[0].message).toMatch(/quarantined: above range in chiller for 60 min \(12\.5 °C, sensor chiller-t1\)/);
   });
 
@@ -164,7 +164,7 @@ describe(`cold-chain exposure → quarantine (${engineLabel})`, () => {
     expect(r.json).toMatchObject({ lot: { status: 'available' }, scrapped: [] });
     expect((await f.as('qa', 'GET', `/api/lots/${lot.A}/history`)).json.at(-1)).toMatchObject({ to: 'available', actor: 'test-qa', reason: expect.stringContaining('door draught') });
     expect(await stock('MILK')).toMatchObject({ onHand: 50, quarantined: 10, available: 40 });
-    const alert = (await tdb.db.query<any>(`SELECT state FROM alerts WHERE id = $1`, [`lot:${lot.A}:quarantined`]))[0];
+    const alert = (await tdb.db.query<any>(`SELECT state FROM alerts WHERE id = $1`, [`lot:${lot.A}:quarantined:${EXC.from}`]))[0];
     expect(alert.state).toBe('cleared'); // decided: nothing left for QA to be reminded of
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { JobContext, JobDefinition } from '../../cloud/jobs/job.ts';
 import { JobRunner } from '../../cloud/jobs/runner.ts';
-import { listRuns } from '../../cloud/jobs/runs.ts';
+import { abandonStale, finishRun, insertRun, listRuns } from '../../cloud/jobs/runs.ts';
 import { jobs as registered } from '../../cloud/jobs/registry.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { testClock } from './clock.ts';
@@ -143,6 +143,15 @@ describe(`job runner (${engineLabel})`, () => {
     expect(out).toMatchObject({ ran: true, run: { status: 'succeeded', trigger: 'schedule', periodFrom: '2026-08-01T00:15:00.000Z' } });
     const runs = await listRuns(tdb.db, { job: 'orphan' });
     expect(runs.map((r) => [r.instance, r.status])).toEqual([[runner.instanceId, 'succeeded'], ['dead-one', 'abandoned']]);
+  });
+
+  it('a run that lost its lock and was abandoned by another instance keeps that mark when it finishes after all', async () => {
+    const period = { from: new Date('2026-08-05T00:15:00Z'), to: new Date('2026-08-06T00:15:00Z') };
+    const id = await insertRun(tdb.db, { job: 'lost-lock', period, trigger: 'schedule', startedAt: period.from, instance: 'inst-a' });
+    await abandonStale(tdb.db, 'lost-lock', new Date('2026-08-05T00:20:00Z'));   // instance B took the lock
+    const run = await finishRun(tdb.db, id, { status: 'succeeded', finishedAt: new Date('2026-08-05T00:25:00Z'), counts: { things: 1 } });
+    expect(run.status).toBe('abandoned');
+    expect(run.error).toMatch(/stopped before it finished \(it went on and finished: succeeded\)/);
   });
 
   it('the start/stop timer schedules on its own and stop waits for the run in progress', async () => {

@@ -1,7 +1,7 @@
 import { SpError } from '../../../protocols/errors.ts';
 import type { Db } from '../../db/engine.ts';
 import { postMovementIn, type Movement } from '../../inventory/ledger.ts';
-import { clearCloudAlerts } from '../cloud-alerts.ts';
+import { clearCloudAlertsStartingWith } from '../cloud-alerts.ts';
 import { changeLotStatusIn, getLot, type Lot } from '../../inventory/lots.ts';
 import { dec, num, type Actor } from '../../inventory/model.ts';
 import { lockLot } from './lock.ts';
@@ -26,7 +26,7 @@ export async function releaseLot(db: Db, id: number, reason: string, actor: Acto
     await lockLot(q, id);
     await quarantinedLot(q, id, 'released');
     const { before, after } = await changeLotStatusIn(q, id, 'available', `QA release: ${reason}`, actor);
-    await clearCloudAlerts(q, [`lot:${id}:quarantined`], new Date());
+    await clearCloudAlertsStartingWith(q, `lot:${id}:quarantined:`, new Date());
     return { before, after, scrapped: [] };
   });
 }
@@ -47,7 +47,7 @@ export async function rejectLot(db: Db, id: number, reason: string, actor: Actor
       scrapped.push(movement);
     }
     const { before, after } = await changeLotStatusIn(q, id, 'rejected', `QA reject: ${reason}`, actor);
-    await clearCloudAlerts(q, [`lot:${id}:quarantined`], new Date());
+    await clearCloudAlertsStartingWith(q, `lot:${id}:quarantined:`, new Date());
     return { before, after, scrapped };
   });
 }

@@ -59,7 +59,8 @@ function quarantineAlert(lot: { id: number; code: string; item: string }, findin
   const f = findings[0]!;
   const temp = f.max ?? f.min;
   return {
-    id: `lot:${lot.id}:quarantined`, zone: f.zone, rule: 'lot_quarantined', severity: 'critical', value: temp,
+    // one alert per quarantine (a lot released and quarantined again by a new excursion is news)
+    id: `lot:${lot.id}:quarantined:${Math.min(...findings.map((x) => x.from))}`, zone: f.zone, rule: 'lot_quarantined', severity: 'critical', value: temp,
     message: `Lot ${lot.code} of ${lot.item} quarantined: ${RULE_TEXT[f.rule]} in ${f.zone} for ${Math.round(f.minutes)} min`
       + `${temp !== null ? ` (${temp.toFixed(1)} °C, sensor ${f.sensor})` : ''}${findings.length > 1 ? ` and ${findings.length - 1} more finding(s)` : ''}`
       + ' — QA: release or reject it on its passport',
