@@ -4,6 +4,7 @@ import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus
 import { parseRegisterPoint } from './register-map.ts';
 import { ModbusClientClass, describeTransportError, readBlocks, type ModbusClient, type PlannedPoint } from './read-blocks.ts';
 import { planReads, type ReadBlock } from './read-plan.ts';
+import { STOPPED, abortableSleep, withDeadline } from './abortable.ts';
 import type { ModbusTcpPollPoint } from './tcp-poller.ts';
 
 // Modbus RTU: slaves on an RS-485 line behind one serial port. Unlike TCP, a bus carries one
@@ -40,8 +41,6 @@ export interface ModbusRtuPollerOptions {
   maxGap?: number;
 }
 
-const STOPPED = Symbol('stopped');
-
 interface Slave {
   dev: ModbusRtuPollDevice;
   blocks: ReadBlock<PlannedPoint>[];
@@ -60,7 +59,6 @@ class RtuLine {
   private everOpened = false;
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
   readonly slaves: Slave[];
 
   constructor(readonly path: string, devices: readonly ModbusRtuPollDevice[], private readonly o: ModbusRtuPollerOptions, private readonly backoff: BackoffOptions) {
@@ -84,7 +82,6 @@ class RtuLine {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    this.wake?.();
     const loop = this.loop;
     this.loop = undefined;
     await loop;
@@ -105,14 +102,14 @@ class RtuLine {
           portAttempt++;
           const reason = `serial port: ${describeTransportError(e, this.slaves[0]!.dev.timeoutMs)}`;
           for (const s of this.slaves) this.fail(s, slaveError(s.dev, reason));
-          await this.sleep(Math.max(backoffDelay(portAttempt, this.backoff), 200), signal);
+          await abortableSleep(Math.max(backoffDelay(portAttempt, this.backoff), 200), signal);
           continue;
         }
       }
       const now = Date.now();
       const next = this.slaves.filter((s) => s.due <= now).sort((a, b) => a.due - b.due)[0];
       if (!next) {
-        await this.sleep(Math.min(...this.slaves.map((s) => s.due)) - now, signal);
+        await abortableSleep(Math.min(...this.slaves.map((s) => s.due)) - now, signal);
         continue;
       }
       try {
@@ -174,33 +171,7 @@ class RtuLine {
 
   /** never longer than the slave's timeout (+ slack), never past stop() */
   private guard<T>(p: Promise<T>, dev: ModbusRtuPollDevice, signal: AbortSignal): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => finish(() => reject(STOPPED));
-      const timer = setTimeout(() => finish(() => reject(slaveError(dev, `no answer within ${dev.timeoutMs} ms`))), dev.timeoutMs + 250);
-      const finish = (fn: () => void) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        fn();
-      };
-      if (signal.aborted) return finish(() => reject(STOPPED));
-      signal.addEventListener('abort', onAbort, { once: true });
-      p.then((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
-    });
-  }
-
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wake = undefined;
-        resolve();
-      };
-      this.wake = done;
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return withDeadline(p, dev.timeoutMs + 250, signal, () => slaveError(dev, `no answer within ${dev.timeoutMs} ms`));
   }
 
   private emitError(deviceId: string, err: SpError, sensor?: string): void {

@@ -5,6 +5,7 @@ import { parseRegisterPoint } from './register-map.ts';
 import { ModbusClientClass, describeTransportError, readBlocks, type ModbusClient, type PlannedPoint } from './read-blocks.ts';
 import type { RegisterPoint, RegisterPointInput } from './register-map.schema.ts';
 import { planReads, type ReadBlock } from './read-plan.ts';
+import { STOPPED, abortableSleep, withDeadline } from './abortable.ts';
 
 // The Modbus TCP polling driver. Every device has its own connection and its own loop, so one
 // slow or dead slave never stalls the others (a shared request queue is how one unplugged
@@ -54,9 +55,6 @@ export interface ModbusTcpPollerOptions {
   id?: string;
 }
 
-/** Thrown inside a loop when stop() interrupts a pending await. */
-const STOPPED = Symbol('stopped');
-
 const ModbusRTU = ModbusClientClass;
 
 function deviceError(dev: ModbusTcpPollDevice, reason: string, code: ErrorCode = 'SP_ERR_DEVICE'): SpError {
@@ -105,7 +103,7 @@ class DevicePoller {
         await this.pollOnce(signal);
         attempt = 0;
         Object.assign(this.status, { state: 'running', lastOkAt: Date.now(), failures: 0 });
-        await this.sleep(this.dev.pollMs - (Date.now() - cycleStart), signal);
+        await abortableSleep(this.dev.pollMs - (Date.now() - cycleStart), signal);
       } catch (e) {
         if (e === STOPPED || signal.aborted) break;
         this.dropClient();
@@ -116,7 +114,7 @@ class DevicePoller {
         this.status.lastError = { code: err.code, message: err.message };
         this.emitError(err);
         // Never retry faster than the poll rate: a refused port would otherwise spin.
-        await this.sleep(Math.max(backoffDelay(attempt, this.backoff), Math.min(this.dev.pollMs, this.backoff.maxMs)), signal);
+        await abortableSleep(Math.max(backoffDelay(attempt, this.backoff), Math.min(this.dev.pollMs, this.backoff.maxMs)), signal);
       }
     }
   }
@@ -144,37 +142,9 @@ class DevicePoller {
     this.everConnected = true;
   }
 
-  /**
-   * Awaits a library promise, but never longer than the device timeout (plus slack) and never
-   * past stop(): modbus-serial leaves a request pending forever when its socket is destroyed.
-   */
+  /** never longer than the device timeout (plus slack) and never past stop() */
   private guard<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-    const limit = this.dev.timeoutMs + 250;
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => finish(() => reject(STOPPED));
-      const timer = setTimeout(() => finish(() => reject(deviceError(this.dev, `no answer within ${this.dev.timeoutMs} ms`))), limit);
-      const finish = (fn: () => void) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        fn();
-      };
-      if (signal.aborted) return finish(() => reject(STOPPED));
-      signal.addEventListener('abort', onAbort, { once: true });
-      p.then((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
-    });
-  }
-
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return withDeadline(p, this.dev.timeoutMs + 250, signal, () => deviceError(this.dev, `no answer within ${this.dev.timeoutMs} ms`));
   }
 
   private dropClient(): void {

@@ -5,7 +5,7 @@ import { decodeRegisters, parseRegisterPoint } from '../../protocols/modbus/regi
 import { parseUplinkBatch } from '../../protocols/uplink/parse.ts';
 import { PROTOCOL_VERSION } from '../../protocols/uplink/contract.ts';
 import { Reading } from '../../protocols/reading.ts';
-import { ERROR_CATALOGUE, isSpError } from '../../protocols/errors.ts';
+import { RUNS, SEED, codedOrValue, params } from './coded.ts';
 import { parseEdgeConfig } from '../../edge/config.ts';
 import { parseHeader, parseTimestamp, splitCsvLine } from '../../edge/replay/index.ts';
 import * as frames from '../protocols/fixtures/mqtt-json-frames.ts';
@@ -13,23 +13,6 @@ import * as frames from '../protocols/fixtures/mqtt-json-frames.ts';
 // Every decoder and parser that takes bytes from outside, fed random and mutated frames for a
 // fixed budget: it either returns a valid result or throws a coded SpError — never anything
 // else. FUZZ_RUNS raises the budget (npm run test:fuzz uses 20000 per property).
-
-const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
-const params = { numRuns: RUNS, seed: SEED };
-
-/** runs fn; a thrown error must be a coded SpError from the catalogue, with details */
-function codedOrValue<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (!isSpError(e)) throw new Error(`uncoded rejection: ${(e as Error)?.stack ?? String(e)}`);
-    expect(Object.keys(ERROR_CATALOGUE)).toContain(e.code);
-    expect(e.details.length).toBeGreaterThan(0);
-    for (const d of e.details) expect(typeof d.field === 'string' && typeof d.reason === 'string').toBe(true);
-    return undefined;
-  }
-}
 
 const realFrames = (Object.values(frames) as unknown[]).filter((v): v is string => typeof v === 'string');
 

@@ -6,27 +6,12 @@ import { READER_FORMATS } from '../../protocols/rfid/tag-read.ts';
 import { parseMtSicsLine } from '../../protocols/scale/mt-sics.ts';
 import { parseWeightStreamLine } from '../../protocols/scale/weight-stream.ts';
 import { ExpectedDocumentsMessage } from '../../protocols/uplink/expected-documents.ts';
-import { ERROR_CATALOGUE, isSpError } from '../../protocols/errors.ts';
+import { RUNS, SEED, codedOrValue, params } from './coded.ts';
 import * as readerFrames from '../protocols-devices/fixtures/reader-frames.ts';
 
 // The stock devices' decoders (EPC, RFID reader events, MT-SICS, the continuous weight stream)
 // fed random and mutated input for a fixed budget: a result or a coded SpError, never anything
 // else, never a hang. Same budget knobs as decoders.fuzz.test.ts (FUZZ_RUNS, FUZZ_SEED).
-
-const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
-const params = { numRuns: RUNS, seed: SEED };
-
-function codedOrValue<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (!isSpError(e)) throw new Error(`uncoded rejection: ${(e as Error)?.stack ?? String(e)}`);
-    expect(Object.keys(ERROR_CATALOGUE)).toContain(e.code);
-    expect(e.details.length).toBeGreaterThan(0);
-    return undefined;
-  }
-}
 
 const frames = (Object.values(readerFrames) as unknown[]).filter((v): v is string => typeof v === 'string');
 const mutate = (seeds: string[]) => fc.tuple(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()), { maxLength: 6 }))
