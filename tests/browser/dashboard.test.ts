@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumOr, launchChromium } from '../helpers/browser.ts';
 import pino from 'pino';
 import { startDemoStack, type DemoStack } from '../../bin/demo-stack.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -11,10 +12,8 @@ import { waitFor } from '../helpers/net.ts';
 // An operator's view in a real browser (Debian chromium driven by playwright-core): the
 // dashboard of a running system shows zone panels with data, and an alert can be acknowledged.
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`browser test skipped: ${CHROMIUM} not found (apt-get install chromium; .ci/run installs it)`);
+const haveChromium = chromiumOr('browser test');
 
 let tdb: TestDatabase;
 let stack: DemoStack;
@@ -29,10 +28,7 @@ describe.runIf(haveChromium)(`dashboard in chromium (${engineLabel})`, () => {
       log: pino({ level: 'silent' }), httpPort: 0, mqttPort: 0, dataDir, db: tdb.db,
       publishMs: 250, timeScale: 3600, delaySec: 1, inbox: false,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

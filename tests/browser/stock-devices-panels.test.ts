@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumOr, launchChromium } from '../helpers/browser.ts';
 import pino from 'pino';
 import { startDemoStack, type DemoStack } from '../../bin/demo-stack.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -13,10 +14,8 @@ import { waitFor } from '../helpers/net.ts';
 // pallet that came in against the open PO, the cases that left with no shipment, and each
 // weighed bin with the same figures the API has.
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`stock panels browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`);
+const haveChromium = chromiumOr('stock panels browser test');
 
 let tdb: TestDatabase;
 let stack: DemoStack;
@@ -30,10 +29,7 @@ describe.runIf(haveChromium)(`dock door and weighed bins panels in chromium (${e
     tdb = await testDatabase();
     dataDir = mkdtempSync(join(tmpdir(), 'sp-browser-stock-'));
     stack = await startDemoStack({ log: pino({ level: 'silent' }), httpPort: 0, mqttPort: 0, dataDir, db: tdb.db, publishMs: 500, inbox: false, stockActivityMs: 1500 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

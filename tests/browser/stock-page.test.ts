@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumOr, launchChromium } from '../helpers/browser.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../inventory/fixture.ts';
 
@@ -10,10 +11,8 @@ import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../invento
 // task inbox shows the step a document pushed to the next role. Served by the cloud API alone
 // (no broker or simulator needed for inventory).
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`stock page browser test skipped: ${CHROMIUM} not found (apt-get install chromium; .ci/run installs it)`);
+const haveChromium = chromiumOr('stock page browser test');
 
 let tdb: TestDatabase;
 let f: ApiFixture;
@@ -38,10 +37,7 @@ describe.runIf(haveChromium)(`stock page in chromium (${engineLabel})`, () => {
     // a draft purchase order pushes a "submit" task to purchasing
     await ok(f.as('purchasing', 'POST', '/api/suppliers', { id: 'acme', name: 'Acme' }), 201);
     await ok(f.as('purchasing', 'POST', '/api/purchase-orders', { supplier: 'acme', lines: [{ item: 'PHONE', qty: 20, priceMinor: 9900 }] }), 201);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

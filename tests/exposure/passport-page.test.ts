@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumOr, launchChromium } from '../helpers/browser.ts';
 import { runExposure } from '../../cloud/rules/exposure/run.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { apiFixture, seedItem, type ApiFixture } from '../inventory/fixture.ts';
@@ -11,10 +12,8 @@ import { HOUR, MIN, iotZone, jobContext, readings, withWindows } from './history
 // through a chiller excursion shows its chart (uPlot canvas from the dashboard's chart helper),
 // summary, the excursion and the quarantine evidence; QA releases it from the page.
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`lot passport browser test skipped: ${CHROMIUM} not found (apt-get install chromium; .ci/run installs it)`);
+const haveChromium = chromiumOr('lot passport browser test');
 
 let tdb: TestDatabase;
 let f: ApiFixture;
@@ -39,10 +38,7 @@ describe.runIf(haveChromium)(`lot passport page in chromium (${engineLabel})`, (
     await iotZone(tdb.db, 'chiller', ['chiller-t1']);
     await readings(tdb.db, 'chiller-t1', 'chiller', T0, T0 + 12 * HOUR, MIN, withWindows(4, [{ from: T0 + 5 * HOUR, to: T0 + 6 * HOUR, value: 10.5 }]));
     await runExposure(jobContext(tdb.db, T0 + 12 * HOUR));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

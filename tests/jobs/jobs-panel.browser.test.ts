@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumOr, launchChromium } from '../helpers/browser.ts';
 import pino from 'pino';
 import { startCloud, type Cloud } from '../../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';
@@ -13,10 +14,8 @@ import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 // The dashboard's jobs panel in a real browser: every registered job is listed, Run runs the
 // expiry sweep and the row shows its status and counts; a viewer's Run shows the refusal.
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`jobs panel browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`);
+const haveChromium = chromiumOr('jobs panel browser test');
 
 let tdb: TestDatabase;
 let broker: EmbeddedBroker;
@@ -29,10 +28,7 @@ describe.runIf(haveChromium)(`jobs panel in chromium (${engineLabel})`, () => {
     broker = await startEmbeddedBroker();
     const config = cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false' });
     cloud = await startCloud({ config, log: pino({ level: 'silent' }), db: tdb.db, jobs: false });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

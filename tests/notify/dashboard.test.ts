@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumOr, launchChromium } from '../helpers/browser.ts';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../cloud/api/server.ts';
@@ -17,9 +17,7 @@ import { insertAlert } from './fixture.ts';
 // which channel and whether it arrived; the notifications panel lists the deliveries with their
 // errors; acknowledging from the dashboard closes the escalation (no more reminders).
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`notifications dashboard test skipped: ${CHROMIUM} not found (apt-get install chromium)`);
+const haveChromium = chromiumOr('notifications dashboard test');
 
 const T = Date.parse('2026-03-01T08:00:00Z');
 const at = (min: number) => new Date(T + min * 60_000);
@@ -40,7 +38,7 @@ describe.runIf(haveChromium)(`notifications on the dashboard (${engineLabel})`, 
     token = (await createApiToken(tdb.db, { role: 'qa', name: 'inspector' })).token;
     [ok, down] = await Promise.all([startWebhookReceiver(), startWebhookReceiver()]);
     down.status = 503;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumOr, launchChromium } from '../helpers/browser.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../inventory/fixture.ts';
 import { runReplenishment } from '../../cloud/planning/replenishment.ts';
@@ -10,9 +10,7 @@ import { DAY, post } from './history.ts';
 // the replenishment suggestion row, the sales chart with its forecast, the price chart for a
 // cost role — and for sales the price panel says it is not for them while the rest still works.
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`analytics page browser test skipped: ${CHROMIUM} not found (apt-get install chromium)`);
+const haveChromium = chromiumOr('analytics page browser test');
 
 let tdb: TestDatabase;
 let f: ApiFixture;
@@ -37,10 +35,7 @@ describe.runIf(haveChromium)(`analytics page in chromium (${engineLabel})`, () =
     await post(tdb.db, { kind: 'receipt', item: 'BREAD', to: 'dry', qty: 230, at: new Date(today - 42 * DAY + 8 * 3600_000).toISOString() });
     for (let d = 42; d >= 1; d--) await post(tdb.db, { kind: 'shipment', item: 'BREAD', from: 'dry', qty: 5, at: new Date(today - d * DAY + 12 * 3600_000).toISOString() });
     await runReplenishment(tdb.db, { now: new Date(now) });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
