@@ -24,6 +24,15 @@ import { ModbusRtuPoller } from '../protocols/modbus/rtu-poller.ts';
 import { ModbusRtuBusSim } from '../simulators/devices/modbus-rtu-bus.ts';
 import { hasSocat } from '../simulators/devices/pty-pair.ts';
 
+/** events/s of a running counter: wait `warmMs` (connections up, first values in), then count over `measureMs` */
+async function ratePerSecond(count: () => number, warmMs: number, measureMs: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, warmMs));
+  const n0 = count();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, measureMs));
+  return (count() - n0) / ((performance.now() - t0) / 1000);
+}
+
 async function portal(): Promise<void> {
   const cfg = PortalConfig.parse({ id: 'dock', zone: 'dock', readers: [{ device: 'r', outside: [1], inside: [2] }], passGapMs: 1000 });
   const rng = createRng(1);
@@ -50,11 +59,7 @@ async function modbus(): Promise<void> {
   let n = 0;
   const drv = new ModbusScaleDriver({ id: 'f', host: '127.0.0.1', port: sim.listenPort, unitId: 1, pollMs: 0, timeoutMs: 1000, onSample: () => { n++; } });
   await drv.start();
-  await new Promise((r) => setTimeout(r, 500));
-  const n0 = n;
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, 3000));
-  const rate = (n - n0) / ((performance.now() - t0) / 1000);
+  const rate = await ratePerSecond(() => n, 500, 3000);
   await drv.stop();
   await sim.stop();
   console.log(`modbus scale: ${Math.round(rate)} polls/s (gross+net+tare+status in one request, loopback)`);
@@ -67,11 +72,7 @@ async function opcua(): Promise<void> {
   let n = 0;
   const drv = new OpcUaSubscriptionDriver({ id: 'f', endpoint: sim.endpoint, samplingMs: 100, points: [{ sensor: 't', kind: 'temperature', nodeId: OPCUA_FRIDGE_NODES.temperature }, { sensor: 'sp', kind: 'setpoint', nodeId: OPCUA_FRIDGE_NODES.setpoint }], onReading: () => { n++; } });
   await drv.start();
-  await new Promise((r) => setTimeout(r, 2000));
-  const n0 = n;
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, 3000));
-  const rate = (n - n0) / ((performance.now() - t0) / 1000);
+  const rate = await ratePerSecond(() => n, 2000, 3000);
   await drv.stop();
   await sim.stop();
   console.log(`opc ua: ${rate.toFixed(1)} data changes/s over one subscription (2 items, 100 ms sampling; only changed values are published)`);

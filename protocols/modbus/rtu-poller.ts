@@ -1,11 +1,10 @@
 import { SpError, isSpError } from '../errors.ts';
-import type { Reading } from '../reading.ts';
 import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../driver.ts';
 import { parseRegisterPoint } from './register-map.ts';
 import { ModbusClientClass, describeTransportError, readBlocks, type ModbusClient, type PlannedPoint } from './read-blocks.ts';
 import { planReads, type ReadBlock } from './read-plan.ts';
 import { STOPPED, abortableSleep, withDeadline } from './abortable.ts';
-import type { ModbusTcpPollPoint } from './tcp-poller.ts';
+import type { ModbusTcpPollPoint, ModbusTcpPollerOptions } from './tcp-poller.ts';
 
 // Modbus RTU: slaves on an RS-485 line behind one serial port. Unlike TCP, a bus carries one
 // request at a time, so the devices of one port share a single client and take turns. What
@@ -31,14 +30,9 @@ export interface ModbusRtuPollDevice {
   points: readonly ModbusTcpPollPoint[];
 }
 
-export interface ModbusRtuPollerOptions {
+/** as for Modbus TCP (tcp-poller.ts); `backoff` also paces the reopening of a failed port */
+export interface ModbusRtuPollerOptions extends Omit<ModbusTcpPollerOptions, 'devices' | 'id'> {
   devices: readonly ModbusRtuPollDevice[];
-  onReading: (reading: Reading, deviceId: string) => void;
-  /** device failures (`sensor` undefined) and point failures (`sensor` set), as for Modbus TCP */
-  onError?: (deviceId: string, error: SpError, sensor?: string) => void;
-  /** retry delays for a silent slave or a failed port; default { baseMs: 500, maxMs: 30000 } */
-  backoff?: Partial<BackoffOptions>;
-  maxGap?: number;
 }
 
 interface Slave {
