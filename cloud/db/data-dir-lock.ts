@@ -28,6 +28,8 @@ export interface DataDirHolder {
   command: string;
   /** ISO time the lock was taken */
   since: string;
+  /** device:inode of the data directory: a lock that came along with a copied directory is not about this one */
+  dirId?: string;
   /** the holder's API, once it listens (see advertise) */
   url?: string;
 }
@@ -88,6 +90,13 @@ export function holderAlive(h: DataDirHolder): boolean {
   return !(h.procStart && now && now !== h.procStart);
 }
 
+/** Was this lock copied along with the directory (cp -a, a restored backup) from the one its holder has open? */
+function copiedWith(h: DataDirHolder, mine: DataDirHolder): boolean {
+  if (!h.dirId || !mine.dirId || h.dirId === mine.dirId) return false;
+  // another host mounts the same disk under its own device number: compare the inode only
+  return h.host === mine.host || h.dirId.split(':')[1] !== mine.dirId.split(':')[1];
+}
+
 function parse(raw: string): DataDirHolder | undefined {
   try {
     const h = JSON.parse(raw) as DataDirHolder;
@@ -126,6 +135,9 @@ export function describeHolder(h: DataDirHolder): string {
 
 function refusal(dir: string, h: DataDirHolder): SpError {
   const api = h.url ?? 'its URL';
+  const elsewhere = h.host !== hostname()
+    ? `; it was written on ${h.host}: if no process there has this directory open, delete ${join(dir, LOCK_FILE)}`
+    : '';
   return new SpError('SP_ERR_CONFLICT', [
     { field: 'data-dir', reason: `${dir} is open in ${h.pid === process.pid && h.host === hostname() ? 'this process already' : 'another process'}; the embedded database (PGlite) allows one process at a time, and a second one would lose the first one's writes` },
     { field: 'holder', reason: describeHolder(h) },
@@ -133,7 +145,7 @@ function refusal(dir: string, h: DataDirHolder): SpError {
       field: 'what to do',
       reason: `stop it first (Ctrl-C in its terminal, or kill -TERM ${h.pid}) and run this again, or do it through its API at ${api} `
         + '(tokens: POST /api/tokens; verify: GET /api/inventory/verify; jobs: GET /api/jobs, POST /api/jobs/NAME/run; migrations ran when it started; '
-        + `reference at ${api}/docs), or run every process on PostgreSQL (DATABASE_URL)`,
+        + `reference at ${api}/docs), or run every process on PostgreSQL (DATABASE_URL)${elsewhere}`,
     },
   ]);
 }
@@ -160,7 +172,8 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const dir = resolve(dataDir);
   const path = join(dir, LOCK_FILE);
   mkdirSync(dir, { recursive: true });
-  const mine = me();
+  const st = statSync(dir);
+  const mine = { ...me(), dirId: `${st.dev}:${st.ino}` };
   if (held.has(path)) throw refusal(dir, parse(held.get(path)!) ?? mine);
   let content = JSON.stringify(mine);
   let unreadableSince: number | undefined;
@@ -179,7 +192,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       // created but not yet written (a moment), or left empty by a crash right after creation
       unreadableSince ??= Date.now();
       if (Date.now() - unreadableSince < 1000 || ageMs(path) < 2000) { await sleep(20); continue; }
-    } else if (holderAlive(holder)) {
+    } else if (!copiedWith(holder, mine) && holderAlive(holder)) {
       throw refusal(dir, holder);
     }
     await takeOverStale(path, raw);
