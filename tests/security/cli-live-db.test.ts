@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/net.ts';
 // `stockpulse token create --data-dir …` printed a token the server refused, removed
 // postmaster.pid, and after a kill -9 a movement the server had answered 201 for was gone.
 // Replayed against the real demo process: every command the README tells an operator to run
-// (token, verify, jobs run, migrate) is refused with SP_ERR_CONFLICT naming the demo (pid,
+// (token, verify, jobs run, migrate), and a second demo, is refused with SP_ERR_CONFLICT naming the demo (pid,
 // command, since, URL) and what to do, and touches nothing; the demo is then kill -9'd and
 // started again on the same directory: the stale lock does not block it, and the movement and
 // the token made through the API before the kill are there. On PostgreSQL (DATABASE_URL) the
@@ -83,6 +83,8 @@ describe(`the CLI on a live demo's database (${engineLabel})`, () => {
       ['jobs', 'run', 'expiry-sweep'],
       ['migrate'],
     ];
+    // and a second `npm start` on the same directory (PGlite only: on PostgreSQL it would run)
+    if (!usingPostgres) commands.push(['demo', '--port', String(await freePort()), '--mqtt-port', String(await freePort())]);
     // one after the other: a CLI start costs seconds of CPU on a 2-core box
     const results: CliResult[] = [];
     for (const c of commands) results.push(await cli(c));
