@@ -3,11 +3,11 @@ import { basename, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { SpError } from '../../protocols/errors.ts';
 
-// One writer per embedded database. PGlite keeps its data directory in the memory of the one
-// process that opened it and writes it back on its own schedule; a second process opening the
-// same directory (a CLI command next to `npm start`) reads a stale copy, removes the first
-// one's postmaster.pid and overwrites its files, so writes the server already answered 201 for
-// are lost. PostgreSQL (DATABASE_URL) and in-memory PGlite handle concurrency themselves and
+// One writer per embedded database. PGlite is a whole PostgreSQL inside the process that opened
+// the data directory (its own buffers, WAL position and postmaster.pid); a second process opening
+// the same directory (a CLI command next to `npm start`) works on what is on disk, removes the
+// first one's postmaster.pid and writes over its files: a token it creates is unknown to the
+// server, and writes the server already answered 201 for can be lost. PostgreSQL (DATABASE_URL) and in-memory PGlite handle concurrency themselves and
 // take no lock.
 //
 // The lock is a file in the data directory created with O_EXCL, holding who has it: pid,
@@ -77,7 +77,7 @@ function me(): DataDirHolder {
 }
 
 /** Is the process that wrote this lock still running? Unknown (another host) counts as yes. */
-export function holderAlive(h: DataDirHolder): boolean {
+function holderAlive(h: DataDirHolder): boolean {
   if (h.host !== hostname()) return true; // a shared disk: we cannot see its processes, so never steal
   if (h.bootId && bootId() && h.bootId !== bootId()) return false; // written before a reboot
   try {
@@ -129,12 +129,12 @@ export function readDataDirHolder(dir: string): DataDirHolder | undefined {
   return raw === undefined ? undefined : parse(raw);
 }
 
-export function describeHolder(h: DataDirHolder): string {
+function describeHolder(h: DataDirHolder): string {
   return `pid ${h.pid}${h.host !== hostname() ? ` on ${h.host}` : ''} running "${h.command}" since ${h.since}${h.url ? `, serving ${h.url}` : ''}`;
 }
 
 function refusal(dir: string, h: DataDirHolder): SpError {
-  const api = h.url ?? 'its URL';
+  const api = h.url ? `its API at ${h.url}` : 'its API (its URL is in its log)';
   const elsewhere = h.host !== hostname()
     ? `; it was written on ${h.host}: if no process there has this directory open, delete ${join(dir, LOCK_FILE)}`
     : '';
@@ -143,9 +143,9 @@ function refusal(dir: string, h: DataDirHolder): SpError {
     { field: 'holder', reason: describeHolder(h) },
     {
       field: 'what to do',
-      reason: `stop it first (Ctrl-C in its terminal, or kill -TERM ${h.pid}) and run this again, or do it through its API at ${api} `
-        + '(tokens: POST /api/tokens; verify: GET /api/inventory/verify; jobs: GET /api/jobs, POST /api/jobs/NAME/run; migrations ran when it started; '
-        + `reference at ${api}/docs), or run every process on PostgreSQL (DATABASE_URL)${elsewhere}`,
+      reason: `stop it first (Ctrl-C in its terminal, or kill -TERM ${h.pid}) and run this again, or do it through ${api} `
+        + '(tokens: POST /api/tokens; verify: GET /api/inventory/verify; jobs: GET /api/jobs, POST /api/jobs/NAME/run; migrations ran when it started'
+        + `${h.url ? `; reference at ${h.url}/docs` : ''}), or run every process on PostgreSQL (DATABASE_URL)${elsewhere}`,
     },
   ]);
 }
