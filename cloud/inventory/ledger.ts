@@ -102,7 +102,7 @@ export async function postMovementIn(q: Queryable, input: MovementInput, actor: 
     }
   }
   // the item's holds: what this movement may take, and the part of its own hold it consumes
-  const { reservationId } = await bindToReservations(q, { ...m, qty }, sellableSource);
+  const { reservationId } = await bindToReservations(q, { ...m, qty }, sellableSource, actor);
   const [row] = await q.query<{ id: string }>(
     `INSERT INTO movements (kind, item, lot_id, from_location, to_location, qty, source_type, source_ref, actor, at, idempotency_key, reverses, note, reservation_id)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,coalesce($10::timestamptz, now()),$11,$12,$13,$14) RETURNING id`,

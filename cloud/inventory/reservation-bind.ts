@@ -30,10 +30,16 @@ export const BOUND_KINDS: readonly MovementKind[] = ['shipment', 'consumption', 
 export interface OverReserved { item: string; onHand: number; sellable: number; reserved: number }
 export interface Binding { reservationId: number | null }
 
-interface Move { kind: MovementKind; item: string; from?: string; to?: string; reservation?: number; qty: string; lot?: string }
+interface Move { kind: MovementKind; item: string; from?: string; to?: string; reservation?: number; qty: string; sourceType: string }
 
 /** Checks an outgoing movement against the item's holds and consumes its own; the caller inserts the movement next. */
-export async function bindToReservations(q: Queryable, m: Move, sellableSource: boolean): Promise<Binding> {
+export async function bindToReservations(q: Queryable, m: Move, sellableSource: boolean, actor: { role: string }): Promise<Binding> {
+  // A device credential could otherwise name any order's hold (ids are sequential) and take its
+  // goods; a device ships reserved goods only through a sales order it was offered (the order's
+  // service names the hold, sourceType document).
+  if (m.reservation !== undefined && actor.role === 'device' && m.sourceType !== 'document') {
+    throw new SpError('SP_ERR_FORBIDDEN', { field: 'body.reservation', reason: 'a device may not name a reservation; reserved goods leave against the sales order that holds them' });
+  }
   if (m.reservation !== undefined && (!m.from || m.to)) {
     throw new SpError('SP_ERR_VALIDATION', { field: 'body.reservation', reason: `a ${m.kind}${m.to ? ' into a location' : ''} does not fulfil a reservation; only stock leaving ("from" only) does` });
   }

@@ -3,6 +3,7 @@ import { UplinkBatch, PROTOCOL_VERSION, type MovementEvent } from '../../protoco
 import { openDb, type Db } from '../../cloud/db/engine.ts';
 import { storeBatch } from '../../cloud/ingest/store-batch.ts';
 import { listExceptions } from '../../cloud/ingest/stock-exceptions.ts';
+import { openDocuments } from '../../cloud/ingest/expected-publisher.ts';
 import { createPurchaseOrder, purchaseOrderAction } from '../../cloud/inventory/documents/purchase-orders.ts';
 import { createSalesOrder, salesOrderAction } from '../../cloud/inventory/documents/sales-orders.ts';
 import { verifyLedger } from '../../cloud/inventory/verify.ts';
@@ -113,6 +114,9 @@ describe(`reserved stock is bound by every movement (${engineLabel})`, () => {
     expect([spent.status, spent.json.code, spent.json.details[0].field]).toEqual([409, 'SP_ERR_CONFLICT', 'body.reservation']);
     const foreign = await f.as('warehouse', 'POST', '/api/movements', { kind: 'shipment', item: 'SEC-A', from: 'bin-a', qty: 1, reservation: theirs });
     expect([foreign.status, foreign.json.code, foreign.json.details[0].field]).toEqual([400, 'SP_ERR_VALIDATION', 'body.reservation']);
+    // a device credential may not name a hold at all (it would take any order's goods by guessing ids)
+    const device = await f.as('device', 'POST', '/api/movements', { kind: 'shipment', item: 'SEC-C', from: 'bin-a', qty: 1, reservation: theirs, sourceType: 'document' });
+    expect([device.status, device.json.code, device.json.details[0].field]).toEqual([403, 'SP_ERR_FORBIDDEN', 'body.reservation']);
     expect(await stockOf('SEC-C')).toMatchObject({ onHand: 6, reserved: 6 });
     expect((await verifyLedger(db)).differences).toEqual([]);
   });
@@ -123,11 +127,17 @@ describe(`reserved stock is bound by every movement (${engineLabel})`, () => {
     expect((await f.as('sales', 'POST', `/api/sales-orders/${so.json.id}/reserve`, {})).status).toBe(200);
     await reserve('SEC-D', 3);   // someone else holds the rest
     expect((await f.as('warehouse', 'POST', `/api/sales-orders/${so.json.id}/pick`, {})).status).toBe(200);
+    // a part first (what is on the first truck), then the rest
+    const part = await f.as('warehouse', 'POST', `/api/sales-orders/${so.json.id}/ship`, { part: { item: 'SEC-D', qty: 2 } });
+    expect([part.status, part.json.status]).toEqual([200, 'picked']);
+    expect(await stockOf('SEC-D')).toMatchObject({ onHand: 6, reserved: 6, available: 0 });
     const shipped = await f.as('warehouse', 'POST', `/api/sales-orders/${so.json.id}/ship`, {});
     expect(shipped.status).toBe(200);
     expect(shipped.json.status).toBe('shipped');
     const moves = (await f.as('viewer', 'GET', '/api/movements?item=SEC-D')).json.filter((m: any) => m.kind === 'shipment');
-    expect(moves).toEqual([expect.objectContaining({ qty: 5, reservation: shipped.json.data.reservations[0] })]);
+    const hold = shipped.json.data.reservations[0];
+    expect(moves.map((m: any) => [m.qty, m.reservation])).toEqual([[3, hold], [2, hold]]);
+    expect((await f.as('viewer', 'GET', '/api/reservations?item=SEC-D')).json.find((r: any) => r.id === hold)).toMatchObject({ status: 'fulfilled', consumed: 5 });
     expect(await stockOf('SEC-D')).toMatchObject({ onHand: 3, reserved: 3, available: 0 });
     expect((await verifyLedger(db)).differences).toEqual([]);
   });
@@ -192,7 +202,7 @@ describe(`the device path is held to the same rules (${engineLabel})`, () => {
   });
 
   it('a portal shipment of a picked sales order consumes the order\'s own holds, in parts, through the sales-order service', async () => {
-    await stockUp('SEC-I', 6);
+    await stockUp('SEC-I', 6, { gtin: '80614141123458' });   // a GTIN: open shipments are pushed down by GTIN
     const so = await createSalesOrder(db, { customer: 'CAFE', lines: [{ item: 'SEC-I', qty: 4 }] }, SYSTEM);
     await salesOrderAction(db, so.id, 'reserve', {}, SYSTEM);
     await reserve('SEC-I', 2);   // the rest is someone else's
@@ -202,6 +212,9 @@ describe(`the device path is held to the same rules (${engineLabel})`, () => {
     let doc = (await f.as('viewer', 'GET', `/api/sales-orders/${so.id}`)).json;
     expect(doc.status).toBe('picked');
     expect(doc.events.at(-1)).toMatchObject({ action: 'ship', from: 'picked', to: 'picked', actor: 'device:dock-1', role: 'device' });
+    // the open shipment pushed down to the gateways says what already left
+    const open = (await openDocuments(db)).find((o) => o.doc.id === `so:${so.id}`);
+    expect(open?.doc.lines).toEqual([expect.objectContaining({ sku: 'SEC-I', quantity: 4, received: 3 })]);
     // one case more than the order left: refused whole, as the API refuses it
     await ingest([deviceMove({ id: 'so-part-2', type: 'shipment', quantity: 2, item: { sku: 'SEC-I' }, document: `so:${so.id}` })]);
     expect(await eventOutcome('so-part-2')).toMatchObject({ outcome: 'exception', reason: expect.stringMatching(/only 1 of it was picked and not yet shipped/) });

@@ -109,8 +109,9 @@ export async function shipSalesOrderIn(q: Queryable, id: number, input: unknown,
     if (seen.length) return { doc: d, movements: seen.map((r) => Number(r.id)) };
   }
   assertCan(SALES_ORDER, d, 'ship');
-  // what already left in earlier parts (`portal`: the name the dock portal's parts were first kept under)
-  const before = (d.data.parts ?? d.data.portal ?? {}) as { shipped?: number[]; movements?: number[] };
+  // what already left in earlier parts, per pick (kept under `portal`, the name it had when only the
+  // dock portal shipped in parts; cloud/ingest/expected-publisher.ts reads it for the open shipment)
+  const before = (d.data.portal ?? {}) as { shipped?: number[]; movements?: number[] };
   const shipped = picks.map((_, i) => Number(before.shipped?.[i] ?? 0));
   const take = body.part ? partOfPicks(d.id, picks, shipped, body.part) : picks.map((p, i) => round(p.qty - shipped[i]!));
   const holds = await holdsOfPicks(q, d, picks, take);
@@ -129,9 +130,9 @@ export async function shipSalesOrderIn(q: Queryable, id: number, input: unknown,
     shipped[i] = round(shipped[i]! + take[i]!);
   }
   const movements = [...(before.movements ?? []), ...ids];
-  const parts = { shipped, movements };
+  const portal = { shipped, movements };
   if (picks.some((p, i) => shipped[i]! < p.qty)) {
-    const doc = await transition(q, SALES_ORDER, d, 'ship', 'picked', actor, { data: { ...d.data, parts }, note: body.note ?? 'part shipped' });
+    const doc = await transition(q, SALES_ORDER, d, 'ship', 'picked', actor, { data: { ...d.data, portal }, note: body.note ?? 'part shipped' });
     return { doc, movements: ids };
   }
   const done = shipment ?? await insertDoc(q, SHIPMENT, { status: 'shipped', partner: d.partner, lines: picks, parentId: d.id, data: { salesOrder: d.id } }, actor);
@@ -139,7 +140,7 @@ export async function shipSalesOrderIn(q: Queryable, id: number, input: unknown,
     [done.id, JSON.stringify({ movements, ...(actor.role === 'device' ? { via: 'portal' } : {}) })]);
   // normally consumed by the movements already; a hold left over (an order shipped short of it) goes back
   for (const r of (d.data.reservations ?? []) as number[]) await closeReservationIn(q, r, 'fulfilled');
-  const doc = await transition(q, SALES_ORDER, d, 'ship', 'shipped', actor, { data: { ...d.data, parts, shipment: done.id, movements }, note: body.note });
+  const doc = await transition(q, SALES_ORDER, d, 'ship', 'shipped', actor, { data: { ...d.data, portal, shipment: done.id, movements }, note: body.note });
   return { doc, movements: ids };
 }
 
