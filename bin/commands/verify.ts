@@ -35,7 +35,8 @@ const command: Command = {
         if (r.ok) process.stdout.write('  ok: balances, reservations and pools match the ledger\n');
         for (const d of r.differences) {
           const where = [d.item, d.location, d.lotId ? `lot#${d.lotId}` : '', d.channel ? `channel ${d.channel}` : ''].filter(Boolean).join(' ');
-          process.stdout.write(`  DIFF ${d.check.padEnd(13)} ${where}: expected ${d.expected}, stored ${d.actual}\n`);
+          const what = d.check === 'over_reserved' ? `reserved ${d.expected}, on hand ${d.actual}` : `expected ${d.expected}, stored ${d.actual}`;
+          process.stdout.write(`  DIFF ${d.check.padEnd(13)} ${where}: ${what}\n`);
         }
       }
       return r.ok ? 0 : 1;

@@ -121,6 +121,20 @@ describe(`reserved stock is bound by every movement (${engineLabel})`, () => {
     expect((await verifyLedger(db)).differences).toEqual([]);
   });
 
+  it('a hold drawn on a channel pool, consumed in part then released, gives back only what is left (reserved and pool)', async () => {
+    await stockUp('SEC-L', 10);
+    expect((await f.as('sales', 'PUT', '/api/channel-pools/SEC-L/vip', { qty: 4 })).status).toBe(200);
+    const vip = await f.as('sales', 'POST', '/api/reservations', { item: 'SEC-L', qty: 6, channel: 'vip' });
+    expect(vip.json).toMatchObject({ fromPool: 4 });
+    expect((await f.as('warehouse', 'POST', '/api/movements', { kind: 'shipment', item: 'SEC-L', from: 'bin-a', qty: 3, reservation: vip.json.id })).status).toBe(201);
+    // 3 of the hold left, all of it pool quota (the pool part is the last to go)
+    expect(await stockOf('SEC-L')).toMatchObject({ onHand: 7, reserved: 3, pools: [expect.objectContaining({ channel: 'vip', qty: 4, used: 3 })] });
+    expect((await verifyLedger(db)).differences).toEqual([]);
+    expect((await f.as('sales', 'POST', `/api/reservations/${vip.json.id}/release`)).json).toMatchObject({ status: 'released', consumed: 3 });
+    expect(await stockOf('SEC-L')).toMatchObject({ onHand: 7, reserved: 0, pools: [expect.objectContaining({ channel: 'vip', used: 0 })] });
+    expect((await verifyLedger(db)).differences).toEqual([]);
+  });
+
   it('a sales order ships its own reserved goods through the API; the holds are consumed by its movements', async () => {
     await stockUp('SEC-D', 8);
     const so = await f.as('sales', 'POST', '/api/sales-orders', { customer: 'CAFE', lines: [{ item: 'SEC-D', qty: 5 }] });
