@@ -11,7 +11,8 @@ usage: stockpulse verify [--database-url URL] [--data-dir DIR] [--json]
 
 Recomputes balances per item/location/lot from the movements, reserved quantities from open
 reservations and channel-pool usage from the reservations drawn on them, and lists balances
-below zero on items that do not allow it. Read-only. Exit code 0 when everything matches,
+below zero on items that do not allow it and items with less on hand than is reserved
+(over_reserved: holds that can no longer be served). Read-only. Exit code 0 when everything matches,
 1 when there are differences (fix them with a correcting movement, never by editing rows).
 With \`stockpulse demo\` or \`stockpulse cloud\` running on the embedded database (PGlite),
 this stops with SP_ERR_CONFLICT naming that process and its URL: stop it, or use its API.
@@ -36,7 +37,8 @@ const command: Command = {
         if (r.ok) process.stdout.write('  ok: balances, reservations and pools match the ledger\n');
         for (const d of r.differences) {
           const where = [d.item, d.location, d.lotId ? `lot#${d.lotId}` : '', d.channel ? `channel ${d.channel}` : ''].filter(Boolean).join(' ');
-          process.stdout.write(`  DIFF ${d.check.padEnd(8)} ${where}: expected ${d.expected}, stored ${d.actual}\n`);
+          const what = d.check === 'over_reserved' ? `reserved ${d.expected}, on hand ${d.actual}` : `expected ${d.expected}, stored ${d.actual}`;
+          process.stdout.write(`  DIFF ${d.check.padEnd(13)} ${where}: ${what}\n`);
         }
       }
       return r.ok ? 0 : 1;

@@ -36,11 +36,15 @@ export const DOCUMENT_PERMISSIONS = {
       close: ['purchasing'],
       cancel: ['purchasing'],
     },
+    // a dock portal's receipt of an approved order it was offered (through the uplink, never REST)
+    uplink: ['receive'],
   },
   'sales-orders': {
     read: ['sales', 'finance', 'warehouse', 'viewer'],
     create: ['sales'],
     actions: { reserve: ['sales'], pick: ['warehouse'], ship: ['warehouse'], cancel: ['sales'] },
+    // a dock portal's (part) shipment of a picked order it was offered (through the uplink, never REST)
+    uplink: ['ship'],
   },
   returns: {
     read: ['sales', 'warehouse', 'qa', 'finance', 'viewer'],
@@ -52,8 +56,22 @@ export const DOCUMENT_PERMISSIONS = {
     create: ['warehouse'],
     actions: { submit: ['warehouse'], approve: ['finance'], reject: ['finance'] },
   },
-} as const satisfies Record<string, { read: readonly Role[]; create: readonly Role[]; actions: Record<string, readonly Role[]> }>;
+} as const satisfies Record<string, { read: readonly Role[]; create: readonly Role[]; actions: Record<string, readonly Role[]>; uplink?: readonly string[] }>;
 export type DocumentRoute = keyof typeof DOCUMENT_PERMISSIONS;
+
+/**
+ * May this role take this document action? The same answer the REST guard gives for
+ * POST /api/{type}/:id/{action}, plus the actions a gateway (role `device`) may take through
+ * the uplink (`uplink` above). The document services ask it themselves, so a path that does not
+ * come through a route (MQTT ingest) is held to the same matrix.
+ */
+export function mayTakeAction(role: string, type: DocumentRoute, action: string): boolean {
+  if (role === 'admin') return true;
+  const p = DOCUMENT_PERMISSIONS[type];
+  const roles = (p.actions as Record<string, readonly string[]>)[action] ?? [];
+  if (roles.includes(role)) return true;
+  return role === 'device' && ((p as { uplink?: readonly string[] }).uplink ?? []).includes(action);
+}
 
 const STATIC_ROUTES: Record<string, Rule> = {
   // system

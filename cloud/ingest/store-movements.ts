@@ -3,10 +3,10 @@ import { isSpError } from '../../protocols/errors.ts';
 import type { Queryable } from '../db/engine.ts';
 import { postMovementIn } from '../inventory/ledger.ts';
 import { createLot, findLot } from '../inventory/lots.ts';
-import { receivePurchaseOrderIn } from '../inventory/documents/purchase-orders.ts';
+import { purchaseOrderActionIn } from '../inventory/documents/purchase-orders.ts';
+import { shipSalesOrderIn } from '../inventory/documents/sales-orders.ts';
 import type { Actor } from '../inventory/model.ts';
 import { parseDocumentRef } from './document-refs.ts';
-import { shipAgainstSalesOrderIn } from './ship-sales-order.ts';
 import { checkCountDrift } from './count-drift.ts';
 import { recordException } from './stock-exceptions.ts';
 
@@ -17,12 +17,15 @@ import { recordException } from './stock-exceptions.ts';
 // books once. What the edge matched decides the posting:
 // - a receipt naming a purchase order the cloud pushed down (`po:N`) is that order's goods
 //   receipt (lots created, order → partially_received / received);
-// - a shipment naming a picked sales order (`so:N`) ships it from the picked bins;
+// - a shipment naming a picked sales order (`so:N`) ships that part of it from the picked bins,
+//   against the order's own reservations;
+//   both through the document services the API uses (purchase-orders.ts, sales-orders.ts), as
+//   the device role: the same permission matrix and state machine, nothing rebuilt here;
 // - other documents (ones the site configured itself) and scale changes post plain device
 //   movements (a refill is an adjustment into the bin: the scale cannot know where it came from);
 // - a `count` posts nothing: it is what a scale weighed, for the drift check.
-// A movement the ledger refuses (unknown GTIN or bin, not enough stock, an order already
-// complete) is not lost and does not block the batch: it is kept with its reason and listed as
+// A movement the ledger refuses (unknown GTIN or bin, not enough stock, stock that reservations
+// hold for someone else, an order not picked or already complete) is not lost and does not block the batch: it is kept with its reason and listed as
 // an exception for a person. Each posting runs under a savepoint so a refusal rolls back only
 // its own partial writes.
 
@@ -100,13 +103,13 @@ async function post(q: Queryable, m: MovementEvent, eventId: string, sku: string
   const at = new Date(m.ts).toISOString();
   const ref = parseDocumentRef(m.document);
   if (m.type === 'receipt' && ref?.type === 'purchase_order') {
-    await receivePurchaseOrderIn(q, ref.id, { location, idempotencyKey: key, lines: [{ item: sku, qty: m.quantity, ...(m.lot ? { lot: m.lot } : {}) }] }, actor);
+    await purchaseOrderActionIn(q, ref.id, 'receive', { location, idempotencyKey: key, lines: [{ item: sku, qty: m.quantity, ...(m.lot ? { lot: m.lot } : {}) }] }, actor);
     const [gr] = await q.query<{ movements: number[] | null }>(
       `SELECT data->'movements' AS movements FROM documents WHERE type = 'goods_receipt' AND parent_id = $1 AND data->>'idempotencyKey' = $2`, [ref.id, key]);
     return (gr?.movements ?? []).map(Number);
   }
   if (m.type === 'shipment' && ref?.type === 'sales_order') {
-    return shipAgainstSalesOrderIn(q, ref.id, { item: sku, qty: m.quantity, lot: m.lot, key, at }, actor);
+    return (await shipSalesOrderIn(q, ref.id, { part: { item: sku, qty: m.quantity, ...(m.lot ? { lot: m.lot } : {}) }, idempotencyKey: key, at }, actor)).movements;
   }
   const note = `${m.source.kind} ${m.source.device}${m.document ? `, document ${m.document}` : ''}`;
   const base = { item: sku, sourceType: 'device' as const, sourceRef: m.document ?? m.source.device, note, at };

@@ -2,6 +2,7 @@ import { SpError } from '../../protocols/errors.ts';
 import type { Db, Queryable } from '../db/engine.ts';
 import { getItem } from './master-data.ts';
 import { findLot } from './lots.ts';
+import { bindToReservations, overReservation, type OverReserved } from './reservation-bind.ts';
 import { MovementInput, dec, num, type Actor, type MovementKind } from './model.ts';
 
 // The ledger: every stock change is one insert-only movement row; the balances it touches are
@@ -12,8 +13,11 @@ export interface Movement {
   id: number; kind: MovementKind; item: string; lot: string | null; from: string | null; to: string | null;
   qty: number; sourceType: string; sourceRef: string | null; actor: string; at: number;
   idempotencyKey: string | null; reverses: number | null; note: string | null;
+  /** the reservation this movement fulfilled (part of), if any */
+  reservation: number | null;
 }
-export interface PostResult { movement: Movement; duplicate: boolean }
+/** overReserved: a count correction left less sellable stock than is reserved (it records reality, so it is booked; the holds must be dealt with) */
+export interface PostResult { movement: Movement; duplicate: boolean; overReserved?: OverReserved }
 
 const DIRECTION: Record<MovementKind, 'in' | 'out' | 'both' | 'either'> = {
   receipt: 'in', return: 'in', shipment: 'out', consumption: 'out', scrap: 'out', transfer: 'both', adjustment: 'either', count_correction: 'either',
@@ -24,12 +28,13 @@ const SELECT_MOVEMENT = `SELECT m.*, l.code AS lot_code FROM movements m LEFT JO
 interface MovementRow {
   id: string | number; kind: MovementKind; item: string; lot_code: string | null; from_location: string | null; to_location: string | null;
   qty: string; source_type: string; source_ref: string | null; actor: string; at: Date; idempotency_key: string | null;
-  reverses: string | number | null; note: string | null;
+  reverses: string | number | null; note: string | null; reservation_id: string | number | null;
 }
 export const movementFromRow = (r: MovementRow): Movement => ({
   id: Number(r.id), kind: r.kind, item: r.item, lot: r.lot_code, from: r.from_location, to: r.to_location, qty: num(r.qty),
   sourceType: r.source_type, sourceRef: r.source_ref, actor: r.actor, at: new Date(r.at).getTime(),
   idempotencyKey: r.idempotency_key, reverses: r.reverses === null ? null : Number(r.reverses), note: r.note,
+  reservation: r.reservation_id === null || r.reservation_id === undefined ? null : Number(r.reservation_id),
 });
 
 function checkDirection(kind: MovementKind, from?: string, to?: string): void {
@@ -58,6 +63,7 @@ export async function postMovementIn(q: Queryable, input: MovementInput, actor: 
   }
   const item = await getItem(q, m.item);
   let lotId = 0;
+  let sellableSource = true;
   if (m.lot) {
     const lot = await findLot(q, m.item, m.lot);
     if (!lot) throw new SpError('SP_ERR_VALIDATION', { field: 'body.lot', reason: `item "${m.item}" has no lot "${m.lot}"` });
@@ -70,6 +76,7 @@ export async function postMovementIn(q: Queryable, input: MovementInput, actor: 
       });
     }
     lotId = lot.id;
+    sellableSource = lot.effectiveStatus === 'available' || lot.effectiveStatus === 'near_expiry';
   } else if (item.lotTracked) {
     throw new SpError('SP_ERR_VALIDATION', { field: 'body.lot', reason: `item "${m.item}" is lot-tracked: name the lot` });
   }
@@ -94,11 +101,13 @@ export async function postMovementIn(q: Queryable, input: MovementInput, actor: 
       });
     }
   }
+  // the item's holds: what this movement may take, and the part of its own hold it consumes
+  const { reservationId } = await bindToReservations(q, { ...m, qty }, sellableSource, actor);
   const [row] = await q.query<{ id: string }>(
-    `INSERT INTO movements (kind, item, lot_id, from_location, to_location, qty, source_type, source_ref, actor, at, idempotency_key, reverses, note)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,coalesce($10::timestamptz, now()),$11,$12,$13) RETURNING id`,
+    `INSERT INTO movements (kind, item, lot_id, from_location, to_location, qty, source_type, source_ref, actor, at, idempotency_key, reverses, note, reservation_id)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,coalesce($10::timestamptz, now()),$11,$12,$13,$14) RETURNING id`,
     [m.kind, m.item, lotId || null, m.from ?? null, m.to ?? null, qty, m.sourceType, m.sourceRef ?? null, actor.name,
-      m.at ?? null, m.idempotencyKey ?? null, m.reverses ?? null, m.note ?? null]);
+      m.at ?? null, m.idempotencyKey ?? null, m.reverses ?? null, m.note ?? null, reservationId]);
   const bump = (location: string, delta: string) => q.query(
     `INSERT INTO balances (item, location, lot_id, on_hand) VALUES ($1,$2,$3,$4::numeric)
      ON CONFLICT (item, location, lot_id) DO UPDATE SET on_hand = balances.on_hand + EXCLUDED.on_hand, updated_at = now()`,
@@ -106,7 +115,8 @@ export async function postMovementIn(q: Queryable, input: MovementInput, actor: 
   if (m.from) await bump(m.from, `-${qty}`);
   if (m.to) await bump(m.to, qty);
   const [r] = await q.query<MovementRow>(`${SELECT_MOVEMENT} WHERE m.id = $1`, [row!.id]);
-  return { movement: movementFromRow(r!), duplicate: false };
+  const overReserved = m.kind === 'count_correction' && m.from ? await overReservation(q, m.item) : undefined;
+  return { movement: movementFromRow(r!), duplicate: false, ...(overReserved ? { overReserved } : {}) };
 }
 
 /** Posts one movement in its own transaction; a repeated idempotency key returns the first result. */

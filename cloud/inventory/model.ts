@@ -74,6 +74,8 @@ export const MovementInput = z.object({
   reverses: z.number().int().positive().optional(),
   note: z.string().max(1000).optional(),
   at: z.string().datetime({ offset: true }).optional(),
+  // issue #11 item 4 (reservations bind every movement, cloud/inventory/reservation-bind.ts)
+  reservation: z.number().int().positive().optional().describe('the open reservation this outgoing movement fulfils: it may take what that hold keeps, besides the unreserved stock'),
 });
 export type MovementInput = z.input<typeof MovementInput>;
 

@@ -12,6 +12,8 @@ import { ReservationInput, dec, num, type Actor } from './model.ts';
 export type ReservationStatus = 'active' | 'committed' | 'released' | 'expired' | 'fulfilled';
 export interface Reservation {
   id: number; item: string; channel: string; qty: number; fromPool: number; status: ReservationStatus;
+  /** what movements already took of the hold (a movement names its reservation); it holds qty − consumed */
+  consumed: number;
   ttlSec: number; expiresAt: number | null; createdAt: number; committedAt: number | null; closedAt: number | null;
   idempotencyKey: string | null; actor: string; ref: string | null;
 }
@@ -19,7 +21,7 @@ export interface Reservation {
 type Raw = Record<string, unknown>;
 const t = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).getTime());
 export const reservationFromRow = (r: Raw): Reservation => ({
-  id: Number(r.id), item: r.item as string, channel: r.channel as string, qty: num(r.qty), fromPool: num(r.from_pool),
+  id: Number(r.id), item: r.item as string, channel: r.channel as string, qty: num(r.qty), fromPool: num(r.from_pool), consumed: num(r.consumed),
   status: r.status as ReservationStatus, ttlSec: Number(r.ttl_sec), expiresAt: t(r.expires_at), createdAt: t(r.created_at)!,
   committedAt: t(r.committed_at), closedAt: t(r.closed_at), idempotencyKey: (r.idempotency_key as string | null) ?? null,
   actor: r.actor as string, ref: (r.ref as string | null) ?? null,

@@ -6,7 +6,7 @@ import { DOCUMENT_PERMISSIONS, canSeeCost, type DocumentRoute } from '../../auth
 import type { Actor } from '../../inventory/model.ts';
 import { docEvents, getDoc, listDocs, type Doc, type Machine } from '../../inventory/documents/machine.ts';
 import { PURCHASE_ORDER, PurchaseOrderInput, ReceiptInput, createPurchaseOrder, purchaseOrderAction } from '../../inventory/documents/purchase-orders.ts';
-import { SALES_ORDER, SalesOrderInput, createSalesOrder, salesOrderAction } from '../../inventory/documents/sales-orders.ts';
+import { SALES_ORDER, SalesOrderInput, ShipInput, createSalesOrder, salesOrderAction } from '../../inventory/documents/sales-orders.ts';
 import { CUSTOMER_RETURN, ReturnInput, createReturn, returnAction } from '../../inventory/documents/returns.ts';
 import { COUNT_SESSION, CountSessionInput, countSessionAction, createCountSession } from '../../inventory/documents/count-sessions.ts';
 import { ErrorBody } from '../schemas.ts';
@@ -25,7 +25,7 @@ interface Kind {
 
 const KINDS: Record<DocumentRoute, Kind> = {
   'purchase-orders': { machine: PURCHASE_ORDER, create: { schema: PurchaseOrderInput, run: createPurchaseOrder }, act: purchaseOrderAction, bodies: { receive: ReceiptInput } },
-  'sales-orders': { machine: SALES_ORDER, create: { schema: SalesOrderInput, run: createSalesOrder }, act: salesOrderAction },
+  'sales-orders': { machine: SALES_ORDER, create: { schema: SalesOrderInput, run: createSalesOrder }, act: salesOrderAction, bodies: { ship: ShipInput.optional() } },
   returns: { machine: CUSTOMER_RETURN, create: { schema: ReturnInput, run: createReturn }, act: returnAction },
   'count-sessions': { machine: COUNT_SESSION, create: { schema: CountSessionInput, run: createCountSession }, act: countSessionAction },
 };

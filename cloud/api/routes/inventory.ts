@@ -88,9 +88,10 @@ export const inventoryRoutes = (db: Db): FastifyPluginAsyncZod => async (app) =>
   }, async (req, reply) => {
     // a device credential's movements are recorded as device-sourced whatever it claims
     const input = req.auth?.role === 'device' ? { ...req.body, sourceType: 'device' as const } : req.body;
-    const { movement, duplicate } = await postMovement(db, input, actorOf(req));
+    const { movement, duplicate, overReserved } = await postMovement(db, input, actorOf(req));
     req.audit = { entity: 'movement', entityId: movement.id, before: null, after: movement };
-    return reply.code(duplicate ? 200 : 201).send({ ...movement, duplicate });
+    // a count correction that left less sellable stock than is reserved says so (reservation-bind.ts)
+    return reply.code(duplicate ? 200 : 201).send({ ...movement, duplicate, ...(overReserved ? { overReserved } : {}) });
   });
   app.get('/api/stock', {
     schema: { tags: ['stock'], summary: 'on hand, reserved, quarantined, expired and available to promise, by lot', querystring: z.object({ item: Id.optional(), location: Id.optional() }) },

@@ -4,7 +4,7 @@ import type { Db } from '../../db/engine.ts';
 import { findLot } from '../lots.ts';
 import { postMovementIn } from '../ledger.ts';
 import { Id, num, type Actor } from '../model.ts';
-import { assertCan, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
+import { assertCan, assertMay, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
 
 // Stock count session: open (warehouse counts a location and what is under it) → submitted
 // (expected vs counted → adjustment proposals) → approved (finance: count_correction movements
@@ -40,6 +40,7 @@ export async function createCountSession(db: Db, input: z.input<typeof CountSess
 export async function countSessionAction(db: Db, id: number, action: string, body: unknown, actor: Actor): Promise<Doc> {
   return db.tx(async (q) => {
     const d = await lockDoc(q, COUNT_SESSION, id);
+    assertMay(actor, 'count-sessions', action);
     assertCan(COUNT_SESSION, d, action);
     if (action === 'submit') {
       const { lines } = SubmitBody.parse(body ?? {});
@@ -64,13 +65,16 @@ export async function countSessionAction(db: Db, id: number, action: string, bod
     }
     if (action === 'reject') return transition(q, COUNT_SESSION, d, 'reject', 'open', actor, { data: { ...d.data, proposals: [] }, note: (body as { note?: string })?.note });
     const movements: number[] = [];
+    // a correction below what is reserved is booked (it is what the shelf holds) and kept on the session: holds to deal with
+    const overReserved: unknown[] = [];
     for (const p of (d.data.proposals ?? []) as Proposal[]) {
-      const { movement } = await postMovementIn(q, {
+      const { movement, overReserved: short } = await postMovementIn(q, {
         kind: 'count_correction', item: p.item, lot: p.lot ?? undefined, ...(p.diff > 0 ? { to: p.location } : { from: p.location }),
         qty: Math.abs(p.diff), sourceType: 'document', sourceRef: `count_session:${d.id}`, note: `counted ${p.counted}, expected ${p.expected}`,
       }, actor);
       movements.push(movement.id);
+      if (short) overReserved.push(short);
     }
-    return transition(q, COUNT_SESSION, d, 'approve', 'approved', actor, { data: { ...d.data, movements } });
+    return transition(q, COUNT_SESSION, d, 'approve', 'approved', actor, { data: { ...d.data, movements, ...(overReserved.length ? { overReserved } : {}) } });
   });
 }

@@ -1,6 +1,7 @@
 import { SpError } from '../../../protocols/errors.ts';
 import type { Queryable } from '../../db/engine.ts';
 import type { Actor } from '../model.ts';
+import { mayTakeAction, type DocumentRoute } from '../../auth/permissions.ts';
 import { closeTasks, openTask } from './tasks.ts';
 
 // What every document shares: a row in `documents`, a state machine (which action moves it from
@@ -57,6 +58,17 @@ export function assertCan(m: Machine, d: Doc, action: string): void {
   const from = m.from[action] ?? [];
   if (!from.includes(d.status)) {
     throw new SpError('SP_ERR_CONFLICT', { field: 'status', reason: `${m.label} ${d.id} is ${d.status}; "${action}" is allowed from ${from.join(', ') || 'no state'}` });
+  }
+}
+
+/**
+ * The role check of the permission matrix, asked by the document service itself: the REST guard
+ * asks it per route, but a path that does not come through a route (a dock portal's pass through
+ * the uplink) must meet the same rule, so every document action checks it again.
+ */
+export function assertMay(actor: Actor, type: DocumentRoute, action: string): void {
+  if (!mayTakeAction(actor.role, type, action)) {
+    throw new SpError('SP_ERR_FORBIDDEN', { field: 'role', reason: `role "${actor.role}" (${actor.name}) may not ${action} ${type}` });
   }
 }
 

@@ -5,7 +5,7 @@ import { getItem } from '../master-data.ts';
 import { createLot, findLot } from '../lots.ts';
 import { postMovementIn } from '../ledger.ts';
 import { Id, IsoDate, Money, Qty, dec, type Actor } from '../model.ts';
-import { assertCan, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
+import { assertCan, assertMay, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
 
 // Purchase order: draft → submitted → approved → partially_received → received → closed
 // (or cancelled before goods arrive). Approval levels by amount: finance approves every order;
@@ -67,38 +67,47 @@ function requiredApprovals(amountMinor: number): string[] {
   return amountMinor > PO_SECOND_APPROVAL_ABOVE_MINOR ? ['finance', 'warehouse'] : ['finance'];
 }
 
-export async function purchaseOrderAction(db: Db, id: number, action: string, body: any, actor: Actor): Promise<Doc> {
-  return db.tx(async (q) => {
-    const d = await lockDoc(q, PURCHASE_ORDER, id);
-    if (action === 'receive' && body?.idempotencyKey) {
-      const [seen] = await q.query(`SELECT 1 FROM documents WHERE type = 'goods_receipt' AND parent_id = $1 AND data->>'idempotencyKey' = $2`, [id, body.idempotencyKey]);
-      if (seen) return d;   // the same receipt posted again: nothing more arrives
-    }
-    assertCan(PURCHASE_ORDER, d, action);
-    switch (action) {
-      case 'submit': {
-        const required = requiredApprovals(d.amountMinor ?? 0);
-        const after = await transition(q, PURCHASE_ORDER, d, 'submit', 'submitted', actor, { data: { ...d.data, requiredApprovals: required, approvals: [] } });
-        const amount = `${((d.amountMinor ?? 0) / 100).toFixed(2)} ${d.currency}`;
-        for (const role of required) {
-          await q.query('INSERT INTO tasks (document_id, role, action, title) VALUES ($1,$2,$3,$4)',
-            [d.id, role, 'approve', `Approve purchase order ${d.id} (${amount}, ${d.partner})`]);
-        }
-        return after;
+export function purchaseOrderAction(db: Db, id: number, action: string, body: any, actor: Actor): Promise<Doc> {
+  return db.tx((q) => purchaseOrderActionIn(q, id, action, body, actor));
+}
+
+/**
+ * One action on a purchase order inside the caller's transaction: the API's routes and a dock
+ * portal's receipt (posted in the same transaction as the uplink batch that carried it) both
+ * come here, through the same permission and state checks. A repeated receipt idempotencyKey
+ * receives nothing more.
+ */
+export async function purchaseOrderActionIn(q: Queryable, id: number, action: string, body: any, actor: Actor): Promise<Doc> {
+  assertMay(actor, 'purchase-orders', action);
+  const d = await lockDoc(q, PURCHASE_ORDER, id);
+  if (action === 'receive' && body?.idempotencyKey) {
+    const [seen] = await q.query(`SELECT 1 FROM documents WHERE type = 'goods_receipt' AND parent_id = $1 AND data->>'idempotencyKey' = $2`, [id, body.idempotencyKey]);
+    if (seen) return d;   // the same receipt posted again: nothing more arrives
+  }
+  assertCan(PURCHASE_ORDER, d, action);
+  switch (action) {
+    case 'submit': {
+      const required = requiredApprovals(d.amountMinor ?? 0);
+      const after = await transition(q, PURCHASE_ORDER, d, 'submit', 'submitted', actor, { data: { ...d.data, requiredApprovals: required, approvals: [] } });
+      const amount = `${((d.amountMinor ?? 0) / 100).toFixed(2)} ${d.currency}`;
+      for (const role of required) {
+        await q.query('INSERT INTO tasks (document_id, role, action, title) VALUES ($1,$2,$3,$4)',
+          [d.id, role, 'approve', `Approve purchase order ${d.id} (${amount}, ${d.partner})`]);
       }
-      case 'approve': return approve(q, d, actor, body?.note);
-      case 'reject':
-        return transition(q, PURCHASE_ORDER, d, 'reject', 'draft', actor, { data: { ...d.data, approvals: [] }, note: body?.note ?? 'rejected' });
-      case 'receive': return receive(q, d, ReceiptInput.parse(body ?? {}), actor);
-      case 'close': return transition(q, PURCHASE_ORDER, d, 'close', 'closed', actor, { note: body?.note });
-      case 'cancel': {
-        const after = await transition(q, PURCHASE_ORDER, d, 'cancel', 'cancelled', actor, { note: body?.note });
-        await q.query(`UPDATE tasks SET status = 'cancelled' WHERE document_id = $1 AND status = 'open'`, [d.id]);
-        return after;
-      }
-      default: throw new SpError('SP_ERR_NOT_FOUND', { field: 'action', reason: `no action "${action}" on a purchase order` });
+      return after;
     }
-  });
+    case 'approve': return approve(q, d, actor, body?.note);
+    case 'reject':
+      return transition(q, PURCHASE_ORDER, d, 'reject', 'draft', actor, { data: { ...d.data, approvals: [] }, note: body?.note ?? 'rejected' });
+    case 'receive': return receive(q, d, ReceiptInput.parse(body ?? {}), actor);
+    case 'close': return transition(q, PURCHASE_ORDER, d, 'close', 'closed', actor, { note: body?.note });
+    case 'cancel': {
+      const after = await transition(q, PURCHASE_ORDER, d, 'cancel', 'cancelled', actor, { note: body?.note });
+      await q.query(`UPDATE tasks SET status = 'cancelled' WHERE document_id = $1 AND status = 'open'`, [d.id]);
+      return after;
+    }
+    default: throw new SpError('SP_ERR_NOT_FOUND', { field: 'action', reason: `no action "${action}" on a purchase order` });
+  }
 }
 
 async function approve(q: Queryable, d: Doc, actor: Actor, note?: string): Promise<Doc> {
@@ -117,21 +126,6 @@ async function approve(q: Queryable, d: Doc, actor: Actor, note?: string): Promi
   await q.query(`UPDATE tasks SET status = 'done', closed_at = now(), closed_by = $2 WHERE document_id = $1 AND status = 'open' AND action = 'approve' AND role = ANY($3::text[])`,
     [d.id, actor.name, mine]);
   return transition(q, PURCHASE_ORDER, d, 'approve', done ? 'approved' : 'submitted', actor, { data: { ...d.data, approvals: next }, note });
-}
-
-/**
- * Receives goods against a purchase order inside the caller's transaction (an RFID portal's
- * receipt is posted in the same transaction as the uplink batch that carried it). A repeated
- * idempotencyKey receives nothing more.
- */
-export async function receivePurchaseOrderIn(q: Queryable, id: number, body: z.input<typeof ReceiptInput>, actor: Actor): Promise<Doc> {
-  const d = await lockDoc(q, PURCHASE_ORDER, id);
-  if (body.idempotencyKey) {
-    const [seen] = await q.query(`SELECT 1 FROM documents WHERE type = 'goods_receipt' AND parent_id = $1 AND data->>'idempotencyKey' = $2`, [id, body.idempotencyKey]);
-    if (seen) return d;
-  }
-  assertCan(PURCHASE_ORDER, d, 'receive');
-  return receive(q, d, ReceiptInput.parse(body), actor);
 }
 
 async function receive(q: Queryable, d: Doc, r: z.infer<typeof ReceiptInput>, actor: Actor): Promise<Doc> {

@@ -3,7 +3,7 @@ import { SpError } from '../../../protocols/errors.ts';
 import type { Db } from '../../db/engine.ts';
 import { postMovementIn } from '../ledger.ts';
 import { Id, Qty, type Actor } from '../model.ts';
-import { assertCan, getDoc, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
+import { assertCan, assertMay, getDoc, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
 import { SALES_ORDER, type Pick } from './sales-orders.ts';
 
 // Customer return: requested (sales) → received (warehouse: return movements that reverse the
@@ -44,6 +44,7 @@ export async function createReturn(db: Db, input: z.input<typeof ReturnInput>, a
 export async function returnAction(db: Db, id: number, action: string, body: unknown, actor: Actor): Promise<Doc> {
   return db.tx(async (q) => {
     const d = await lockDoc(q, CUSTOMER_RETURN, id);
+    assertMay(actor, 'returns', action);
     assertCan(CUSTOMER_RETURN, d, action);
     if (action === 'receive') {
       const { location } = ReceiveBody.parse(body ?? {});
