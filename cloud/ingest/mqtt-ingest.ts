@@ -145,8 +145,10 @@ export class MqttIngest {
       this.o.log.warn({ gateway, stream: batch.stream, seq: batch.seq, attempts, fault, code: faultCode(e), err: (e as Error).message }, 'batch refused as a whole; storing it item by item');
       ack = await this.storeItemwise(gateway, topic, payload, batch, started);
     }
-    await this.ack(ack);
+    // decided (committed, duplicate or rejected): the stream advanced, even if this ack is lost
+    // (the resend will be acked as a duplicate)
     this.progress.acked(gateway, batch.stream, batch.seq);
+    await this.ack(ack);
     if (this.stalledAlerts.has(gateway)) void this.checkStalls();
   }
 

@@ -8,7 +8,8 @@ import { isSpError } from '../../protocols/errors.ts';
 //   55P03 lock not available, 57014 statement timeout, 23505 a unique race with another instance).
 //   Retried as a whole a few times; past that it is treated as permanent, so nothing is retried
 //   for ever.
-// - `permanent`: anything else (22xxx data exceptions like a NUL byte, 23xxx integrity, a bug):
+// - `permanent`: anything else (22xxx data exceptions like a NUL byte, 23xxx integrity, 08P01
+//   protocol violation, a bug):
 //   it will fail again on every resend. The batch is stored item by item, the failing items are
 //   dead-lettered with their reason, and the stream goes on.
 
@@ -29,6 +30,9 @@ export function classifyStoreFault(e: unknown): StoreFault {
   const code = faultCode(e);
   if (code && SOCKET.has(code)) return 'connection';
   if (code && /^[0-9A-Z]{5}$/.test(code)) {
+    // 08P01 protocol violation: the server dropped the connection because of what we sent (a NUL
+    // inside a simple-protocol statement, e.g. COPY's escaped literals): it will happen again
+    if (code === '08P01') return 'permanent';
     if (/^(08|53|58)/.test(code) || /^57P0/.test(code)) return 'connection';
     return RETRYABLE.has(code) ? 'retryable' : 'permanent';
   }

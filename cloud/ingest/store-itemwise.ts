@@ -3,7 +3,6 @@ import type { Reading } from '../../protocols/reading.ts';
 import { cleanText } from '../../protocols/text.ts';
 import type { Db, Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
-import { canCopy, copyReadings } from './copy-readings.ts';
 import { claimBatch, storeAlert, storeManifest, storeReadings, upsertGateway } from './store-batch.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { classifyStoreFault, faultCode } from './store-fault.ts';
@@ -12,7 +11,7 @@ import { storeMovements } from './store-movements.ts';
 // The fallback when a batch failed for a reason that will not change on resend (store-fault.ts):
 // the same writes as storeBatch, in one transaction, but each item under its own SAVEPOINT —
 // the manifest, each alert, each device event, each movement, and the readings in one chunk
-// bisected down to the offending reading(s). What the database refuses is rolled back alone and
+// bisected down to the offending reading(s) (O(k log n) statements for k bad readings of n). What the database refuses is rolled back alone and
 // returned as a failure, to be dead-lettered with its reason; everything else commits, and the
 // batch key with it, so the stream goes on. Order is storeBatch's (alerts before device events).
 // A connection-level fault on any item aborts the whole transaction (nothing can be stored; the
@@ -75,7 +74,9 @@ export async function storeBatchItemwise(db: Db, batch: UplinkBatch, targets: re
       let n = 0;
       const r = await attempt(q, async () => {
         const part = { ...batch, readings: chunk };
-        n = canCopy(q) ? await copyReadings(q, part) : await storeReadings(q, part);
+        // the parametrised insert, never COPY: COPY's simple-protocol literals turn a NUL into a
+        // dropped connection (08P01) where this gets a clean per-statement 22021
+        n = await storeReadings(q, part);
       });
       if (r.ok) { readingsStored += n; return; }
       if (chunk.length === 1) { failures.push(failure('readings', offset, chunk[0], r.error)); return; }
