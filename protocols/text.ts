@@ -28,7 +28,8 @@ export function isCleanText(s: string, max = MAX_TEXT): boolean {
  */
 export function cleanText(s: string, max = MAX_TEXT): string {
   if (isCleanText(s, max)) return s;
-  let out = s.replace(CONTROL, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  // cut first (replacements keep the length), so a 1 MB string costs what 4 KB costs
+  let out = (s.length > max ? s.slice(0, max + 1) : s).replace(CONTROL, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
   if (out.length > max) {
     let cut = Math.max(0, max - 1);
     if (cut > 0 && /[\uD800-\uDBFF]/.test(out[cut - 1]!)) cut--; // do not split a pair
@@ -67,13 +68,7 @@ export function cleanJson(v: unknown, depth = 8): unknown {
  */
 export function escapeUnstorable(s: string): string {
   if (!UNSAFE.test(s)) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
-    if (pair) { out += s[i]! + s[i + 1]!; i++; continue; }
-    const bad = (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0xd800 && c <= 0xdfff);
-    out += bad ? `\\u${c.toString(16).padStart(4, '0')}` : s[i]!;
-  }
-  return out;
+  return s.replace(ESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+const ESCAPED = new RegExp(`${CONTROL.source}|${LONE_SURROGATE.source}`, 'g');

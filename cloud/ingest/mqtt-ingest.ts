@@ -10,7 +10,8 @@ import type { CloudMetrics } from '../metrics.ts';
 import { SpError } from '../../protocols/errors.ts';
 import { escapeUnstorable, cleanText } from '../../protocols/text.ts';
 import { classifyStoreFault, faultCode } from './store-fault.ts';
-import { storeBatchItemwise } from './store-itemwise.ts';
+import { storeBatchItemwise, type ItemFailure } from './store-itemwise.ts';
+import { salvageUplinkBatch } from '../../protocols/uplink/salvage.ts';
 import { StreamProgress, type UplinkHealth } from './stream-progress.ts';
 import { clearCloudAlerts, raiseCloudAlerts } from '../rules/cloud-alerts.ts';
 
@@ -115,19 +116,27 @@ export class MqttIngest {
     const m = this.o.metrics;
     const started = performance.now();
     const parsed = parseUplinkBatch(payload, gateway);
-    if (!parsed.ok) {
-      m.batchesRejected.inc();
-      const reason = cleanText(parsed.error.details.map((d) => `${d.field}: ${d.reason}`).join('; '));
-      // kept whole, but as storable text: a NUL in the frame must not fail its own dead letter
-      await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: parsed.error.code, reason, payload: escapeUnstorable(payload.toString('utf8')) });
-      // Without a readable stream/seq there is nothing to ack: the edge resends until its own
-      // dead-letter rule takes the batch out of its queue.
-      if (parsed.stream !== undefined && parsed.seq !== undefined) {
-        await this.ack({ v: PROTOCOL_VERSION, gateway, stream: parsed.stream, seq: parsed.seq, status: 'rejected', error: { code: parsed.error.code, message: reason } });
+    let batch: UplinkBatch;
+    let invalid: ItemFailure[] = [];
+    if (parsed.ok) batch = parsed.batch;
+    else {
+      // one item breaking the contract must not cost the batch around it (salvage.ts)
+      const salvaged = salvageUplinkBatch(payload, gateway);
+      if (!salvaged || itemCount(salvaged.batch) === 0) {
+        m.batchesRejected.inc();
+        const reason = cleanText(parsed.error.details.map((d) => `${d.field}: ${d.reason}`).join('; '));
+        // kept whole, but as storable text: a NUL in the frame must not fail its own dead letter
+        await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: parsed.error.code, reason, payload: escapeUnstorable(payload.toString('utf8')) });
+        // Without a readable stream/seq there is nothing to ack: the edge resends until its own
+        // dead-letter rule takes the batch out of its queue.
+        if (parsed.stream !== undefined && parsed.seq !== undefined) {
+          await this.ack({ v: PROTOCOL_VERSION, gateway, stream: parsed.stream, seq: parsed.seq, status: 'rejected', error: { code: parsed.error.code, message: reason } });
+        }
+        return;
       }
-      return;
+      batch = salvaged.batch;
+      invalid = salvaged.invalid.map((i) => ({ ...i, cause: 'contract' }));
     }
-    const batch = parsed.batch;
     const attempts = this.progress.arrived(gateway, batch.stream, batch.seq);
     let ack: UplinkAck;
     try {
@@ -144,6 +153,10 @@ export class MqttIngest {
       }
       this.o.log.warn({ gateway, stream: batch.stream, seq: batch.seq, attempts, fault, code: faultCode(e), err: (e as Error).message }, 'batch refused as a whole; storing it item by item');
       ack = await this.storeItemwise(gateway, topic, payload, batch, started);
+    }
+    if (invalid.length && ack.status !== 'duplicate') {
+      await this.deadLetterItems(gateway, topic, batch, invalid);
+      ack = { ...ack, rejectedItems: (ack.rejectedItems ?? 0) + invalid.length };
     }
     // decided (committed, duplicate or rejected): the stream advanced, even if this ack is lost
     // (the resend will be acked as a duplicate)
@@ -182,16 +195,7 @@ export class MqttIngest {
       m.batchesDuplicate.inc();
       return { ...ids, status: 'duplicate' };
     }
-    // After the commit: a crash right here loses these dead letters (the resend is a duplicate),
-    // never a good item. JSON.stringify escapes NUL and lone surrogates, so the payload is storable.
-    for (const f of r.failures) {
-      await recordDeadLetter(this.o.db, {
-        source, topic, code: 'SP_ERR_UPLINK_BATCH',
-        reason: `${f.kind}.${f.index}: the database refused this item (SQLSTATE ${f.sqlstate}): ${f.reason}`,
-        payload: JSON.stringify({ gateway, stream: batch.stream, seq: batch.seq, item: `${f.kind}.${f.index}`, value: f.item }),
-      });
-    }
-    m.itemsRejected.inc(r.failures.length);
+    await this.deadLetterItems(gateway, topic, batch, r.failures);
     const rejectedItems = r.failures.length ? { rejectedItems: r.failures.length } : {};
     if (r.items > 0 && r.failures.length === r.items) {
       m.batchesRejected.inc();
@@ -199,6 +203,22 @@ export class MqttIngest {
     }
     this.committed(batch, r.readingsStored, r.deliveries, started);
     return { ...ids, status: 'committed', ...rejectedItems };
+  }
+
+  /**
+   * Each refused item kept with its reason. After the commit: a crash right here loses these
+   * dead letters (the resend is a duplicate), never a good item. JSON.stringify escapes NUL and
+   * lone surrogates, so the payload is storable text.
+   */
+  private async deadLetterItems(gateway: string, topic: string, batch: UplinkBatch, failures: readonly ItemFailure[]): Promise<void> {
+    for (const f of failures) {
+      await recordDeadLetter(this.o.db, {
+        source: `uplink:${gateway}`, topic, code: 'SP_ERR_UPLINK_BATCH',
+        reason: cleanText(`${f.kind}.${f.index}: ${f.cause}: ${f.reason}`, 2000),
+        payload: JSON.stringify({ gateway, stream: batch.stream, seq: batch.seq, item: `${f.kind}.${f.index}`, value: f.item }),
+      });
+    }
+    this.o.metrics.itemsRejected.inc(failures.length);
   }
 
   /** raises uplink_stalled for gateways stuck past the threshold, clears it for those that advanced */
@@ -233,4 +253,9 @@ export class MqttIngest {
   private async ack(ack: UplinkAck): Promise<void> {
     await this.o.client.publishAsync(topics.ack(ack.gateway), JSON.stringify(ack), { qos: 1 });
   }
+}
+
+/** items a batch carries (its manifest counts as one) */
+function itemCount(b: UplinkBatch): number {
+  return (b.manifest ? 1 : 0) + b.readings.length + b.alerts.length + b.devices.length + b.movements.length;
 }

@@ -1,4 +1,5 @@
 import type { GatewayManifest, UplinkBatch } from '../../protocols/uplink/contract.ts';
+import type { ItemKind } from '../../protocols/uplink/salvage.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import { cleanText } from '../../protocols/text.ts';
 import type { Db, Queryable } from '../db/engine.ts';
@@ -18,14 +19,12 @@ import { storeMovements } from './store-movements.ts';
 // edge resends); `retryable` ones count as the item's fault here, since this path is only
 // taken once a batch has failed as a whole too often or for a permanent reason.
 
-export type ItemKind = 'manifest' | 'readings' | 'alerts' | 'devices' | 'movements';
-
 export interface ItemFailure {
   kind: ItemKind;
   /** index in its list of the batch (0 for the manifest) */
   index: number;
-  /** SQLSTATE or error code the database gave */
-  sqlstate: string;
+  /** why, in short: `SQLSTATE 22021` from the database, `contract` from salvage.ts */
+  cause: string;
   reason: string;
   item: unknown;
 }
@@ -49,7 +48,7 @@ async function attempt(q: Queryable, fn: () => Promise<void>): Promise<{ ok: tru
 }
 
 const failure = (kind: ItemKind, index: number, item: unknown, e: unknown): ItemFailure => ({
-  kind, index, item, sqlstate: faultCode(e) ?? 'unknown', reason: cleanText((e as Error)?.message ?? String(e), 1000),
+  kind, index, item, cause: `SQLSTATE ${faultCode(e) ?? 'unknown'}`, reason: cleanText((e as Error)?.message ?? String(e), 1000),
 });
 
 export async function storeBatchItemwise(db: Db, batch: UplinkBatch, targets: readonly NotificationTarget[]): Promise<ItemwiseResult> {

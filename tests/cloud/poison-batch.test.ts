@@ -35,8 +35,8 @@ const manifest = {
   sensors: [{ id: 'c-t1', zone: 'chiller', kind: 'temperature', unit: '°C', protocol: 'mqtt-json' }, { id: 'c-t2', zone: 'chiller', kind: 'temperature', unit: '°C', protocol: 'mqtt-json' }],
   devices: [{ id: 'probe', protocol: 'mqtt-json', heartbeatSec: 10, sensors: ['c-t1', 'c-t2'] }],
 };
-const readings = (n: number, from = T0) => Array.from({ length: n }, (_, i) => ({ sensor: i % 2 ? 'c-t2' : 'c-t1', kind: 'temperature', ts: from + i * 1000, value: 4 + (i % 10) / 10, quality: 'good' }));
-const alert = (id: string, message: string) => ({ id, transition: 'raised', rule: 'high', zone: 'chiller', sensor: 'c-t1', severity: 'warning', ts: T0, since: T0, value: 9, threshold: 8, message });
+const readings = (n: number, from = T0) => Array.from({ length: n }, (_, i) => ({ sensor: i % 2 ? 'c-t2' : 'c-t1', kind: 'temperature' as const, ts: from + i * 1000, value: 4 + (i % 10) / 10, quality: 'good' as const }));
+const alert = (id: string, message: string) => ({ id, transition: 'raised' as const, rule: 'high' as const, zone: 'chiller', sensor: 'c-t1', severity: 'warning' as const, ts: T0, since: T0, value: 9, threshold: 8, message });
 
 function batch(stream: string, seq: number, extra: Partial<UplinkBatchInput> = {}): UplinkBatchInput {
   return { v: PROTOCOL_VERSION, gateway: GW, stream, seq, sentAt: Date.now(), readings: [], alerts: [], ...extra };
@@ -110,6 +110,19 @@ describe(`a batch with one item the database refuses (${engineLabel})`, () => {
     expect(await count('SELECT count(*)::int AS n FROM readings')).toBe(before + 62);
     const reasons = (await deadLetters()).map((d) => d.reason).filter((r) => r.startsWith('readings.'));
     expect(reasons.map((r) => r.split(':')[0])).toEqual(['readings.17', 'readings.50']);
+  });
+
+  it('an item breaking the contract costs that item only: the rest of its batch is stored', { timeout: 30_000 }, async () => {
+    const rs: unknown[] = readings(6, T0 + 300_000);
+    rs[2] = { ...(rs[2] as object), value: 'NaN' };
+    const before = await count('SELECT count(*)::int AS n FROM readings');
+    await send(batch('s4', 1, { readings: rs as never, alerts: [{ ...alert('chiller:bogus:1', 'x'), rule: 'bogus' } as never, alert('chiller:high:c-t1:9', 'ok')] }));
+    expect(await ackFor('s4', 1)).toMatchObject({ status: 'committed', rejectedItems: 2 });
+    expect(await count('SELECT count(*)::int AS n FROM readings')).toBe(before + 5);
+    expect(await count(`SELECT count(*)::int AS n FROM alerts WHERE id = 'chiller:high:c-t1:9'`)).toBe(1);
+    const reasons = (await deadLetters()).slice(-2).map((d) => d.reason);
+    expect(reasons[0]).toMatch(/^readings\.2: contract: value/);
+    expect(reasons[1]).toMatch(/^alerts\.0: contract: rule/);
   });
 
   it('a batch whose key itself cannot be stored is rejected whole, kept whole, and the next one goes on', { timeout: 30_000 }, async () => {
