@@ -27,8 +27,8 @@ import { SEED } from './coded.ts';
 // (npm run test:fuzz: 20 000 → 400 round trips).
 
 const RUNS = process.env.FUZZ_RUNS ? Math.max(1, Math.ceil(Number(process.env.FUZZ_RUNS) / 50)) : 10;
-/** the raw path stores 1 MB strings uncapped (PGlite takes seconds per batch): a third of the budget */
-const RAW_RUNS = Math.max(1, Math.ceil(RUNS / 3));
+/** the raw path stores 1 MB strings uncapped (PGlite takes seconds per batch): a fifth of the budget */
+const RAW_RUNS = Math.max(1, Math.ceil(RUNS / 5));
 const GW = 'gw-fuzz';
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const MB = 1 << 20;
