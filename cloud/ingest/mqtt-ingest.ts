@@ -154,7 +154,8 @@ export class MqttIngest {
       this.o.log.warn({ gateway, stream: batch.stream, seq: batch.seq, attempts, fault, code: faultCode(e), err: (e as Error).message }, 'batch refused as a whole; storing it item by item');
       ack = await this.storeItemwise(gateway, topic, payload, batch, started);
     }
-    if (invalid.length && ack.status !== 'duplicate') {
+    // the contract's refusals (salvage.ts), unless the whole payload was kept already
+    if (invalid.length && ack.status !== 'duplicate' && !(ack.status === 'rejected' && ack.rejectedItems === undefined)) {
       await this.deadLetterItems(gateway, topic, batch, invalid);
       ack = { ...ack, rejectedItems: (ack.rejectedItems ?? 0) + invalid.length };
     }
