@@ -91,6 +91,8 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     db, client, log: log.child({ component: 'ingest' }), metrics,
     targets: notificationTargets({ webhooks: config.STOCKPULSE_WEBHOOKS.map((url) => ({ url })), mqttAlerts: config.STOCKPULSE_MQTT_ALERTS }),
     shareGroup: config.STOCKPULSE_SHARE_GROUP,
+    stallAfterSec: config.STOCKPULSE_UPLINK_STALL_SEC,
+    kick: () => dispatcher.kick(),
     onCommitted: (b, deliveries) => { if (deliveries > 0) dispatcher.kick(); events.ingested(batchSummary(b)); expected.onBatch(b); },
   });
   // a broker refusing the subscription stops the start; leave no connection behind
@@ -104,7 +106,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     kick: () => dispatcher.kick(),
   } });
 
-  const app = await buildApi({ db, log, metrics, mqttConnected: () => client.connected, site: config.STOCKPULSE_SITE_NAME, jobs, extraRoutes: [eventRoutes(events), ...(extraRoutes ?? [])] });
+  const app = await buildApi({ db, log, metrics, mqttConnected: () => client.connected, uplink: () => ingest.health(), site: config.STOCKPULSE_SITE_NAME, jobs, extraRoutes: [eventRoutes(events), ...(extraRoutes ?? [])] });
   const address = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   const port = new URL(address).port;
   const url = `http://${config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST}:${port}`;

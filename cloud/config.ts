@@ -32,6 +32,8 @@ export const CloudEnv = z.object({
     .pipe(z.array(z.string().url('each webhook must be a URL'))),
   STOCKPULSE_MQTT_ALERTS: Bool.default(true),
   STOCKPULSE_SITE_NAME: z.string().optional(),
+  /** an uplink batch received and not acked for this long (s) marks its gateway's stream stalled: /api/health degraded, alert uplink_stalled */
+  STOCKPULSE_UPLINK_STALL_SEC: z.coerce.number().positive().max(86_400).default(120),
   /** false: this instance schedules no jobs (GET/POST /api/jobs still work); default on */
   STOCKPULSE_JOBS: Bool.optional(),
 });

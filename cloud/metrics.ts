@@ -17,6 +17,13 @@ export function createCloudMetrics(opts: { db?: Db } = {}) {
     batchesCommitted: c('stockpulse_cloud_batches_committed_total', 'uplink batches committed'),
     batchesDuplicate: c('stockpulse_cloud_batches_duplicate_total', 'uplink batches received again and acknowledged without effect'),
     batchesRejected: c('stockpulse_cloud_batches_rejected_total', 'uplink batches rejected (kept in dead_letters)'),
+    batchFailures: new Counter({
+      name: 'stockpulse_cloud_batch_failures_total', labelNames: ['fault'], registers: [registry],
+      help: 'attempts to commit a batch that failed, by fault: connection (retried by the edge), retryable (retried a few times), permanent (stored item by item)',
+    }),
+    itemsRejected: c('stockpulse_cloud_batch_items_rejected_total', 'items of committed batches the database refused (kept in dead_letters; the rest of their batch stored)'),
+    uplinkOldestUnackedSec: new Gauge({ name: 'stockpulse_cloud_uplink_oldest_unacked_seconds', help: 'age of the oldest batch received by this instance and not yet acked (0 when none)', registers: [registry] }),
+    uplinkStalledGateways: new Gauge({ name: 'stockpulse_cloud_uplink_stalled_gateways', help: 'gateways whose stream has not advanced for longer than STOCKPULSE_UPLINK_STALL_SEC', registers: [registry] }),
     readingsIngested: c('stockpulse_cloud_readings_ingested_total', 'readings committed'),
     readingsDuplicate: c('stockpulse_cloud_readings_duplicate_total', 'readings received again (same sensor and time) and skipped'),
     alertsIngested: c('stockpulse_cloud_alert_events_ingested_total', 'alert transitions committed'),

@@ -123,6 +123,8 @@ export const EdgeConfig = z.object({
     flushMs: z.number().int().min(10).default(1000),
     batchMaxItems: z.number().int().min(1).max(50_000).default(2000),
     ackTimeoutMs: z.number().int().min(100).default(5000),
+    /** nothing acknowledged for this long (s) while entries wait: /status degraded, alert uplink_stalled */
+    stallAfterSec: z.number().min(1).max(86_400).default(120),
   }).strict(),
   zones: z.array(ZoneConfig).min(1),
   devices: z.array(DeviceConfig),

@@ -14,6 +14,7 @@ import type { DeadLetterStore } from './dead-letters.ts';
 import type { Outbox } from './uplink/outbox.ts';
 import { openEdgeStore, type EdgeStore } from './outbox/store.ts';
 import { Uplink } from './uplink/uplink.ts';
+import { stalledForMs, UplinkStallWatch } from './uplink/stall.ts';
 import { buildManifest } from './manifest.ts';
 import { DeviceHealth, type DeviceHealthView } from './health/index.ts';
 import { countAcknowledged, createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
 }
 
 export interface GatewayStatus {
+  /** degraded: the uplink stream has not advanced for uplink.stallAfterSec while entries wait */
+  status: 'ok' | 'degraded';
   gateway: string;
   devices: Record<string, DriverStatus>;
   outboxDepth: number;
@@ -47,7 +50,16 @@ export interface GatewayStatus {
   alertsRaised: number;
   /** per device: last seen, battery, signal, online/offline/failed (edge/health) */
   health: Record<string, DeviceHealthView>;
-  uplink: Uplink['stats'] & { connected: boolean };
+  uplink: Uplink['stats'] & {
+    connected: boolean;
+    /** age (s) of the batch in flight since its first send; 0 when none */
+    inFlightAgeSec: number;
+    /** age (s) of the oldest entry not yet acknowledged; 0 when none */
+    oldestUnackedSec: number;
+    /** how long (s) nothing was acknowledged while entries wait (uplink/stall.ts) */
+    stalledForSec: number;
+    stallAfterSec: number;
+  };
   /** local alarm outputs by name: delivered, failures, lastError and each output's own state */
   outputs?: ReturnType<OutputHub['status']>;
 }
@@ -75,6 +87,7 @@ export class Gateway {
   httpUrl: string | undefined;
   private http: EdgeHttp | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
+  private readonly stallWatch: UplinkStallWatch;
   private readingsOut = 0;
   /** the SQLite store this gateway opened itself (closed in stop) */
   private store: EdgeStore | undefined;
@@ -99,6 +112,7 @@ export class Gateway {
       driverStatuses: () => ({ ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.modbusRtu?.deviceStatuses(), ...this.stock?.deviceStatuses() }),
       driverStatus: (id) => this.mqttDriver?.deviceStatus(id) ?? this.modbus?.deviceStatuses()[id] ?? this.modbusRtu?.deviceStatuses()[id] ?? this.stock?.deviceStatuses()[id],
     });
+    this.stallWatch = new UplinkStallWatch({ gateway: o.config.gateway.id, stallAfterMs: (o.config.uplink.stallAfterSec ?? 120) * 1000 });
     const self = this;
     this.metrics = createEdgeMetrics({
       gateway: o.config.gateway.id, status: () => this.status(), get outbox() { return self.outbox; }, readingsOut: () => this.readingsOut,
@@ -134,7 +148,15 @@ export class Gateway {
       log.info({ url: this.httpUrl }, 'gateway metrics and status served');
     }
     this.health.start();
-    this.healthTimer = setInterval(() => this.health.tick(), 1000);
+    this.healthTimer = setInterval(() => {
+      this.health.tick();
+      // raised through the alert path: local outputs see it with the cloud unreachable, and it
+      // reaches the cloud (behind what is stuck) once the stream moves again
+      if (this.uplink) {
+        const a = this.stallWatch.check(this.stallView(), Date.now());
+        if (a) this.alerts.next(a);
+      }
+    }, 1000);
 
     this.uplinkClient = await connectBroker(cfg.uplink, `stockpulse-edge-${gw}-uplink`, log.child({ link: 'uplink' }));
     this.uplink = new Uplink({
@@ -227,8 +249,18 @@ export class Gateway {
     this.ingest(readings, deviceId).catch((err) => this.o.log.error({ err, device: deviceId }, 'readings could not be stored'));
   }
 
+  private stallView() {
+    return { depth: this.outbox.depth(), oldestAt: this.outbox.oldestAt(), lastAdvanceAt: this.uplink?.lastAdvanceAt ?? Date.now() };
+  }
+
   status(): GatewayStatus {
+    const now = Date.now();
+    const stallAfterSec = this.o.config.uplink.stallAfterSec ?? 120;
+    const stalledForSec = this.uplink ? stalledForMs(this.stallView(), now) / 1000 : 0;
+    const since = this.uplink?.inFlightSince();
+    const oldest = this.outbox.oldestAt();
     return {
+      status: stalledForSec >= stallAfterSec ? 'degraded' : 'ok',
       gateway: this.o.config.gateway.id,
       devices: { ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.modbusRtu?.deviceStatuses(), ...this.stock?.deviceStatuses() },
       outboxDepth: this.outbox.depth(),
@@ -236,7 +268,12 @@ export class Gateway {
       readingsIn: this.readingsIn,
       alertsRaised: this.alertsRaised,
       health: this.health.snapshot(),
-      uplink: { ...(this.uplink?.stats ?? { batchesSent: 0, batchesAcked: 0, resends: 0, rejected: 0 }), connected: this.uplinkClient?.connected ?? false },
+      uplink: {
+        ...(this.uplink?.stats ?? { batchesSent: 0, batchesAcked: 0, resends: 0, rejected: 0, itemsRejected: 0 }), connected: this.uplinkClient?.connected ?? false,
+        inFlightAgeSec: since === undefined ? 0 : Math.max(0, now - since) / 1000,
+        oldestUnackedSec: oldest === undefined ? 0 : Math.max(0, now - oldest) / 1000,
+        stalledForSec, stallAfterSec,
+      },
       ...(this.outputs ? { outputs: this.outputs.status() } : {}),
     };
   }

@@ -67,6 +67,10 @@ export function createEdgeMetrics(src: EdgeMetricsSource) {
   total('stockpulse_edge_uplink_batches_acked_total', 'batches acknowledged by the cloud', () => src.status().uplink.batchesAcked);
   total('stockpulse_edge_uplink_resends_total', 'batches sent again after no ack within ackTimeoutMs', () => src.status().uplink.resends);
   total('stockpulse_edge_uplink_rejected_total', 'batches the cloud rejected (moved to dead letters)', () => src.status().uplink.rejected);
+  total('stockpulse_edge_uplink_items_rejected_total', 'items of acknowledged batches the cloud could not store (kept in its dead letters)', () => src.status().uplink.itemsRejected ?? 0);
+  gauge('stockpulse_edge_uplink_inflight_age_seconds', 'age of the batch in flight since its first send (0 when none)', () => src.status().uplink.inFlightAgeSec ?? 0);
+  gauge('stockpulse_edge_uplink_stalled_seconds', 'how long nothing was acknowledged while entries wait (0 when advancing)', () => src.status().uplink.stalledForSec ?? 0);
+  gauge('stockpulse_edge_uplink_stalled', '1 when the uplink stream has not advanced for uplink.stallAfterSec', () => (src.status().status === 'degraded' ? 1 : 0));
   total('stockpulse_edge_uplink_reconnects_total', 'times the link to the cloud broker was re-established', src.uplinkReconnects);
   gauge('stockpulse_edge_uplink_connected', '1 when the link to the cloud broker is up', () => (src.status().uplink.connected ? 1 : 0));
   gauge('stockpulse_edge_uplink_ack_latency_seconds', 'first send to ack of the last acknowledged batch', () => {

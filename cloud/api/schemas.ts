@@ -18,6 +18,16 @@ export const Health = z.object({
   site: z.string().optional(),
   db: z.object({ engine: z.enum(['pglite', 'postgres']), timescale: z.boolean(), ok: z.boolean() }),
   mqtt: z.object({ connected: z.boolean() }),
+  /** uplink progress: the oldest batch received and not acked, gateways whose stream is stalled */
+  uplink: z.object({
+    oldestUnackedSec: z.number(),
+    stallAfterSec: z.number(),
+    stalled: z.array(z.string()),
+    gateways: z.array(z.object({
+      gateway: z.string(), pending: z.number(), oldestUnackedSec: z.number(), attempts: z.number(),
+      sinceAdvanceSec: z.number().optional(), stalled: z.boolean(), stalledSince: z.number().optional(),
+    })),
+  }).optional(),
   version: z.string(),
   uptimeSec: z.number(),
 });

@@ -7,6 +7,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from 'pino';
 import type { Db } from '../db/engine.ts';
 import type { CloudMetrics } from '../metrics.ts';
+import type { UplinkHealth } from '../ingest/stream-progress.ts';
 import { installErrorHandler } from './errors.ts';
 import { Health } from './schemas.ts';
 import { zoneRoutes } from './routes/zones.ts';
@@ -35,6 +36,8 @@ export interface ApiOptions {
   log: Logger;
   metrics: CloudMetrics;
   mqttConnected: () => boolean;
+  /** progress of the gateways' uplink streams (cloud/ingest/stream-progress.ts) */
+  uplink?: () => UplinkHealth;
   site?: string;
   /** extra routes mounted by the composition root (the demo's simulator controls) */
   extraRoutes?: FastifyPluginAsync[];
@@ -60,11 +63,15 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const started = Date.now();
-  app.get('/api/health', { schema: { tags: ['system'], summary: 'liveness, database engine and broker link', response: { 200: Health } } }, async () => {
+  app.get('/api/health', { schema: { tags: ['system'], summary: 'liveness, database engine, broker link and uplink progress', response: { 200: Health } } }, async () => {
     const dbOk = await o.db.query('SELECT 1').then(() => true, () => false);
     const mqtt = o.mqttConnected();
+    // connected is not enough: a gateway whose batches keep arriving and are never acked is a
+    // site that has stopped (issue #11), so a stalled stream degrades health too
+    const uplink = o.uplink?.();
     return {
-      status: dbOk && mqtt ? 'ok' as const : 'degraded' as const,
+      status: dbOk && mqtt && !uplink?.stalled.length ? 'ok' as const : 'degraded' as const,
+      ...(uplink ? { uplink } : {}),
       ...(o.site ? { site: o.site } : {}),
       db: { engine: o.db.engine, timescale: o.db.timescale, ok: dbOk },
       mqtt: { connected: mqtt },

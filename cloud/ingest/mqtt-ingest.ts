@@ -8,10 +8,24 @@ import { storeBatch } from './store-batch.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import type { CloudMetrics } from '../metrics.ts';
 import { SpError } from '../../protocols/errors.ts';
+import { escapeUnstorable, cleanText } from '../../protocols/text.ts';
+import { classifyStoreFault, faultCode } from './store-fault.ts';
+import { storeBatchItemwise, type ItemFailure } from './store-itemwise.ts';
+import { salvageUplinkBatch } from '../../protocols/uplink/salvage.ts';
+import { StreamProgress, type UplinkHealth } from './stream-progress.ts';
+import { clearCloudAlerts, raiseCloudAlerts } from '../rules/cloud-alerts.ts';
 
 // MQTT ingest: validate → commit → ack. The ack is published only after the commit returned,
 // so an edge that got an ack may forget the batch. Batches of one gateway are processed in
 // arrival order (a promise chain per gateway) so an alert's raise is never stored after its clear.
+//
+// No poison batch (issue #11): a commit that fails is classified (store-fault.ts). The database
+// being unreachable → no ack, the edge resends. A fault that will not change on resend (or a
+// passing one that keeps coming back) → the batch is stored item by item (store-itemwise.ts),
+// the items the database refuses go to dead_letters with their reason, and the batch is acked,
+// so the stream goes on. Every attempt is counted per (gateway, stream, seq) (stream-progress.ts):
+// /api/health reports the oldest batch not yet acked, and a gateway whose stream stays stuck
+// past the threshold gets an `uplink_stalled` alert, cleared when it advances again.
 
 export interface IngestOptions {
   db: Db;
@@ -22,15 +36,39 @@ export interface IngestOptions {
   /** MQTT 5 shared subscription group for running several cloud instances */
   shareGroup?: string;
   onCommitted?: (batch: UplinkBatch, deliveries: number) => void;
+  /** a batch not acked this long (s) marks its gateway's stream stalled (health degraded, alert); default 120 */
+  stallAfterSec?: number;
+  /** a batch failing as a whole for a passing reason (deadlock, timeout) is retried this often before it is stored item by item; default 5 */
+  maxRetries?: number;
+  /** cloud-raised alerts (uplink_stalled) were queued for notification */
+  kick?: () => void;
 }
+
+export const DEFAULT_STALL_AFTER_SEC = 120;
 
 export class MqttIngest {
   private readonly chains = new Map<string, Promise<void>>();
+  /** batches received and not yet acked, attempts, per-gateway progress */
+  readonly progress: StreamProgress;
+  /** gateway → id of its active uplink_stalled alert */
+  private readonly stalledAlerts = new Map<string, string>();
+  private stallTimer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
 
-  constructor(private readonly o: IngestOptions) {}
+  constructor(private readonly o: IngestOptions) {
+    this.progress = new StreamProgress((o.stallAfterSec ?? DEFAULT_STALL_AFTER_SEC) * 1000);
+  }
+
+  /** what /api/health shows of the uplink streams */
+  health(): UplinkHealth {
+    return this.progress.health();
+  }
 
   async start(): Promise<void> {
     this.o.client.on('message', (topic, payload) => this.enqueue(topic, payload));
+    const every = Math.max(200, Math.min(5000, ((this.o.stallAfterSec ?? DEFAULT_STALL_AFTER_SEC) * 1000) / 4));
+    this.stallTimer = setInterval(() => { this.checking ??= this.checkStalls().finally(() => { this.checking = undefined; }); }, every);
+    this.stallTimer.unref();
     // With a share group, N instances each get a part of the batches; per-gateway order still
     // holds because the edge sends stop-and-wait (batch n+1 only after n is acked = committed),
     // and a resend that lands on another instance (this one was killed mid-batch) is the same
@@ -50,6 +88,8 @@ export class MqttIngest {
 
   /** stops taking batches and waits for the ones in hand to be committed and acked */
   async stop(): Promise<void> {
+    clearInterval(this.stallTimer);
+    await this.checking;
     if (this.o.client.connected) await this.o.client.unsubscribeAsync(topics.batchSubscription(this.o.shareGroup)).catch(() => {});
     await this.drain();
   }
@@ -76,33 +116,147 @@ export class MqttIngest {
     const m = this.o.metrics;
     const started = performance.now();
     const parsed = parseUplinkBatch(payload, gateway);
-    if (!parsed.ok) {
-      m.batchesRejected.inc();
-      const reason = parsed.error.details.map((d) => `${d.field}: ${d.reason}`).join('; ');
-      await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: parsed.error.code, reason, payload });
-      // Without a readable stream/seq there is nothing to ack: the edge resends until its own
-      // dead-letter rule takes the batch out of its queue.
-      if (parsed.stream !== undefined && parsed.seq !== undefined) {
-        await this.ack({ v: PROTOCOL_VERSION, gateway, stream: parsed.stream, seq: parsed.seq, status: 'rejected', error: { code: parsed.error.code, message: reason } });
+    let batch: UplinkBatch;
+    let invalid: ItemFailure[] = [];
+    if (parsed.ok) batch = parsed.batch;
+    else {
+      // one item breaking the contract must not cost the batch around it (salvage.ts)
+      const salvaged = salvageUplinkBatch(payload, gateway);
+      if (!salvaged || itemCount(salvaged.batch) === 0) {
+        m.batchesRejected.inc();
+        const reason = cleanText(parsed.error.details.map((d) => `${d.field}: ${d.reason}`).join('; '));
+        // kept whole, but as storable text: a NUL in the frame must not fail its own dead letter
+        await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: parsed.error.code, reason, payload: escapeUnstorable(payload.toString('utf8')) });
+        // Without a readable stream/seq there is nothing to ack: the edge resends until its own
+        // dead-letter rule takes the batch out of its queue.
+        if (parsed.stream !== undefined && parsed.seq !== undefined) {
+          await this.ack({ v: PROTOCOL_VERSION, gateway, stream: parsed.stream, seq: parsed.seq, status: 'rejected', error: { code: parsed.error.code, message: reason } });
+        }
+        return;
       }
-      return;
+      batch = salvaged.batch;
+      invalid = salvaged.invalid.map((i) => ({ ...i, cause: 'contract' }));
     }
-    const batch = parsed.batch;
-    const result = await storeBatch(this.o.db, batch, this.o.targets);
-    if (result.status === 'committed') {
-      m.batchesCommitted.inc();
-      m.readingsIngested.inc(result.readingsStored);
-      m.readingsDuplicate.inc(batch.readings.length - result.readingsStored);
-      m.alertsIngested.inc(batch.alerts.length);
-      m.batchLatencyMs.observe(performance.now() - started);
-      this.o.onCommitted?.(batch, result.deliveries);
-    } else {
+    const attempts = this.progress.arrived(gateway, batch.stream, batch.seq);
+    let ack: UplinkAck;
+    try {
+      const result = await storeBatch(this.o.db, batch, this.o.targets);
+      if (result.status === 'committed') this.committed(batch, result.readingsStored, result.deliveries, started);
+      else m.batchesDuplicate.inc();
+      ack = { v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: result.status };
+    } catch (e) {
+      const fault = classifyStoreFault(e);
+      m.batchFailures.inc({ fault });
+      if (fault === 'connection' || (fault === 'retryable' && attempts < (this.o.maxRetries ?? 5))) {
+        this.o.log.warn({ gateway, stream: batch.stream, seq: batch.seq, attempts, fault, code: faultCode(e), err: (e as Error).message }, 'batch not stored; the edge will resend it');
+        throw e; // no ack
+      }
+      this.o.log.warn({ gateway, stream: batch.stream, seq: batch.seq, attempts, fault, code: faultCode(e), err: (e as Error).message }, 'batch refused as a whole; storing it item by item');
+      ack = await this.storeItemwise(gateway, topic, payload, batch, started);
+    }
+    // the contract's refusals (salvage.ts), unless the whole payload was kept already
+    if (invalid.length && ack.status !== 'duplicate' && !(ack.status === 'rejected' && ack.rejectedItems === undefined)) {
+      await this.deadLetterItems(gateway, topic, batch, invalid);
+      ack = { ...ack, rejectedItems: (ack.rejectedItems ?? 0) + invalid.length };
+    }
+    // decided (committed, duplicate or rejected): the stream advanced, even if this ack is lost
+    // (the resend will be acked as a duplicate)
+    this.progress.acked(gateway, batch.stream, batch.seq);
+    await this.ack(ack);
+    if (this.stalledAlerts.has(gateway)) void this.checkStalls();
+  }
+
+  private committed(batch: UplinkBatch, readingsStored: number, deliveries: number, started: number): void {
+    const m = this.o.metrics;
+    m.batchesCommitted.inc();
+    m.readingsIngested.inc(readingsStored);
+    m.readingsDuplicate.inc(batch.readings.length - readingsStored);
+    m.alertsIngested.inc(batch.alerts.length);
+    m.batchLatencyMs.observe(performance.now() - started);
+    this.o.onCommitted?.(batch, deliveries);
+  }
+
+  /** the good items committed, each refused one dead-lettered with its reason; the ack to send */
+  private async storeItemwise(gateway: string, topic: string, payload: Buffer, batch: UplinkBatch, started: number): Promise<UplinkAck> {
+    const m = this.o.metrics;
+    const ids = { v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq } as const;
+    const source = `uplink:${gateway}`;
+    let r: Awaited<ReturnType<typeof storeBatchItemwise>>;
+    try {
+      r = await storeBatchItemwise(this.o.db, batch, this.o.targets);
+    } catch (e) {
+      if (classifyStoreFault(e) === 'connection') throw e; // nothing can be stored now: no ack
+      // not even the batch key could be written: the batch is refused whole, and kept whole
+      const message = cleanText(`SQLSTATE ${faultCode(e) ?? 'unknown'}: ${(e as Error).message}`, 1000);
+      await recordDeadLetter(this.o.db, { source, topic, code: 'SP_ERR_UPLINK_BATCH', reason: message, payload: escapeUnstorable(payload.toString('utf8')) });
+      m.batchesRejected.inc();
+      return { ...ids, status: 'rejected', error: { code: 'SP_ERR_UPLINK_BATCH', message } };
+    }
+    if (r.status === 'duplicate') {
       m.batchesDuplicate.inc();
+      return { ...ids, status: 'duplicate' };
     }
-    await this.ack({ v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: result.status });
+    await this.deadLetterItems(gateway, topic, batch, r.failures);
+    const rejectedItems = r.failures.length ? { rejectedItems: r.failures.length } : {};
+    if (r.items > 0 && r.failures.length === r.items) {
+      m.batchesRejected.inc();
+      return { ...ids, status: 'rejected', ...rejectedItems, error: { code: 'SP_ERR_UPLINK_BATCH', message: `none of the ${r.items} items could be stored (kept in dead_letters): ${r.failures[0]!.reason}` } };
+    }
+    this.committed(batch, r.readingsStored, r.deliveries, started);
+    return { ...ids, status: 'committed', ...rejectedItems };
+  }
+
+  /**
+   * Each refused item kept with its reason. After the commit: a crash right here loses these
+   * dead letters (the resend is a duplicate), never a good item. JSON.stringify escapes NUL and
+   * lone surrogates, so the payload is storable text.
+   */
+  private async deadLetterItems(gateway: string, topic: string, batch: UplinkBatch, failures: readonly ItemFailure[]): Promise<void> {
+    for (const f of failures) {
+      await recordDeadLetter(this.o.db, {
+        source: `uplink:${gateway}`, topic, code: 'SP_ERR_UPLINK_BATCH',
+        reason: cleanText(`${f.kind}.${f.index}: ${f.cause}: ${f.reason}`, 2000),
+        payload: JSON.stringify({ gateway, stream: batch.stream, seq: batch.seq, item: `${f.kind}.${f.index}`, value: f.item }),
+      });
+    }
+    this.o.metrics.itemsRejected.inc(failures.length);
+  }
+
+  /** raises uplink_stalled for gateways stuck past the threshold, clears it for those that advanced */
+  private async checkStalls(): Promise<void> {
+    const h = this.progress.health();
+    this.o.metrics.uplinkOldestUnackedSec.set(h.oldestUnackedSec);
+    this.o.metrics.uplinkStalledGateways.set(h.stalled.length);
+    const now = new Date();
+    try {
+      for (const g of h.gateways) {
+        const active = this.stalledAlerts.get(g.gateway);
+        if (g.stalled && !active) {
+          const id = `uplink_stalled:${g.gateway}:${g.stalledSince}`;
+          await this.o.db.tx((q) => raiseCloudAlerts(q, [{
+            id, zone: `gateway:${g.gateway}`, rule: 'uplink_stalled', severity: 'critical', value: g.oldestUnackedSec,
+            message: `gateway ${g.gateway}: its uplink stream has not advanced for ${Math.round(g.oldestUnackedSec)} s (${g.attempts} attempts at its oldest batch); nothing newer from it is stored`,
+          }], now, { targets: this.o.targets, kick: () => this.o.kick?.() }));
+          this.stalledAlerts.set(g.gateway, id);
+          this.o.kick?.();
+          this.o.log.error({ gateway: g.gateway, oldestUnackedSec: g.oldestUnackedSec, attempts: g.attempts }, 'uplink stalled');
+        } else if (!g.stalled && active) {
+          await clearCloudAlerts(this.o.db, [active], now);
+          this.stalledAlerts.delete(g.gateway);
+          this.o.log.info({ gateway: g.gateway }, 'uplink advancing again');
+        }
+      }
+    } catch (e) {
+      this.o.log.warn({ err: (e as Error).message }, 'uplink_stalled alert not written (database unavailable?); tried again at the next check');
+    }
   }
 
   private async ack(ack: UplinkAck): Promise<void> {
     await this.o.client.publishAsync(topics.ack(ack.gateway), JSON.stringify(ack), { qos: 1 });
   }
+}
+
+/** items a batch carries (its manifest counts as one) */
+function itemCount(b: UplinkBatch): number {
+  return (b.manifest ? 1 : 0) + b.readings.length + b.alerts.length + b.devices.length + b.movements.length;
 }

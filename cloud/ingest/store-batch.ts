@@ -15,22 +15,8 @@ export type StoreResult = { status: 'committed'; deliveries: number; readingsSto
 
 export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly NotificationTarget[]): Promise<StoreResult> {
   return db.tx(async (q) => {
-    const fresh = await q.query(
-      `INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts)
-       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6)
-       ON CONFLICT DO NOTHING RETURNING seq`,
-      [batch.gateway, batch.stream, batch.seq, batch.sentAt, batch.readings.length, batch.alerts.length],
-    );
-    if (fresh.length === 0) return { status: 'duplicate' as const };
-
-    await q.query(
-      `INSERT INTO gateways (id, site, stream, last_seq, last_seen, manifest)
-       VALUES ($1, coalesce($2, 'unknown'), $3, $4, now(), $5::jsonb)
-       ON CONFLICT (id) DO UPDATE SET
-         site = coalesce($2, gateways.site), stream = $3, last_seq = greatest(CASE WHEN gateways.stream = $3 THEN gateways.last_seq END, $4),
-         last_seen = now(), manifest = coalesce($5::jsonb, gateways.manifest)`,
-      [batch.gateway, batch.manifest?.site ?? null, batch.stream, batch.seq, batch.manifest ? JSON.stringify(batch.manifest) : null],
-    );
+    if (!(await claimBatch(q, batch))) return { status: 'duplicate' as const };
+    await upsertGateway(q, batch, batch.manifest);
     if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
     if (batch.manifest) await storeManifestDevices(q, batch.gateway, batch.manifest);
     const readingsStored = batch.readings.length ? await (canCopy(q) ? copyReadings(q, batch) : storeReadings(q, batch)) : 0;
@@ -44,7 +30,30 @@ export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly N
   });
 }
 
-async function storeManifest(q: Queryable, gateway: string, m: GatewayManifest): Promise<void> {
+/** inserts the batch key; false when it was there already (a replay: touch nothing else) */
+export async function claimBatch(q: Queryable, batch: UplinkBatch): Promise<boolean> {
+  const fresh = await q.query(
+    `INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts)
+     VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6)
+     ON CONFLICT DO NOTHING RETURNING seq`,
+    [batch.gateway, batch.stream, batch.seq, batch.sentAt, batch.readings.length, batch.alerts.length],
+  );
+  return fresh.length > 0;
+}
+
+/** the gateway's row: its stream's progress, and its site and manifest when the batch carries one */
+export async function upsertGateway(q: Queryable, batch: UplinkBatch, manifest: GatewayManifest | undefined): Promise<void> {
+  await q.query(
+    `INSERT INTO gateways (id, site, stream, last_seq, last_seen, manifest)
+     VALUES ($1, coalesce($2, 'unknown'), $3, $4, now(), $5::jsonb)
+     ON CONFLICT (id) DO UPDATE SET
+       site = coalesce($2, gateways.site), stream = $3, last_seq = greatest(CASE WHEN gateways.stream = $3 THEN gateways.last_seq END, $4),
+       last_seen = now(), manifest = coalesce($5::jsonb, gateways.manifest)`,
+    [batch.gateway, manifest?.site ?? null, batch.stream, batch.seq, manifest ? JSON.stringify(manifest) : null],
+  );
+}
+
+export async function storeManifest(q: Queryable, gateway: string, m: GatewayManifest): Promise<void> {
   for (const z of m.zones) {
     await q.query(
       `INSERT INTO zones (id, gateway, site, name, profile_low, profile_high, delay_sec, hysteresis, updated_at)
@@ -66,7 +75,7 @@ async function storeManifest(q: Queryable, gateway: string, m: GatewayManifest):
 
 /** One multi-row insert from parallel arrays (unnest): one round trip per batch on every engine. */
 /** returns how many readings were new (the rest were stored before) */
-async function storeReadings(q: Queryable, batch: UplinkBatch): Promise<number> {
+export async function storeReadings(q: Queryable, batch: Pick<UplinkBatch, 'gateway' | 'readings'>): Promise<number> {
   const n = batch.readings.length;
   const ts = new Array<number>(n), sensor = new Array<string>(n), kind = new Array<string>(n);
   const value = new Array<number>(n), quality = new Array<string>(n);
@@ -97,7 +106,7 @@ async function storeReadings(q: Queryable, batch: UplinkBatch): Promise<number> 
   return inserted?.n ?? 0;
 }
 
-async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[]): Promise<number> {
+export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[]): Promise<number> {
   const cleared = a.transition === 'cleared';
   await q.query(
     `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message)

@@ -11,6 +11,7 @@ export const RULE_LABEL = {
   door_open: 'Door open',
   device_offline: 'Device offline',
   sensor_fault: 'Sensor fault',
+  uplink_stalled: 'Uplink stalled',
 };
 const SEV_RANK = { critical: 3, warning: 2, info: 1 };
 

@@ -2,6 +2,7 @@ import type { MqttClient } from 'mqtt';
 import { decodeMqttJsonDetailed } from '../../protocols/mqtt-json/decode.ts';
 import type { DeviceDriver, DriverStatus } from '../../protocols/driver.ts';
 import { isSpError } from '../../protocols/errors.ts';
+import { cleanText } from '../../protocols/text.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import type { MqttJsonDeviceConfig } from '../config.schema.ts';
 import type { DeadLetterStore } from '../dead-letters.ts';
@@ -97,7 +98,7 @@ export class MqttJsonDriver implements DeviceDriver {
         throw Object.assign(new Error(problems.map((p) => `${p.field}: ${p.reason}`).join('; ')), { code: 'SP_ERR_DECODE' });
       }
       if (bad.length) {
-        this.deadLetters.add({ source: device.id, topic, code: 'SP_ERR_DECODE', reason: bad.map((p) => `${p.field}: ${p.reason}`).join('; '), payload: payload.toString('utf8') });
+        this.deadLetters.add({ source: device.id, topic, code: 'SP_ERR_DECODE', reason: cleanText(bad.map((p) => `${p.field}: ${p.reason}`).join('; ')), payload: payload.toString('utf8') });
       }
       Object.assign(st, { state: 'running', lastOkAt: now, failures: 0 });
       try {
@@ -108,7 +109,8 @@ export class MqttJsonDriver implements DeviceDriver {
       }
     } catch (e) {
       const code = isSpError(e) ? e.code : ((e as { code?: string }).code ?? 'SP_ERR_DECODE');
-      const reason = isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : (e as Error).message;
+      // the reason quotes the device's bytes (JSON.parse echoes them): storable text only
+      const reason = cleanText(isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : (e as Error).message);
       st.failures++;
       st.lastError = { code, message: reason };
       this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.toString('utf8') });

@@ -3,6 +3,7 @@ import type { Reading } from '../../protocols/reading.ts';
 import type { AlertEvent, DeviceStatusEvent } from '../../protocols/uplink/contract.ts';
 import type { DeviceConfig, ZoneConfig } from '../config.schema.ts';
 import { formatDuration } from '../alarm/messages.ts';
+import { cleanId, cleanText } from '../../protocols/text.ts';
 
 // Device health as the gateway sees it: when each device was last heard, its battery and
 // signal when it reports them, and whether it is online, offline (silent for longer than
@@ -138,7 +139,9 @@ export class DeviceHealth {
     t.failuresSeen = drv?.failures ?? 0;
 
     const failing = drv !== undefined && drv.failures > 0 && drv.lastError !== undefined;
-    if (failing) t.error = { code: String(drv.lastError!.code), message: drv.lastError!.message };
+    // a driver's error often quotes what the device sent (a decoder's "Unexpected token"): made
+    // storable here, where it enters the uplink, or one NUL stops the site (issue #11)
+    if (failing) t.error = { code: cleanId(String(drv.lastError!.code)), message: cleanText(drv.lastError!.message) };
     const silentSince = t.lastSeen ?? this.startedAt;
     const limitMs = this.missed * t.cfg.heartbeatSec * 1000;
     const silent = at - silentSince > limitMs;

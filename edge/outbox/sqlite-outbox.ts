@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Reading } from '../../protocols/reading.ts';
 import type { TagRead } from '../../protocols/rfid/tag-read.ts';
-import type { Outbox, OutboxEntry, PendingBatch } from '../uplink/outbox.ts';
+import { cleanEntry, type Outbox, type OutboxEntry, type PendingBatch } from '../uplink/outbox.ts';
 import { formatBytes } from './byte-size.ts';
 import { openEdgeDb, type EdgeDb, type FsyncPolicy } from './db.ts';
 import { planThinning, type RawReadingRow } from './thinning.ts';
@@ -231,7 +231,8 @@ export class SqliteOutbox implements Outbox {
     this.edb.commit(state ? 'full' : level, () => {
       for (const [k, v] of Object.entries(state ?? {})) this.st.setMeta.run(`state:${k}`, v);
       for (const j of journal) this.st.journalAdd.run(j.source, j.read.ts, JSON.stringify(j.read));
-      for (const e of entries) {
+      for (const raw of entries) {
+        const e = cleanEntry(raw); // nothing the cloud cannot store is ever kept (uplink/outbox.ts)
         if (e.type === 'reading') {
           const r = e.reading;
           insertReading.run(at, r.sensor, r.kind, r.ts, r.value, r.quality ?? 'good');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Reading } from '../../protocols/reading.ts';
 import type { AlertEvent, DeviceStatusEvent, GatewayManifest, MovementEvent } from '../../protocols/uplink/contract.ts';
 import type { TagRead } from '../../protocols/rfid/tag-read.ts';
+import { cleanAlert, cleanDeviceEvent, cleanManifest, cleanMovement, cleanReading } from '../../protocols/uplink/clean.ts';
 
 // What the uplink sends, in order. The contract every outbox keeps:
 // - append() returns only once the entries are kept (for a durable outbox: on disk);
@@ -17,6 +18,21 @@ export type OutboxEntry =
   | { type: 'device'; device: DeviceStatusEvent }
   | { type: 'movement'; movement: MovementEvent }
   | { type: 'manifest'; manifest: GatewayManifest };
+
+/**
+ * An entry as the outbox keeps it: every text field storable by the cloud (no NUL, no lone
+ * surrogate, capped; protocols/uplink/clean.ts). Applied by every outbox as entries are kept, so
+ * whatever a device sent, no batch the cloud cannot store is ever formed (issue #11).
+ */
+export function cleanEntry(e: OutboxEntry): OutboxEntry {
+  switch (e.type) {
+    case 'reading': { const r = cleanReading(e.reading); return r === e.reading ? e : { type: 'reading', reading: r }; }
+    case 'alert': return { type: 'alert', alert: cleanAlert(e.alert) };
+    case 'device': return { type: 'device', device: cleanDeviceEvent(e.device) };
+    case 'movement': return { type: 'movement', movement: cleanMovement(e.movement) };
+    case 'manifest': return { type: 'manifest', manifest: cleanManifest(e.manifest) };
+  }
+}
 
 export interface PendingBatch {
   seq: number;
@@ -69,7 +85,7 @@ export class MemoryOutbox implements Outbox {
 
   append(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>): void {
     const at = Date.now();
-    for (const entry of entries) this.queue.push({ at, entry });
+    for (const entry of entries) this.queue.push({ at, entry: cleanEntry(entry) });
     for (const [k, v] of Object.entries(state ?? {})) this.state.set(k, v);
   }
 

@@ -26,13 +26,17 @@ export interface UplinkStats {
   batchesAcked: number;
   resends: number;
   rejected: number;
+  /** items of committed batches the cloud could not store (kept in its dead letters) */
+  itemsRejected: number;
   lastAckAt?: number;
   /** ms from first send to ack of the last acked batch */
   lastLatencyMs?: number;
 }
 
 export class Uplink {
-  readonly stats: UplinkStats = { batchesSent: 0, batchesAcked: 0, resends: 0, rejected: 0 };
+  readonly stats: UplinkStats = { batchesSent: 0, batchesAcked: 0, resends: 0, rejected: 0, itemsRejected: 0 };
+  /** epoch ms of the last ack, or of start() before the first: when the stream last advanced */
+  lastAdvanceAt = Date.now();
   private flushTimer: NodeJS.Timeout | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
   private inFlight: { batch: PendingBatch; firstSentAt: number } | undefined;
@@ -49,8 +53,14 @@ export class Uplink {
 
   constructor(private readonly o: UplinkOptions) {}
 
+  /** epoch ms the batch in flight was first sent; undefined when none is */
+  inFlightSince(): number | undefined {
+    return this.inFlight?.firstSentAt;
+  }
+
   async start(): Promise<void> {
     this.stopped = false;
+    this.lastAdvanceAt = Date.now();
     this.o.client.on('message', this.onMessage);
     this.o.client.on('connect', this.onConnect);
     if (this.o.client.connected) {
@@ -119,11 +129,15 @@ export class Uplink {
         payload: JSON.stringify(toUplinkBatch(this.o.gateway, this.o.outbox.stream, current.batch)),
       });
       this.o.log.error({ seq: ack.seq, error: ack.error }, 'cloud rejected a batch; kept in dead letters');
+    } else if (ack.rejectedItems) {
+      // the rest of the batch is stored; the cloud keeps the refused items in its dead_letters
+      this.o.log.warn({ seq: ack.seq, rejectedItems: ack.rejectedItems }, 'cloud could not store some items of a batch; kept in its dead letters');
     }
+    this.stats.itemsRejected += ack.rejectedItems ?? 0;
     this.o.outbox.ack(ack.seq);
     this.inFlight = undefined;
     this.stats.batchesAcked++;
-    this.stats.lastAckAt = Date.now();
+    this.stats.lastAckAt = this.lastAdvanceAt = Date.now();
     this.stats.lastLatencyMs = this.stats.lastAckAt - current.firstSentAt;
     if (this.o.outbox.depth() > 0) this.notify(false);
   }

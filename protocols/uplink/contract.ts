@@ -56,7 +56,7 @@ export const GatewayManifest = z.object({
 });
 export type GatewayManifest = z.infer<typeof GatewayManifest>;
 
-export const ALERT_RULES = ['high', 'low', 'cumulative', 'door_open', 'device_offline', 'sensor_fault', 'unauthorised_removal', 'unexpected_receipt', 'count_drift', 'low_stock'] as const;
+export const ALERT_RULES = ['high', 'low', 'cumulative', 'door_open', 'device_offline', 'sensor_fault', 'unauthorised_removal', 'unexpected_receipt', 'count_drift', 'low_stock', 'uplink_stalled'] as const;
 export const AlertRule = z.enum(ALERT_RULES);
 export type AlertRule = z.infer<typeof AlertRule>;
 
@@ -141,6 +141,8 @@ export const UplinkAck = z.object({
   /** committed: written now; duplicate: written before, nothing changed; rejected: will never be written */
   status: z.enum(['committed', 'duplicate', 'rejected']),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** items of the batch the cloud could not store (kept in its dead_letters); the others were committed */
+  rejectedItems: z.number().int().nonnegative().optional(),
 });
 export type UplinkAck = z.infer<typeof UplinkAck>;
 

@@ -116,8 +116,17 @@ describe(`readings write on ${engineLabel} (${path})`, () => {
     expect(got.map((g) => g.sensor)).toEqual(odd);
   });
 
-  it('a failure in the middle of the readings rolls the whole batch back and sends no ack; a resend then commits it', async () => {
-    await tdb.db.exec(`ALTER TABLE readings ADD CONSTRAINT test_poison CHECK (sensor <> 'poison')`);
+  // A passing fault (here a serialization failure raised by a trigger, SQLSTATE 40001) in the
+  // middle of a batch rolls all of it back and sends no ack: the edge resends it whole. A
+  // refusal that will not pass (a CHECK) costs only the refused row (issue #11, below).
+  const transientFaultOn = (table: string, column: string) => tdb.db.exec(`
+    CREATE OR REPLACE FUNCTION test_transient_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.${column} = 'poison' THEN RAISE EXCEPTION 'test: could not serialize access' USING ERRCODE = '40001'; END IF; RETURN NEW; END $$;
+    CREATE TRIGGER test_transient_fault BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION test_transient_fault();`);
+  const transientFaultOff = (table: string) => tdb.db.exec(`DROP TRIGGER test_transient_fault ON ${table}; DROP FUNCTION test_transient_fault();`);
+
+  it('a passing failure in the middle of the readings rolls the whole batch back and sends no ack; a resend then commits it', async () => {
+    await transientFaultOn('readings', 'sensor');
     const readings = [...Array.from({ length: 300 }, (_, i) => reading('c-t2', 8000 + i)), reading('poison', 8300), reading('c-t2', 8301)];
     const before = await count();
     await send(batch(5, { readings }));
@@ -128,21 +137,36 @@ describe(`readings write on ${engineLabel} (${path})`, () => {
     expect(await count()).toBe(before);
     expect(await tdb.db.query(`SELECT 1 FROM uplink_batches WHERE gateway = $1 AND seq = 5`, [GW])).toEqual([]);
 
-    await tdb.db.exec(`ALTER TABLE readings DROP CONSTRAINT test_poison`);
+    await transientFaultOff('readings');
     await send(batch(5, { readings }));
     expect((await ackFor(5))[0]!.status).toBe('committed');
     expect(await count()).toBe(before + readings.length);
   });
 
-  it('a timestamp past year 9999 (a microsecond clock) is refused at parse with a coded ack, not retried forever', async () => {
-    await send(batch(40, { readings: [reading('c-t1', 9500), { ...reading('c-t1', 9501), ts: 1_764_096_000_000_000 }] }));
-    const [ack] = await ackFor(40);
-    expect(ack).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_UPLINK_BATCH' } });
-    expect(ack!.error!.message).toContain('readings.1.ts');
+  it('a reading the database will never take costs that reading only: the rest is committed and acked, the row dead-lettered', async () => {
+    await tdb.db.exec(`ALTER TABLE readings ADD CONSTRAINT test_refused CHECK (sensor <> 'refused')`);
+    const readings = [...Array.from({ length: 300 }, (_, i) => reading('c-t2', 8500 + i)), reading('refused', 8800), reading('c-t2', 8801)];
+    const before = await count();
+    await send(batch(9, { readings }));
+    expect((await ackFor(9))[0]).toMatchObject({ status: 'committed', rejectedItems: 1 });
+    expect(await count()).toBe(before + readings.length - 1);
+    const [dl] = await tdb.db.query<{ reason: string }>(`SELECT reason FROM dead_letters WHERE source = $1 ORDER BY id DESC LIMIT 1`, [`uplink:${GW}`]);
+    expect(dl!.reason).toMatch(/^readings\.300: SQLSTATE 23514/);
+    await tdb.db.exec(`ALTER TABLE readings DROP CONSTRAINT test_refused`);
   });
 
-  it('a failure after the readings were written (an alert) rolls the readings back too', async () => {
-    await tdb.db.exec(`ALTER TABLE alerts ADD CONSTRAINT test_poison_alert CHECK (message <> 'poison')`);
+  it('a timestamp past year 9999 (a microsecond clock) costs that reading only, with a coded reason, never retried', async () => {
+    await send(batch(40, { readings: [reading('c-t1', 9500), { ...reading('c-t1', 9501), ts: 1_764_096_000_000_000 }] }));
+    const [ack] = await ackFor(40);
+    expect(ack).toMatchObject({ status: 'committed', rejectedItems: 1 });
+    expect(await count('sensor = $1 AND ts = to_timestamp($2 / 1000.0)', ['c-t1', T0 + 9500 * 1000])).toBe(1);
+    const [dl] = await tdb.db.query<{ code: string; reason: string }>(`SELECT code, reason FROM dead_letters WHERE source = $1 ORDER BY id DESC LIMIT 1`, [`uplink:${GW}`]);
+    expect(dl).toMatchObject({ code: 'SP_ERR_UPLINK_BATCH' });
+    expect(dl!.reason).toMatch(/^readings\.1: contract: ts: /);
+  });
+
+  it('a passing failure after the readings were written (an alert) rolls the readings back too', async () => {
+    await transientFaultOn('alerts', 'message');
     const readings = Array.from({ length: 200 }, (_, i) => reading('c-t1', 9000 + i));
     const alert = { id: 'poison-1', transition: 'raised' as const, rule: 'high' as const, zone: 'chiller', severity: 'critical' as const, ts: T0, since: T0, message: 'poison' };
     const before = await count();
@@ -151,7 +175,7 @@ describe(`readings write on ${engineLabel} (${path})`, () => {
     await ackFor(8);
     expect(acks.filter((a) => a.seq === 7)).toEqual([]);
     expect(await count()).toBe(before);
-    await tdb.db.exec(`ALTER TABLE alerts DROP CONSTRAINT test_poison_alert`);
+    await transientFaultOff('alerts');
   });
 });
 
