@@ -53,7 +53,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(400).send({ code: 'SP_ERR_VALIDATION', message: `invalid request: ${data}`, details: [{ field: 'request', reason: data }] });
     }
     if (err.statusCode && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ code: 'SP_ERR_VALIDATION', message: err.message, details: [{ field: 'request', reason: err.message }] });
+      // 413: a body over fastify's bodyLimit (README "Limits")
+      return reply.code(err.statusCode).send({ code: err.statusCode === 413 ? 'SP_ERR_TOO_LARGE' : 'SP_ERR_VALIDATION', message: err.message, details: [{ field: 'request', reason: err.message }] });
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ code: 'SP_ERR_INTERNAL', message: 'internal error; see the cloud log', details: [] });
