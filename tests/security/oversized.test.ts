@@ -17,6 +17,7 @@ import { UPLINK_LIMITS } from '../../protocols/uplink/parse.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
+import { BoundedLineParser } from '../../protocols/serial/bounded-lines.ts';
 
 // Issue #11 item 7, payload caps, against the real parts: a real aedes broker on a loopback
 // port, real MQTT clients and raw sockets, the cloud's real MQTT ingest on a real database.
@@ -138,6 +139,23 @@ describe('device frames at the embedded broker and the mqtt-json driver', () => 
     await dev.publishAsync('bakery/chiller/t1', JSON.stringify({ temperature: 4.6 }), { qos: 1 });
     await waitFor(() => received.some((r) => r.sensor === 't1'), 'the next normal frame');
     await dev.endAsync();
+  });
+});
+
+describe('serial lines (scales) are bounded', () => {
+  it('a line with no break is dropped past 4096 bytes, reported once with its size; the lines around it flow on', async () => {
+    const oversized: number[] = [];
+    const lines: string[] = [];
+    const parser = new BoundedLineParser(4096, (n) => oversized.push(n));
+    parser.on('data', (l: string) => lines.push(l));
+    parser.write(Buffer.from('S S      12.345 kg\r\n'));
+    const junk = Buffer.alloc(MiB, 0x7e);
+    for (let i = 0; i < 20; i++) parser.write(junk);   // 20 MB from a wrong baud rate, no line break
+    parser.write(Buffer.from('\nS S      12.350 kg\r\n'));
+    parser.end();
+    await new Promise((resolve) => parser.on('end', resolve).resume());
+    expect(lines).toEqual(['S S      12.345 kg\r', 'S S      12.350 kg\r']);
+    expect(oversized).toEqual([20 * MiB]);
   });
 });
 
