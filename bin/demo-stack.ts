@@ -115,12 +115,13 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     STOCKPULSE_WEBHOOKS: [...selfInbox, ...(o.webhooks ?? [])].join(','),
     STOCKPULSE_SITE_NAME: 'Bakery (demo)',
   });
+  // a refused start (the data directory held by another process) leaves no broker listening
   const cloud = await startCloud({
     config, log: log.child({ part: 'cloud' }), db: o.db,
     extraRoutes: [simRoutes(() => sim), inboxRoutes(inbox, log.child({ part: 'inbox' }))],
     // the inbox is an /api route like any other: the notifier brings the demo admin token
     webhookHeaders: (url) => (selfInbox.includes(url) && demoToken ? { authorization: `Bearer ${demoToken}` } : undefined),
-  });
+  }).catch(async (e: unknown) => { await broker.close(); throw e; });
 
   // The gateway starts before the simulated devices so it hears their first frames (a door
   // contact reports its state once at start, then only on change or heartbeat).

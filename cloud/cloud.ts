@@ -114,6 +114,8 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
   const address = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   const port = new URL(address).port;
   const url = `http://${config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST}:${port}`;
+  // a CLI command refused this embedded data directory is told where this API is instead
+  db.advertise(url);
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {

@@ -24,8 +24,9 @@ run    runs NAME now, under the same lock the cloud instances use, and records t
        period changes nothing. Exit 1 if the job failed, 3 if another instance is running it.
 
 The embedded PGlite database can be open in one process only: with \`stockpulse demo\` or
-\`stockpulse cloud\` running on it, use POST /api/jobs/NAME/run (or the dashboard's Run button)
-instead. On PostgreSQL this command runs next to any number of cloud instances.
+\`stockpulse cloud\` running on it, this command stops with SP_ERR_CONFLICT naming that process;
+use its POST /api/jobs/NAME/run (or the dashboard's Run button) instead. On PostgreSQL this
+command runs next to any number of cloud instances.
 
 jobs: ${jobs.map((j) => `${j.name} (${j.schedule})`).join(', ')}
 `;

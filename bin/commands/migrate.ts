@@ -13,6 +13,8 @@ Without --database-url (or DATABASE_URL) the embedded PGlite database under DIR/
 (default ./data) is migrated. With TimescaleDB available, readings becomes a hypertable with
 compression and retention policies and per-minute/hour continuous aggregates.
 Safe to run while other instances start: migrations take an advisory lock.
+With \`stockpulse demo\` or \`stockpulse cloud\` running on the embedded database (PGlite),
+this stops with SP_ERR_CONFLICT naming that process and its URL: stop it, or use its API.
 `;
 
 const command: Command = {

@@ -18,6 +18,8 @@ options: --database-url URL (or DATABASE_URL), --data-dir DIR (PGlite, default .
 roles: ${ROLES.join(', ')} (what each may do: docs/inventory.md, cloud/auth/permissions.ts)
 The token is printed once; only its SHA-256 is stored. Send it as
 "Authorization: Bearer <token>", or open the dashboard at /#token=<token>.
+With \`stockpulse demo\` or \`stockpulse cloud\` running on the embedded database (PGlite),
+this stops with SP_ERR_CONFLICT naming that process and its URL: stop it, or use its API.
 `;
 
 const command: Command = {

@@ -13,6 +13,8 @@ Recomputes balances per item/location/lot from the movements, reserved quantitie
 reservations and channel-pool usage from the reservations drawn on them, and lists balances
 below zero on items that do not allow it. Read-only. Exit code 0 when everything matches,
 1 when there are differences (fix them with a correcting movement, never by editing rows).
+With \`stockpulse demo\` or \`stockpulse cloud\` running on the embedded database (PGlite),
+this stops with SP_ERR_CONFLICT naming that process and its URL: stop it, or use its API.
 `;
 
 const command: Command = {

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { SpError } from '../../protocols/errors.ts';
 import { createOrm, type Orm } from './orm.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 
 // One small interface over the three engines we run on: PGlite (embedded default), plain
 // PostgreSQL, and PostgreSQL with TimescaleDB. Everything above this file speaks SQL through
@@ -31,6 +32,11 @@ export interface Db extends Session {
   /** runs fn in one transaction: commit on return, rollback on throw */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Tells other processes which URL serves this database (an embedded data directory names
+   * its holder's API in the refusal a second opener gets); a no-op elsewhere.
+   */
+  advertise(url: string): void;
   /** short description for logs, without credentials */
   describe(): string;
 }
@@ -38,7 +44,7 @@ export interface Db extends Session {
 export interface OpenDbOptions {
   /** postgres://… ; when absent, PGlite is used */
   url?: string;
-  /** PGlite data directory; absent = in memory */
+  /** PGlite data directory; absent = in memory. Held by this process until close (data-dir-lock.ts). */
   dataDir?: string;
   /** an already created PGlite (tests pass one built with the TimescaleDB extension) */
   pglite?: PGlite;
@@ -47,9 +53,22 @@ export interface OpenDbOptions {
 
 export async function openDb(opts: OpenDbOptions): Promise<Db> {
   if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
-  const lite = opts.pglite ?? (opts.dataDir ? new PGlite(opts.dataDir) : new PGlite());
-  await lite.waitReady;
-  return wrapPglite(lite, opts.dataDir ?? (opts.pglite ? 'provided instance' : 'memory'));
+  if (opts.pglite || !opts.dataDir) {
+    const lite = opts.pglite ?? new PGlite();
+    await lite.waitReady;
+    return wrapPglite(lite, opts.dataDir ?? (opts.pglite ? 'provided instance' : 'memory'));
+  }
+  // Every process that opens a data directory goes through here, so none can skip the lock:
+  // taken before PGlite touches a file, released after it has written everything back.
+  const lock = await lockDataDir(opts.dataDir);
+  try {
+    const lite = new PGlite(opts.dataDir);
+    await lite.waitReady;
+    return wrapPglite(lite, opts.dataDir, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
 }
 
 function redact(url: string): string {
@@ -110,6 +129,7 @@ async function openPostgres(url: string, max: number): Promise<Db> {
     async close() {
       await pool.end();
     },
+    advertise: () => {},
     describe: () => `postgres ${redact(url)}`,
   };
 }
@@ -136,7 +156,7 @@ async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; broken:
   };
 }
 
-function wrapPglite(lite: PGlite, where: string): Db {
+function wrapPglite(lite: PGlite, where: string, lock?: DataDirLock): Db {
   const db: Db = {
     engine: 'pglite',
     orm: createOrm({ kind: 'pglite', lite }),
@@ -147,8 +167,13 @@ function wrapPglite(lite: PGlite, where: string): Db {
     },
     tx: (fn) => lite.transaction((t) => fn({ query: async <T>(s: string, p?: unknown[]) => (await t.query<T>(s, p)).rows })),
     async close() {
-      if (!lite.closed) await lite.close();
+      try {
+        if (!lite.closed) await lite.close();
+      } finally {
+        lock?.release();
+      }
     },
+    advertise: (url) => lock?.advertise(url),
     describe: () => `pglite (${where})`,
     // PGlite is a single connection already.
     session: (fn) => fn(db),

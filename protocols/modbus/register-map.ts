@@ -73,7 +73,20 @@ export function decodeRegisters(registers: readonly number[], pointInput: Regist
   if (!Number.isFinite(value)) {
     throw new SpError('SP_ERR_MODBUS_MAP', { field: 'scale', reason: `${raw} × ${point.scale} + ${point.offset} overflows (check scale and offset)` });
   }
-  return value;
+  // An integer register times 0.1 has one decimal of resolution: -184 × 0.1 is -18.4, not the
+  // binary float -18.400000000000002 (which would be stored and served as is).
+  return point.type === 'float32' || point.type === 'float64' ? value : roundTo(value, Math.max(decimals(point.scale), decimals(point.offset)));
+}
+
+/** decimal places a configured number is written with (0.1 → 1, 0.25 → 2, 1e-3 → 3) */
+function decimals(n: number): number {
+  const [mantissa, exp] = Math.abs(n).toExponential().split('e');
+  const frac = mantissa!.split('.')[1]?.length ?? 0;
+  return Math.max(0, frac - Number(exp));
+}
+
+function roundTo(value: number, places: number): number {
+  return places > 15 ? value : Number(value.toFixed(places));
 }
 
 /** The inverse of decodeRegisters: the registers a device would hold for `value`. */

@@ -17,6 +17,13 @@ describe('register map', () => {
     expect(decodeRegisters([0x0001, 0x0000], { address: 0, type: 'int32' })).toBe(65536);
   });
 
+  it('a scaled integer register keeps the resolution its scale implies, not binary float noise', () => {
+    // 65352 = -184 as int16; -184 × 0.1 in binary floating point is -18.400000000000002
+    expect(decodeRegisters([65352], { address: 0, type: 'int16', scale: 0.1 })).toBe(-18.4);
+    expect(decodeRegisters([123], { address: 0, type: 'uint16', scale: 0.25, offset: -40 })).toBe(-9.25);
+    expect(decodeRegisters([0x0012, 0xd687], { address: 0, type: 'int32', scale: 0.001 })).toBe(1234.567); // 1234567
+  });
+
   it('encodeValue is the inverse of decodeRegisters', () => {
     for (const p of [
       { address: 0, type: 'float32', wordOrder: 'little' },
