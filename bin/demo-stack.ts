@@ -98,6 +98,8 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   const broker = await startEmbeddedBroker({ port: o.mqttPort });
   log.info({ url: broker.url }, 'embedded MQTT broker up');
   const inbox: DemoStack['inbox'] = [];
+  // made once the cloud has its database (below); a webhook before then is retried by the notifier
+  let demoToken: string | undefined;
   let sim: ScenarioHandle | undefined;
 
   const host = o.httpHost ?? '127.0.0.1';
@@ -117,6 +119,8 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   const cloud = await startCloud({
     config, log: log.child({ part: 'cloud' }), db: o.db,
     extraRoutes: [simRoutes(() => sim), inboxRoutes(inbox, log.child({ part: 'inbox' }))],
+    // the inbox is an /api route like any other: the notifier brings the demo admin token
+    webhookHeaders: (url) => (selfInbox.includes(url) && demoToken ? { authorization: `Bearer ${demoToken}` } : undefined),
   }).catch(async (e: unknown) => { await broker.close(); throw e; });
 
   // The gateway starts before the simulated devices so it hears their first frames (a door
@@ -158,6 +162,7 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   // in the URL fragment (never sent to the server, never in its logs).
   await revokeApiTokensNamed(cloud.db, 'demo-admin');
   const { token } = await createApiToken(cloud.db, { role: 'admin', name: 'demo-admin', createdBy: 'demo' });
+  demoToken = token;
   const dashboardUrl = `${cloud.url}/#token=${token}`;
   return { url: cloud.url, mqttUrl: broker.url, broker, sim, gateway, cloud, inbox, token, dashboardUrl, stop };
 }

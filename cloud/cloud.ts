@@ -50,9 +50,11 @@ export interface StartCloudOptions {
   extraRoutes?: FastifyPluginAsync[];
   /** the job scheduler: false = off (like STOCKPULSE_JOBS=false); an object overrides runner options (tests: clock) */
   jobs?: JobsOption;
+  /** extra headers per configured webhook URL (the demo's inbox takes its admin token like every /api route) */
+  webhookHeaders?: (url: string) => Record<string, string> | undefined;
 }
 
-export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: jobsOption }: StartCloudOptions): Promise<Cloud> {
+export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: jobsOption, webhookHeaders }: StartCloudOptions): Promise<Cloud> {
   let db = givenDb;
   if (!db) {
     const dataDir = config.DATABASE_URL ? undefined : join(config.STOCKPULSE_DATA_DIR, 'cloud-pglite');
@@ -72,6 +74,9 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     password: config.MQTT_PASSWORD,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    // MQTT 5: the broker does not deliver packets over 16 MiB to the cloud at all; batches over the
+    // ingest's own 4 MiB cap (protocols/uplink/parse.ts) still arrive, to be acked rejected
+    ...(config.MQTT_PROTOCOL_VERSION === 5 ? { properties: { maximumPacketSize: 16 * 1024 * 1024 } } : {}),
   });
   metrics.mqttConnected.set(1);
   client.on('connect', () => { metrics.mqttConnected.set(1); log.info('mqtt reconnected'); });
@@ -81,6 +86,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
   const dispatcher = new NotificationDispatcher({
     db, log: log.child({ component: 'notify' }),
     mqtt: { publish: async (topic, payload) => { await client.publishAsync(topic, payload, { qos: 1 }); } },
+    webhookHeaders,
     // e-mail contacts (STOCKPULSE_SMTP_URL/_FROM) and the "Acknowledge: …" link in messages
     smtp: smtpFromEnv(process.env),
     escalation: { publicUrl: process.env.STOCKPULSE_PUBLIC_URL || undefined },

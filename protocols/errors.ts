@@ -9,6 +9,7 @@ export const ERROR_CATALOGUE = {
   SP_ERR_MODBUS_REGISTERS: { status: 422, title: 'Modbus registers do not fit the map' },
   SP_ERR_UNKNOWN_PROTOCOL: { status: 400, title: 'no decoder for this protocol' },
   SP_ERR_UPLINK_BATCH: { status: 422, title: 'uplink batch rejected' },
+  SP_ERR_TOO_LARGE: { status: 413, title: 'larger than its size limit (frame, line, batch or request)' },
   SP_ERR_NOT_FOUND: { status: 404, title: 'not found' },
   SP_ERR_CONFLICT: { status: 409, title: 'conflicts with the current state' },
   SP_ERR_LOT_EXPIRED: { status: 409, title: 'the lot is past its expiry date and cannot be picked or shipped' },

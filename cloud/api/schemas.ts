@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Line, Name, Text } from './fields.ts';
 
 // Response and request schemas of the REST API: the single source for validation, serialisation
 // and the OpenAPI document at /docs.
@@ -60,7 +61,7 @@ export const Sensor = z.object({
 });
 
 export const ReadingsQuery = z.object({
-  sensor: z.string().min(1),
+  sensor: Name(100),
   from: TimeParam.optional(),
   to: TimeParam.optional(),
   bucket: z.coerce.number().int().min(1).max(31 * 86400).optional().describe('bucket width in seconds; absent = raw points'),
@@ -99,11 +100,11 @@ export const Alert = z.object({
 
 export const AlertsQuery = z.object({
   state: z.enum(['active', 'cleared', 'unacked', 'all']).default('all'),
-  zone: z.string().optional(),
+  zone: Line(100).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export const AckBody = z.object({
-  by: z.string().trim().min(1, 'say who acknowledges (name or role)').max(100),
-  note: z.string().max(1000).optional(),
+  by: Name(100).refine((s) => s.length > 0, 'say who acknowledges (name or role)'),
+  note: Text(1000).optional(),
 });

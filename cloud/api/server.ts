@@ -9,6 +9,7 @@ import type { Db } from '../db/engine.ts';
 import type { CloudMetrics } from '../metrics.ts';
 import type { UplinkHealth } from '../ingest/stream-progress.ts';
 import { installErrorHandler } from './errors.ts';
+import { installInputGuard } from './input-guard.ts';
 import { Health } from './schemas.ts';
 import { zoneRoutes } from './routes/zones.ts';
 import { readingRoutes } from './routes/readings.ts';
@@ -55,6 +56,8 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   installErrorHandler(app as unknown as FastifyInstance);
   // tokens, the permission matrix (cloud/auth/permissions.ts) and the audit log, for every /api route
   installAuth(app as unknown as FastifyInstance, o.db);
+  // no NUL / control characters in any string of any request, before any schema (input-guard.ts)
+  installInputGuard(app as unknown as FastifyInstance);
 
   await app.register(swagger, {
     openapi: { info: { title: 'stockpulse cloud API', version: VERSION, description: 'cold-chain readings, zones and alerts' } },

@@ -6,7 +6,7 @@
 export const ROLES = ['admin', 'warehouse', 'purchasing', 'sales', 'finance', 'qa', 'viewer', 'device'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** open without a token: load balancers, the demo's own webhook receiver */
+/** open without a token: load balancers' health checks */
 export const PUBLIC = 'public' as const;
 type Rule = readonly Role[] | typeof PUBLIC;
 
@@ -93,7 +93,8 @@ const STATIC_ROUTES: Record<string, Rule> = {
   // the demo's simulator box and webhook inbox (mounted by bin/demo-stack.ts only)
   'GET /api/sim': PEOPLE,
   'POST /api/sim/faults': ['warehouse'],
-  'POST /api/demo/webhook-inbox': PUBLIC,
+  // the demo's notifier posts with the demo admin token (bin/demo-stack.ts): admin only, like every write
+  'POST /api/demo/webhook-inbox': [],
   'GET /api/demo/webhook-inbox': PEOPLE,
   // master data
   'GET /api/items': PEOPLE,

@@ -1,4 +1,4 @@
-import { bigint, bigserial, doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 // drizzle table definitions mirroring migrations/*.sql (the SQL files create the tables; these
 // give typed queries). Keep both in step: tests/cloud/schema.test.ts compares them.
@@ -100,5 +100,9 @@ export const deadLetters = pgTable('dead_letters', {
   topic: text('topic'),
   code: text('code').notNull(),
   reason: text('reason').notNull(),
+  /** at most 64 KiB (truncated: true beyond); payloadBytes and payloadSha256 describe the original */
   payload: text('payload').notNull(),
+  payloadBytes: bigint('payload_bytes', { mode: 'number' }),
+  payloadSha256: text('payload_sha256'),
+  truncated: boolean('truncated').notNull().default(false),
 });

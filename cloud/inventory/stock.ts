@@ -1,6 +1,7 @@
 import { SpError } from '../../protocols/errors.ts';
 import type { Db } from '../db/engine.ts';
 import { num } from './model.ts';
+import { round6 } from '../api/fields.ts';
 
 // The stock view: per item, on hand split by what blocks it, and available to promise
 //   ATP = on hand − reserved − quarantined − rejected − expired − protected channel pools
@@ -75,4 +76,4 @@ async function itemSellableTotal(db: Db, item: string): Promise<number> {
 }
 
 /** sums of many decimals: keep 6 places, drop binary float noise */
-const round = (n: number) => Math.round(n * 1e6) / 1e6;
+const round = round6;

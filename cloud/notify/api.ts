@@ -14,7 +14,7 @@ import { redactAddress } from './redact.ts';
 // and the request body kept by the audit log is replaced by its masked form.
 
 const errors = { 200: z.unknown(), 201: z.unknown(), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const IdParam = z.object({ id: z.coerce.number().int().positive() });
+const IdParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 const DeliveriesQuery = z.object({
   alert: z.string().min(1).optional().describe('an alert id, or several separated by commas'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Name } from '../api/fields.ts';
 import { SpError } from '../../protocols/errors.ts';
 import { ROLES } from '../auth/permissions.ts';
 import type { Queryable } from '../db/engine.ts';
@@ -11,23 +12,23 @@ import { MASK, redactAddress } from './redact.ts';
 export const CHANNEL_TYPES = ['email', 'wecom', 'dingtalk', 'slack', 'webhook'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
-const Url = z.string().url('must be a URL (http:// or https://)').refine((s) => /^https?:\/\//.test(s), 'must be http:// or https://');
+const Url = z.string().max(2000).url('must be a URL (http:// or https://)').refine((s) => /^https?:\/\//.test(s), 'must be http:// or https://');
 
 /** one address of a contact; a contact has at most one per type */
 export const ChannelAddress = z.discriminatedUnion('type', [
   z.object({ type: z.literal('email'), address: z.string().email('must be an e-mail address') }),
   // the group robot's webhook URL including ?key=…; userId enables a <@userid> mention
-  z.object({ type: z.literal('wecom'), address: Url, userId: z.string().min(1).optional() }),
+  z.object({ type: z.literal('wecom'), address: Url, userId: Name(100).optional() }),
   // the robot's webhook URL including ?access_token=…; secret = the "加签" signing secret (SEC…)
-  z.object({ type: z.literal('dingtalk'), address: Url, secret: z.string().min(1).optional(), format: z.enum(['markdown', 'text']).default('markdown') }),
+  z.object({ type: z.literal('dingtalk'), address: Url, secret: Name(200).optional(), format: z.enum(['markdown', 'text']).default('markdown') }),
   // an incoming-webhook URL; userId (U…) enables a <@U…> mention
-  z.object({ type: z.literal('slack'), address: Url, userId: z.string().min(1).optional() }),
+  z.object({ type: z.literal('slack'), address: Url, userId: Name(100).optional() }),
   z.object({ type: z.literal('webhook'), address: Url }),
 ]);
 export type ChannelAddress = z.infer<typeof ChannelAddress>;
 
 export const ContactInput = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: Name(100),
   role: z.enum(ROLES),
   mobile: z.string().regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number').optional().nullable(),
   channels: z.array(ChannelAddress).max(CHANNEL_TYPES.length).default([])
@@ -37,9 +38,9 @@ export const ContactInput = z.object({
 export type ContactInput = z.infer<typeof ContactInput>;
 
 export const RouteInput = z.object({
-  name: z.string().trim().min(1).max(100),
-  kind: z.string().min(1).optional().nullable(),
-  zone: z.string().min(1).optional().nullable(),
+  name: Name(100),
+  kind: Name(50).optional().nullable(),
+  zone: Name(100).optional().nullable(),
   severity: z.enum(['info', 'warning', 'critical']).optional().nullable(),
   role: z.enum(ROLES).optional().nullable(),
   contactIds: z.array(z.number().int().positive()).max(50).default([]),

@@ -31,6 +31,8 @@ export interface DispatcherOptions {
   pollMs?: number;
   maxAttempts?: number;
   webhookTimeoutMs?: number;
+  /** extra headers for a configured webhook (the demo's own inbox needs its admin token); never stored with the delivery */
+  webhookHeaders?: (url: string) => Record<string, string> | undefined;
   /** SMTP for e-mail contacts */
   smtp?: SmtpSettings;
   /** ms clock (DingTalk signing timestamps) */
@@ -160,7 +162,7 @@ export class NotificationDispatcher {
   private async postWebhook(url: string, payload: unknown): Promise<void> {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'stockpulse-notifier' },
+      headers: { 'content-type': 'application/json', 'user-agent': 'stockpulse-notifier', ...this.o.webhookHeaders?.(url) },
       body: JSON.stringify(payload),
       signal: AbortSignal.timeout(this.o.webhookTimeoutMs ?? 5000),
     });

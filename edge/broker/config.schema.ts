@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { ByteSize } from '../outbox/byte-size.ts';
 
 // Config for the gateway's MQTT links (client side: URL, credentials, TLS files) and for the
 // embedded broker it can host for the site's devices (server side: users, ACL roles, TLS).
@@ -57,6 +58,8 @@ export const EmbeddedBrokerConfig = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   /** default 1883, or 8883 with tls; 0 = any free port */
   port: z.number().int().min(0).max(65535).optional(),
+  /** the largest MQTT packet a client may send; a bigger one cuts its connection (default "5 MiB", README "Limits") */
+  maxPacketBytes: ByteSize.optional(),
   /** `none` (anyone may connect and publish anything) or the list of users */
   auth: z.union([z.literal('none'), z.object({ users: z.array(BrokerUser) }).strict()]),
   tls: z.object({

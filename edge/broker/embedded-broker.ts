@@ -5,6 +5,7 @@ import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { canPublish, canSubscribe, type BrokerIdentity, type BrokerSecurity } from './access.ts';
 import { verifyPassword } from './passwords.ts';
+import { DEFAULT_MAX_PACKET_BYTES, PacketSizeScanner } from './packet-cap.ts';
 
 // The gateway's own MQTT broker (aedes), for sites without one: devices publish to it, and in
 // the single-box demo the cloud link runs through it too. Port from config; 0 = any free port
@@ -28,6 +29,8 @@ export interface EmbeddedBrokerOptions {
   security?: BrokerSecurity;
   tls?: EmbeddedBrokerTls;
   log?: Logger;
+  /** the largest MQTT packet a client may send (default 5 MiB); a bigger one cuts its connection when its header arrives */
+  maxPacketBytes?: number;
 }
 
 export interface EmbeddedBrokerStats {
@@ -37,6 +40,8 @@ export interface EmbeddedBrokerStats {
   publishDenied: number;
   /** subscriptions refused by the ACL (answered with SUBACK 0x80) */
   subscribeDenied: number;
+  /** connections cut because a packet announced more than maxPacketBytes */
+  oversized: number;
 }
 
 export interface EmbeddedBroker {
@@ -105,13 +110,24 @@ function securityHooks(sec: BrokerSecurity, stats: EmbeddedBrokerStats, log: Log
 
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
-  const stats: EmbeddedBrokerStats = { authFailures: 0, publishDenied: 0, subscribeDenied: 0 };
+  const stats: EmbeddedBrokerStats = { authFailures: 0, publishDenied: 0, subscribeDenied: 0, oversized: 0 };
   const broker = await Aedes.createBroker(opts.security ? securityHooks(opts.security, stats, opts.log) : {});
   const sockets = new Set<net.Socket>();
+  const maxPacket = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   const onSocket = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     broker.handle(socket);
+    // aedes pulls with read() on 'readable'; a 'data' listener then sees each chunk just before
+    // the packet parser does, without changing how the socket flows (packet-cap.ts)
+    const scanner = new PacketSizeScanner(maxPacket);
+    socket.on('data', (chunk: Buffer) => {
+      const size = scanner.push(chunk);
+      if (size === undefined || socket.destroyed) return;
+      stats.oversized++;
+      opts.log?.warn({ remote: socket.remoteAddress ?? null, announced: size, max: maxPacket }, 'MQTT packet over the size limit; connection cut');
+      socket.destroy();
+    });
   };
   let server: net.Server;
   if (opts.tls) {

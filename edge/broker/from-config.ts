@@ -22,7 +22,7 @@ export function embeddedBrokerOptions(cfg: Pick<EdgeConfig, 'broker' | 'devices'
   if (b.auth === 'none' && !LOOPBACK.test(b.host)) {
     log?.warn({ host: b.host }, 'embedded broker listens beyond loopback with auth: none — anyone on the network can publish readings');
   }
-  return { host: b.host, port: b.port ?? (tls ? 8883 : 1883), security: brokerSecurityFromConfig(cfg), tls, log };
+  return { host: b.host, port: b.port ?? (tls ? 8883 : 1883), security: brokerSecurityFromConfig(cfg), tls, log, ...(b.maxPacketBytes ? { maxPacketBytes: b.maxPacketBytes } : {}) };
 }
 
 /** mqtt.js TLS options (ca/cert/key contents, rejectUnauthorized) for one of the gateway's links. */

@@ -3,6 +3,7 @@ import { decodeMqttJsonDetailed } from '../../protocols/mqtt-json/decode.ts';
 import type { DeviceDriver, DriverStatus } from '../../protocols/driver.ts';
 import { isSpError } from '../../protocols/errors.ts';
 import { cleanText } from '../../protocols/text.ts';
+import { MAX_DEVICE_FRAME_BYTES, frameTooLarge } from '../../protocols/mqtt-json/limits.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import type { MqttJsonDeviceConfig } from '../config.schema.ts';
 import type { DeadLetterStore } from '../dead-letters.ts';
@@ -92,6 +93,9 @@ export class MqttJsonDriver implements DeviceDriver {
     const st = this.statuses.get(device.id)!;
     const now = Date.now();
     try {
+      // over the frame cap: refused before decoding, kept as a dead letter with its head only
+      const tooLarge = frameTooLarge(payload);
+      if (tooLarge) throw tooLarge;
       const { readings, problems } = decodeMqttJsonDetailed(payload, device.points, now);
       const bad = problems.filter((p) => !p.missing);
       if (readings.length === 0 && problems.length > 0) {
@@ -113,7 +117,7 @@ export class MqttJsonDriver implements DeviceDriver {
       const reason = cleanText(isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : (e as Error).message);
       st.failures++;
       st.lastError = { code, message: reason };
-      this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.toString('utf8') });
+      this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.subarray(0, MAX_DEVICE_FRAME_BYTES).toString('utf8') });
     }
     return undefined;
   }

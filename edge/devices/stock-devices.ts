@@ -158,7 +158,7 @@ export class StockDevices {
 
   private onError = (deviceId: string, err: SpError, sensor?: string) => {
     this.o.log.debug({ device: deviceId, sensor, code: err.code }, err.message);
-    if (err.code === 'SP_ERR_DECODE') this.o.deadLetters.add({ source: deviceId, code: err.code, reason: err.message, payload: sensor ? `sensor ${sensor}` : '' });
+    if (err.code === 'SP_ERR_DECODE' || err.code === 'SP_ERR_TOO_LARGE') this.o.deadLetters.add({ source: deviceId, code: err.code, reason: err.message, payload: sensor ? `sensor ${sensor}` : '' });
   };
 
   private scale(d: SerialScaleDeviceConfig | ModbusScaleDeviceConfig): DeviceDriver {

@@ -11,6 +11,12 @@ export const DEFAULT_DEAD_LETTER_CAPACITY = 100_000;
 const MAX_PAYLOAD_CHARS = 256 * 1024;
 const PRUNE_EVERY = 500;
 
+/** the payload as stored: whole up to MAX_PAYLOAD_CHARS, else its head and how long it was */
+export function capPayload(payload: string): string {
+  if (payload.length <= MAX_PAYLOAD_CHARS) return payload;
+  return `${payload.slice(0, MAX_PAYLOAD_CHARS)}…[truncated: ${payload.length} characters in all]`;
+}
+
 export interface DeadLetterQuery {
   limit?: number;
   source?: string;
@@ -69,7 +75,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     // A dead letter is diagnostics (or a copy of a rejected batch, whose ack is committed after
     // it: WAL keeps the order, so a power cut loses both or neither): no fsync needed.
     this.edb.commit('normal', () => {
-      this.insert.run(d.at ?? Date.now(), d.source, d.topic ?? null, d.code, d.reason, d.payload.slice(0, MAX_PAYLOAD_CHARS));
+      this.insert.run(d.at ?? Date.now(), d.source, d.topic ?? null, d.code, d.reason, capPayload(d.payload));
       this.setTotal.run(String(total));
       if (prune) this.prune.run(this.capacity);
     });

@@ -1,5 +1,5 @@
 import { SerialPort } from 'serialport';
-import { ReadlineParser } from '@serialport/parser-readline';
+import { BoundedLineParser, DEFAULT_MAX_LINE_BYTES } from './bounded-lines.ts';
 import { SpError } from '../errors.ts';
 import { backoffDelay, type BackoffOptions, type DriverStatus } from '../driver.ts';
 
@@ -18,6 +18,8 @@ export interface LinePortOptions {
   eol?: string;
   /** retry delays while the port cannot be opened; default { baseMs: 250, maxMs: 10000 } */
   backoff?: Partial<BackoffOptions>;
+  /** the longest line kept (default 4096 bytes); a longer one is dropped and reported to onError as SP_ERR_TOO_LARGE */
+  maxLineBytes?: number;
   /** every line that is not the answer to a pending request (continuous output) */
   onLine?: (line: string, ts: number) => void;
   onOpen?: () => void;
@@ -86,7 +88,11 @@ export class LinePort {
       path: this.o.path, baudRate: this.o.baudRate ?? 9600, dataBits: this.o.dataBits ?? 8,
       parity: this.o.parity ?? 'none', stopBits: this.o.stopBits ?? 1, autoOpen: false,
     });
-    const parser = port.pipe(new ReadlineParser({ delimiter: '\n' }));
+    const max = this.o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    const parser = port.pipe(new BoundedLineParser(max, (bytes) => {
+      const err = new SpError('SP_ERR_TOO_LARGE', { field: this.o.path, reason: `a line of ${bytes} bytes without a line break is over the ${max}-byte limit; dropped` });
+      try { this.o.onError?.(err); } catch { /* consumer bug */ }
+    }));
     parser.on('data', (raw: string) => this.onData(raw.replace(/\r$/, '')));
     port.on('close', () => this.lost(port, 'port closed'));
     port.on('error', (e) => this.lost(port, e.message));

@@ -7,17 +7,18 @@ import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/tokens
 import { listAudit } from '../../auth/audit.ts';
 import { completeTask, listTasks } from '../../inventory/documents/tasks.ts';
 import { ErrorBody } from '../schemas.ts';
+import { Line, Name } from '../fields.ts';
 
 // API tokens (admin), the audit log, and the task inbox of each role.
 
 // 2xx bodies are documented by summary; coded errors by ErrorBody
 const errors = { 200: z.unknown(), 201: z.unknown(), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const IdParam = z.object({ id: z.coerce.number().int().positive() });
+const IdParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 export const adminRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
   app.get('/api/tokens', { schema: { tags: ['auth'], summary: 'API tokens (never the secrets)' } }, async () => listApiTokens(db));
   app.post('/api/tokens', {
-    schema: { tags: ['auth'], summary: 'create a token; the secret is in this response only', body: z.object({ role: z.enum(ROLES), name: z.string().trim().min(1).max(100) }), response: errors },
+    schema: { tags: ['auth'], summary: 'create a token; the secret is in this response only', body: z.object({ role: z.enum(ROLES), name: Name(100) }), response: errors },
   }, async (req, reply) => {
     const { token, info } = await createApiToken(db, { ...req.body, createdBy: actorOf(req).name });
     req.audit = { entity: 'api_token', entityId: info.id, before: null, after: info };   // never the secret
@@ -29,7 +30,7 @@ export const adminRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
     return info;
   });
   app.get('/api/audit', {
-    schema: { tags: ['auth'], summary: 'the audit log of writes, newest first', querystring: z.object({ entity: z.string().optional(), entityId: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+    schema: { tags: ['auth'], summary: 'the audit log of writes, newest first', querystring: z.object({ entity: Line(50).optional(), entityId: Line(200).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
   }, async (req) => listAudit(db, req.query));
 
   app.get('/api/tasks', {

@@ -10,6 +10,7 @@ import { SALES_ORDER, SalesOrderInput, ShipInput, createSalesOrder, salesOrderAc
 import { CUSTOMER_RETURN, ReturnInput, createReturn, returnAction } from '../../inventory/documents/returns.ts';
 import { COUNT_SESSION, CountSessionInput, countSessionAction, createCountSession } from '../../inventory/documents/count-sessions.ts';
 import { ErrorBody } from '../schemas.ts';
+import { Line, Text } from '../fields.ts';
 
 // Document workflows over one route shape per type: create, list, read (with its history), and
 // one POST per action. The role per action is in cloud/auth/permissions.ts, the states each
@@ -32,8 +33,8 @@ const KINDS: Record<DocumentRoute, Kind> = {
 
 // 2xx bodies are documented by summary; coded errors by ErrorBody
 const errors = { 200: z.unknown(), 201: z.unknown(), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const IdParam = z.object({ id: z.coerce.number().int().positive() });
-const NoteBody = z.object({ note: z.string().max(1000).optional() }).passthrough().optional();
+const IdParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const NoteBody = z.object({ note: Text(1000).optional() }).passthrough().optional();
 
 /** purchase amounts and prices are cost: hidden from roles outside COST_ROLES */
 function shape(d: Doc, role: string | undefined): Doc {
@@ -45,7 +46,7 @@ export const documentRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => 
   for (const [path, kind] of Object.entries(KINDS) as [DocumentRoute, Kind][]) {
     const tags = [kind.machine.label];
     app.get(`/api/${path}`, {
-      schema: { tags, summary: `list ${kind.machine.label}s, newest first`, querystring: z.object({ status: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+      schema: { tags, summary: `list ${kind.machine.label}s, newest first`, querystring: z.object({ status: Line(40).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
     }, async (req) => (await listDocs(db, kind.machine, req.query)).map((d) => shape(d, roleOf(req))));
     app.get(`/api/${path}/:id`, { schema: { tags, summary: `one ${kind.machine.label} with its history`, params: IdParam, response: errors } }, async (req) => {
       const d = await getDoc(db, kind.machine, req.params.id);

@@ -19,7 +19,7 @@ import { ErrorBody } from '../schemas.ts';
 // Master data, lots, the ledger, stock (available to promise), reservations and channel pools.
 // Who may call what is in cloud/auth/permissions.ts; here only the response shaping by role.
 
-const IdParam = z.object({ id: z.coerce.number().int().positive() });
+const IdParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 // 2xx bodies are documented by summary; coded errors by ErrorBody
 const errors = { 200: z.unknown(), 201: z.unknown(), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -81,7 +81,7 @@ export const inventoryRoutes = (db: Db): FastifyPluginAsyncZod => async (app) =>
 
   // ------------------------------------------------------------ ledger and stock
   app.get('/api/movements', {
-    schema: { tags: ['ledger'], summary: 'movements, newest first', querystring: z.object({ item: Id.optional(), before: z.coerce.number().int().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+    schema: { tags: ['ledger'], summary: 'movements, newest first', querystring: z.object({ item: Id.optional(), before: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
   }, async (req) => listMovements(db, req.query));
   app.post('/api/movements', {
     schema: { tags: ['ledger'], summary: 'post a stock movement (insert-only; the same idempotencyKey returns the first result)', body: MovementInput, response: errors },
@@ -120,7 +120,7 @@ export const inventoryRoutes = (db: Db): FastifyPluginAsyncZod => async (app) =>
     });
   }
   app.put('/api/channel-pools/:item/:channel', {
-    schema: { tags: ['reservations'], summary: 'protect a quantity of an item for one channel', params: z.object({ item: Id, channel: z.string().min(1).max(50) }), body: ChannelPoolInput, response: errors },
+    schema: { tags: ['reservations'], summary: 'protect a quantity of an item for one channel', params: z.object({ item: Id, channel: Id }), body: ChannelPoolInput, response: errors },
   }, async (req) => {
     const pool = await setChannelPool(db, req.params.item, req.params.channel, req.body.qty);
     req.audit = { entity: 'channel_pool', entityId: `${pool.item}/${pool.channel}`, after: pool };

@@ -4,6 +4,7 @@ import type { Db } from '../../db/engine.ts';
 import { actorOf } from '../../auth/guard.ts';
 import { listExceptions, resolveException } from '../../ingest/stock-exceptions.ts';
 import { ErrorBody } from '../schemas.ts';
+import { Text } from '../fields.ts';
 
 // What the stock-moving devices did, for people: the dock door's recent passes (booked against a
 // document, or an exception), the exceptions to resolve, and each weighed bin next to its ledger
@@ -20,7 +21,7 @@ export const stockDeviceRoutes = (db: Db): FastifyPluginAsyncZod => async (app) 
 
   app.post('/api/stock-exceptions/:id/resolve', {
     schema: { tags: ['stock devices'], summary: 'resolve an exception, saying what was done (resolving twice is a 409 naming who did it)',
-      params: z.object({ id: z.coerce.number().int().positive() }), body: z.object({ note: z.string().trim().min(1, 'say what was done').max(1000) }),
+      params: z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }), body: z.object({ note: Text(1000).refine((s) => s.trim().length > 0, 'say what was done') }),
       response: { 200: z.unknown(), ...errors } },
   }, async (req) => resolveException(db, req.params.id, actorOf(req).name, req.body.note));
 

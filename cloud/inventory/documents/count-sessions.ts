@@ -3,7 +3,7 @@ import { SpError } from '../../../protocols/errors.ts';
 import type { Db } from '../../db/engine.ts';
 import { findLot } from '../lots.ts';
 import { postMovementIn } from '../ledger.ts';
-import { Id, num, type Actor } from '../model.ts';
+import { Id, LotCode, Qty, Text, num, type Actor } from '../model.ts';
 import { assertCan, assertMay, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
 
 // Stock count session: open (warehouse counts a location and what is under it) → submitted
@@ -20,9 +20,9 @@ export const COUNT_SESSION: Machine = {
   },
 };
 
-export const CountSessionInput = z.object({ location: Id, note: z.string().max(500).optional() });
+export const CountSessionInput = z.object({ location: Id, note: Text(500).optional() });
 const SubmitBody = z.object({
-  lines: z.array(z.object({ item: Id, lot: Id.optional(), location: Id, counted: z.number().nonnegative() })).min(1),
+  lines: z.array(z.object({ item: Id, lot: LotCode.optional(), location: Id, counted: Qty.or(z.literal(0)) })).min(1),
 });
 
 export interface Proposal { item: string; lot: string | null; location: string; expected: number; counted: number; diff: number }

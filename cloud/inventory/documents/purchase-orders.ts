@@ -4,7 +4,7 @@ import type { Db, Queryable } from '../../db/engine.ts';
 import { getItem } from '../master-data.ts';
 import { createLot, findLot } from '../lots.ts';
 import { postMovementIn } from '../ledger.ts';
-import { Id, IsoDate, Money, Qty, dec, type Actor } from '../model.ts';
+import { Currency, Id, IsoDate, Key, LotCode, Money, Qty, Text, dec, type Actor } from '../model.ts';
 import { assertCan, assertMay, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
 
 // Purchase order: draft → submitted → approved → partially_received → received → closed
@@ -35,16 +35,16 @@ export const PURCHASE_ORDER: Machine = {
 
 export const PurchaseOrderInput = z.object({
   supplier: Id,
-  currency: z.string().length(3).default('EUR'),
-  lines: z.array(z.object({ item: Id, qty: Qty, priceMinor: Money, lot: Id.optional().describe('lot the supplier announced (ASN): an RFID portal books the receipt into it') })).min(1),
-  note: z.string().max(1000).optional(),
+  currency: Currency.default('EUR'),
+  lines: z.array(z.object({ item: Id, qty: Qty, priceMinor: Money, lot: LotCode.optional().describe('lot the supplier announced (ASN): an RFID portal books the receipt into it') })).min(1),
+  note: Text(1000).optional(),
 });
 
 export const ReceiptInput = z.object({
   location: Id,
-  idempotencyKey: z.string().min(1).max(200).optional(),
+  idempotencyKey: Key.optional(),
   lines: z.array(z.object({
-    item: Id, qty: Qty, lot: Id.optional(), producedOn: IsoDate.optional(), expiresOn: IsoDate.optional(),
+    item: Id, qty: Qty, lot: LotCode.optional(), producedOn: IsoDate.optional(), expiresOn: IsoDate.optional(),
     quarantine: z.boolean().default(false).describe('hold the new lot for QA inspection'),
   })).min(1),
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SpError } from '../../../protocols/errors.ts';
 import type { Db } from '../../db/engine.ts';
 import { postMovementIn } from '../ledger.ts';
-import { Id, Qty, type Actor } from '../model.ts';
+import { Id, LotCode, Qty, Text, type Actor } from '../model.ts';
 import { assertCan, assertMay, getDoc, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
 import { SALES_ORDER, type Pick } from './sales-orders.ts';
 
@@ -20,12 +20,12 @@ export const CUSTOMER_RETURN: Machine = {
 };
 
 export const ReturnInput = z.object({
-  salesOrder: z.number().int().positive(),
-  reason: z.string().trim().min(1).max(500),
-  lines: z.array(z.object({ item: Id, lot: Id.optional(), qty: Qty })).min(1),
+  salesOrder: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  reason: Text(500).refine((s) => s.trim().length > 0, 'say why the goods come back'),
+  lines: z.array(z.object({ item: Id, lot: LotCode.optional(), qty: Qty })).min(1),
 });
 const ReceiveBody = z.object({ location: Id });
-const InspectBody = z.object({ disposition: z.enum(['restock', 'scrap']), note: z.string().max(500).optional() });
+const InspectBody = z.object({ disposition: z.enum(['restock', 'scrap']), note: Text(500).optional() });
 
 export async function createReturn(db: Db, input: z.input<typeof ReturnInput>, actor: Actor): Promise<Doc> {
   const r = ReturnInput.parse(input);

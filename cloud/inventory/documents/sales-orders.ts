@@ -4,7 +4,7 @@ import type { Db, Queryable } from '../../db/engine.ts';
 import { getItem } from '../master-data.ts';
 import { postMovementIn } from '../ledger.ts';
 import { closeReservationIn, commitReservationIn, reserveIn } from '../reservations.ts';
-import { Id, Money, Qty, num, type Actor } from '../model.ts';
+import { Currency, Id, Money, Qty, num, type Actor } from '../model.ts';
 import { assertCan, assertMay, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
 
 // Sales order: confirmed → reserved → picked → shipped (or cancelled before picking).
@@ -32,8 +32,8 @@ export const SHIPMENT: Machine = { type: 'shipment', label: 'shipment', from: {}
 
 export const SalesOrderInput = z.object({
   customer: Id,
-  channel: z.string().trim().min(1).max(50).default('default'),
-  currency: z.string().length(3).default('EUR'),
+  channel: Id.default('default'),
+  currency: Currency.default('EUR'),
   lines: z.array(z.object({ item: Id, qty: Qty, priceMinor: Money.optional() })).min(1),
 });
 

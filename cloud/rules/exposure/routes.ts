@@ -3,14 +3,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../db/engine.ts';
 import { actorOf } from '../../auth/guard.ts';
 import { ErrorBody } from '../../api/schemas.ts';
+import { Text } from '../../api/fields.ts';
 import { lotPassport } from './passport.ts';
 import { rejectLot, releaseLot } from './qa.ts';
 
 // The lot's temperature passport and QA's release / reject of a quarantined lot.
 // Who may call them: cloud/auth/permissions.ts.
 
-const IdParam = z.object({ id: z.coerce.number().int().positive() });
-const Decision = z.object({ reason: z.string().trim().min(1, 'say why (kept in the lot history and the audit log)').max(500) });
+const IdParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const Decision = z.object({ reason: Text(500).refine((s) => s.trim().length > 0, 'say why (kept in the lot history and the audit log)') });
 const errors = { 200: z.unknown(), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 export const exposureRoutes = (db: Db, clock: () => number = Date.now): FastifyPluginAsyncZod => async (app) => {
