@@ -120,13 +120,16 @@ export class MqttIngest {
     let invalid: ItemFailure[] = [];
     if (parsed.ok) batch = parsed.batch;
     else {
-      // one item breaking the contract must not cost the batch around it (salvage.ts)
-      const salvaged = salvageUplinkBatch(payload, gateway);
+      // one item breaking the contract must not cost the batch around it (salvage.ts); a batch
+      // over the size caps is refused unread (parse.ts), so nothing is salvaged from it either
+      const tooLarge = parsed.error.code === 'SP_ERR_TOO_LARGE';
+      const salvaged = tooLarge ? undefined : salvageUplinkBatch(payload, gateway);
       if (!salvaged || itemCount(salvaged.batch) === 0) {
         m.batchesRejected.inc();
         const reason = cleanText(parsed.error.details.map((d) => `${d.field}: ${d.reason}`).join('; '));
         // kept whole, but as storable text: a NUL in the frame must not fail its own dead letter
-        await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: parsed.error.code, reason, payload: escapeUnstorable(payload.toString('utf8')) });
+        // (an oversized one as its bytes: the store keeps a prefix with the size and digest)
+        await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: parsed.error.code, reason, payload: tooLarge ? payload : escapeUnstorable(payload.toString('utf8')) });
         // Without a readable stream/seq there is nothing to ack: the edge resends until its own
         // dead-letter rule takes the batch out of its queue.
         if (parsed.stream !== undefined && parsed.seq !== undefined) {
