@@ -18,11 +18,15 @@ const help = `stockpulse replay — run the alarm rules over recorded readings a
 usage: stockpulse replay --config FILE --input FILE [options]
 
   -c, --config FILE     the gateway config (YAML or JSON): zones, their rules, sensors
-  -i, --input FILE      readings CSV ("-" for stdin). Header required: ts,sensor,value[,door]
+  -i, --input FILE      readings CSV ("-" for stdin). Header required: ts,sensor,value[,door][,defrost]
                           ts     ISO-8601 (2024-05-01T08:00:00Z) or epoch milliseconds
                           sensor a sensor id from the config (its zone and kind come from there)
-                          value  °C for temperature sensors, 1/0 (open/closed) for door sensors
+                          value  °C for temperature sensors, 1/0 (open/closed) for door sensors,
+                                 1/0 (on/off) for defrost outputs
                           door   optional: 1/0/open/closed/true/false, the zone's door at that time
+                          defrost optional: 1/0/on/off/true/false, the zone's defrost output at that
+                                 time; with this column, zones that declare defrost take their
+                                 defrost periods from it instead of their schedule
       --delay SEC       alarm delay for every zone (instead of each zone's delaySec)
       --hysteresis C    clear margin in °C for every zone (instead of each zone's hysteresis)
       --door-grace SEC  door-open grace for every zone (instead of each zone's doorGraceSec)
