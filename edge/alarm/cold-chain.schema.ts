@@ -5,11 +5,11 @@ import { z } from 'zod';
 // a controller's defrost output), and a simulated product temperature. Checks that need the
 // zone's profile too are in coldChainIssues (listed with every other config mistake).
 
-const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 
-/** "02:00" → 120 (minutes after midnight); the regex has checked the shape */
+/** "02:00" → 120, "00:02:30" → 2.5 (minutes after midnight); the regex has checked the shape */
 export function minutesOfDay(hhmm: string): number {
-  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)) + (hhmm.length > 5 ? Number(hhmm.slice(6, 8)) / 60 : 0);
 }
 
 export function isTimeZone(tz: string): boolean {
@@ -36,7 +36,7 @@ export const WarningLevel = z.object({
 }).strict().refine((w) => w.high !== undefined || w.low !== undefined, { message: 'give high and/or low' });
 export type WarningLevel = z.infer<typeof WarningLevel>;
 
-const TimeOfDay = z.string().regex(TIME_OF_DAY, 'a time of day "HH:MM" (24 h)');
+const TimeOfDay = z.string().regex(TIME_OF_DAY, 'a time of day "HH:MM" or "HH:MM:SS" (24 h)');
 
 /**
  * Defrost of a zone. Periods come from the controller's defrost output (a point of kind
