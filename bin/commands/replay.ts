@@ -131,7 +131,10 @@ const command: Command = {
     for (const z of withAlarmOverrides(config.zones, overrides)) {
       const a = z.alarm;
       const cum = a.cumulative ? `, cumulative ${a.cumulative.limitSec} s per ${a.cumulative.windowSec} s` : '';
-      process.stderr.write(`  rules ${z.id}: delay ${a.delaySec} s, hysteresis ${a.hysteresis} °C, door grace ${a.doorGraceSec} s${cum}\n`);
+      const w = a.warning ? `, warning${a.warning.high !== undefined ? ` ≥ ${a.warning.high} °C` : ''}${a.warning.low !== undefined ? ` ≤ ${a.warning.low} °C` : ''} after ${a.warning.delaySec ?? a.delaySec} s` : '';
+      const d = z.defrost ? `, defrost max ${z.defrost.maxDurationMin} min + ${z.defrost.recoveryMin} min recovery` : '';
+      const p = z.product ? `, rules on the simulated product (τ ${z.product.tauMin} min)` : '';
+      process.stderr.write(`  rules ${z.id}: delay ${a.delaySec} s, hysteresis ${a.hysteresis} °C, door grace ${a.doorGraceSec} s${cum}${w}${d}${p}\n`);
     }
     return 0;
   },
