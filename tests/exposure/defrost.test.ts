@@ -60,7 +60,17 @@ beforeAll(async () => {
   await defrostAlert('fz-records', T0 + 20 * HOUR, T0 + 20 * HOUR + 95 * MIN);
   await defrostAlert('fz-records', T0 + 23 * HOUR, null); // still defrosting when the job runs
 
+  // a freezer whose gateway simulates the product: the air spikes (A, B, C), the product (τ 60 min) does not pass −15 °C
+  await createLocation(tdb.db, { id: 'fz-product', kind: 'zone', parent: 'site', name: 'fz-product', iotZone: 'fz-product' });
+  await createLocation(tdb.db, { id: 'fz-product-bin', kind: 'bin', parent: 'fz-product', name: 'fz-product bin' });
+  await iotZone(tdb.db, 'fz-product', ['fzp-t1']);
+  await readings(tdb.db, 'fzp-t1', 'fz-product', T0, T0 + 24 * HOUR, MIN, air);
+  await tdb.db.query(`INSERT INTO sensors (id, gateway, zone, kind, unit, protocol) VALUES ('fzp-t1-product', 'gw-test', 'fz-product', 'product_temperature', '°C', 'simulated')`);
+  await readings(tdb.db, 'fzp-t1-product', 'fz-product', T0, T0 + 24 * HOUR, MIN, () => -19.5);
+  await tdb.db.query(`UPDATE readings SET kind = 'product_temperature' WHERE sensor = 'fzp-t1-product'`);
+
   await lotIn('DAY', 'fz-records-bin', T0, T0 + 18 * HOUR);   // A and B
+  await lotIn('PRODUCT', 'fz-product-bin', T0, T0 + 18 * HOUR);
   await lotIn('BARE', 'fz-bare-bin', T0, T0 + 18 * HOUR);     // the same air, no records
   await lotIn('EVENING', 'fz-records-bin', T0 + 19 * HOUR);   // C
   await runExposure(jobContext(tdb.db, T0 + 23 * HOUR + 30 * MIN));
@@ -106,6 +116,13 @@ describe(`exposure: defrost periods (${engineLabel})`, () => {
       [20 * HOUR, 20 * HOUR + 95 * MIN, false],
       [23 * HOUR, 23 * HOUR + 30 * MIN, true],
     ]);
+  });
+
+  it('a zone with a simulated product is judged on the product, not the air', async () => {
+    expect((await getLot(tdb.db, lots.PRODUCT!)).status).toBe('available');
+    const p = await lotPassport(tdb.db, lots.PRODUCT!, { now: T0 + 23 * HOUR + 30 * MIN });
+    expect(p.sensors.map((x) => x.sensor)).toEqual(['fzp-t1-product']);
+    expect(p.summary).toMatchObject({ max: -19.5, findings: [], excursions: [] });
   });
 
   it('splitByWindows cuts a held reading at the windows\' edges', () => {
