@@ -223,6 +223,7 @@ export class DefrostTracker<A extends DefrostAlert = DefrostAlert> {
       this.overrun = this.host.raise('defrost_overrun', p.start, t, hot, undefined,
         `${this.host.zoneName}: not recovered ${formatDuration(this.recMs)} after defrost${hot !== undefined ? ` (${formatCelsius(hot)})` : ''}`);
     }
+    this.settle(t); // an overrun raised while the defrost ran may be over by now
   }
 
   private closeInfo(p: Period<A>, t: number, why: string): void {
