@@ -128,10 +128,13 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   const publishMs = o.publishMs ?? 2000;
   const modbusPort = await freePort();
   const delaySec = o.delaySec ?? 60;
+  const timeScale = o.timeScale ?? 30;
   const edgeConfig = parseEdgeConfig({
     ...scenarioEdgeConfig(o.scenario ?? 'bakery', {
       mqttUrl: broker.url, modbusPort, publishMs, pollMs: publishMs,
       alarm: { delaySec, doorGraceSec: Math.min(60, delaySec) }, stock: true,
+      // the freezer's defrost schedule on the simulator's time scale: its defrosts hold the high alarm
+      timeScale,
     }),
     // the gateway's durable outbox lives beside the demo's database
     storage: { dir: join(o.dataDir, 'edge') },
@@ -146,7 +149,7 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   }
   await gateway.start();
 
-  sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort, publishMs, timeScale: o.timeScale ?? 30, stock: true, stockActivityMs: o.stockActivityMs ?? 20_000 });
+  sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort, publishMs, timeScale, stock: true, stockActivityMs: o.stockActivityMs ?? 20_000 });
   for (const note of sim.notes) log.warn(note);
   sim.onFaultChange((e) => log.warn({ target: e.target, fault: e.fault, active: e.active }, `simulator fault ${e.active ? 'ON' : 'off'}: ${e.fault} on ${e.target}`));
   log.info({ scenario: sim.name, modbusPort: sim.modbusPort }, 'simulated devices up');

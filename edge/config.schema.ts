@@ -5,6 +5,7 @@ import { TemperatureProfile } from '../protocols/uplink/contract.ts';
 import { ByteSize } from './outbox/byte-size.ts';
 import { BrokerLinkConfig, EmbeddedBrokerConfig, brokerConfigIssues } from './broker/config.schema.ts';
 import { OutputConfig, outputConfigIssues } from './outputs/config.schema.ts';
+import { DefrostConfig, ProductConfig, WarningLevel, coldChainIssues } from './alarm/cold-chain.schema.ts';
 import { ModbusScaleDevice, OpcUaDevice, RfidPortalDevice, SerialScaleDevice } from './devices/device-config.schema.ts';
 
 // The gateway's one config file (YAML or JSON). Parsed once at start: every error is listed
@@ -13,7 +14,7 @@ import { ModbusScaleDevice, OpcUaDevice, RfidPortalDevice, SerialScaleDevice } f
 const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "_", "-" or "." (no spaces or slashes)');
 
 export const AlarmRules = z.object({
-  /** an excursion must last this long before it raises an alert (seconds) */
+  /** an excursion beyond the profile (the critical level) must last this long before it raises an alert (seconds) */
   delaySec: z.number().nonnegative().default(300),
   /** once raised, the value must come back this far inside the band before the alert clears (°C) */
   hysteresis: z.number().nonnegative().default(0.5),
@@ -24,6 +25,8 @@ export const AlarmRules = z.object({
     windowSec: z.number().positive(),
     limitSec: z.number().positive(),
   }).strict().optional(),
+  /** an earlier warning level inside the profile's band, with its own delay (rules high_warning / low_warning) */
+  warning: WarningLevel.optional(),
 }).strict();
 export type AlarmRules = z.infer<typeof AlarmRules>;
 
@@ -34,6 +37,10 @@ export const ZoneConfig = z.object({
     message: 'low must be below high',
   }),
   alarm: AlarmRules.default({ delaySec: 300, hysteresis: 0.5, doorGraceSec: 120 }),
+  /** defrost schedule and/or input: high alarms held during defrost + recovery (edge/alarm/cold-chain.schema.ts) */
+  defrost: DefrostConfig.optional(),
+  /** simulated product temperature: the zone's rules use it instead of the air */
+  product: ProductConfig.optional(),
 }).strict();
 export type ZoneConfig = z.infer<typeof ZoneConfig>;
 
@@ -175,7 +182,7 @@ export function crossReferenceIssues(raw: unknown): { path: (string | number)[];
       }
     });
   });
-  issues.push(...brokerConfigIssues(cfg), ...outputConfigIssues(cfg));
+  issues.push(...brokerConfigIssues(cfg), ...outputConfigIssues(cfg), ...coldChainIssues(cfg));
   return issues;
 }
 export type EdgeConfig = z.infer<typeof EdgeConfig>;

@@ -9,6 +9,7 @@ import { ModbusTcpPoller } from '../protocols/modbus/tcp-poller.ts';
 import type { EdgeConfig, ModbusRtuDeviceConfig, ModbusTcpDeviceConfig, MqttJsonDeviceConfig } from './config.schema.ts';
 import { ModbusRtuPoller } from '../protocols/modbus/rtu-poller.ts';
 import { gatewayAlarms } from './alarm/index.ts';
+import { ProductTemperatures } from './alarm/product-temperature.ts';
 import { MqttJsonDriver } from './devices/mqtt-json-driver.ts';
 import type { DeadLetterStore } from './dead-letters.ts';
 import type { Outbox } from './uplink/outbox.ts';
@@ -78,6 +79,8 @@ export class Gateway {
   /** RFID portals, scales and OPC UA servers (edge/devices/stock-devices.ts); setExpected() feeds the portals' open documents */
   stock: StockDevices | undefined;
   private subs: Subscription[] = [];
+  /** zones with `product`: each air probe's simulated product temperature (edge/alarm/product-temperature.ts) */
+  private readonly products: ProductTemperatures;
   private readingsIn = 0;
   private alertsRaised = 0;
   /** last seen, battery, signal and online/offline/failed of every configured device */
@@ -103,6 +106,7 @@ export class Gateway {
     if (!o.outbox || !o.deadLetters) this.store = openEdgeStore(o.config, o.log.child({ component: 'outbox' }));
     this.outbox = o.outbox ?? this.store!.outbox;
     this.deadLetters = o.deadLetters ?? this.store!.deadLetters;
+    this.products = new ProductTemperatures(o.config);
     // Health alerts take the same path as the zone rules' (outbox + local outputs); status
     // changes go up as `device` entries.
     this.health = new DeviceHealth({
@@ -234,11 +238,13 @@ export class Gateway {
    */
   ingest(readings: Reading[], deviceId?: string): Promise<void> {
     if (!readings.length) return Promise.resolve();
-    const kept = this.outbox.appendGrouped(readings.map((reading) => ({ type: 'reading', reading })));
+    // a simulated product temperature travels with the air reading it was derived from
+    const all = this.products.withProducts(readings);
+    const kept = this.outbox.appendGrouped(all.map((reading) => ({ type: 'reading', reading })));
     this.uplink?.notify(false);
-    for (const r of readings) {
+    for (const r of all) {
       this.readingsIn++;
-      this.health.seen(r, deviceId);
+      if (r.kind !== 'product_temperature') this.health.seen(r, deviceId);
       this.readings.next(r);
     }
     return kept;

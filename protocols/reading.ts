@@ -4,7 +4,11 @@ import { z } from 'zod';
 // what, when, and how much to trust it. Decoders produce it, the edge pipelines consume it,
 // the uplink carries it, the cloud stores it.
 
-export const READING_KINDS = ['temperature', 'humidity', 'door', 'battery', 'signal', 'weight', 'setpoint', 'compressor'] as const;
+// defrost: 1/0 from a controller's defrost output (coil, register or JSON field).
+// product_temperature: the edge's simulated product temperature (a first-order thermal mass fed
+// by an air probe, edge/alarm/product-temperature.ts), kept apart from air so a chart or the
+// exposure record never mistakes one for the other.
+export const READING_KINDS = ['temperature', 'humidity', 'door', 'battery', 'signal', 'weight', 'setpoint', 'compressor', 'defrost', 'product_temperature'] as const;
 /**
  * The last millisecond of year 9999: PostgreSQL's timestamptz input (what COPY writes) takes no
  * later year, so a device reporting microseconds is refused at parse time — dead-lettered with
@@ -25,7 +29,7 @@ export const Reading = z.object({
   kind: ReadingKind,
   /** epoch milliseconds of the measurement (device time when it sends one, else receive time) */
   ts: z.number().int().nonnegative().max(MAX_TS, 'epoch milliseconds up to 9999-12-31 (a microsecond or nanosecond clock?)'),
-  /** numeric value: °C for temperature, 1/0 for door open/closed, % for battery, dBm for signal, kg for weight */
+  /** numeric value: °C for temperature, 1/0 for door open/closed and defrost on/off, % for battery, dBm for signal, kg for weight */
   value: z.number().finite(),
   quality: Quality.default('good'),
 });

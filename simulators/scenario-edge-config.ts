@@ -1,7 +1,7 @@
 import type { AlarmRules, EdgeConfigInput } from '../edge/config.schema.ts';
 import { MODBUS_TEMPERATURE_POINTS } from './devices/modbus-temperature.ts';
 import { getScenario } from './scenarios/index.ts';
-import type { DeviceSpec, ScenarioDefinition } from './scenario-types.ts';
+import type { DeviceSpec, ScenarioDefinition, ZoneSpec } from './scenario-types.ts';
 import type { StockDevicesSpec } from './stock-types.ts';
 import { DEMO_DEDUPE_MS, benchHostPath, defaultPtyDir, hasSocat } from './stock-devices.ts';
 
@@ -32,6 +32,32 @@ export interface ScenarioEdgeConfigOptions {
   stock?: boolean;
   /** the bench balance's pty directory, as given to the runner */
   ptyDir?: string;
+  /** the runner's time scale: the zones' defrost schedules are in real time (default 1) */
+  timeScale?: number;
+}
+
+/**
+ * The gateway's defrost schedule for a zone whose model defrosts (the runner anchors the cycle
+ * to the clock): every cycle, from the first start of the day, with maximum and recovery on the
+ * time scale. Undefined when the zone declares no defrost rules, or when the cycle does not
+ * divide a day on this time scale (a daily schedule could then not follow it).
+ */
+export function scenarioDefrost(z: ZoneSpec, timeScale = 1): EdgeConfigInput['zones'][number]['defrost'] {
+  const d = z.model.defrost;
+  if (!d || !z.defrost) return undefined;
+  const periodSec = d.everySec / timeScale;
+  const perDay = 86_400 / periodSec;
+  if (Math.abs(perDay - Math.round(perDay)) > 1e-9) return undefined;
+  const firstSec = Math.round((((d.everySec - ((d.offsetSec ?? 0) % d.everySec)) % d.everySec) / timeScale) * 1000) / 1000;
+  if (!Number.isInteger(firstSec)) return undefined;
+  const hms = [Math.floor(firstSec / 3600), Math.floor((firstSec % 3600) / 60), firstSec % 60].map((n) => String(n).padStart(2, '0'));
+  return {
+    everyMin: periodSec / 60,
+    firstAt: firstSec % 60 === 0 ? `${hms[0]}:${hms[1]}` : hms.join(':'),
+    timeZone: 'UTC',
+    maxDurationMin: z.defrost.maxDurationMin / timeScale,
+    recoveryMin: z.defrost.recoveryMin / timeScale,
+  };
 }
 
 function edgeDevice(spec: DeviceSpec, o: Required<Pick<ScenarioEdgeConfigOptions, 'publishMs' | 'doorHeartbeatMs' | 'pollMs' | 'modbusHost'>> & { port: number }): EdgeConfigInput['devices'][number] {
@@ -78,12 +104,16 @@ export function scenarioEdgeConfig(nameOrDefinition: string | ScenarioDefinition
     // fixed client ids: a restarted gateway takes over its own session instead of adding one
     deviceBroker: { url: o.mqttUrl, clientId: `${gatewayId}-devices` },
     uplink: { url: o.uplinkUrl ?? o.mqttUrl, clientId: `${gatewayId}-uplink` },
-    zones: [...def.zones.map((z): EdgeConfigInput['zones'][number] => ({
-      id: z.id,
-      name: z.name,
-      profile: { ...z.profile },
-      alarm: { ...z.alarm, ...(z.alarm.cumulative ? { cumulative: { ...z.alarm.cumulative } } : {}), ...o.alarm, ...o.zoneAlarm?.[z.id] },
-    })), ...(stock ? stock.zones : [])],
+    zones: [...def.zones.map((z): EdgeConfigInput['zones'][number] => {
+      const defrost = scenarioDefrost(z, o.timeScale);
+      return {
+        id: z.id,
+        name: z.name,
+        profile: { ...z.profile },
+        alarm: { ...z.alarm, ...(z.alarm.cumulative ? { cumulative: { ...z.alarm.cumulative } } : {}), ...o.alarm, ...o.zoneAlarm?.[z.id] },
+        ...(defrost ? { defrost } : {}),
+      };
+    }), ...(stock ? stock.zones : [])],
     devices: def.devices.map((d) => edgeDevice(d, { ...devOpts, port: d.kind === 'modbus-temperature' ? basePort + modbusIndex++ : 0 }))
       .concat(stock ? stock.devices(basePort === 0 ? 0 : basePort + def.devices.filter((d) => d.kind === 'modbus-temperature').length) : []),
     ...(o.httpPort !== undefined ? { http: { port: o.httpPort } } : {}),

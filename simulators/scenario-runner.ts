@@ -106,7 +106,11 @@ export async function startScenario(nameOrDefinition: string | ScenarioDefinitio
   def.zones.forEach((spec, i) => {
     zones.set(spec.id, {
       spec,
-      model: new ThermalZone({ ...spec.model, timeScale: opts.timeScale, clock, rng: createRng(seed + i * 7919) }),
+      // defrosts at fixed times of day (on the time scale), as the gateway's schedule expects them
+      model: new ThermalZone({
+        ...spec.model, ...(spec.model.defrost ? { defrost: { ...spec.model.defrost, anchor: 'clock' as const } } : {}),
+        timeScale: opts.timeScale, clock, rng: createRng(seed + i * 7919),
+      }),
       faults: new Set(),
     });
   });

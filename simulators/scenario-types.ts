@@ -1,6 +1,7 @@
 import type { ThermalZoneOptions } from './thermal-model.ts';
 import type { TemperatureProfile } from '../protocols/uplink/contract.ts';
 import type { AlarmRules } from '../edge/config.schema.ts';
+import type { DefrostConfig } from '../edge/alarm/cold-chain.schema.ts';
 import type { StockDevicesSpec } from './stock-types.ts';
 
 // A scenario is plain data: rooms with their physics and the devices in them, plus what the
@@ -15,6 +16,11 @@ export interface ZoneSpec {
   /** what the edge alarms on */
   profile: TemperatureProfile;
   alarm: AlarmRules;
+  /**
+   * the gateway's defrost rules for the model's defrost (model minutes): the schedule itself is
+   * derived from model.defrost and the time scale (scenario-edge-config.ts)
+   */
+  defrost?: Pick<DefrostConfig, 'maxDurationMin' | 'recoveryMin'>;
 }
 
 interface DeviceSpecBase {

@@ -17,6 +17,12 @@ export interface DefrostSchedule {
   riseC: number;
   /** model seconds into the cycle at start, so zones do not all defrost at once */
   offsetSec?: number;
+  /**
+   * start: the cycle counts from the model's start (the default). clock: from the epoch on the
+   * model's time scale, so defrosts fall at fixed times of day (at time scale 1, offsetSec 18000
+   * and everySec 6 h: 01:00, 07:00, 13:00, 19:00 UTC) and a gateway's defrost schedule can match.
+   */
+  anchor?: 'start' | 'clock';
 }
 
 export interface ThermalZoneOptions {
@@ -64,6 +70,8 @@ export class ThermalZone {
   private readonly noiseSd: number;
   private readonly defrost: DefrostSchedule | undefined;
   private readonly timeScale: number;
+  /** model seconds of the defrost cycle already elapsed at start (anchor: clock) */
+  private readonly defrostOrigin: number;
   private readonly clock: Clock;
   private readonly rng: Rng;
 
@@ -91,6 +99,7 @@ export class ThermalZone {
     this.rng = o.rng ?? createRng();
     this.air = this.setPoint;
     this.lastMs = this.clock.now();
+    this.defrostOrigin = this.defrost?.anchor === 'clock' ? ((this.lastMs / 1000) * this.timeScale) % this.defrost.everySec : 0;
   }
 
   /** Integrates the physics up to clock.now(). Called by every reader and every fault change. */
@@ -111,7 +120,7 @@ export class ThermalZone {
   private isDefrosting(modelSec: number): boolean {
     const d = this.defrost;
     if (!d || this.compressorFailed) return false;
-    const phase = (modelSec + (d.offsetSec ?? 0)) % d.everySec;
+    const phase = (this.defrostOrigin + modelSec + (d.offsetSec ?? 0)) % d.everySec;
     return phase < d.durationSec;
   }
 

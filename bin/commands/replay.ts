@@ -18,11 +18,15 @@ const help = `stockpulse replay — run the alarm rules over recorded readings a
 usage: stockpulse replay --config FILE --input FILE [options]
 
   -c, --config FILE     the gateway config (YAML or JSON): zones, their rules, sensors
-  -i, --input FILE      readings CSV ("-" for stdin). Header required: ts,sensor,value[,door]
+  -i, --input FILE      readings CSV ("-" for stdin). Header required: ts,sensor,value[,door][,defrost]
                           ts     ISO-8601 (2024-05-01T08:00:00Z) or epoch milliseconds
                           sensor a sensor id from the config (its zone and kind come from there)
-                          value  °C for temperature sensors, 1/0 (open/closed) for door sensors
+                          value  °C for temperature sensors, 1/0 (open/closed) for door sensors,
+                                 1/0 (on/off) for defrost outputs
                           door   optional: 1/0/open/closed/true/false, the zone's door at that time
+                          defrost optional: 1/0/on/off/true/false, the zone's defrost output at that
+                                 time; with this column, zones that declare defrost take their
+                                 defrost periods from it instead of their schedule
       --delay SEC       alarm delay for every zone (instead of each zone's delaySec)
       --hysteresis C    clear margin in °C for every zone (instead of each zone's hysteresis)
       --door-grace SEC  door-open grace for every zone (instead of each zone's doorGraceSec)
@@ -127,7 +131,10 @@ const command: Command = {
     for (const z of withAlarmOverrides(config.zones, overrides)) {
       const a = z.alarm;
       const cum = a.cumulative ? `, cumulative ${a.cumulative.limitSec} s per ${a.cumulative.windowSec} s` : '';
-      process.stderr.write(`  rules ${z.id}: delay ${a.delaySec} s, hysteresis ${a.hysteresis} °C, door grace ${a.doorGraceSec} s${cum}\n`);
+      const w = a.warning ? `, warning${a.warning.high !== undefined ? ` ≥ ${a.warning.high} °C` : ''}${a.warning.low !== undefined ? ` ≤ ${a.warning.low} °C` : ''} after ${a.warning.delaySec ?? a.delaySec} s` : '';
+      const d = z.defrost ? `, defrost max ${z.defrost.maxDurationMin} min + ${z.defrost.recoveryMin} min recovery` : '';
+      const p = z.product ? `, rules on the simulated product (τ ${z.product.tauMin} min)` : '';
+      process.stderr.write(`  rules ${z.id}: delay ${a.delaySec} s, hysteresis ${a.hysteresis} °C, door grace ${a.doorGraceSec} s${cum}${w}${d}${p}\n`);
     }
     return 0;
   },

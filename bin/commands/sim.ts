@@ -126,6 +126,8 @@ async function run(argv: string[]): Promise<number> {
       modbusPort: modbusPort || undefined,
       publishMs,
       alarm: delaySec !== undefined ? { delaySec } : undefined,
+      // defrost schedules follow the simulator's time scale
+      ...(timeScale !== undefined ? { timeScale } : {}),
     });
     process.stdout.write(`# edge gateway config for simulator scenario "${name}" (stockpulse sim --print-edge-config)\n`);
     process.stdout.write(stringify(cfg));

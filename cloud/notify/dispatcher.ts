@@ -3,6 +3,7 @@ import type { Db } from '../db/engine.ts';
 import { backoffDelay } from '../../protocols/driver.ts';
 import { ContactSender, type SmtpSettings } from './senders.ts';
 import { escalationPass, type EscalationOptions } from './escalation.ts';
+import { isRecordOnly } from './targets.ts';
 
 // Sends pending notification deliveries. Rows are claimed with FOR UPDATE SKIP LOCKED and a
 // short lease (next_attempt_at pushed ahead), so several cloud instances can run dispatchers
@@ -130,6 +131,11 @@ export class NotificationDispatcher {
           return;
         }
         await this.contacts.send({ contact_id: d.contact_id, channel: d.channel, payload: d.payload });
+      } else if (isRecordOnly({ severity: String((d.payload.alert as { severity?: unknown } | undefined)?.severity ?? '') })) {
+        // written by ingest for every alert; an info record (a defrost period) is not sent to anyone
+        await this.o.db.query(
+          `UPDATE notification_deliveries SET status = 'cancelled', last_error = 'info alert: kept as a record, not sent' WHERE id = $1`, [d.id]);
+        return;
       } else if (d.channel === 'webhook') await this.postWebhook(d.target, d.payload);
       else await this.publishMqtt(d.payload);
       await this.o.db.query(

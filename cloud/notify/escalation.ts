@@ -46,8 +46,10 @@ interface OpenEscalation {
 
 const MIN = 60_000;
 
+/** a route without a severity takes every alert but info records (defrost periods); naming severity info takes those too */
 export const routeMatches = (r: Route, a: Pick<AlertRow, 'rule' | 'zone' | 'severity'>) =>
-  r.enabled && (r.kind == null || r.kind === a.rule) && (r.zone == null || r.zone === a.zone) && (r.severity == null || r.severity === a.severity);
+  r.enabled && (r.kind == null || r.kind === a.rule) && (r.zone == null || r.zone === a.zone)
+  && (r.severity == null ? a.severity !== 'info' : r.severity === a.severity);
 
 /** the escalation chain: the route's contacts in the order given, then every active contact with its role (by id) */
 export function chainOf(r: Route, contacts: readonly Contact[]): number[] {

@@ -14,6 +14,13 @@ export interface NotificationConfig {
   mqttAlerts: boolean;
 }
 
+/**
+ * An `info` alert (the edge's defrost record, rule `defrost`) is kept as a record for the
+ * exposure history and the charts; it is not news for anyone: never sent by a target, and routed
+ * to people only by a route that asks for severity info explicitly.
+ */
+export const isRecordOnly = (a: { severity: string }): boolean => a.severity === 'info';
+
 export function notificationTargets(cfg: NotificationConfig): NotificationTarget[] {
   const list: NotificationTarget[] = cfg.webhooks.map((w) => ({ channel: 'webhook', target: w.url, format: 'json' }));
   // One mqtt target whose topic is chosen per alert (by zone) at send time.

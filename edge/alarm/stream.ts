@@ -16,7 +16,10 @@ export interface AlarmStreamOptions extends ZoneAlarmOptions {
   scheduler?: SchedulerLike;
 }
 
-/** All temperature/door readings go to the one zone; other kinds are ignored. */
+/** Kinds the zone machines use; others never reach them. */
+const ALARM_KINDS: ReadonlySet<string> = new Set(['temperature', 'product_temperature', 'door', 'defrost']);
+
+/** All temperature/door/defrost readings go to the one zone; other kinds are ignored. */
 export function zoneAlarms(zone: ZoneConfig, opts: AlarmStreamOptions = {}): OperatorFunction<Reading, AlertEvent> {
   return alarmsByZone([zone], () => zone.id, opts);
 }
@@ -38,8 +41,10 @@ export function alarmsByZone(
   const scheduler = opts.scheduler ?? asyncScheduler;
   const tickMs = opts.tickMs ?? 1000;
   const zoneOf = typeof route === 'function' ? route : (sensor: string) => route.get(sensor)?.zone;
+  // a zone with a defrost output takes its defrost periods from it (not from the schedule)
+  const withInput = new Set(typeof route === 'function' ? [] : [...route.values()].filter((r) => r.kind === 'defrost').map((r) => r.zone));
   return (source) => new Observable<AlertEvent>((subscriber) => {
-    const machines = new Map(zones.map((z) => [z.id, new ZoneAlarmMachine(z, opts)] as const));
+    const machines = new Map(zones.map((z) => [z.id, new ZoneAlarmMachine(z, { ...opts, defrostInput: opts.defrostInput ?? withInput.has(z.id) })] as const));
     const emit = (events: AlertEvent[]) => {
       for (const e of events) subscriber.next(e);
     };
@@ -50,7 +55,7 @@ export function alarmsByZone(
     }));
     subs.add(source.subscribe({
       next: (r) => {
-        if (r.kind !== 'temperature' && r.kind !== 'door') return;
+        if (!ALARM_KINDS.has(r.kind)) return;
         const zone = zoneOf(r.sensor);
         const m = zone === undefined ? undefined : machines.get(zone);
         if (m) emit(m.reading(r));

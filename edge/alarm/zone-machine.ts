@@ -1,8 +1,12 @@
 import type { Reading } from '../../protocols/reading.ts';
 import type { AlertEvent, AlertRule } from '../../protocols/uplink/contract.ts';
 import type { ZoneConfig } from '../config.schema.ts';
+import type { ActiveAlert } from './active-alert.ts';
+import { DefrostTracker } from './defrost.ts';
 import { formatBand, formatCelsius, formatDuration } from './messages.ts';
 import { OutOfBandWindow } from './out-of-band-window.ts';
+
+export type { ActiveAlert } from './active-alert.ts';
 
 // The cold-chain excursion rules of one zone, as a deterministic state machine on EVENT time.
 // It never reads a clock and does no I/O: time only moves when a reading (its own timestamp) or
@@ -20,6 +24,14 @@ import { OutOfBandWindow } from './out-of-band-window.ts';
 // - cumulative: out-of-band time within a rolling window reaching limitSec raises 'cumulative';
 //   it clears when the rolling total drops below the limit. Door grace does NOT apply here: it
 //   measures what the product went through, whatever the reason.
+// - levels: the profile's limits are the critical level (rules high / low, delaySec); an optional
+//   alarm.warning adds an earlier level inside the band (rules high_warning / low_warning,
+//   severity warning) with its own delay. Each level has its own timer and alert per sensor.
+// - defrost (zone.defrost, see defrost.ts): while a defrost and its recovery last, every timer on
+//   the high side is paused and high time is not counted by the cumulative rule; a probe still
+//   high when the hold ends gets the full delay from then (as after a door closes).
+// - product (zone.product): the rules read the zone's simulated product temperature (readings
+//   of kind product_temperature, product-temperature.ts) instead of the air.
 // A sensor keeps the state of its last reading until the next one (sample-and-hold).
 // Events older than the machine's clock are applied at the clock (time never runs backwards).
 
@@ -41,17 +53,27 @@ export const defaultAlertId: AlertIdFactory = ({ zone, rule, sensor, ts }) => `$
 
 export interface ZoneAlarmOptions {
   idFactory?: AlertIdFactory;
+  /** the zone has a defrost output (a point of kind `defrost`): periods come from it, not the schedule */
+  defrostInput?: boolean;
 }
 
-/** An alert that has been raised and not yet cleared. */
-export interface ActiveAlert {
-  id: string;
-  rule: AlertRule;
-  sensor: string | undefined;
-  since: number;
-  raisedAt: number;
-  threshold: number | undefined;
+/** One alarm level: limits, delay and the rules it raises. */
+interface Level {
+  high: number | undefined;
+  low: number | undefined;
+  delayMs: number;
+  rules: Record<Side, AlertRule>;
+  label: string;
 }
+
+interface LevelState {
+  timer: DelayTimer | undefined;
+  excursion: (ActiveAlert & { side: Side }) | undefined;
+}
+
+const SEVERITY: Partial<Record<AlertRule, AlertEvent['severity']>> = {
+  door_open: 'warning', high_warning: 'warning', low_warning: 'warning', missed_defrost: 'warning', defrost: 'info',
+};
 
 interface DelayTimer {
   side: Side;
@@ -65,8 +87,8 @@ interface DelayTimer {
 interface SensorState {
   id: string;
   value: number | undefined;
-  timer: DelayTimer | undefined;
-  excursion: (ActiveAlert & { side: Side }) | undefined;
+  /** per level, in the machine's level order (critical first) */
+  levels: LevelState[];
   window: OutOfBandWindow | undefined;
   cumulative: ActiveAlert | undefined;
   /** cached next cumulative transition time: undefined = stale, null = none pending */
@@ -81,7 +103,12 @@ interface DoorState {
 
 export class ZoneAlarmMachine {
   readonly zone: ZoneConfig;
-  private readonly delayMs: number;
+  /** the reading kind the rules use: the air, or the simulated product when configured */
+  readonly ruleKind: 'temperature' | 'product_temperature';
+  private readonly levels: Level[];
+  /** the limit a zone must be back below to have recovered from defrost */
+  private readonly highLimit: number | undefined;
+  private readonly defrost: DefrostTracker<ActiveAlert> | undefined;
   private readonly hysteresis: number;
   private readonly graceMs: number;
   private readonly cum: { windowMs: number; limitMs: number } | undefined;
@@ -97,7 +124,25 @@ export class ZoneAlarmMachine {
 
   constructor(zone: ZoneConfig, opts: ZoneAlarmOptions = {}) {
     this.zone = zone;
-    this.delayMs = zone.alarm.delaySec * 1000;
+    this.ruleKind = zone.product ? 'product_temperature' : 'temperature';
+    this.levels = [{ high: zone.profile.high, low: zone.profile.low, delayMs: zone.alarm.delaySec * 1000, rules: { high: 'high', low: 'low' }, label: '' }];
+    const w = zone.alarm.warning;
+    if (w) {
+      this.levels.push({ high: w.high, low: w.low, delayMs: (w.delaySec ?? zone.alarm.delaySec) * 1000, rules: { high: 'high_warning', low: 'low_warning' }, label: ' (warning)' });
+    }
+    this.highLimit = zone.profile.high ?? w?.high;
+    this.defrost = zone.defrost ? new DefrostTracker<ActiveAlert>(zone.defrost, opts.defrostInput ?? false, {
+      zoneName: zone.name,
+      recovered: () => this.recovered(),
+      hottest: () => this.hottest(),
+      raise: (rule, since, ts, value, threshold, message) => {
+        const a = this.active(rule, undefined, since, ts, threshold);
+        this.emit(a, 'raised', ts, value, message);
+        return a;
+      },
+      clear: (a, ts, value, message) => this.emit(a, 'cleared', ts, value, message),
+      holdChanged: (held, t) => this.holdChanged(held, t),
+    }) : undefined;
     this.hysteresis = zone.alarm.hysteresis;
     this.graceMs = zone.alarm.doorGraceSec * 1000;
     const c = zone.alarm.cumulative;
@@ -110,18 +155,33 @@ export class ZoneAlarmMachine {
     return this.now;
   }
 
-  /** Routes a canonical reading: temperature and door are used, other kinds and bad quality ignored. */
+  /** Routes a canonical reading: the rule temperature, door and defrost are used, other kinds and bad quality ignored. */
   reading(r: Reading): AlertEvent[] {
     if (r.quality === 'bad') return [];
-    if (r.kind === 'temperature') return this.temperature(r.sensor, r.ts, r.value);
+    if (r.kind === this.ruleKind) return this.temperature(r.sensor, r.ts, r.value);
     if (r.kind === 'door') return this.doorReading(r.sensor, r.ts, r.value >= 0.5);
+    if (r.kind === 'defrost') return this.defrostReading(r.sensor, r.ts, r.value >= 0.5);
     return [];
+  }
+
+  /** High alarms are held (a defrost or its recovery). */
+  get held(): boolean {
+    return this.defrost?.held ?? false;
   }
 
   temperature(sensor: string, ts: number, value: number): AlertEvent[] {
     if (!Number.isFinite(value) || !Number.isFinite(ts)) return [];
     const t = this.enter(ts);
     this.applyTemperature(this.sensor(sensor), t, value);
+    this.defrost?.temperature(t, value);
+    return this.leave(t);
+  }
+
+  /** A defrost output of the zone reported on (1) or off (0); ignored by a zone that declares no defrost. */
+  defrostReading(source: string, ts: number, on: boolean): AlertEvent[] {
+    if (!Number.isFinite(ts) || !this.defrost) return [];
+    const t = this.enter(ts);
+    this.defrost.input(source, t, on);
     return this.leave(t);
   }
 
@@ -137,6 +197,7 @@ export class ZoneAlarmMachine {
   tick(now: number): AlertEvent[] {
     if (!Number.isFinite(now)) return [];
     now = Math.floor(now);
+    this.defrost?.begin(now);
     const due = this.nextDue();
     if (now <= this.now || due === undefined || due > now) {
       this.now = Math.max(this.now, now);
@@ -152,11 +213,15 @@ export class ZoneAlarmMachine {
       let due = Number.POSITIVE_INFINITY;
       if (this.door && !this.door.alert) due = Math.min(due, this.door.openedAt + this.graceMs);
       for (const s of this.sensors.values()) {
-        const tm = s.timer;
-        if (tm && tm.runningSince !== null) due = Math.min(due, tm.runningSince + this.delayMs - tm.accumMs);
+        s.levels.forEach((ls, i) => {
+          const tm = ls.timer;
+          if (tm && tm.runningSince !== null) due = Math.min(due, tm.runningSince + this.levels[i]!.delayMs - tm.accumMs);
+        });
         const c = this.cumulativeDue(s);
         if (c !== null) due = Math.min(due, c);
       }
+      const d = this.defrost?.nextDue();
+      if (d !== undefined) due = Math.min(due, d);
       this.dueCache = Number.isFinite(due) ? due : null;
     }
     return this.dueCache ?? undefined;
@@ -174,15 +239,17 @@ export class ZoneAlarmMachine {
     const list: ActiveAlert[] = [];
     if (this.door?.alert) list.push(this.door.alert);
     for (const s of this.sensors.values()) {
-      if (s.excursion) list.push(s.excursion);
+      for (const ls of s.levels) if (ls.excursion) list.push(ls.excursion);
       if (s.cumulative) list.push(s.cumulative);
     }
+    if (this.defrost) list.push(...this.defrost.activeAlerts());
     return list;
   }
 
   // ---- time handling ----
 
   private enter(ts: number): number {
+    this.defrost?.begin(Math.floor(ts));
     const t = Math.max(Math.floor(ts), this.now);
     this.advance(t);
     this.dueCache = undefined;
@@ -209,11 +276,15 @@ export class ZoneAlarmMachine {
 
   private fire(t: number): void {
     this.dueCache = undefined;
+    // defrost first: a defrost starting at t holds a high delay completing at the same instant
+    this.defrost?.fire(t);
     const door = this.door;
     if (door && !door.alert && door.openedAt + this.graceMs <= t) this.raiseDoor(door);
     for (const s of this.sensors.values()) {
-      const tm = s.timer;
-      if (tm && tm.runningSince !== null && tm.runningSince + this.delayMs - tm.accumMs <= t) this.raiseExcursion(s, t);
+      s.levels.forEach((ls, i) => {
+        const tm = ls.timer;
+        if (tm && tm.runningSince !== null && tm.runningSince + this.levels[i]!.delayMs - tm.accumMs <= t) this.raiseExcursion(s, i, t);
+      });
       const c = this.cumulativeDue(s);
       if (c !== null && c <= t) this.evaluateCumulative(s, t);
     }
@@ -225,7 +296,7 @@ export class ZoneAlarmMachine {
     let s = this.sensors.get(id);
     if (!s) {
       s = {
-        id, value: undefined, timer: undefined, excursion: undefined,
+        id, value: undefined, levels: this.levels.map(() => ({ timer: undefined, excursion: undefined })),
         window: this.cum ? new OutOfBandWindow(this.cum.windowMs) : undefined,
         cumulative: undefined, cumDue: undefined,
       };
@@ -234,16 +305,15 @@ export class ZoneAlarmMachine {
     return s;
   }
 
-  private side(value: number): Side | null {
-    const { low, high } = this.zone.profile;
-    if (high !== undefined && value >= high) return 'high';
-    if (low !== undefined && value <= low) return 'low';
+  private side(level: Level, value: number): Side | null {
+    if (level.high !== undefined && value >= level.high) return 'high';
+    if (level.low !== undefined && value <= level.low) return 'low';
     return null;
   }
 
-  /** back inside the band by at least the hysteresis (and strictly inside even with hysteresis 0) */
-  private clears(side: Side, value: number): boolean {
-    const { low, high } = this.zone.profile;
+  /** back inside the level's band by at least the hysteresis (and strictly inside even with hysteresis 0) */
+  private clears(level: Level, side: Side, value: number): boolean {
+    const { low, high } = level;
     if (side === 'high') return high === undefined || (value < high && value <= high - this.hysteresis);
     return low === undefined || (value > low && value >= low + this.hysteresis);
   }
@@ -253,47 +323,100 @@ export class ZoneAlarmMachine {
     return this.door !== undefined && this.door.alert === undefined;
   }
 
+  /** a timer on this side may count now (not paused by the door grace or a defrost hold) */
+  private runnable(side: Side): boolean {
+    return !this.suppressed && !(side === 'high' && this.held);
+  }
+
+  /** the side the cumulative rule counts: the critical band, high time not counted during a defrost hold */
+  private windowSide(value: number): Side | null {
+    const side = this.side(this.levels[0]!, value);
+    return side === 'high' && this.held ? null : side;
+  }
+
   private applyTemperature(s: SensorState, t: number, value: number): void {
     s.value = value;
-    const side = this.side(value);
     if (s.window) {
-      if (side) s.window.markOut(t);
+      if (this.windowSide(value)) s.window.markOut(t);
       else s.window.markIn(t);
       s.window.prune(t);
       s.cumDue = undefined;
     }
-    if (s.excursion) {
-      if (!this.clears(s.excursion.side, value)) return; // still out, or inside the hysteresis band
-      this.clearExcursion(s, t, value);
-    }
-    if (side === null) {
-      s.timer = undefined; // back in band before the delay completed: no alert, start over next time
-      return;
-    }
-    if (!s.timer || s.timer.side !== side) {
-      s.timer = { side, since: t, accumMs: 0, runningSince: this.suppressed ? null : t };
-    }
+    s.levels.forEach((ls, i) => {
+      const level = this.levels[i]!;
+      const side = this.side(level, value);
+      if (ls.excursion) {
+        if (!this.clears(level, ls.excursion.side, value)) return; // still out, or inside the hysteresis band
+        this.clearExcursion(s, i, t, value);
+      }
+      if (side === null) {
+        ls.timer = undefined; // back in band before the delay completed: no alert, start over next time
+        return;
+      }
+      if (!ls.timer || ls.timer.side !== side) {
+        ls.timer = { side, since: t, accumMs: 0, runningSince: this.runnable(side) ? t : null };
+      }
+    });
   }
 
-  private raiseExcursion(s: SensorState, t: number): void {
-    const tm = s.timer!;
-    s.timer = undefined;
-    const threshold = tm.side === 'high' ? this.zone.profile.high! : this.zone.profile.low!;
-    const rule: AlertRule = tm.side;
+  private raiseExcursion(s: SensorState, i: number, t: number): void {
+    const ls = s.levels[i]!;
+    const level = this.levels[i]!;
+    const tm = ls.timer!;
+    ls.timer = undefined;
+    const threshold = tm.side === 'high' ? level.high! : level.low!;
     const value = s.value!;
-    const alert = this.active(rule, s.id, tm.since, t, threshold);
-    s.excursion = { ...alert, side: tm.side };
+    const alert = this.active(level.rules[tm.side], s.id, tm.since, t, threshold);
+    ls.excursion = { ...alert, side: tm.side };
     const cmp = tm.side === 'high' ? '≥' : '≤';
     this.emit(alert, 'raised', t, value,
-      `${this.zone.name}: ${s.id} at ${formatCelsius(value)} ${cmp} ${threshold} °C for ${formatDuration(t - tm.since)}`);
+      `${this.zone.name}: ${s.id} at ${formatCelsius(value)} ${cmp} ${threshold} °C for ${formatDuration(t - tm.since)}${level.label}`);
   }
 
-  private clearExcursion(s: SensorState, t: number, value: number): void {
-    const a = s.excursion!;
-    s.excursion = undefined;
+  private clearExcursion(s: SensorState, i: number, t: number, value: number): void {
+    const ls = s.levels[i]!;
+    const a = ls.excursion!;
+    ls.excursion = undefined;
     const point = a.side === 'high' ? `≤ ${formatCelsius(a.threshold! - this.hysteresis)}` : `≥ ${formatCelsius(a.threshold! + this.hysteresis)}`;
     this.emit(a, 'cleared', t, value,
-      `${this.zone.name}: ${s.id} back to ${formatCelsius(value)} (${point}) after ${formatDuration(t - a.since)}`);
+      `${this.zone.name}: ${s.id} back to ${formatCelsius(value)} (${point}) after ${formatDuration(t - a.since)}${this.levels[i]!.label}`);
+  }
+
+  // ---- defrost hold ----
+
+  private holdChanged(held: boolean, t: number): void {
+    this.dueCache = undefined;
+    for (const s of this.sensors.values()) {
+      for (const ls of s.levels) {
+        const tm = ls.timer;
+        if (!tm || tm.side !== 'high') continue;
+        if (held && tm.runningSince !== null) {
+          tm.accumMs += t - tm.runningSince;
+          tm.runningSince = null;
+        } else if (!held) {
+          // as after a door closes: a probe still high gets the full delay from the end of the hold
+          ls.timer = { side: 'high', since: t, accumMs: 0, runningSince: this.runnable('high') ? t : null };
+        }
+      }
+      if (s.window && s.value !== undefined && this.side(this.levels[0]!, s.value) === 'high') {
+        if (held) s.window.markIn(t);
+        else s.window.markOut(t);
+        s.cumDue = undefined;
+      }
+    }
+  }
+
+  /** every rule temperature is below the zone's high limit (no limit: always) */
+  private recovered(): boolean {
+    if (this.highLimit === undefined) return true;
+    for (const s of this.sensors.values()) if (s.value !== undefined && s.value >= this.highLimit) return false;
+    return true;
+  }
+
+  private hottest(): number | undefined {
+    let max: number | undefined;
+    for (const s of this.sensors.values()) if (s.value !== undefined) max = max === undefined ? s.value : Math.max(max, s.value);
+    return max;
   }
 
   // ---- door ----
@@ -305,10 +428,11 @@ export class ZoneAlarmMachine {
     if (!wasOpen && isOpen) {
       this.door = { openedAt: t, by: source, alert: undefined };
       for (const s of this.sensors.values()) {
-        const tm = s.timer;
-        if (tm && tm.runningSince !== null) {
-          tm.accumMs += t - tm.runningSince;
-          tm.runningSince = null;
+        for (const { timer: tm } of s.levels) {
+          if (tm && tm.runningSince !== null) {
+            tm.accumMs += t - tm.runningSince;
+            tm.runningSince = null;
+          }
         }
       }
     } else if (wasOpen && !isOpen) {
@@ -320,7 +444,9 @@ export class ZoneAlarmMachine {
       }
       // Warm air from the opening is forgiven: a probe still out gets the full delay from now.
       for (const s of this.sensors.values()) {
-        if (s.timer) s.timer = { side: s.timer.side, since: t, accumMs: 0, runningSince: t };
+        for (const ls of s.levels) {
+          if (ls.timer) ls.timer = { side: ls.timer.side, since: t, accumMs: 0, runningSince: this.runnable(ls.timer.side) ? t : null };
+        }
       }
     }
   }
@@ -337,7 +463,9 @@ export class ZoneAlarmMachine {
       `${this.zone.name}: door open for over ${formatDuration(this.graceMs)} (${door.by})`);
     // The grace is over: paused excursion timers count again from its end.
     for (const s of this.sensors.values()) {
-      if (s.timer && s.timer.runningSince === null) s.timer.runningSince = t;
+      for (const { timer: tm } of s.levels) {
+        if (tm && tm.runningSince === null && this.runnable(tm.side)) tm.runningSince = t;
+      }
     }
   }
 
@@ -398,7 +526,7 @@ export class ZoneAlarmMachine {
     // fields in the contract's order, optional ones left out rather than undefined (JSON lines stay tidy)
     const ev: AlertEvent = { id: a.id, transition, rule: a.rule, zone: this.zone.id } as AlertEvent;
     if (a.sensor !== undefined) ev.sensor = a.sensor;
-    ev.severity = a.rule === 'door_open' ? 'warning' : 'critical';
+    ev.severity = SEVERITY[a.rule] ?? 'critical';
     ev.ts = ts;
     ev.since = a.since;
     if (value !== undefined && Number.isFinite(value)) ev.value = Number(value.toFixed(3));

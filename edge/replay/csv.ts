@@ -1,13 +1,15 @@
 import { SpError, type ErrorDetail } from '../../protocols/errors.ts';
 
 // The readings CSV of `stockpulse replay`: a header naming `ts,sensor,value` and optionally
-// `door` (any order, extra columns ignored), one reading per line. Pure parsing only.
+// `door` and `defrost` (any order, extra columns ignored), one reading per line. Pure parsing only.
 
 export interface CsvColumns {
   ts: number;
   sensor: number;
   value: number;
   door: number | undefined;
+  /** the zone's defrost output (1/0/on/off/true/false) at that time */
+  defrost: number | undefined;
 }
 
 /** Splits one CSV line (RFC 4180 quotes: "a,b" and "" inside quotes). */
@@ -41,10 +43,10 @@ export function parseHeader(line: string): CsvColumns {
   if (ts === undefined || sensor === undefined || value === undefined) {
     throw new SpError('SP_ERR_INPUT', {
       field: 'line 1',
-      reason: `the header must name the columns ts,sensor,value (door optional); missing ${missing.join(', ')} in "${line.slice(0, 80)}"`,
+      reason: `the header must name the columns ts,sensor,value (door, defrost optional); missing ${missing.join(', ')} in "${line.slice(0, 80)}"`,
     });
   }
-  return { ts, sensor, value, door: at('door') };
+  return { ts, sensor, value, door: at('door'), defrost: at('defrost') };
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -66,6 +68,13 @@ const DOOR_WORDS: Record<string, boolean> = { 1: true, 0: false, open: true, clo
 /** 1/0/open/closed/true/false (any case); undefined when blank or not one of those. */
 export function parseDoor(text: string): boolean | undefined {
   return DOOR_WORDS[text.trim().toLowerCase()];
+}
+
+const ON_WORDS: Record<string, boolean> = { 1: true, 0: false, on: true, off: false, true: true, false: false };
+
+/** 1/0/on/off/true/false (any case); undefined when blank or not one of those. */
+export function parseOnOff(text: string): boolean | undefined {
+  return ON_WORDS[text.trim().toLowerCase()];
 }
 
 /** A finite number, or undefined (blank, words, NaN, Infinity). */

@@ -3,8 +3,9 @@ import type { ReadingKind } from '../../protocols/reading.ts';
 import type { AlertEvent } from '../../protocols/uplink/contract.ts';
 import type { AlarmRules, EdgeConfig, ZoneConfig } from '../config.schema.ts';
 import { sensorRoutes } from '../alarm/routing.ts';
+import { ProductTemperatures } from '../alarm/product-temperature.ts';
 import { ZoneAlarmMachine, type AlertIdFactory } from '../alarm/zone-machine.ts';
-import { inputError, parseDoor, parseHeader, parseNumber, parseTimestamp, splitCsvLine, type CsvColumns } from './csv.ts';
+import { inputError, parseDoor, parseHeader, parseNumber, parseOnOff, parseTimestamp, splitCsvLine, type CsvColumns } from './csv.ts';
 import { ReorderBuffer } from './reorder-buffer.ts';
 
 // `stockpulse replay`: the gateway's own alarm state machines run over recorded readings on the
@@ -32,7 +33,7 @@ export interface ReplayOptions {
 export interface ReplaySummary {
   /** data rows read (header and blank lines not counted) */
   rows: number;
-  /** rows that fed the alarm rules (temperature or door) */
+  /** rows that fed the alarm rules (temperature, door or defrost) */
   replayed: number;
   /** rows of known sensors of other kinds (battery, …): valid, but no rule uses them */
   ignored: number;
@@ -53,7 +54,10 @@ interface Row {
   kind: ReadingKind;
   value: number | undefined;
   door: boolean | undefined;
+  defrost: boolean | undefined;
 }
+
+const RULE_KINDS: ReadonlySet<string> = new Set(['temperature', 'door', 'defrost']);
 
 /** The zones with the given rule parameters replaced (the config itself is frozen and stays as is). */
 export function withAlarmOverrides(zones: readonly ZoneConfig[], overrides: AlarmOverrides = {}): ZoneConfig[] {
@@ -64,9 +68,18 @@ export function withAlarmOverrides(zones: readonly ZoneConfig[], overrides: Alar
 export async function replayReadings(opts: ReplayOptions): Promise<ReplaySummary> {
   const routes = sensorRoutes(opts.config);
   const zones = withAlarmOverrides(opts.config.zones, opts.overrides);
-  const machines = new Map(zones.map((z) => [z.id, new ZoneAlarmMachine(z, { idFactory: opts.idFactory })] as const));
-  // A door column row sets the zone's door: it is the zone's door sensor if the config has one.
-  const doorSource = new Map(zones.map((z) => [z.id, [...routes].find(([, r]) => r.zone === z.id && r.kind === 'door')?.[0] ?? `${z.id}.door`]));
+  // The machines are made once the header is known: a defrost column is the zones' defrost input.
+  let machines = new Map<string, ZoneAlarmMachine>();
+  const makeMachines = (defrostColumn: boolean) => {
+    const withInput = (zone: string) => defrostColumn || [...routes.values()].some((r) => r.zone === zone && r.kind === 'defrost');
+    machines = new Map(zones.map((z) => [z.id, new ZoneAlarmMachine(z, { idFactory: opts.idFactory, defrostInput: withInput(z.id) })] as const));
+  };
+  // A door (defrost) column row sets the zone's door (defrost output): it is the zone's own sensor of that kind if the config has one.
+  const sourceOf = (zone: string, kind: 'door' | 'defrost') => [...routes].find(([, r]) => r.zone === zone && r.kind === kind)?.[0] ?? `${zone}.${kind}`;
+  const doorSource = new Map(zones.map((z) => [z.id, sourceOf(z.id, 'door')]));
+  const defrostSource = new Map(zones.map((z) => [z.id, sourceOf(z.id, 'defrost')]));
+  // zones with a simulated product: their rules read it, derived here from the air rows as the gateway does
+  const products = new ProductTemperatures({ zones, devices: opts.config.devices });
   const buffer = new ReorderBuffer<Row>((opts.reorderSec ?? 300) * 1000);
   const summary: ReplaySummary = { rows: 0, replayed: 0, ignored: 0, rejected: 0, raised: 0, cleared: 0, stillActive: 0, firstTs: undefined, lastTs: undefined };
 
@@ -94,9 +107,13 @@ export async function replayReadings(opts: ReplayOptions): Promise<ReplaySummary
     await emit(due);
     const m = machines.get(row.zone)!;
     if (row.door !== undefined) await emit(m.doorReading(doorSource.get(row.zone)!, row.ts, row.door));
-    if (row.value === undefined) return;
-    if (row.kind === 'temperature') await emit(m.temperature(row.sensor, row.ts, row.value));
-    else if (row.kind === 'door') await emit(m.doorReading(row.sensor, row.ts, row.value >= 0.5));
+    if (row.defrost !== undefined) await emit(m.defrostReading(defrostSource.get(row.zone)!, row.ts, row.defrost));
+    // a recorded product temperature is derived again from the air, as the gateway does
+    if (row.value === undefined || row.kind === 'product_temperature') return;
+    const reading = { sensor: row.sensor, kind: row.kind, ts: row.ts, value: row.value, quality: 'good' as const };
+    await emit(m.reading(reading));
+    const product = products.derive(reading);
+    if (product) await emit(m.reading(product));
   };
 
   let columns: CsvColumns | undefined;
@@ -107,6 +124,7 @@ export async function replayReadings(opts: ReplayOptions): Promise<ReplaySummary
     if (line.trim() === '') continue;
     if (!columns) {
       columns = parseHeader(line); // a file without a header is unusable: this one throws
+      makeMachines(columns.defrost !== undefined);
       continue;
     }
     summary.rows++;
@@ -116,11 +134,11 @@ export async function replayReadings(opts: ReplayOptions): Promise<ReplaySummary
       reject(inputError(lineNo, 'ts', `${new Date(row.ts).toISOString()} is ${Math.ceil((buffer.watermark - row.ts) / 1000)} s before rows already replayed; sort the file by ts or raise --reorder`));
       continue;
     }
-    if (row.kind === 'temperature' || row.kind === 'door' || row.door !== undefined) summary.replayed++;
+    if (RULE_KINDS.has(row.kind) || row.door !== undefined || row.defrost !== undefined) summary.replayed++;
     else summary.ignored++;
     for (const r of buffer.push(row)) await apply(r);
   }
-  if (!columns) throw inputError(1, 'line 1', 'the file is empty: expected a header ts,sensor,value[,door] and rows');
+  if (!columns) throw inputError(1, 'line 1', 'the file is empty: expected a header ts,sensor,value[,door][,defrost] and rows');
   for (const r of buffer.drain()) await apply(r);
   for (const m of machines.values()) summary.stillActive += m.activeAlerts().length;
   return summary;
@@ -141,15 +159,21 @@ function parseRow(line: string, lineNo: number, c: CsvColumns, routes: ReturnTyp
   const door = doorText === '' ? undefined : parseDoor(doorText);
   if (doorText !== '' && door === undefined) return inputError(lineNo, 'door', `"${doorText.slice(0, 20)}" is not 1/0/open/closed/true/false`);
 
+  const defrostText = c.defrost === undefined ? '' : (f[c.defrost] ?? '').trim();
+  const defrost = defrostText === '' ? undefined : parseOnOff(defrostText);
+  if (defrostText !== '' && defrost === undefined) return inputError(lineNo, 'defrost', `"${defrostText.slice(0, 20)}" is not 1/0/on/off/true/false`);
+
   const valueText = f[c.value]!.trim();
   let value: number | undefined;
   if (valueText === '') {
-    if (door === undefined) return inputError(lineNo, 'value', 'value is empty');
+    if (door === undefined && defrost === undefined) return inputError(lineNo, 'value', 'value is empty');
   } else if (route.kind === 'door' && parseDoor(valueText) !== undefined) {
     value = parseDoor(valueText) ? 1 : 0;
+  } else if (route.kind === 'defrost' && parseOnOff(valueText) !== undefined) {
+    value = parseOnOff(valueText) ? 1 : 0;
   } else {
     value = parseNumber(valueText);
     if (value === undefined) return inputError(lineNo, 'value', `"${valueText.slice(0, 40)}" is not a number`);
   }
-  return { line: lineNo, ts, sensor, zone: route.zone, kind: route.kind, value, door };
+  return { line: lineNo, ts, sensor, zone: route.zone, kind: route.kind, value, door, defrost };
 }

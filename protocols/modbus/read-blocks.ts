@@ -2,7 +2,7 @@ import ModbusSerial from 'modbus-serial';
 import { SpError, isSpError } from '../errors.ts';
 import type { Reading, ReadingKind } from '../reading.ts';
 import { decodeRegisters } from './register-map.ts';
-import { REGISTER_WIDTH, type RegisterPoint } from './register-map.schema.ts';
+import { BIT_AREAS, REGISTER_WIDTH, type RegisterPoint } from './register-map.schema.ts';
 import { pointRegisters, type ReadBlock } from './read-plan.ts';
 
 // One poll of one slave, the same over TCP and RTU: read every planned block, decode each
@@ -41,14 +41,23 @@ export interface ReadBlocksHooks {
   onPointError(err: SpError, sensor: string): void;
 }
 
+/** One read request; coils and discrete inputs come back as 1/0 per bit (the library pads to whole bytes). */
+async function readArea(client: ModbusClient, area: RegisterPoint['area'], start: number, count: number): Promise<number[]> {
+  switch (area) {
+    case 'holding': return (await client.readHoldingRegisters(start, count)).data;
+    case 'input': return (await client.readInputRegisters(start, count)).data;
+    case 'coil': return (await client.readCoils(start, count)).data.slice(0, count).map((b) => (b ? 1 : 0));
+    case 'discrete': return (await client.readDiscreteInputs(start, count)).data.slice(0, count).map((b) => (b ? 1 : 0));
+  }
+}
+
 /** Reads `blocks` (mutated in place when a block must be split) from `client`, already addressed to the slave. */
 export async function readBlocks(client: ModbusClient, blocks: ReadBlock<PlannedPoint>[], h: ReadBlocksHooks): Promise<void> {
   for (let i = 0; i < blocks.length; i++) {
     const block = blocks[i]!;
     let data: number[];
     try {
-      const req = block.area === 'holding' ? client.readHoldingRegisters(block.start, block.count) : client.readInputRegisters(block.start, block.count);
-      data = (await h.guard(req)).data;
+      data = await h.guard(readArea(client, block.area, block.start, block.count));
     } catch (e) {
       const exc = modbusExceptionCode(e);
       if (exc === undefined) throw e;
@@ -62,7 +71,7 @@ export async function readBlocks(client: ModbusClient, blocks: ReadBlock<Planned
       const p = block.points[0]!;
       h.onPointError(new SpError('SP_ERR_DEVICE', {
         field: p.sensor,
-        reason: `Modbus exception ${exc} (${EXCEPTION_NAMES[exc] ?? 'unknown'}) reading ${block.area} registers ${block.start}..${block.start + block.count - 1}`,
+        reason: `Modbus exception ${exc} (${EXCEPTION_NAMES[exc] ?? 'unknown'}) reading ${block.area} ${BIT_AREAS.has(block.area) ? 'bits' : 'registers'} ${block.start}..${block.start + block.count - 1}`,
       }), p.sensor);
       continue;
     }

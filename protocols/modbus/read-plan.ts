@@ -7,6 +7,8 @@ import { REGISTER_WIDTH, type RegisterPoint } from './register-map.schema.ts';
 
 /** Modbus allows at most 125 registers in one FC3/FC4 response (253-byte PDU). */
 export const MAX_REGISTERS_PER_READ = 125;
+/** and at most 2000 bits in one FC1/FC2 response */
+export const MAX_BITS_PER_READ = 2000;
 
 export interface ReadBlock<P extends { register: RegisterPoint }> {
   area: RegisterPoint['area'];
@@ -29,7 +31,7 @@ export function registerSpan(r: RegisterPoint): { start: number; end: number } {
 }
 
 /**
- * Groups points into as few read requests as possible: per area (holding/input), sorted by
+ * Groups points into as few read requests as possible: per area (holding/input/coil/discrete), sorted by
  * address, merging a point into the current request when it starts within `maxGap` registers
  * of its end and the request stays within `maxCount`. Overlapping points share a request.
  */
@@ -37,7 +39,8 @@ export function planReads<P extends { register: RegisterPoint }>(points: readonl
   const maxGap = Math.max(0, opts.maxGap ?? 4);
   const maxCount = Math.min(MAX_REGISTERS_PER_READ, Math.max(1, opts.maxCount ?? MAX_REGISTERS_PER_READ));
   const blocks: ReadBlock<P>[] = [];
-  for (const area of ['holding', 'input'] as const) {
+  for (const area of ['holding', 'input', 'coil', 'discrete'] as const) {
+    const cap = area === 'coil' || area === 'discrete' ? Math.min(MAX_BITS_PER_READ, Math.max(1, opts.maxCount ?? MAX_BITS_PER_READ)) : maxCount;
     const sorted = points.filter((p) => p.register.area === area).sort((a, b) => a.register.address - b.register.address);
     let cur: ReadBlock<P> | undefined;
     for (const p of sorted) {
@@ -45,7 +48,7 @@ export function planReads<P extends { register: RegisterPoint }>(points: readonl
       if (end > 65536) {
         throw new SpError('SP_ERR_MODBUS_MAP', { field: 'address', reason: `${p.register.type} at ${start} runs past register 65535` });
       }
-      if (cur && start <= cur.start + cur.count + maxGap && Math.max(end, cur.start + cur.count) - cur.start <= maxCount) {
+      if (cur && start <= cur.start + cur.count + maxGap && Math.max(end, cur.start + cur.count) - cur.start <= cap) {
         cur.count = Math.max(end, cur.start + cur.count) - cur.start;
         cur.points.push(p);
       } else {

@@ -65,7 +65,9 @@ export function decodeRegisters(registers: readonly number[], pointInput: Regist
     // float32 carries ~7 significant digits; print -20.9797, not -20.979700088500977
     case 'float32': raw = Number(buf.readFloatBE(0).toPrecision(7)); break;
     case 'float64': raw = buf.readDoubleBE(0); break;
+    case 'bool': raw = buf.readUInt16BE(0) !== 0 ? 1 : 0; break;
   }
+  if (point.bit !== undefined) raw = (buf.readUInt16BE(0) >> point.bit) & 1;
   if (!Number.isFinite(raw)) {
     throw new SpError('SP_ERR_MODBUS_REGISTERS', { field: 'registers', reason: `${point.type} decodes to ${raw} (NaN/Infinity: sensor fault or wrong word order?)` });
   }
@@ -102,6 +104,8 @@ export function encodeValue(value: number, pointInput: RegisterPointInput | Regi
     case 'uint32': buf.writeUInt32BE(int, 0); break;
     case 'float32': buf.writeFloatBE(raw, 0); break;
     case 'float64': buf.writeDoubleBE(raw, 0); break;
+    case 'bool': buf.writeUInt16BE(int !== 0 ? 1 : 0, 0); break;
   }
+  if (point.bit !== undefined) buf.writeUInt16BE(int !== 0 ? 1 << point.bit : 0, 0);
   return fromCanonicalBytes(buf, point);
 }

@@ -131,18 +131,19 @@ function convert(kind: ReadingKind, found: Found, root: JsonObject): number | st
       const open = leaf.toLowerCase() === 'contact' ? !b : b;
       return open ? 1 : 0;
     }
-    case 'compressor': {
+    case 'compressor':
+    case 'defrost': {
       const b = toBool(value);
       if (b !== undefined) return b ? 1 : 0;
       const n = toNumber(value);
-      return n ?? `${JSON.stringify(value)} is not a compressor state (use true/false, "on"/"off" or a number)`;
+      return n ?? `${JSON.stringify(value)} is not a ${kind} state (use true/false, "on"/"off" or a number)`;
     }
     default: {
       // Shelly gen2 nests a temperature as {tC, tF} inside other components (switch:0.temperature).
-      if ((kind === 'temperature' || kind === 'setpoint') && isObject(value) && value.tC !== undefined) value = value.tC;
+      if ((kind === 'temperature' || kind === 'setpoint' || kind === 'product_temperature') && isObject(value) && value.tC !== undefined) value = value.tC;
       const n = toNumber(value);
       if (n === undefined) return `${JSON.stringify(value)} is not a finite number`;
-      if (kind === 'temperature' || kind === 'setpoint') {
+      if (kind === 'temperature' || kind === 'setpoint' || kind === 'product_temperature') {
         const unit = typeof root.TempUnit === 'string' ? root.TempUnit.trim().toUpperCase() : 'C';
         if (unit === 'F' || leaf === 'tF') return ((n - 32) * 5) / 9;
       }

@@ -78,6 +78,8 @@ const DEFAULTS: Record<ReadingKind, Locator[]> = {
   weight: [at('weight'), tasmota('Weight')],
   setpoint: [at('setpoint'), at('current_heating_setpoint'), at('occupied_heating_setpoint')],
   compressor: [at('compressor')],
+  defrost: [at('defrost'), at('defrosting')],
+  product_temperature: [at('product_temperature')],
 };
 
 /** The first default location of `kind` present in the payload. */

@@ -56,7 +56,11 @@ export const GatewayManifest = z.object({
 });
 export type GatewayManifest = z.infer<typeof GatewayManifest>;
 
-export const ALERT_RULES = ['high', 'low', 'cumulative', 'door_open', 'device_offline', 'sensor_fault', 'unauthorised_removal', 'unexpected_receipt', 'count_drift', 'low_stock', 'uplink_stalled'] as const;
+export const ALERT_RULES = [
+  'high', 'low', 'cumulative', 'door_open', 'device_offline', 'sensor_fault', 'unauthorised_removal', 'unexpected_receipt', 'count_drift', 'low_stock',
+  'uplink_stalled', // a stream that stopped advancing (edge/uplink/stall.ts, cloud/ingest/stream-progress.ts)
+  'high_warning', 'low_warning', 'defrost', 'defrost_overrun', 'missed_defrost', // cold-chain rules (docs/cold-chain-rules.md)
+] as const;
 export const AlertRule = z.enum(ALERT_RULES);
 export type AlertRule = z.infer<typeof AlertRule>;
 

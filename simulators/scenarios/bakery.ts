@@ -39,11 +39,13 @@ export const bakery: ScenarioDefinition = {
         doorTauSec: 1800,
         // better insulated than the chiller: a dead compressor shows past −18 °C after ~1 h
         failureTauSec: 12 * 3600,
-        // electric defrost: a real spike, the classic false alarm that delaySec must ride out
-        defrost: { everySec: 6 * 3600, durationSec: 20 * 60, riseC: 8, offsetSec: 3600 },
+        // electric defrost: a real spike (−21 → −13 °C) at 01:00, 07:00, 13:00 and 19:00 UTC on the
+        // time scale; the gateway holds high alarms through it (edge/examples/bakery.yaml)
+        defrost: { everySec: 6 * 3600, durationSec: 20 * 60, riseC: 8, offsetSec: 5 * 3600 },
       },
       profile: { high: -18 },
       alarm: { delaySec: 600, hysteresis: 1, doorGraceSec: 180 },
+      defrost: { maxDurationMin: 45, recoveryMin: 30 },
     },
   ],
   devices: [

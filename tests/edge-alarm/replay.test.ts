@@ -134,3 +134,53 @@ describe('replayReadings', () => {
     expect(summary).toMatchObject({ rows: 3, replayed: 2, ignored: 1, rejected: 0 });
   });
 });
+
+describe('replayReadings: defrost', () => {
+  // the bakery freezer (edge/examples/bakery.yaml): defrost at 01:00, 07:00, 13:00, 19:00 UTC, max 45 min, recovery 30 min
+  const day = (hhmm: string, plusMin = 0) => Date.parse(`2024-05-01T${hhmm}:00Z`) + plusMin * 60_000;
+  async function collect(lines: string[]) {
+    const config = await loadEdgeConfig(CONFIG, {});
+    const alerts: AlertEvent[] = [];
+    const summary = await replayReadings({ config, lines, onAlert: (e) => { alerts.push(AlertEvent.parse(e)); } });
+    return { alerts, summary };
+  }
+  /** freezer-t1 every minute over [from, to) minutes after `start`, −13 °C while `warm(k)`, else −21 */
+  const rows = (start: number, from: number, to: number, warm: (k: number) => boolean, defrost?: (k: number) => string) => {
+    const out: string[] = [];
+    for (let k = from; k < to; k++) out.push(`${start + k * 60_000},freezer-t1,${warm(k) ? -13 : -21}${defrost ? `,${defrost(k)}` : ''}`);
+    return out;
+  };
+
+  it('the defrost column gives the periods: a 20-min defrost raises only its info record; one running past 45 min raises defrost_overrun', async () => {
+    const t0 = day('10:00');
+    const { alerts, summary } = await collect([
+      'ts,sensor,value,defrost',
+      ...rows(t0, 0, 90, (k) => k >= 10 && k < 30, (k) => (k === 10 ? '1' : k === 30 ? 'off' : '')),
+      ...rows(t0, 90, 240, (k) => k >= 120 && k < 190, (k) => (k === 120 ? 'on' : k === 185 ? '0' : '')),
+    ]);
+    expect(alerts.map((a) => [a.rule, a.transition, a.severity, (a.ts - t0) / 60_000])).toEqual([
+      ['defrost', 'raised', 'info', 10],
+      ['defrost', 'cleared', 'info', 60],      // off at 30 + 30 min recovery
+      ['defrost', 'raised', 'info', 120],
+      ['defrost_overrun', 'raised', 'critical', 165], // 45 min after the start, still on
+      ['defrost_overrun', 'cleared', 'critical', 190], // off at 185, back to −21 °C at 190
+      ['defrost', 'cleared', 'info', 195],     // the hold is bounded: 45 + 30 min
+    ]);
+    expect(summary).toMatchObject({ rejected: 0, stillActive: 0 });
+  });
+
+  it('with the defrost column, a scheduled defrost with no signal raises missed_defrost 15 min after its time', async () => {
+    const t0 = day('12:30');
+    const { alerts } = await collect(['ts,sensor,value,defrost', ...rows(t0, 0, 60, () => false, () => '')]);
+    expect(alerts.map((a) => [a.rule, a.transition, a.severity, a.ts])).toEqual([['missed_defrost', 'raised', 'warning', day('13:15')]]);
+  });
+
+  it('without the column the schedule is the input: a defrost on time raises only its record, a bad defrost value is rejected', async () => {
+    const t0 = day('06:50');
+    const { alerts, summary } = await collect(['ts,sensor,value', ...rows(t0, 0, 120, (k) => k >= 12 && k < 32)]);
+    expect(alerts.map((a) => [a.rule, a.transition, a.ts])).toEqual([['defrost', 'raised', day('07:00')], ['defrost', 'cleared', day('08:15')]]);
+    expect(summary.rejected).toBe(0);
+    const bad = await replayReadings({ config: await loadEdgeConfig(CONFIG, {}), lines: ['ts,sensor,value,defrost', `${t0},freezer-t1,-21,maybe`], onAlert: () => {} , onReject: (line, err) => { expect(line).toBe(2); expect(err.details[0]).toMatchObject({ field: 'defrost' }); } });
+    expect(bad.rejected).toBe(1);
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import type { Reading } from '../../protocols/reading.ts';
 import { ZoneConfig } from '../../edge/config.schema.ts';
-import { loadEdgeConfig } from '../../edge/config.ts';
+import { loadEdgeConfig, parseEdgeConfig } from '../../edge/config.ts';
 import { gatewayAlarms, sensorRoutes, zoneAlarms } from '../../edge/alarm/index.ts';
 
 // The rxjs wrapper on virtual time: readings carry the virtual time as their ts, the ticker
@@ -54,6 +54,33 @@ describe('zoneAlarms operator', () => {
       expectObservable(alerts, '^ 700s !').toBe('300s a 300999ms b', {
         a: rule('chiller', 300_000, 0),
         b: rule('freezer', 600_001, 1),
+      });
+    });
+  });
+});
+
+describe('gatewayAlarms: defrost input', () => {
+  it('a zone with a point of kind defrost takes its periods from it: the controller\'s signal holds the high alarm', () => {
+    const config = parseEdgeConfig({
+      gateway: { id: 'gw', site: 'site' }, deviceBroker: { url: 'mqtt://127.0.0.1:1' }, uplink: { url: 'mqtt://127.0.0.1:1' },
+      zones: [{ id: 'freezer', name: 'Freezer', profile: { high: -18 }, alarm: { delaySec: 60 }, defrost: { maxDurationMin: 45, recoveryMin: 5 } }],
+      devices: [{ id: 'ctrl', protocol: 'mqtt-json', topic: 't', points: [
+        { sensor: 'freezer-t1', zone: 'freezer', kind: 'temperature' },
+        { sensor: 'freezer-defrost', zone: 'freezer', kind: 'defrost', field: 'defrost' },
+      ] }],
+    });
+    const ts = scheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const source = cold('a b 299998ms c d', {
+        a: reading('freezer-defrost', 'defrost', 0, 1),
+        b: reading('freezer-t1', 'temperature', 1, -13),
+        c: reading('freezer-defrost', 'defrost', 300_000, 0),
+        d: reading('freezer-t1', 'temperature', 300_001, -21),
+      });
+      const alerts = source.pipe(gatewayAlarms(config, { tickMs: 1000, idFactory: () => 'id' }));
+      expectObservable(alerts, '^ 1000s !').toBe('r 599999ms c', {
+        r: expect.objectContaining({ rule: 'defrost', transition: 'raised', severity: 'info', ts: 0 }),
+        c: expect.objectContaining({ rule: 'defrost', transition: 'cleared', ts: 600_000, value: 300 }),
       });
     });
   });

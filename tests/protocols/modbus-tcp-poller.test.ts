@@ -33,6 +33,48 @@ function collect() {
 const fast = { pollMs: 50, timeoutMs: 300 };
 
 describe('ModbusTcpPoller', () => {
+  it('reads a controller\'s defrost output as a coil, a discrete input or a status-word bit (1/0)', async () => {
+    const slave = await startSlave({ holding: { 3: 0b0101 }, coils: { 0: false, 1: true, 2: false }, discrete: { 7: true } });
+    cleanups.push(slave.close);
+    const c = collect();
+    const poller = new ModbusTcpPoller({
+      devices: [{
+        id: 'ctrl', host: '127.0.0.1', port: slave.port, unitId: 1, ...fast, points: [
+          { sensor: 'coil-defrost', kind: 'defrost', register: { address: 1, area: 'coil', type: 'bool' } },
+          { sensor: 'di-defrost', kind: 'defrost', register: { address: 7, area: 'discrete', type: 'bool' } },
+          { sensor: 'bit-defrost', kind: 'defrost', register: { address: 3, type: 'uint16', bit: 2 } },
+          { sensor: 'bit-door', kind: 'door', register: { address: 3, type: 'uint16', bit: 1 } },
+        ],
+      }],
+      ...c,
+    });
+    cleanups.push(() => poller.stop());
+    await poller.start();
+    await until(() => c.readings.some((r) => r.sensor === 'di-defrost'), 'one poll cycle');
+    slave.coils.set(1, false);
+    await until(() => c.readings.some((r) => r.sensor === 'coil-defrost' && r.value === 0), 'the defrost coil off');
+    await poller.stop();
+    const values = (s: string) => c.readings.filter((r) => r.sensor === s).map((r) => r.value);
+    expect(values('coil-defrost')[0]).toBe(1);
+    expect(values('coil-defrost').at(-1)).toBe(0);
+    expect(new Set(values('di-defrost'))).toEqual(new Set([1]));
+    expect(new Set(values('bit-defrost'))).toEqual(new Set([1]));
+    expect(new Set(values('bit-door'))).toEqual(new Set([0]));
+    expect(c.errors).toEqual([]);
+  });
+
+  it('a coil must be type bool; bit needs a 16-bit register', () => {
+    const poller = (register: Record<string, unknown>) => () => new ModbusTcpPoller({
+      devices: [{ id: 'd', host: '127.0.0.1', port: 1502, unitId: 1, pollMs: 100, timeoutMs: 100,
+        points: [{ sensor: 'a', kind: 'defrost', register: register as { address: number; type: 'bool' } }] }],
+      onReading: () => {}, onError: () => {},
+    });
+    expect(poller({ address: 0, area: 'coil', type: 'uint16' })).toThrow(expect.objectContaining({
+      code: 'SP_ERR_MODBUS_MAP', details: [{ field: 'type', reason: 'a coil holds one bit: use type bool' }] }));
+    expect(poller({ address: 0, type: 'float32', bit: 3 })).toThrow(expect.objectContaining({
+      code: 'SP_ERR_MODBUS_MAP', details: [{ field: 'bit', reason: 'bit picks a bit of one 16-bit register: use type uint16' }] }));
+  });
+
   it('reads float32/int16/uint16 points in few requests and decodes them', async () => {
     const slave = await startSlave({
       holding: {

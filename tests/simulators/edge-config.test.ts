@@ -29,8 +29,21 @@ describe('scenarioEdgeConfig(bakery)', () => {
     const cfg = EdgeConfig.parse(scenarioEdgeConfig('bakery', base));
     expect(cfg.zones).toEqual([
       { id: 'chiller', name: 'Chiller', profile: { low: 2, high: 8 }, alarm: { delaySec: 300, hysteresis: 0.5, doorGraceSec: 120, cumulative: { windowSec: 86_400, limitSec: 3600 } } },
-      { id: 'freezer', name: 'Freezer', profile: { high: -18 }, alarm: { delaySec: 600, hysteresis: 1, doorGraceSec: 180 } },
+      {
+        id: 'freezer', name: 'Freezer', profile: { high: -18 }, alarm: { delaySec: 600, hysteresis: 1, doorGraceSec: 180 },
+        // the same schedule as edge/examples/bakery.yaml: 01:00, 07:00, 13:00, 19:00 UTC
+        defrost: { everyMin: 360, firstAt: '01:00', timeZone: 'UTC', maxDurationMin: 45, recoveryMin: 30, windowMin: 15, minRiseC: 2 },
+      },
     ]);
+  });
+
+  it('puts the freezer\'s defrost schedule on the simulator\'s time scale', () => {
+    const at30 = EdgeConfig.parse(scenarioEdgeConfig('bakery', { ...base, timeScale: 30 })).zones[1]!.defrost;
+    // a 6 h cycle is 12 min at 30×, the first at 01:00 / 30 = 2 min past midnight
+    expect(at30).toMatchObject({ everyMin: 12, firstAt: '00:02', maxDurationMin: 1.5, recoveryMin: 1 });
+    expect(EdgeConfig.parse(scenarioEdgeConfig('bakery', { ...base, timeScale: 3600 })).zones[1]!.defrost).toMatchObject({ everyMin: 0.1, firstAt: '00:00:01' });
+    // a cycle that does not divide a day cannot be a daily schedule: left out, not approximated
+    expect(EdgeConfig.parse(scenarioEdgeConfig('bakery', { ...base, timeScale: 7 })).zones[1]!.defrost).toBeUndefined();
   });
 
   it('accepts alarm overrides for all zones and per zone', () => {

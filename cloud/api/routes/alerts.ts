@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { and, desc, eq, isNull, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, ne, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SpError } from '../../../protocols/errors.ts';
 import type { Db } from '../../db/engine.ts';
@@ -23,6 +23,8 @@ export const alertRoutes = (db: Db, onAck?: (alert: z.infer<typeof Alert>) => vo
     const where: SQL[] = [];
     if (state === 'active' || state === 'cleared') where.push(eq(alerts.state, state));
     if (state === 'unacked') where.push(isNull(alerts.ackedAt));
+    // info alerts (a defrost in progress) are records, not problems: left out of what needs attention
+    if (state === 'active' || state === 'unacked') where.push(ne(alerts.severity, 'info'));
     if (zone) where.push(eq(alerts.zone, zone));
     const rows = await db.orm.select().from(alerts).where(where.length ? and(...where) : undefined)
       .orderBy(desc(alerts.raisedAt)).limit(limit);

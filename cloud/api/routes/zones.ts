@@ -19,7 +19,7 @@ export const zoneRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
     schema: { tags: ['zones'], summary: 'zones with their profile, sensors, latest values and active alert count', response: { 200: z.array(Zone) } },
   }, async () => {
     const [zones, sensors] = await Promise.all([
-      db.query<ZoneRow>(`SELECT z.*, (SELECT count(*)::int FROM alerts a WHERE a.zone = z.id AND a.state = 'active') AS active_alerts
+      db.query<ZoneRow>(`SELECT z.*, (SELECT count(*)::int FROM alerts a WHERE a.zone = z.id AND a.state = 'active' AND a.severity <> 'info') AS active_alerts
                          FROM zones z ORDER BY z.site, z.name`),
       db.query<SensorRow>('SELECT * FROM sensors ORDER BY id'),
     ]);

@@ -1,11 +1,15 @@
 import { MktAccumulator } from './mkt.ts';
 import type { StorageProfile } from './profiles.ts';
 import { forEachSegment, type SensorSeries } from './series.ts';
+import { splitByWindows } from './defrost.ts';
 
 // A lot's OWN exposure as one sensor of its zone saw it: only the time the lot was there
 // counts. Range figures (time in range / above / below) use the profile's range; excursions use
 // its alarm thresholds, strictly (> alarm_high, < alarm_low), and are clipped to the lot's stay,
 // so a lot that arrives late in an excursion is charged only for the minutes it was there.
+// Time inside a defrost window the profile excuses (defrost.ts), at or below its defrost
+// ceiling, is defrost: counted in defrostMinutes, not as above/below or as an excursion; its
+// temperatures still go into max, min and MKT (what the product went through).
 
 export interface Excursion {
   direction: 'high' | 'low';
@@ -28,6 +32,8 @@ export interface SensorExposure {
   aboveMinutes: number;
   belowMinutes: number;
   noDataMinutes: number;
+  /** time inside the excused part of defrost periods (the profile's allowance), at or below its ceiling */
+  defrostMinutes: number;
   max: number | null;
   min: number | null;
   mkt: number | null;
@@ -44,9 +50,9 @@ const MIN = 60_000;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 export function evaluateSensor(s: SensorSeries, location: string, stays: { from: number; to: number }[], profile: StorageProfile,
-  maxGapMs: number, asOf: number): SensorExposure {
+  maxGapMs: number, asOf: number, defrost: readonly { from: number; to: number }[] = []): SensorExposure {
   const mkt = new MktAccumulator(profile.deltaHkJ);
-  let presence = 0, observed = 0, above = 0, below = 0, out = 0;
+  let presence = 0, observed = 0, above = 0, below = 0, out = 0, defrosting = 0;
   let max = -Infinity, min = Infinity;
   let firstOut: number | null = null, lastOut: number | null = null, firstAt: number | null = null, lastAt: number | null = null;
   const excursions: Excursion[] = [];
@@ -56,7 +62,7 @@ export function evaluateSensor(s: SensorSeries, location: string, stays: { from:
 
   for (const stay of stays) {
     presence += stay.to - stay.from;
-    forEachSegment(s, stay.from, stay.to, maxGapMs, (from, to, value) => {
+    forEachSegment(s, stay.from, stay.to, maxGapMs, (segFrom, segTo, value) => splitByWindows(segFrom, segTo, defrost, (from, to, inDefrost) => {
       const d = to - from;
       observed += d;
       firstAt ??= from;
@@ -64,6 +70,12 @@ export function evaluateSensor(s: SensorSeries, location: string, stays: { from:
       if (value > max) max = value;
       if (value < min) min = value;
       mkt.add(value, d);
+      if (inDefrost && (profile.defrostMaxTemp === null || value <= profile.defrostMaxTemp)) {
+        // excused defrost: neither out of range nor an excursion; an excursion running into it ends here
+        defrosting += d;
+        close();
+        return;
+      }
       if (tempHigh !== null && value > tempHigh) above += d;
       else if (tempLow !== null && value < tempLow) below += d;
       const dir = alarmHigh !== null && value > alarmHigh ? 'high' : alarmLow !== null && value < alarmLow ? 'low' : null;
@@ -79,15 +91,15 @@ export function evaluateSensor(s: SensorSeries, location: string, stays: { from:
         cur.min = Math.min(cur.min, value);
         cur.ongoing = to >= asOf;
       } else close();
-    });
+    }));
   }
   close();
   const mktValue = mkt.value();
   return {
     sensor: s.sensor, zone: s.zone, location,
-    presenceMinutes: round2(presence / MIN), inRangeMinutes: round2((observed - above - below) / MIN),
+    presenceMinutes: round2(presence / MIN), inRangeMinutes: round2((observed - above - below - defrosting) / MIN),
     aboveMinutes: round2(above / MIN), belowMinutes: round2(below / MIN), noDataMinutes: round2((presence - observed) / MIN),
-    max: Number.isFinite(max) ? max : null, min: Number.isFinite(min) ? min : null,
+    defrostMinutes: round2(defrosting / MIN), max: Number.isFinite(max) ? max : null, min: Number.isFinite(min) ? min : null,
     mkt: mktValue === null ? null : Math.round(mktValue * 1000) / 1000,
     excursions, outMinutes: round2(out / MIN), firstOutAt: firstOut, lastOutAt: lastOut, firstAt, lastAt,
   };

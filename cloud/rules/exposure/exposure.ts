@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/engine.ts';
+import { excusedWindows, loadDefrostPeriods, type DefrostPeriod } from './defrost.ts';
 import { applyRules, evaluateSensor, type Finding, type SensorExposure } from './evaluate.ts';
 import type { LotFacts } from './presence.ts';
 import { resolveProfile, type StorageProfile } from './profiles.ts';
@@ -15,6 +16,8 @@ export interface LotExposure {
   /** per sensor of every zone the lot stayed in */
   sensors: SensorExposure[];
   findings: Finding[];
+  /** defrost periods of its zones while it was there (each clipped to its stays) */
+  defrosts: DefrostPeriod[];
 }
 
 /** stays of a lot in each IoT zone, clipped to end at `asOf` */
@@ -51,7 +54,7 @@ export async function computeExposures(q: Queryable, lots: LotFacts[], profiles:
     const zones = staysByZone(lot, o.asOf);
     const firstLoc = lot.presence[0]?.location;
     const profile = resolveProfile(profiles, lot.profile, firstLoc ? lot.zoneRange.get(firstLoc) : undefined);
-    results.set(lot.id, { lot, profile, sensors: [], findings: [] });
+    results.set(lot.id, { lot, profile, sensors: [], findings: [], defrosts: [] });
     for (const [zone, z] of zones) (byZone.get(zone) ?? byZone.set(zone, []).get(zone)!).push({ lot, ...z });
   }
   let done = 0;
@@ -59,6 +62,16 @@ export async function computeExposures(q: Queryable, lots: LotFacts[], profiles:
   for (const [zone, entries] of byZone) {
     const from = Math.min(...entries.map((e) => e.stays[0]!.from)) - o.maxGapMs;
     const to = Math.max(...entries.map((e) => e.stays[e.stays.length - 1]!.to));
+    const periods = await loadDefrostPeriods(q, zone, from, to, o.asOf);
+    for (const e of entries) {
+      const r = results.get(e.lot.id)!;
+      for (const p of periods) {
+        for (const st of e.stays) {
+          const a = Math.max(p.from, st.from), b = Math.min(p.to, st.to);
+          if (b > a) r.defrosts.push({ ...p, from: a, to: b });
+        }
+      }
+    }
     for (const sensor of await zoneSensors(q, zone)) {
       const series: SensorSeries = await loadSensorSeries(q, sensor, zone, from, to);
       readingsRead += series.t.length;
@@ -66,7 +79,7 @@ export async function computeExposures(q: Queryable, lots: LotFacts[], profiles:
         const r = results.get(e.lot.id)!;
         // a lot with no profile is measured against the range of the zone location it is in
         const profile = r.profile.rules ? r.profile : resolveProfile(profiles, e.lot.profile, e.lot.zoneRange.get(e.location));
-        const exp = evaluateSensor(series, e.location, e.stays, profile, o.maxGapMs, o.asOf);
+        const exp = evaluateSensor(series, e.location, e.stays, profile, o.maxGapMs, o.asOf, excusedWindows(periods, profile));
         r.sensors.push(exp);
         r.findings.push(...applyRules(exp, profile));
       }

@@ -57,6 +57,8 @@ export async function lotPassport(db: Db, lotId: number, o: PassportOptions) {
       aboveMinutes: w?.aboveMinutes ?? 0,
       belowMinutes: w?.belowMinutes ?? 0,
       noDataMinutes: w?.noDataMinutes ?? 0,
+      // excused defrost time at the worst probe (inside the profile's allowance: not an excursion)
+      defrostMinutes: w?.defrostMinutes ?? 0,
       max: nums(all.map((s) => s.max)).length ? Math.max(...nums(all.map((s) => s.max))) : null,
       min: nums(all.map((s) => s.min)).length ? Math.min(...nums(all.map((s) => s.min))) : null,
       // the highest MKT of any sensor: the lot may have sat next to the warmest probe
@@ -64,6 +66,9 @@ export async function lotPassport(db: Db, lotId: number, o: PassportOptions) {
       deltaHkJ: exp!.profile.deltaHkJ,
       excursions,
       findings: exp!.findings,
+      // the zones' defrost periods while the lot was there, as the edge reported them (defrost + recovery)
+      defrosts: exp!.defrosts.map((d) => ({ zone: d.zone, from: d.from, to: d.to, minutes: Math.round(((d.to - d.from) / 60_000) * 100) / 100, ongoing: d.ongoing })),
+      defrostAllowance: { minutes: exp!.profile.defrostMinutes, maxTemp: exp!.profile.defrostMaxTemp },
     },
     sensors: all,
     quarantine: { status: lot.status, evidence, history: await lotHistory(db, lotId) },

@@ -1,8 +1,9 @@
 import type { Queryable } from '../../db/engine.ts';
 
-// A zone's temperature as each of its sensors saw it. A reading holds from its timestamp until
-// the next reading of the same sensor, but never longer than `maxGapMs`: past that the sensor
-// was silent and the time counts as "no data" rather than being filled with a stale value.
+// A zone's temperature as each of its sensors saw it (air, or the simulated product). A reading
+// holds from its timestamp until the next reading of the same sensor, but never longer than
+// `maxGapMs`: past that the sensor was silent and the time counts as "no data" rather than being
+// filled with a stale value.
 
 export interface SensorSeries {
   sensor: string;
@@ -16,17 +17,23 @@ export interface SensorSeries {
 /** default hold of one reading: sensors report every 10–60 s; 15 min of silence is a gap */
 export const DEFAULT_MAX_GAP_MS = 15 * 60_000;
 
-/** the temperature sensors registered for an IoT zone */
+/**
+ * The sensors whose readings are an IoT zone's temperature: its air probes, or, when the gateway
+ * simulates the product there (kind product_temperature, the edge's thermal-mass filter), those
+ * instead: the zone's alarm rules judge the product then, and so does the exposure record.
+ */
 export async function zoneSensors(q: Queryable, zone: string): Promise<string[]> {
-  const rows = await q.query<{ id: string }>("SELECT id FROM sensors WHERE zone = $1 AND kind = 'temperature' ORDER BY id", [zone]);
-  return rows.map((r) => r.id);
+  const rows = await q.query<{ id: string; kind: string }>(
+    "SELECT id, kind FROM sensors WHERE zone = $1 AND kind IN ('temperature', 'product_temperature') ORDER BY id", [zone]);
+  const product = rows.filter((r) => r.kind === 'product_temperature');
+  return (product.length ? product : rows).map((r) => r.id);
 }
 
 /** readings of one sensor in the zone over [from, to), bad-quality readings left out */
 export async function loadSensorSeries(q: Queryable, sensor: string, zone: string, from: number, to: number): Promise<SensorSeries> {
   const rows = await q.query<{ t: number; v: number }>(
     `SELECT (extract(epoch FROM ts) * 1000)::float8 AS t, value AS v FROM readings
-     WHERE sensor = $1 AND zone = $2 AND kind = 'temperature' AND quality <> 'bad' AND ts >= $3 AND ts < $4
+     WHERE sensor = $1 AND zone = $2 AND kind IN ('temperature', 'product_temperature') AND quality <> 'bad' AND ts >= $3 AND ts < $4
      ORDER BY ts`, [sensor, zone, new Date(from), new Date(to)]);
   const t = new Float64Array(rows.length);
   const v = new Float64Array(rows.length);

@@ -17,17 +17,27 @@ export interface Slave {
   port: number;
   holding: Map<number, number>;
   input: Map<number, number>;
-  /** every read request served: area, first address, count */
-  requests: { area: 'holding' | 'input'; address: number; count: number }[];
+  coils: Map<number, boolean>;
+  discrete: Map<number, boolean>;
+  /** every read request served: area, first address, count (bit reads: one entry per bit) */
+  requests: { area: 'holding' | 'input' | 'coil' | 'discrete'; address: number; count: number }[];
   close(): Promise<void>;
 }
 
 /** Unmapped addresses answer Modbus exception 2 (illegal data address), like a real device. */
-export async function startSlave(regs: { holding?: Record<number, number>; input?: Record<number, number> }, port?: number): Promise<Slave> {
+export async function startSlave(regs: { holding?: Record<number, number>; input?: Record<number, number>; coils?: Record<number, boolean>; discrete?: Record<number, boolean> }, port?: number): Promise<Slave> {
   const p = port ?? (await freePort());
   const holding = new Map(Object.entries(regs.holding ?? {}).map(([k, v]) => [Number(k), v]));
   const input = new Map(Object.entries(regs.input ?? {}).map(([k, v]) => [Number(k), v]));
+  const coils = new Map(Object.entries(regs.coils ?? {}).map(([k, v]) => [Number(k), v]));
+  const discrete = new Map(Object.entries(regs.discrete ?? {}).map(([k, v]) => [Number(k), v]));
   const requests: Slave['requests'] = [];
+  const bit = (area: 'coil' | 'discrete', map: Map<number, boolean>) => (addr: number) => {
+    requests.push({ area, address: addr, count: 1 });
+    const v = map.get(addr);
+    if (v === undefined) throw { modbusErrorCode: 2, msg: 'illegal data address' };
+    return v;
+  };
   const get = (map: Map<number, number>, addr: number): number => {
     const v = map.get(addr);
     if (v === undefined) throw { modbusErrorCode: 2, msg: 'illegal data address' };
@@ -42,13 +52,15 @@ export async function startSlave(regs: { holding?: Record<number, number>; input
     getInputRegister: (addr: number) => { requests.push({ area: 'input', address: addr, count: 1 }); return get(input, addr); },
     getMultipleHoldingRegisters: many('holding', holding),
     getMultipleInputRegisters: many('input', input),
+    getCoil: bit('coil', coils),
+    getDiscreteInput: bit('discrete', discrete),
   }, { host: '127.0.0.1', port: p, unitID: 255 });
   await new Promise<void>((resolve, reject) => {
     server.on('initialized', () => resolve());
     server.on('serverError', (e: unknown) => reject(e));
   });
   return {
-    port: p, holding, input, requests,
+    port: p, holding, input, coils, discrete, requests,
     close: () => new Promise<void>((resolve) => {
       for (const sock of server.socks.keys()) sock.destroy();
       server.close(() => resolve());
