@@ -10,6 +10,9 @@ import type { EdgeConfig, ModbusRtuDeviceConfig, ModbusTcpDeviceConfig, MqttJson
 import { ModbusRtuPoller } from '../protocols/modbus/rtu-poller.ts';
 import { gatewayAlarms } from './alarm/index.ts';
 import { MqttJsonDriver } from './devices/mqtt-json-driver.ts';
+import { pipelineAcks, type AckPipelineStats } from './devices/deferred-ack.ts';
+import { BrokerDropWatch } from './broker/drop-watch.ts';
+import { queueLimitWarnings } from './broker/queue-limits.ts';
 import type { DeadLetterStore } from './dead-letters.ts';
 import type { Outbox } from './uplink/outbox.ts';
 import { openEdgeStore, type EdgeStore } from './outbox/store.ts';
@@ -61,6 +64,10 @@ export class Gateway {
   private uplinkClient: MqttClient | undefined;
   private uplink: Uplink | undefined;
   private mqttDriver: MqttJsonDriver | undefined;
+  /** device frames acknowledged after their commit, and in how many PUBACK writes */
+  deviceAcks: AckPipelineStats | undefined;
+  /** the device broker's drop counter → broker_dropping (an external broker that publishes one) */
+  brokerDrops: BrokerDropWatch | undefined;
   private modbus: ModbusTcpPoller | undefined;
   private modbusRtu: ModbusRtuPoller | undefined;
   /** RFID portals, scales and OPC UA servers (edge/devices/stock-devices.ts); setExpected() feeds the portals' open documents */
@@ -165,11 +172,14 @@ export class Gateway {
       this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), {
         clean: false,
         beforeConnect: (c) => {
+          // PUBACKs after the group commit, without holding the next PUBLISH (edge/devices/deferred-ack.ts)
+          this.deviceAcks = pipelineAcks(c);
           if (mqttDevices.length) this.mqttDriver = new MqttJsonDriver(c, mqttDevices, (rs, id) => this.ingest(rs, id), this.deadLetters);
           if (StockDevicesClass) this.stock = makeStock(c);
         },
       });
       await this.mqttDriver?.start();
+      this.watchDeviceBroker(this.deviceClient, mqttDevices.length + stockDevices.filter((d) => d.protocol === 'rfid-portal').length);
     }
     if (modbusDevices.length) {
       this.modbus = new ModbusTcpPoller({
@@ -201,6 +211,28 @@ export class Gateway {
       await this.expectedFeed.start();
     }
     log.info({ gateway: gw, devices: cfg.devices.length, zones: cfg.zones.length, stream: this.outbox.stream }, 'gateway started');
+  }
+
+  /**
+   * An external device broker drops QoS 1 frames silently once its per-client queue is full:
+   * the limits the site declared are checked against its declared load (also `edge --check`),
+   * and the broker's own drop counter raises `broker_dropping` (edge/broker/drop-watch.ts).
+   */
+  private watchDeviceBroker(client: MqttClient, devices: number): void {
+    const { config: cfg, log } = this.o;
+    const embedded = Boolean(cfg.broker?.enabled);
+    for (const w of queueLimitWarnings(cfg.deviceBroker, devices, embedded)) log.warn({ path: w.path }, w.message);
+    const watch = cfg.deviceBroker.watch;
+    if (embedded || watch?.droppedTopic === false) return;
+    this.brokerDrops = new BrokerDropWatch({
+      client, broker: new URL(cfg.deviceBroker.url).host, site: cfg.gateway.site,
+      ...(watch?.droppedTopic ? { topic: watch.droppedTopic } : {}),
+      quietMs: (watch?.quietSec ?? 300) * 1000, log: log.child({ component: 'broker-drops' }),
+      onAlert: (a) => this.alerts.next(a),
+      load: (k) => this.outbox.savedState(k),
+      save: (k, v) => this.outbox.append([], { [k]: v }),
+    });
+    this.brokerDrops.start();
   }
 
   /**
@@ -251,6 +283,7 @@ export class Gateway {
     // listening (it would be acknowledged unkept), no UNSUBSCRIBE empties the persistent
     // session (the broker keeps queueing for us while we are down), and frames whose commit
     // is still pending get no PUBACK — the broker redelivers them on the next start.
+    this.brokerDrops?.stop();
     await this.deviceClient?.endAsync(true);
     await this.modbus?.stop();
     await this.modbusRtu?.stop();
