@@ -245,6 +245,9 @@ export class Gateway {
   ingest(readings: Reading[], deviceId?: string): Promise<void> {
     if (!readings.length) return Promise.resolve();
     const kept = this.outbox.appendGrouped(readings.map((reading) => ({ type: 'reading', reading })));
+    // a synchronous append below (a device status change) that fails rejects `kept` too and throws
+    // before the driver holds it: the driver refuses the frame, this rejection is not unhandled
+    kept.catch(() => {});
     this.uplink?.notify(false);
     for (const r of readings) {
       this.readingsIn++;

@@ -50,7 +50,8 @@ class AckPipeline {
   private queue: Slot[] = [];
   private head = 0;
   private flushQueued = false;
-  private heldDone: (() => void) | undefined;
+  /** the packet pump paused at MAX_UNACKED, and the connection it reads */
+  private held: { done: () => void; stream: Stream } | undefined;
 
   constructor(private readonly client: MqttClient, private readonly maxUnacked: number) {
     client.handleMessage = (p, done) => this.onPublish(p as Parameters<MqttClient['handleMessage']>[0] & { qos?: number; messageId?: number }, done);
@@ -71,7 +72,7 @@ class AckPipeline {
     else this.scheduleFlush(); // a frame no driver claimed (not ours to keep) is acknowledged in its turn
     if (this.queue.length - this.head >= this.maxUnacked) {
       this.stats.paused++;
-      this.heldDone = () => done(OURS);
+      this.held = { done: () => done(OURS), stream: this.client.stream };
     } else {
       done(OURS);
     }
@@ -105,10 +106,14 @@ class AckPipeline {
     }
     if (stream && acks.length) this.write(stream, acks);
     if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
-    if (this.heldDone && this.queue.length - this.head < this.maxUnacked) {
-      const d = this.heldDone;
-      this.heldDone = undefined;
-      d();
+    if (this.held && (this.held.stream.destroyed || this.held.stream !== current)) {
+      // a cut connection's pump stays stopped: the packets it still holds would be kept after
+      // the refused frame that cut it (out of order); the broker redelivers them all in order
+      this.held = undefined;
+    } else if (this.held && this.queue.length - this.head < this.maxUnacked) {
+      const { done } = this.held;
+      this.held = undefined;
+      done();
     }
   }
 
