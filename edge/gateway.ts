@@ -169,11 +169,13 @@ export class Gateway {
     if (mqttDevices.length || stockDevices.some((d) => d.protocol === 'rfid-portal')) {
       // every driver on this connection listens before CONNACK: a persistent session's queued
       // frames arrive right after it, and a frame nobody listened to would be acknowledged and lost
+      const receiveMaximum = cfg.deviceBroker.protocolVersion === 5 ? cfg.deviceBroker.receiveMaximum ?? 1000 : undefined;
       this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), {
         clean: false,
+        ...(receiveMaximum ? { protocolVersion: 5, receiveMaximum } : {}),
         beforeConnect: (c) => {
           // PUBACKs after the group commit, without holding the next PUBLISH (edge/devices/deferred-ack.ts)
-          this.deviceAcks = pipelineAcks(c);
+          this.deviceAcks = pipelineAcks(c, receiveMaximum);
           if (mqttDevices.length) this.mqttDriver = new MqttJsonDriver(c, mqttDevices, (rs, id) => this.ingest(rs, id), this.deadLetters);
           if (StockDevicesClass) this.stock = makeStock(c);
         },

@@ -80,3 +80,22 @@ export function queueLimitWarnings(
   }
   return out;
 }
+
+/**
+ * What the device link adds to a plain broker link (edge/config.schema.ts): the broker's declared
+ * queue limits and the load they must hold, the drop-counter watch, and the MQTT version.
+ */
+export const DeviceBrokerFields = {
+  queue: DeviceBrokerQueue.optional(),
+  load: DeviceBrokerLoad.optional(),
+  watch: DeviceBrokerWatch.optional(),
+  /**
+   * 4 (default): MQTT 3.1.1, spoken by every broker including the embedded aedes; the broker's
+   * in-flight window (Mosquitto max_inflight_messages) bounds the frames sent ahead of PUBACKs.
+   * 5: the gateway announces its own bound as Receive Maximum (Mosquitto ≥ 2, EMQX, HiveMQ).
+   */
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+  /** MQTT 5 Receive Maximum: QoS 1 frames the broker may send before their PUBACKs (default 1000) */
+  receiveMaximum: z.number().int().min(1).max(65535).optional(),
+};
+

@@ -14,12 +14,12 @@ import { waitFor } from '../helpers/net.ts';
 const DROPPED = '$SYS/broker/publish/messages/dropped';
 
 /** the one thing the watch needs of mqtt.js: 'message'/'connect' events and subscribeAsync */
-function client(): MqttClient & { say(n: number): void } {
+function client(): MqttClient & { say(n: number): void; junk(text: string): void } {
   const c = new EventEmitter() as EventEmitter & { connected: boolean; subscribeAsync: () => Promise<{ qos: number }[]>; say(n: number): void };
   c.connected = true;
   c.subscribeAsync = async () => [{ qos: 0 }];
   c.say = (n) => c.emit('message', DROPPED, Buffer.from(String(n)));
-  return c as unknown as MqttClient & { say(n: number): void };
+  return Object.assign(c, { junk: (text: string) => c.emit('message', DROPPED, Buffer.from(text)) }) as unknown as MqttClient & { say(n: number): void; junk(text: string): void };
 }
 
 function watch(store: Map<string, string>, quietMs = 60_000) {
@@ -74,7 +74,7 @@ describe('BrokerDropWatch', () => {
     const store = new Map<string, string>();
     const { c, w, alerts } = watch(store, 50);
     c.say(1);
-    c.emit('message', DROPPED, Buffer.from('not a number'));
+    c.junk('not a number');
     c.say(4);
     await waitFor(() => alerts.length === 2, 'broker_dropping cleared after 50 ms without a drop', 5000, 10);
     expect(alerts.map((a) => [a.transition, a.value])).toEqual([['raised', 3], ['cleared', 3]]);

@@ -84,16 +84,16 @@ function check(entries: OutboxEntry[], sensors: number, perSensor: number, ts0: 
 }
 
 describe.runIf(haveMosquitto)('pipelined PUBACKs through a real Mosquitto', () => {
-  async function rig(name: string, sensors: number) {
+  async function rig(name: string, sensors: number, o: { maxInflight?: number; deviceBroker?: object } = {}) {
     const dir = tmp(`sp-pipe-${name}-`);
-    const broker = await startMosquitto(join(dir, 'mosquitto'), { maxInflight: 1000 });
+    const broker = await startMosquitto(join(dir, 'mosquitto'), { maxInflight: o.maxInflight ?? 1000 });
     cleanups.push(() => broker.stop());
     const store = countedStore(join(dir, 'edge.sqlite'));
     cleanups.push(() => store.edb.close());
     const outbox = new SqliteOutbox(store.edb);
     const config = parseEdgeConfig({
       gateway: { id: `gw-${name}`, site: 'site-p' },
-      deviceBroker: { url: broker.url },
+      deviceBroker: { url: broker.url, ...o.deviceBroker },
       // nothing answers the uplink: every reading stays in the outbox for the test to read
       uplink: { url: `mqtt://127.0.0.1:${await freePort()}` },
       zones: [{ id: 'cold', name: 'Cold room', profile: { low: -50, high: 50 } }],
@@ -142,6 +142,29 @@ describe.runIf(haveMosquitto)('pipelined PUBACKs through a real Mosquitto', () =
     expect(got.missing).toEqual([]);
     expect(got.outOfOrder).toBe(0);
     expect(gw.deviceAcks!.abandoned).toBeGreaterThan(0);
+  });
+
+  it('MQTT 5: the gateway\'s Receive Maximum bounds the frames in flight where the broker sets no window', { timeout: 60_000 }, async () => {
+    const sensors = 20;
+    const perSensor = 150;
+    const ts0 = 1_790_000_000_000;
+    // the same burst twice against max_inflight_messages 0 (no limit): 3.1.1, then MQTT 5 announcing 64
+    const v4 = await rig('rm4', sensors, { maxInflight: 0 });
+    await publishReadings({ url: v4.broker.url, prefix: 'rm4', sensors, perSensor, mode: 'bridge', ts0 });
+    await waitFor(() => v4.gw.deviceAcks!.acked >= sensors * perSensor, 'all acknowledged (3.1.1)');
+    const v5 = await rig('rm5', sensors, { maxInflight: 0, deviceBroker: { protocolVersion: 5, receiveMaximum: 64 } });
+    await publishReadings({ url: v5.broker.url, prefix: 'rm5', sensors, perSensor, mode: 'bridge', ts0 });
+    await waitFor(() => v5.gw.deviceAcks!.acked >= sensors * perSensor, 'all acknowledged (MQTT 5)');
+    console.log(`frames in flight at most: 3.1.1 with no broker window ${v4.gw.deviceAcks!.peakUnacked}, MQTT 5 Receive Maximum 64 → ${v5.gw.deviceAcks!.peakUnacked}`);
+    expect(v5.gw.deviceAcks!.peakUnacked).toBeLessThanOrEqual(64);
+    expect(check(drainAll(v5.outbox), sensors, perSensor, ts0)).toEqual({ missing: [], outOfOrder: 0, copies: 0 });
+    // the session outlives the connection as in 3.1.1 (frames sent while the gateway is away are kept)
+    await v5.gw.stop(0);
+    await publishReadings({ url: v5.broker.url, prefix: 'rm5', sensors, perSensor: 5, mode: 'bridge', ts0: ts0 + 1_000_000 });
+    const again = new Gateway({ config: v5.gw['o'].config, log, outbox: v5.outbox, deadLetters: new SqliteDeadLetters(v5.store.edb) });
+    await again.start();
+    cleanups.push(() => again.stop(0));
+    await waitFor(() => again.deviceAcks!.acked >= sensors * 5, 'frames queued during the stop delivered on the MQTT 5 session');
   });
 });
 
