@@ -100,7 +100,16 @@ export class BrokerDropWatch {
       this.armClear();
     }
     this.kept = next;
-    this.o.save(this.key, JSON.stringify(next));
+    this.persist();
+  }
+
+  /** a store that cannot be written (disk full) must not break the device connection's packet handling */
+  private persist(): void {
+    try {
+      this.o.save(this.key, JSON.stringify(this.kept));
+    } catch (err) {
+      this.o.log.error({ err, broker: this.o.broker }, 'broker drop count could not be kept (it is compared again at the next change)');
+    }
   }
 
   private armClear(): void {
@@ -118,6 +127,6 @@ export class BrokerDropWatch {
       message: `device broker ${this.o.broker}: no new drops for ${Math.round(this.o.quietMs / 1000)} s (${k.alert.dropped} message(s) dropped in all)`,
     });
     this.kept = { count: k.count };
-    this.o.save(this.key, JSON.stringify(this.kept));
+    this.persist();
   }
 }
