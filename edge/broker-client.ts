@@ -25,6 +25,10 @@ export interface LinkOptions {
    * persistent session delivers right after CONNACK arrive before anyone listens.
    */
   beforeConnect?: (client: MqttClient) => void;
+  /** 4 (default) or 5; with 5 a persistent session is asked never to expire, as in 3.1.1 */
+  protocolVersion?: 4 | 5;
+  /** MQTT 5 Receive Maximum: QoS 1 messages the broker may have unacknowledged with us */
+  receiveMaximum?: number;
 }
 
 export async function connectBroker(
@@ -36,8 +40,15 @@ export async function connectBroker(
     clean: link.clean ?? true,
     username: b.username,
     password: b.password,
-    // MQTT 3.1.1: spoken by every broker a site may have, including the embedded aedes.
-    protocolVersion: 4,
+    // MQTT 3.1.1 by default: spoken by every broker a site may have, including the embedded aedes.
+    protocolVersion: link.protocolVersion ?? 4,
+    ...(link.protocolVersion === 5 ? {
+      properties: {
+        ...(link.receiveMaximum ? { receiveMaximum: link.receiveMaximum } : {}),
+        // MQTT 5 ends a session at disconnect unless told otherwise; 3.1.1's clean=false keeps it
+        ...(link.clean === false ? { sessionExpiryInterval: 0xFFFFFFFF } : {}),
+      },
+    } : {}),
     reconnectPeriod: 0,
     connectTimeout: 10_000,
     resubscribe: true,

@@ -4,6 +4,7 @@ import { RegisterPoint } from '../protocols/modbus/register-map.schema.ts';
 import { TemperatureProfile } from '../protocols/uplink/contract.ts';
 import { ByteSize } from './outbox/byte-size.ts';
 import { BrokerLinkConfig, EmbeddedBrokerConfig, brokerConfigIssues } from './broker/config.schema.ts';
+import { DeviceBrokerFields } from './broker/queue-limits.ts';
 import { OutputConfig, outputConfigIssues } from './outputs/config.schema.ts';
 import { DefrostConfig, ProductConfig, WarningLevel, coldChainIssues } from './alarm/cold-chain.schema.ts';
 import { ModbusScaleDevice, OpcUaDevice, RfidPortalDevice, SerialScaleDevice } from './devices/device-config.schema.ts';
@@ -124,7 +125,7 @@ export const StorageConfig = z.object({
 export const EdgeConfig = z.object({
   gateway: z.object({ id: Id, site: Id }).strict(),
   /** where the devices publish (often a broker on the gateway itself) */
-  deviceBroker: BrokerConfig,
+  deviceBroker: BrokerConfig.extend(DeviceBrokerFields).strict(),
   /** the link to the cloud */
   uplink: BrokerConfig.extend({
     flushMs: z.number().int().min(10).default(1000),

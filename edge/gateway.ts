@@ -11,6 +11,9 @@ import { ModbusRtuPoller } from '../protocols/modbus/rtu-poller.ts';
 import { gatewayAlarms } from './alarm/index.ts';
 import { ProductTemperatures } from './alarm/product-temperature.ts';
 import { MqttJsonDriver } from './devices/mqtt-json-driver.ts';
+import { pipelineAcks, type AckPipelineStats } from './devices/deferred-ack.ts';
+import { BrokerDropWatch } from './broker/drop-watch.ts';
+import { queueLimitWarnings } from './broker/queue-limits.ts';
 import type { DeadLetterStore } from './dead-letters.ts';
 import type { Outbox } from './uplink/outbox.ts';
 import { openEdgeStore, type EdgeStore } from './outbox/store.ts';
@@ -74,6 +77,10 @@ export class Gateway {
   private uplinkClient: MqttClient | undefined;
   private uplink: Uplink | undefined;
   private mqttDriver: MqttJsonDriver | undefined;
+  /** device frames acknowledged after their commit, and in how many PUBACK writes */
+  deviceAcks: AckPipelineStats | undefined;
+  /** the device broker's drop counter → broker_dropping (an external broker that publishes one) */
+  brokerDrops: BrokerDropWatch | undefined;
   private modbus: ModbusTcpPoller | undefined;
   private modbusRtu: ModbusRtuPoller | undefined;
   /** RFID portals, scales and OPC UA servers (edge/devices/stock-devices.ts); setExpected() feeds the portals' open documents */
@@ -188,14 +195,19 @@ export class Gateway {
     if (mqttDevices.length || stockDevices.some((d) => d.protocol === 'rfid-portal')) {
       // every driver on this connection listens before CONNACK: a persistent session's queued
       // frames arrive right after it, and a frame nobody listened to would be acknowledged and lost
+      const receiveMaximum = cfg.deviceBroker.protocolVersion === 5 ? cfg.deviceBroker.receiveMaximum ?? 1000 : undefined;
       this.deviceClient = await connectBroker(cfg.deviceBroker, `stockpulse-edge-${gw}-devices`, log.child({ link: 'devices' }), {
         clean: false,
+        ...(receiveMaximum ? { protocolVersion: 5, receiveMaximum } : {}),
         beforeConnect: (c) => {
+          // PUBACKs after the group commit, without holding the next PUBLISH (edge/devices/deferred-ack.ts)
+          this.deviceAcks = pipelineAcks(c, receiveMaximum);
           if (mqttDevices.length) this.mqttDriver = new MqttJsonDriver(c, mqttDevices, (rs, id) => this.ingest(rs, id), this.deadLetters);
           if (StockDevicesClass) this.stock = makeStock(c);
         },
       });
       await this.mqttDriver?.start();
+      this.watchDeviceBroker(this.deviceClient, mqttDevices.length + stockDevices.filter((d) => d.protocol === 'rfid-portal').length);
     }
     if (modbusDevices.length) {
       this.modbus = new ModbusTcpPoller({
@@ -230,6 +242,28 @@ export class Gateway {
   }
 
   /**
+   * An external device broker drops QoS 1 frames silently once its per-client queue is full:
+   * the limits the site declared are checked against its declared load (also `edge --check`),
+   * and the broker's own drop counter raises `broker_dropping` (edge/broker/drop-watch.ts).
+   */
+  private watchDeviceBroker(client: MqttClient, devices: number): void {
+    const { config: cfg, log } = this.o;
+    const embedded = Boolean(cfg.broker?.enabled);
+    for (const w of queueLimitWarnings(cfg.deviceBroker, devices, embedded)) log.warn({ path: w.path }, w.message);
+    const watch = cfg.deviceBroker.watch;
+    if (embedded || watch?.droppedTopic === false) return;
+    this.brokerDrops = new BrokerDropWatch({
+      client, broker: new URL(cfg.deviceBroker.url).host, site: cfg.gateway.site,
+      ...(watch?.droppedTopic ? { topic: watch.droppedTopic } : {}),
+      quietMs: (watch?.quietSec ?? 300) * 1000, log: log.child({ component: 'broker-drops' }),
+      onAlert: (a) => this.alerts.next(a),
+      load: (k) => this.outbox.savedState(k),
+      save: (k, v) => this.outbox.append([], { [k]: v }),
+    });
+    this.brokerDrops.start();
+  }
+
+  /**
    * Readings enter here. They are staged in the outbox's group commit, then counted, shown to
    * device health and handed to the alarm rules; the returned promise resolves once they are on
    * disk, and a driver acknowledges the device's frame (MQTT PUBACK) only then. Frames arriving
@@ -241,6 +275,9 @@ export class Gateway {
     // a simulated product temperature travels with the air reading it was derived from
     const all = this.products.withProducts(readings);
     const kept = this.outbox.appendGrouped(all.map((reading) => ({ type: 'reading', reading })));
+    // a synchronous append below (a device status change) that fails rejects `kept` too and throws
+    // before the driver holds it: the driver refuses the frame, this rejection is not unhandled
+    kept.catch(() => {});
     this.uplink?.notify(false);
     for (const r of all) {
       this.readingsIn++;
@@ -294,6 +331,7 @@ export class Gateway {
     // listening (it would be acknowledged unkept), no UNSUBSCRIBE empties the persistent
     // session (the broker keeps queueing for us while we are down), and frames whose commit
     // is still pending get no PUBACK — the broker redelivers them on the next start.
+    this.brokerDrops?.stop();
     await this.deviceClient?.endAsync(true);
     await this.modbus?.stop();
     await this.modbusRtu?.stop();

@@ -102,7 +102,8 @@ export function scenarioEdgeConfig(nameOrDefinition: string | ScenarioDefinition
   return {
     gateway: { id: gatewayId, site: def.site },
     // fixed client ids: a restarted gateway takes over its own session instead of adding one
-    deviceBroker: { url: o.mqttUrl, clientId: `${gatewayId}-devices` },
+    // the scenario's broker is aedes, which queues without a per-client cap (0 = no limit)
+    deviceBroker: { url: o.mqttUrl, clientId: `${gatewayId}-devices`, queue: { maxMessages: 0 } },
     uplink: { url: o.uplinkUrl ?? o.mqttUrl, clientId: `${gatewayId}-uplink` },
     zones: [...def.zones.map((z): EdgeConfigInput['zones'][number] => {
       const defrost = scenarioDefrost(z, o.timeScale);

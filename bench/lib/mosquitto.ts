@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,25 @@ import { startEmbeddedBroker } from '../../edge/broker/embedded-broker.ts';
 // port (what a small production site runs); aedes (the embedded broker) when Mosquitto is absent.
 
 export interface BenchBroker { url: string; kind: string; /** the broker's process (Mosquitto), for CPU accounting */ pid?: number; close(): Promise<void> }
+
+export interface BenchBrokerOptions {
+  /** QoS 1/2 messages in flight to one client (Mosquitto default 20; 0 = no limit) */
+  maxInflight?: number;
+  /**
+   * Messages queued per client above those in flight. Sizing: everything one run publishes to one
+   * subscriber (a bench gateway that falls behind must not lose part of the run silently).
+   */
+  maxQueuedMessages?: number;
+  /** the same limit in payload bytes (0 = only the message count applies) */
+  maxQueuedBytes?: number;
+}
+
+/** `mosquitto -h`'s first line, e.g. "mosquitto version 2.0.11" (read at run time, for the result files) */
+export function mosquittoVersion(): string | undefined {
+  if (!MOSQUITTO) return undefined;
+  const r = spawnSync(MOSQUITTO, ['-h'], { encoding: 'utf8' });
+  return /mosquitto version \S+/.exec(`${r.stdout}${r.stderr}`)?.[0];
+}
 
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => existsSync(p));
 
@@ -34,7 +53,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 5000):
   }
 }
 
-export async function startBenchBroker(): Promise<BenchBroker> {
+export async function startBenchBroker(o: BenchBrokerOptions = {}): Promise<BenchBroker> {
   if (!MOSQUITTO) {
     const b = await startEmbeddedBroker();
     return { url: b.url, kind: 'aedes (embedded; mosquitto not installed)', close: () => b.close() };
@@ -42,10 +61,14 @@ export async function startBenchBroker(): Promise<BenchBroker> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sp-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
-  // No persistence, no per-client queue limit that would drop a burst of QoS 1 batches.
+  // No persistence. Queue limits: the benches' subscribers (the cloud's ingest, a bench gateway)
+  // may lag a burst by a whole run, so by default nothing is capped (0) — a bench that dropped
+  // part of its load silently would report a rate for work never done. Callers that know their
+  // run's size pass it (docs/deploy.md has the production sizing).
   writeFileSync(conf, [
     `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
-    'max_inflight_messages 0', 'max_queued_messages 0', 'log_type error',
+    `max_inflight_messages ${o.maxInflight ?? 0}`, `max_queued_messages ${o.maxQueuedMessages ?? 0}`, `max_queued_bytes ${o.maxQueuedBytes ?? 0}`,
+    'log_type error',
   ].join('\n') + '\n');
   const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPort(port, child);

@@ -3,6 +3,7 @@ import { parseCommandArgs } from '../command.ts';
 import { createLogger, untilSignal } from '../log.ts';
 import { loadEdgeConfig } from '../../edge/config.ts';
 import { Gateway } from '../../edge/gateway.ts';
+import { queueLimitWarnings } from '../../edge/broker/queue-limits.ts';
 
 const help = `stockpulse edge — run one edge gateway
 
@@ -33,6 +34,9 @@ const command: Command = {
     const config = await loadEdgeConfig(values.config);
     if (values.check) {
       process.stdout.write(`${values.config}: ok — gateway ${config.gateway.id}, ${config.zones.length} zones, ${config.devices.length} devices\n`);
+      // valid, but would lose data outside the gateway: a device broker queue an outage or burst overruns
+      const onBroker = config.devices.filter((d) => d.protocol === 'mqtt-json' || d.protocol === 'rfid-portal').length;
+      for (const w of queueLimitWarnings(config.deviceBroker, onBroker, Boolean(config.broker?.enabled))) process.stdout.write(`warning: ${w.path}: ${w.message}\n`);
       return 0;
     }
     const log = createLogger('stockpulse-edge');

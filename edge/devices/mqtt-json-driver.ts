@@ -11,9 +11,9 @@ import { ackWhenKept } from './deferred-ack.ts';
 
 // MQTT JSON sensors: one subscription per device topic on the device broker (QoS 1 on a
 // persistent session, so the broker keeps a QoS 1 device's frames while the gateway is down).
-// mqtt.js emits 'message', then calls client.handleMessage(packet, done) and sends PUBACK only
-// when done is called: we call it once onReadings' promise says the frame is on disk (the
-// outbox's group commit), so a device's frame is acknowledged only once it is kept. A frame that
+// The PUBACK goes out once onReadings' promise says the frame is on disk (the outbox's group
+// commit), without holding the frames behind it (pipelined: edge/devices/deferred-ack.ts), so a
+// device's frame is acknowledged only once it is kept. A frame that
 // cannot be decoded is dead-lettered and counted against its device; the device keeps its
 // subscription and the other devices are untouched. mqtt.js restores subscriptions after a
 // reconnect by itself (resubscribe: true).

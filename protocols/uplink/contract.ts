@@ -60,6 +60,7 @@ export const ALERT_RULES = [
   'high', 'low', 'cumulative', 'door_open', 'device_offline', 'sensor_fault', 'unauthorised_removal', 'unexpected_receipt', 'count_drift', 'low_stock',
   'uplink_stalled', // a stream that stopped advancing (edge/uplink/stall.ts, cloud/ingest/stream-progress.ts)
   'high_warning', 'low_warning', 'defrost', 'defrost_overrun', 'missed_defrost', // cold-chain rules (docs/cold-chain-rules.md)
+  'broker_dropping', // the site broker's own drop counter rose (edge/broker/drop-watch.ts)
 ] as const;
 export const AlertRule = z.enum(ALERT_RULES);
 export type AlertRule = z.infer<typeof AlertRule>;

@@ -35,8 +35,23 @@ function exited(p: ChildProcess): Promise<void> {
   return p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', () => r()));
 }
 
+export interface MosquittoOptions {
+  /** QoS 1 messages in flight to one client (max_inflight_messages; Mosquitto's default is 20) */
+  maxInflight?: number;
+  /**
+   * max_queued_messages / max_queued_bytes per client. Sizing: the gateway must be able to be
+   * away (kill -9, restart) for the whole run without the broker dropping its frames, so the
+   * queue holds every message a test publishes (≤ 200 000 frames of < 100 bytes, with margin).
+   * `'defaults'` leaves both unset: Mosquitto's own 1000 messages (what a stock install does).
+   */
+  queue?: { maxMessages: number; maxBytes: number } | 'defaults';
+  /** seconds between $SYS updates (the drop counter the gateway watches); Mosquitto's default is 10 */
+  sysInterval?: number;
+}
+
 /** A private Mosquitto on a free port; restart() is SIGTERM (it saves sessions and queues) + start. */
-export async function startMosquitto(dir: string): Promise<Mosquitto> {
+export async function startMosquitto(dir: string, o: MosquittoOptions = {}): Promise<Mosquitto> {
+  const queue = o.queue ?? { maxMessages: 500_000, maxBytes: 256 * 1024 * 1024 };
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
@@ -45,9 +60,10 @@ export async function startMosquitto(dir: string): Promise<Mosquitto> {
     'allow_anonymous true',
     'persistence true',
     `persistence_location ${dir}/`,
-    // queue everything for a gateway that is away (default is 1000 messages, then drop)
-    'max_queued_messages 0',
-    'max_inflight_messages 100',
+    // queue a whole run for a gateway that is away (Mosquitto's default is 1000 messages, then drop)
+    ...(queue === 'defaults' ? [] : [`max_queued_messages ${queue.maxMessages}`, `max_queued_bytes ${queue.maxBytes}`]),
+    `max_inflight_messages ${o.maxInflight ?? 100}`,
+    ...(o.sysInterval !== undefined ? [`sys_interval ${o.sysInterval}`] : []),
     `log_dest file ${dir}/mosquitto.log`,
     // Started as root, Mosquitto drops to the `mosquitto` user by default, which cannot write
     // into our root-owned temp dir: no mosquitto.db, no log, and every restart silently threw

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+// `stockpulse edge` and `stockpulse cloud` as their own processes for the end-to-end benches, as
+// an installer runs them: the edge from its bundle with the heap capped as docs/deploy.md says
+// when `npm run build:edge` has been run, else from bin/stockpulse.js (tsx); the cloud from
+// bin/stockpulse.js. Each is reported with its peak RSS (VmHWM) before it stops.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = `${ROOT}bin/stockpulse.js`;
+const BUNDLE = `${ROOT}dist/edge/stockpulse-edge.mjs`;
+
+export interface BenchProcess {
+  pid: number;
+  /** how it was launched (for the result file) */
+  launch: string;
+  /** peak resident set so far, MiB (VmHWM; Linux) */
+  peakRssMiB(): number | undefined;
+  stop(): Promise<void>;
+}
+
+function vm(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function started(name: string, proc: ChildProcess, marker: string, timeoutMs = 60_000): Promise<void> {
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${name} did not start in ${timeoutMs / 1000} s:\n${out.slice(-2000)}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(marker)) { clearTimeout(t); resolve(); }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    proc.once('exit', (code) => { clearTimeout(t); reject(new Error(`${name} exited with ${code}:\n${out.slice(-2000)}`)); });
+  });
+}
+
+function handle(proc: ChildProcess, launch: string): BenchProcess {
+  // keep reading its output (a full pipe would stall it); errors are kept for the report
+  proc.stdout!.resume();
+  proc.stderr!.resume();
+  return {
+    pid: proc.pid!,
+    launch,
+    peakRssMiB: () => vm(proc.pid!, 'VmHWM'),
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function startEdgeProcess(configFile: string): Promise<BenchProcess> {
+  const bundled = existsSync(BUNDLE);
+  const args = bundled ? ['--max-old-space-size=64', '--max-semi-space-size=2', BUNDLE, '--config', configFile] : [BIN, 'edge', '--config', configFile];
+  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+  await started('stockpulse edge', proc, 'gateway started');
+  return handle(proc, bundled ? 'dist/edge bundle, --max-old-space-size=64' : 'bin/stockpulse.js edge (tsx; run npm run build:edge for the bundled build)');
+}
+
+export async function startCloudProcess(env: Record<string, string>): Promise<BenchProcess> {
+  const proc = spawn(process.execPath, [BIN, 'cloud'], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', ...env },
+  });
+  // at LOG_LEVEL warn the ready line is not logged: wait for the HTTP port instead
+  const port = env.HTTP_PORT;
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`stockpulse cloud exited with ${proc.exitCode}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > until) throw new Error('stockpulse cloud did not answer in 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return handle(proc, 'bin/stockpulse.js cloud (tsx)');
+}
+
+/** one counter from a process's GET /metrics */
+export async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
