@@ -92,6 +92,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     targets: notificationTargets({ webhooks: config.STOCKPULSE_WEBHOOKS.map((url) => ({ url })), mqttAlerts: config.STOCKPULSE_MQTT_ALERTS }),
     shareGroup: config.STOCKPULSE_SHARE_GROUP,
     onCommitted: (b, deliveries) => { if (deliveries > 0) dispatcher.kick(); events.ingested(batchSummary(b)); expected.onBatch(b); },
+    onRefused: (deliveries) => { if (deliveries > 0) dispatcher.kick(); },
   });
   // a broker refusing the subscription stops the start; leave no connection behind
   await ingest.start().catch(async (e: unknown) => { await events.stop(); await client.endAsync(); throw e; });

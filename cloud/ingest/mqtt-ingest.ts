@@ -22,6 +22,8 @@ export interface IngestOptions {
   /** MQTT 5 shared subscription group for running several cloud instances */
   shareGroup?: string;
   onCommitted?: (batch: UplinkBatch, deliveries: number) => void;
+  /** a batch refused whole (gateway registry, seq conflict); deliveries = notifications queued for its alert */
+  onRefused?: (deliveries: number) => void;
 }
 
 export class MqttIngest {
@@ -95,7 +97,15 @@ export class MqttIngest {
       m.readingsDuplicate.inc(batch.readings.length - result.readingsStored);
       m.alertsIngested.inc(batch.alerts.length);
       m.batchLatencyMs.observe(performance.now() - started);
-      this.o.onCommitted?.(batch, result.deliveries);
+      this.o.onCommitted?.(result.stored, result.deliveries);
+    } else if (result.status === 'rejected') {
+      // refused whole by the gateway registry or the seq check (gateway-policy.ts): kept, alerted
+      m.batchesRejected.inc();
+      const reason = result.error.details.map((d) => `${d.field}: ${d.reason}`).join('; ');
+      await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: result.error.code, reason, payload });
+      this.o.onRefused?.(result.deliveries);
+      await this.ack({ v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: 'rejected', error: { code: result.error.code, message: reason } });
+      return;
     } else {
       m.batchesDuplicate.inc();
     }

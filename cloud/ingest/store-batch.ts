@@ -1,27 +1,49 @@
-import type { AlertEvent, GatewayManifest, UplinkBatch } from '../../protocols/uplink/contract.ts';
+import { topics, type AlertEvent, type GatewayManifest, type UplinkBatch } from '../../protocols/uplink/contract.ts';
 import type { Db, Queryable } from '../db/engine.ts';
 import { unitOfKind } from '../../protocols/units.ts';
 import { alertPayload, type NotificationTarget } from '../notify/targets.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { canCopy, copyReadings } from './copy-readings.ts';
 import { storeMovements } from './store-movements.ts';
+import { admitBatch, screenBatch, type Refusal } from './gateway-policy.ts';
+import { batchDigest } from './batch-digest.ts';
+import { recordDeadLetter } from './dead-letters.ts';
+import { raiseRefusalAlerts, rejection } from './refusal-alerts.ts';
+import { SpError } from '../../protocols/errors.ts';
 
 // Writes one validated uplink batch in a single transaction. The batch key (gateway, stream,
 // seq) is inserted first: if it is already there the whole batch is a replay and nothing else
 // is touched, which is what makes redelivery harmless.
 
-export type StoreResult = { status: 'committed'; deliveries: number; readingsStored: number } | { status: 'duplicate' };
+export type StoreResult =
+  | { status: 'committed'; deliveries: number; readingsStored: number; refused: Refusal[]; /** what was stored: the batch less its refused items */ stored: UplinkBatch }
+  | { status: 'duplicate' }
+  /** nothing stored: an unknown gateway, a stale stream, or a seq already holding other content */
+  | { status: 'rejected'; error: SpError; deliveries: number };
 
 
-export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly NotificationTarget[]): Promise<StoreResult> {
-  return db.tx(async (q) => {
+export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[]): Promise<StoreResult> {
+  const result = await db.tx(async (q): Promise<StoreResult> => {
+    // who may say what (gateway-policy.ts): the batch is cut down to what this gateway owns
+    const admitted = await admitBatch(q, sent);
+    if (!admitted.ok) return { status: 'rejected', error: admitted.error, deliveries: await raiseRefusalAlerts(q, sent.gateway, [rejection(sent, admitted.error)], targets) };
+    const digest = batchDigest(sent);
     const fresh = await q.query(
-      `INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts)
-       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6)
+      `INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
+       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6, $7)
        ON CONFLICT DO NOTHING RETURNING seq`,
-      [batch.gateway, batch.stream, batch.seq, batch.sentAt, batch.readings.length, batch.alerts.length],
+      [sent.gateway, sent.stream, sent.seq, sent.sentAt, sent.readings.length, sent.alerts.length, digest],
     );
-    if (fresh.length === 0) return { status: 'duplicate' as const };
+    if (fresh.length === 0) {
+      // the same key with other content is not a resend: someone took this seq first
+      const [held] = await q.query<{ digest: string | null }>('SELECT digest FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = $3', [sent.gateway, sent.stream, sent.seq]);
+      if (held?.digest == null || held.digest === digest) return { status: 'duplicate' };
+      const error = new SpError('SP_ERR_UPLINK_SEQ_CONFLICT', { field: 'seq', reason: `stream ${sent.stream} seq ${sent.seq} of "${sent.gateway}" was already committed with other content; this batch is kept in dead letters, not stored` });
+      return { status: 'rejected', error, deliveries: await raiseRefusalAlerts(q, sent.gateway, [rejection(sent, error)], targets) };
+    }
+    const screened = await screenBatch(q, sent, admitted.site);
+    const batch = screened.batch;
+    const refusalDeliveries = await raiseRefusalAlerts(q, batch.gateway, screened.refused, targets);
 
     await q.query(
       `INSERT INTO gateways (id, site, stream, last_seq, last_seen, manifest)
@@ -40,8 +62,15 @@ export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly N
     // batch (a restarted gateway sends both and has forgotten the alert)
     if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
     if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets));
-    return { status: 'committed' as const, deliveries, readingsStored };
+    return { status: 'committed' as const, deliveries: deliveries + refusalDeliveries, readingsStored, refused: screened.refused, stored: batch };
   });
+  // each refused item kept with its coded reason (after the commit: the dead-letter store is the shared one)
+  if (result.status === 'committed') {
+    for (const r of result.refused) {
+      await recordDeadLetter(db, { source: `uplink:${sent.gateway}`, topic: topics.batch(sent.gateway), code: 'SP_ERR_GATEWAY_REFUSED', reason: `${r.what} ${r.subject}: ${r.reason}`, payload: JSON.stringify(r.item) });
+    }
+  }
+  return result;
 }
 
 async function storeManifest(q: Queryable, gateway: string, m: GatewayManifest): Promise<void> {
@@ -102,7 +131,7 @@ async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets:
   await q.query(
     `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message)
      VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), to_timestamp($9 / 1000.0), $10, $11, $12, $13)
-     ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at` : 'NOTHING'}`,
+     ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at WHERE alerts.gateway = excluded.gateway` : 'NOTHING'}`,
     [a.id, gateway, a.zone, a.sensor ?? null, a.rule, a.severity, cleared ? 'cleared' : 'active', a.since,
       cleared ? a.since : a.ts, cleared ? new Date(a.ts) : null, a.value ?? null, a.threshold ?? null, a.message],
   );

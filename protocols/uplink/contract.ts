@@ -56,7 +56,7 @@ export const GatewayManifest = z.object({
 });
 export type GatewayManifest = z.infer<typeof GatewayManifest>;
 
-export const ALERT_RULES = ['high', 'low', 'cumulative', 'door_open', 'device_offline', 'sensor_fault', 'unauthorised_removal', 'unexpected_receipt', 'count_drift', 'low_stock'] as const;
+export const ALERT_RULES = ['high', 'low', 'cumulative', 'door_open', 'device_offline', 'sensor_fault', 'unauthorised_removal', 'unexpected_receipt', 'count_drift', 'low_stock', 'gateway_refused'] as const;
 export const AlertRule = z.enum(ALERT_RULES);
 export type AlertRule = z.infer<typeof AlertRule>;
 
