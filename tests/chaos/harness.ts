@@ -36,13 +36,14 @@ function exited(p: ChildProcess): Promise<void> {
 }
 
 /** A private Mosquitto on a free port; restart() is SIGTERM (it saves sessions and queues) + start. */
-export async function startMosquitto(dir: string): Promise<Mosquitto> {
+/** `auth`: logins from a password file and topics from an ACL file (`stockpulse gateway mosquitto`); default anonymous */
+export async function startMosquitto(dir: string, auth?: { passwordFile: string; aclFile: string }): Promise<Mosquitto> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
+    ...(auth ? ['allow_anonymous false', `password_file ${auth.passwordFile}`, `acl_file ${auth.aclFile}`] : ['allow_anonymous true']),
     'persistence true',
     `persistence_location ${dir}/`,
     // queue everything for a gateway that is away (default is 1000 messages, then drop)
