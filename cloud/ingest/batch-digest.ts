@@ -19,6 +19,9 @@ function canonical(v: unknown): string {
 export function batchDigest(b: UplinkBatch): string {
   const h = createHash('sha256');
   h.update(canonical({ manifest: b.manifest ?? null, alerts: b.alerts, devices: b.devices, movements: b.movements }));
-  for (const r of b.readings) h.update(`\n${r.sensor}\t${r.kind}\t${r.ts}\t${r.value}\t${r.quality}`);
+  // one string, one update: per-reading update() calls cost ten times as much
+  let text = '';
+  for (const r of b.readings) text += `\n${r.sensor}\t${r.kind}\t${r.ts}\t${r.value}\t${r.quality}`;
+  h.update(text);
   return h.digest('base64url');
 }

@@ -94,7 +94,7 @@ export class MqttIngest {
     if (result.status === 'committed') {
       m.batchesCommitted.inc();
       m.readingsIngested.inc(result.readingsStored);
-      m.readingsDuplicate.inc(batch.readings.length - result.readingsStored);
+      m.readingsDuplicate.inc(result.stored.readings.length - result.readingsStored);
       m.alertsIngested.inc(batch.alerts.length);
       m.batchLatencyMs.observe(performance.now() - started);
       this.o.onCommitted?.(result.stored, result.deliveries);
