@@ -29,6 +29,7 @@ import { Gateway } from '../edge/gateway.ts';
 import { startBenchBroker } from './lib/mosquitto.ts';
 import { scratchDatabase, type ScratchDb } from './lib/scratch-pg.ts';
 import { machine, pct, ratio, table, writeResult } from './lib/report.ts';
+import { registerGateway } from '../tests/helpers/gateways.ts';
 
 const { values } = parseArgs({ options: { trials: { type: 'string', default: '30' }, delay: { type: 'string', default: '1' }, 'baseline-trials': { type: 'string', default: '200' } } });
 const TRIALS = Number(values.trials);
@@ -96,6 +97,7 @@ try {
 
   // ---- the real path ----------------------------------------------------------------------
   const cloud = await startCloud({ config: cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_WEBHOOKS: hook.url }), log, db });
+  await registerGateway(db, 'bench-alarm-gw');
   const config = parseEdgeConfig({
     gateway: { id: 'bench-alarm-gw', site: 'bench' },
     deviceBroker: { url: broker.url },

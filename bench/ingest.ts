@@ -36,6 +36,7 @@ import { requireDatabaseUrl, scratchDatabase } from './lib/scratch-pg.ts';
 import { startBenchBroker } from './lib/mosquitto.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { cpuDelta, cpuOf } from './lib/proc-cpu.ts';
+import { registerGateway } from '../tests/helpers/gateways.ts';
 
 const { values } = parseArgs({ options: {
   readings: { type: 'string', default: '600000' },
@@ -133,6 +134,7 @@ let db: Db | undefined;
 try {
   db = await openDb({ url: scratch.url, poolSize: 10 });
   await migrate(db);
+  for (let g = 0; g < GATEWAYS; g++) await registerGateway(db, gwId(g));
   const server = (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]!.v.split(' ')[0]!;
 
   // parse + validate cost (the cloud does it once per batch, before the transaction)
@@ -227,6 +229,7 @@ try {
     const lite = new PGlite({ extensions: { timescaledb } });
     const ldb = await openDb({ pglite: lite as never });
     await migrate(ldb, { timescale: 'require' });
+    for (let g = 0; g < GATEWAYS; g++) await registerGateway(ldb, gwId(g));
     const pn = Number(values['pglite-readings']);
     const liteTake = allBatches.slice(0, Math.ceil(pn / BATCH));
     for (let g = 0; g < GATEWAYS; g++) await storeBatch(ldb, { ...batches[g]![0]!, readings: [], seq: 1_000_000 }, []);

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   decode: { summary: 'decode one frame and print the reading as JSON (field technician tool)', load: async () => (await import('./commands/decode.ts')).default },
   verify: { summary: 'recompute stock balances from the ledger and report differences', load: async () => (await import('./commands/verify.ts')).default },
   token: { summary: 'create, list or revoke API tokens (each carries a role)', load: async () => (await import('./commands/token.ts')).default },
+  gateway: { summary: 'register, list or revoke gateways; write the Mosquitto password file and ACL', load: async () => (await import('./commands/gateway.ts')).default },
   replay: { summary: 'run the alarm rules over recorded readings (CSV) and print alerts as JSON lines', load: async () => (await import('./commands/replay.ts')).default },
   jobs: { summary: 'list the scheduled jobs (expiry sweep, …) or run one now', load: async () => (await import('./commands/jobs.ts')).default },
   deadletter: { summary: 'list or count a gateway\'s dead letters (frames it could not use, with their coded reason)', load: async () => (await import('./commands/deadletter.ts')).default },

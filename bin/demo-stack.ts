@@ -14,6 +14,9 @@ import { SpError } from '../protocols/errors.ts';
 import { createApiToken, revokeApiTokensNamed } from '../cloud/auth/tokens.ts';
 import { getScenario } from '../simulators/scenarios/index.ts';
 import { seedDemoStock } from './demo-seed.ts';
+import { demoGatewayCredential, uplinkBrokerSecurity } from './uplink-broker.ts';
+import { CLOUD_BROKER_USER } from '../cloud/gateways/registry.ts';
+import { randomBytes } from 'node:crypto';
 
 // The whole system in one process on embedded defaults: aedes broker, PGlite under ./data,
 // the bakery simulator, one edge gateway and the cloud. This is the composition root, the one
@@ -95,7 +98,10 @@ function inboxRoutes(inbox: DemoStack['inbox'], log: Logger): FastifyPluginAsync
 
 export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   const log = o.log;
-  const broker = await startEmbeddedBroker({ port: o.mqttPort });
+  // uplink topics bound to credentials (bin/uplink-broker.ts); the cloud's password lives for this run only
+  const cloudPassword = randomBytes(24).toString('base64url');
+  let registry: Db | undefined;
+  const broker = await startEmbeddedBroker({ port: o.mqttPort, security: uplinkBrokerSecurity(cloudPassword, () => registry) });
   log.info({ url: broker.url }, 'embedded MQTT broker up');
   const inbox: DemoStack['inbox'] = [];
   // made once the cloud has its database (below); a webhook before then is retried by the notifier
@@ -110,6 +116,8 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     HTTP_PORT: String(o.httpPort),
     HTTP_HOST: host,
     MQTT_URL: broker.url,
+    MQTT_USERNAME: CLOUD_BROKER_USER,
+    MQTT_PASSWORD: cloudPassword,
     STOCKPULSE_DATA_DIR: o.dataDir,
     ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
     STOCKPULSE_WEBHOOKS: [...selfInbox, ...(o.webhooks ?? [])].join(','),
@@ -129,13 +137,19 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   const modbusPort = await freePort();
   const delaySec = o.delaySec ?? 60;
   const timeScale = o.timeScale ?? 30;
+  // the demo registers its own gateway (one command): its credential is kept beside its outbox
+  registry = cloud.db;
+  const gatewayId = getScenario(o.scenario ?? 'bakery').gatewayId;
+  const credential = await demoGatewayCredential(cloud.db, gatewayId, join(o.dataDir, 'edge', 'gateway-credential.json'));
+  const scenarioConfig = scenarioEdgeConfig(o.scenario ?? 'bakery', {
+    mqttUrl: broker.url, modbusPort, publishMs, pollMs: publishMs,
+    alarm: { delaySec, doorGraceSec: Math.min(60, delaySec) }, stock: true,
+    // the freezer's defrost schedule on the simulator's time scale: its defrosts hold the high alarm
+    timeScale,
+  });
   const edgeConfig = parseEdgeConfig({
-    ...scenarioEdgeConfig(o.scenario ?? 'bakery', {
-      mqttUrl: broker.url, modbusPort, publishMs, pollMs: publishMs,
-      alarm: { delaySec, doorGraceSec: Math.min(60, delaySec) }, stock: true,
-      // the freezer's defrost schedule on the simulator's time scale: its defrosts hold the high alarm
-      timeScale,
-    }),
+    ...scenarioConfig,
+    uplink: { ...scenarioConfig.uplink, username: gatewayId, password: credential },
     // the gateway's durable outbox lives beside the demo's database
     storage: { dir: join(o.dataDir, 'edge') },
   });

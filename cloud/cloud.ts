@@ -100,6 +100,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     stallAfterSec: config.STOCKPULSE_UPLINK_STALL_SEC,
     kick: () => dispatcher.kick(),
     onCommitted: (b, deliveries) => { if (deliveries > 0) dispatcher.kick(); events.ingested(batchSummary(b)); expected.onBatch(b); },
+    onRefused: (deliveries) => { if (deliveries > 0) dispatcher.kick(); },
   });
   // a broker refusing the subscription stops the start; leave no connection behind
   await ingest.start().catch(async (e: unknown) => { await events.stop(); await client.endAsync(); throw e; });

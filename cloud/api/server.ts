@@ -27,6 +27,7 @@ import { jobs as registeredJobs } from '../jobs/registry.ts';
 import { exposureRoutes } from '../rules/exposure/routes.ts';
 import { planningRoutes } from './routes/planning.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
+import { gatewayRoutes } from '../gateways/routes.ts';
 
 const WEB_DIR = fileURLToPath(new URL('../../dashboards/web/', import.meta.url));
 const UPLOT_DIR = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
@@ -99,6 +100,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(exposureRoutes(o.db));
   await app.register(planningRoutes(o.db));
   await app.register(analyticsRoutes(o.db));
+  await app.register(gatewayRoutes(o.db));
   await app.register(jobRoutes(o.jobs ?? new JobRunner({ db: o.db, jobs: registeredJobs, log: o.log.child({ component: 'jobs' }) })));
   for (const r of o.extraRoutes ?? []) await app.register(r);
 

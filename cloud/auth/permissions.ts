@@ -136,6 +136,12 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'POST /api/tokens': [],
   'POST /api/tokens/:id/revoke': [],
   'GET /api/audit': ['finance'],
+  // the gateway registry (cloud/gateways/): who may send batches, with which credential — admin only
+  'GET /api/gateways': [],
+  'POST /api/gateways': [],
+  'POST /api/gateways/:id/revoke': [],
+  // zone limits change here (audited), never through a gateway's manifest
+  'PATCH /api/zones/:id': ['qa'],
   // replenishment and analytics (cloud/planning/): supplier prices and the price trend are cost data
   'GET /api/replenishment': ['purchasing', 'finance', 'warehouse', 'viewer'],
   'PUT /api/replenishment/items/:sku': ['purchasing'],

@@ -22,7 +22,37 @@ export const uplinkBatches = pgTable('uplink_batches', {
   sentAt: ts('sent_at').notNull(),
   readings: integer('readings').notNull(),
   alerts: integer('alerts').notNull(),
+  digest: text('digest'),
 }, (t) => [primaryKey({ columns: [t.gateway, t.stream, t.seq] })]);
+
+// the gateway registry (migration 0012, cloud/gateways/registry.ts)
+export const gatewayRegistry = pgTable('gateway_registry', {
+  id: text('id').primaryKey(),
+  site: text('site'),
+  credentialHash: text('credential_hash').notNull(),
+  brokerHash: text('broker_hash').notNull(),
+  prefix: text('prefix').notNull(),
+  generation: integer('generation').notNull().default(1),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  createdBy: text('created_by').notNull(),
+  revokedAt: ts('revoked_at'),
+  note: text('note'),
+});
+
+export const gatewayClaims = pgTable('gateway_claims', {
+  kind: text('kind').notNull(),
+  id: text('id').notNull(),
+  gateway: text('gateway').notNull(),
+  how: text('how').notNull(),
+  claimedAt: ts('claimed_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.kind, t.id] })]);
+
+export const uplinkStreams = pgTable('uplink_streams', {
+  gateway: text('gateway').notNull(),
+  stream: text('stream').notNull(),
+  generation: integer('generation').notNull(),
+  openedAt: ts('opened_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.gateway, t.stream] })]);
 
 export const zones = pgTable('zones', {
   id: text('id').primaryKey(),

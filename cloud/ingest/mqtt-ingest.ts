@@ -42,6 +42,8 @@ export interface IngestOptions {
   maxRetries?: number;
   /** cloud-raised alerts (uplink_stalled) were queued for notification */
   kick?: () => void;
+  /** a batch refused whole (gateway registry, seq conflict); deliveries = notifications queued for its alert */
+  onRefused?: (deliveries: number) => void;
 }
 
 export const DEFAULT_STALL_AFTER_SEC = 120;
@@ -144,9 +146,11 @@ export class MqttIngest {
     let ack: UplinkAck;
     try {
       const result = await storeBatch(this.o.db, batch, this.o.targets);
-      if (result.status === 'committed') this.committed(batch, result.readingsStored, result.deliveries, started);
-      else m.batchesDuplicate.inc();
-      ack = { v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: result.status };
+      if (result.status === 'committed') this.committed(result.stored, result.readingsStored, result.deliveries, started);
+      else if (result.status === 'duplicate') m.batchesDuplicate.inc();
+      ack = result.status === 'rejected'
+        ? await this.refused(gateway, topic, payload, batch, result)
+        : { v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: result.status };
     } catch (e) {
       const fault = classifyStoreFault(e);
       m.batchFailures.inc({ fault });
@@ -199,14 +203,24 @@ export class MqttIngest {
       m.batchesDuplicate.inc();
       return { ...ids, status: 'duplicate' };
     }
+    if (r.status === 'rejected') return this.refused(gateway, topic, payload, batch, r);
     await this.deadLetterItems(gateway, topic, batch, r.failures);
     const rejectedItems = r.failures.length ? { rejectedItems: r.failures.length } : {};
     if (r.items > 0 && r.failures.length === r.items) {
       m.batchesRejected.inc();
       return { ...ids, status: 'rejected', ...rejectedItems, error: { code: 'SP_ERR_UPLINK_BATCH', message: `none of the ${r.items} items could be stored (kept in dead_letters): ${r.failures[0]!.reason}` } };
     }
-    this.committed(batch, r.readingsStored, r.deliveries, started);
+    this.committed(r.stored, r.readingsStored, r.deliveries, started);
     return { ...ids, status: 'committed', ...rejectedItems };
+  }
+
+  /** refused whole by the gateway registry or the seq check (gateway-policy.ts): kept whole, alerted */
+  private async refused(gateway: string, topic: string, payload: Buffer, batch: UplinkBatch, r: { error: SpError; deliveries: number }): Promise<UplinkAck> {
+    this.o.metrics.batchesRejected.inc();
+    const reason = r.error.details.map((d) => `${d.field}: ${d.reason}`).join('; ');
+    await recordDeadLetter(this.o.db, { source: `uplink:${gateway}`, topic, code: r.error.code, reason, payload });
+    this.o.onRefused?.(r.deliveries);
+    return { v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: 'rejected', error: { code: r.error.code, message: reason } };
   }
 
   /**

@@ -1,44 +1,90 @@
-import type { AlertEvent, GatewayManifest, UplinkBatch } from '../../protocols/uplink/contract.ts';
+import { topics, type AlertEvent, type GatewayManifest, type UplinkBatch } from '../../protocols/uplink/contract.ts';
 import type { Db, Queryable } from '../db/engine.ts';
 import { unitOfKind } from '../../protocols/units.ts';
 import { alertPayload, type NotificationTarget } from '../notify/targets.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { canCopy, copyReadings } from './copy-readings.ts';
 import { storeMovements } from './store-movements.ts';
+import { admitBatch, screenBatch, type Refusal } from './gateway-policy.ts';
+import { batchDigest } from './batch-digest.ts';
+import { recordDeadLetter } from './dead-letters.ts';
+import { raiseRefusalAlerts, rejection } from './refusal-alerts.ts';
+import { SpError } from '../../protocols/errors.ts';
 
-// Writes one validated uplink batch in a single transaction. The batch key (gateway, stream,
-// seq) is inserted first: if it is already there the whole batch is a replay and nothing else
-// is touched, which is what makes redelivery harmless.
+// Writes one validated uplink batch in a single transaction. First who may say what
+// (gateway-policy.ts): an unknown or revoked gateway, or a stream opened under another credential,
+// is refused whole. Then the batch key (gateway, stream, seq) with the digest of its content: if
+// the key is there with the same digest the batch is a replay and nothing else is touched (what
+// makes redelivery harmless); with another digest someone took this seq first, and the batch is
+// refused, not dropped as a duplicate. Then the items the gateway does not own are screened out,
+// each refused alone, and the rest is stored.
 
-export type StoreResult = { status: 'committed'; deliveries: number; readingsStored: number } | { status: 'duplicate' };
+export type StoreResult =
+  | { status: 'committed'; deliveries: number; readingsStored: number; refused: Refusal[]; /** what was stored: the batch less its refused items */ stored: UplinkBatch }
+  | { status: 'duplicate' }
+  /** nothing stored: an unknown gateway, a stale stream, or a seq already holding other content */
+  | { status: 'rejected'; error: SpError; deliveries: number };
 
+/** the first writes of every batch, on either path (storeBatch, store-itemwise.ts) */
+export type OpenedBatch =
+  | { status: 'fresh'; batch: UplinkBatch; refused: Refusal[]; deliveries: number }
+  | { status: 'duplicate' }
+  | { status: 'rejected'; error: SpError; deliveries: number };
 
-export async function storeBatch(db: Db, batch: UplinkBatch, targets: readonly NotificationTarget[]): Promise<StoreResult> {
-  return db.tx(async (q) => {
-    if (!(await claimBatch(q, batch))) return { status: 'duplicate' as const };
+export async function openBatch(q: Queryable, sent: UplinkBatch, targets: readonly NotificationTarget[]): Promise<OpenedBatch> {
+  const admitted = await admitBatch(q, sent);
+  if (!admitted.ok) return { status: 'rejected', error: admitted.error, deliveries: await raiseRefusalAlerts(q, sent.gateway, [rejection(sent, admitted.error)], targets) };
+  const claim = await claimBatch(q, sent);
+  if (claim === 'duplicate') return { status: 'duplicate' };
+  if (claim === 'conflict') {
+    const error = new SpError('SP_ERR_UPLINK_SEQ_CONFLICT', { field: 'seq', reason: `stream ${sent.stream} seq ${sent.seq} of "${sent.gateway}" was already committed with other content; this batch is kept in dead letters, not stored` });
+    return { status: 'rejected', error, deliveries: await raiseRefusalAlerts(q, sent.gateway, [rejection(sent, error)], targets) };
+  }
+  const screened = await screenBatch(q, sent, admitted.site);
+  const deliveries = await raiseRefusalAlerts(q, sent.gateway, screened.refused, targets);
+  return { status: 'fresh', batch: screened.batch, refused: screened.refused, deliveries };
+}
+
+export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[]): Promise<StoreResult> {
+  const result = await db.tx(async (q): Promise<StoreResult> => {
+    const opened = await openBatch(q, sent, targets);
+    if (opened.status !== 'fresh') return opened;
+    const batch = opened.batch;
     await upsertGateway(q, batch, batch.manifest);
     if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
     if (batch.manifest) await storeManifestDevices(q, batch.gateway, batch.manifest);
     const readingsStored = batch.readings.length ? await (canCopy(q) ? copyReadings(q, batch) : storeReadings(q, batch)) : 0;
-    let deliveries = 0;
+    let deliveries = opened.deliveries;
     for (const alert of batch.alerts) deliveries += await storeAlert(q, batch.gateway, alert, targets);
     // after the alerts: a device's "online" clears a device_offline raised earlier in this same
     // batch (a restarted gateway sends both and has forgotten the alert)
     if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
     if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets));
-    return { status: 'committed' as const, deliveries, readingsStored };
+    return { status: 'committed' as const, deliveries, readingsStored, refused: opened.refused, stored: batch };
   });
+  if (result.status === 'committed') await recordRefusals(db, sent.gateway, result.refused);
+  return result;
 }
 
-/** inserts the batch key; false when it was there already (a replay: touch nothing else) */
-export async function claimBatch(q: Queryable, batch: UplinkBatch): Promise<boolean> {
+/** each item the gateway may not send, kept with its coded reason (after the commit: the dead-letter store is the shared one) */
+export async function recordRefusals(db: Db, gateway: string, refused: readonly Refusal[]): Promise<void> {
+  for (const r of refused) {
+    await recordDeadLetter(db, { source: `uplink:${gateway}`, topic: topics.batch(gateway), code: 'SP_ERR_GATEWAY_REFUSED', reason: `${r.what} ${r.subject}: ${r.reason}`, payload: JSON.stringify(r.item) });
+  }
+}
+
+/** inserts the batch key with its content digest: fresh, a replay of the same content, or a conflict */
+export async function claimBatch(q: Queryable, batch: UplinkBatch): Promise<'fresh' | 'duplicate' | 'conflict'> {
+  const digest = batchDigest(batch);
   const fresh = await q.query(
-    `INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts)
-     VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6)
+    `INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
+     VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6, $7)
      ON CONFLICT DO NOTHING RETURNING seq`,
-    [batch.gateway, batch.stream, batch.seq, batch.sentAt, batch.readings.length, batch.alerts.length],
+    [batch.gateway, batch.stream, batch.seq, batch.sentAt, batch.readings.length, batch.alerts.length, digest],
   );
-  return fresh.length > 0;
+  if (fresh.length > 0) return 'fresh';
+  const [held] = await q.query<{ digest: string | null }>('SELECT digest FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = $3', [batch.gateway, batch.stream, batch.seq]);
+  return held?.digest == null || held.digest === digest ? 'duplicate' : 'conflict';
 }
 
 /** the gateway's row: its stream's progress, and its site and manifest when the batch carries one */
@@ -111,7 +157,7 @@ export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, t
   await q.query(
     `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message)
      VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), to_timestamp($9 / 1000.0), $10, $11, $12, $13)
-     ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at` : 'NOTHING'}`,
+     ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at WHERE alerts.gateway = excluded.gateway` : 'NOTHING'}`,
     [a.id, gateway, a.zone, a.sensor ?? null, a.rule, a.severity, cleared ? 'cleared' : 'active', a.since,
       cleared ? a.since : a.ts, cleared ? new Date(a.ts) : null, a.value ?? null, a.threshold ?? null, a.message],
   );

@@ -4,7 +4,8 @@ import type { Reading } from '../../protocols/reading.ts';
 import { cleanText } from '../../protocols/text.ts';
 import type { Db, Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
-import { claimBatch, storeAlert, storeManifest, storeReadings, upsertGateway } from './store-batch.ts';
+import { openBatch, recordRefusals, storeAlert, storeManifest, storeReadings, upsertGateway } from './store-batch.ts';
+import type { SpError } from '../../protocols/errors.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { classifyStoreFault, faultCode } from './store-fault.ts';
 import { storeMovements } from './store-movements.ts';
@@ -30,8 +31,9 @@ export interface ItemFailure {
 }
 
 export type ItemwiseResult =
-  | { status: 'committed'; deliveries: number; readingsStored: number; items: number; failures: ItemFailure[] }
-  | { status: 'duplicate' };
+  | { status: 'committed'; deliveries: number; readingsStored: number; items: number; failures: ItemFailure[]; /** what was offered for storing: the batch less the items its gateway may not send */ stored: UplinkBatch }
+  | { status: 'duplicate' }
+  | { status: 'rejected'; error: SpError; deliveries: number };
 
 /** runs fn under a savepoint; a non-connection fault rolls back only fn's writes and is returned */
 async function attempt(q: Queryable, fn: () => Promise<void>): Promise<{ ok: true } | { ok: false; error: unknown }> {
@@ -51,11 +53,14 @@ const failure = (kind: ItemKind, index: number, item: unknown, e: unknown): Item
   kind, index, item, cause: `SQLSTATE ${faultCode(e) ?? 'unknown'}`, reason: cleanText((e as Error)?.message ?? String(e), 1000),
 });
 
-export async function storeBatchItemwise(db: Db, batch: UplinkBatch, targets: readonly NotificationTarget[]): Promise<ItemwiseResult> {
-  return db.tx(async (q) => {
-    if (!(await claimBatch(q, batch))) return { status: 'duplicate' as const };
+export async function storeBatchItemwise(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[]): Promise<ItemwiseResult> {
+  const result = await db.tx(async (q): Promise<ItemwiseResult & { refused?: Parameters<typeof recordRefusals>[2] }> => {
+    // the same gate as storeBatch: registry, digest, ownership (store-batch.ts openBatch)
+    const opened = await openBatch(q, sent, targets);
+    if (opened.status !== 'fresh') return opened;
+    const batch = opened.batch;
     const failures: ItemFailure[] = [];
-    let deliveries = 0;
+    let deliveries = opened.deliveries;
     let manifest: GatewayManifest | undefined = batch.manifest;
     if (manifest) {
       const m = manifest;
@@ -102,6 +107,8 @@ export async function storeBatchItemwise(db: Db, batch: UplinkBatch, targets: re
       if (r.ok) deliveries += d; else failures.push(failure('movements', i, m, r.error));
     }
     const items = (batch.manifest ? 1 : 0) + batch.readings.length + batch.alerts.length + batch.devices.length + batch.movements.length;
-    return { status: 'committed' as const, deliveries, readingsStored, items, failures };
+    return { status: 'committed' as const, deliveries, readingsStored, items, failures, stored: batch, refused: opened.refused };
   });
+  if (result.status === 'committed' && result.refused) await recordRefusals(db, sent.gateway, result.refused);
+  return result;
 }

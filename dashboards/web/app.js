@@ -6,6 +6,7 @@ import { AlertList } from './alert-list.js';
 import { DevicesPanel } from './devices-panel.js';
 import { NotificationsPanel } from './notifications-panel.js';
 import { JobsPanel } from './jobs-panel.js';
+import { GatewaysPanel } from './gateways-panel.js';
 import { BinWeighingsPanel, DockActivityPanel } from './stock-devices-panels.js';
 import { fmtClock, fmtDuration } from './format.js';
 import { renderSensorStrip } from './sensor-strip.js';
@@ -46,6 +47,8 @@ const devicesPanel = new DevicesPanel($('devices'), { zoneName: (id) => state.zo
 // who was told about each alert (a line under every alert row) and the latest deliveries
 const notificationsPanel = new NotificationsPanel($('notifications'), $('alerts'));
 const jobsPanel = new JobsPanel($('jobs'));
+// the gateway registry: admin only (hidden for other roles)
+const gatewaysPanel = new GatewaysPanel($('gateways'));
 // dock door passes and weighed bins vs the ledger (stock-devices-panels.js)
 const dockPanel = new DockActivityPanel($('dock'));
 const binsPanel = new BinWeighingsPanel($('bins'));
@@ -182,7 +185,7 @@ async function refresh() {
         if (err.unreachable) throw err;
       }
     });
-    const rs = await Promise.allSettled([...readings, simBox.refresh(), devicesPanel.refresh(now), notificationsPanel.refresh(now), jobsPanel.refresh(now), dockPanel.refresh(now), binsPanel.refresh(now)]);
+    const rs = await Promise.allSettled([...readings, simBox.refresh(), devicesPanel.refresh(now), notificationsPanel.refresh(now), jobsPanel.refresh(now), gatewaysPanel.refresh(now), dockPanel.refresh(now), binsPanel.refresh(now)]);
     const lost = rs.find((r) => r.status === 'rejected');
     if (lost) return setReachable(false, '');
     setReachable(true);

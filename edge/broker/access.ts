@@ -1,6 +1,6 @@
 import type { EdgeConfig } from '../config.schema.ts';
 import type { BrokerUser } from './config.schema.ts';
-import { filterCovers, topicMatches } from './topics.ts';
+import { filterCovers, filtersOverlap, topicMatches } from './topics.ts';
 
 // Who may do what on the embedded broker. Each login becomes an identity with two lists of
 // topic filters; a publish must match one of `publish`, a subscription must be covered by one
@@ -15,6 +15,8 @@ export interface BrokerIdentity {
   role: BrokerRole;
   publish: readonly string[];
   subscribe: readonly string[];
+  /** filters this identity may neither publish to nor subscribe under, whatever the lists allow ("everything but …") */
+  except?: readonly string[];
 }
 
 export interface BrokerSecurity {
@@ -22,6 +24,10 @@ export interface BrokerSecurity {
   users: ReadonlyMap<string, { password?: string; identity: BrokerIdentity }>;
   /** certificate logins whose CN is a device id with no user entry of its own */
   devices: ReadonlyMap<string, BrokerIdentity>;
+  /** what a connection without a username may do; absent = anonymous connections are refused */
+  anonymous?: BrokerIdentity;
+  /** logins not in `users`, checked elsewhere (the demo: the cloud's gateway registry); undefined = refused */
+  lookup?: (username: string, password: Buffer | undefined) => Promise<BrokerIdentity | undefined>;
 }
 
 /** Every gateway topic lives under this prefix: uplink batches/acks and local alerts. */
@@ -30,10 +36,12 @@ export const LOCAL_ALERT_TOPICS = 'stockpulse/v1/local/alerts/#';
 
 export function canPublish(id: BrokerIdentity, topic: string): boolean {
   if (topic.startsWith('$')) return false; // $SYS/… is the broker's own
+  if (id.except?.some((f) => topicMatches(f, topic))) return false;
   return id.publish.some((f) => topicMatches(f, topic));
 }
 
 export function canSubscribe(id: BrokerIdentity, filter: string): boolean {
+  if (id.except?.some((f) => filtersOverlap(f, filter))) return false;
   return id.subscribe.some((p) => filterCovers(p, filter));
 }
 

@@ -81,8 +81,20 @@ function securityHooks(sec: BrokerSecurity, stats: EmbeddedBrokerStats, log: Log
         identities.set(client, id);
         return done(null, true);
       }
-      if (!username) return fail(5, 'anonymous connections are not allowed');
+      if (!username) {
+        if (!sec.anonymous) return fail(5, 'anonymous connections are not allowed');
+        identities.set(client, sec.anonymous);
+        return done(null, true);
+      }
       const user = sec.users.get(username);
+      if (!user && sec.lookup) {
+        void sec.lookup(username, password ?? undefined).then((id) => {
+          if (!id) return fail(4, 'bad username or password');
+          identities.set(client, id);
+          done(null, true);
+        }, () => fail(5, 'login check unavailable'));
+        return;
+      }
       void verifyPassword(user?.password ?? dummy, password ?? undefined).then((ok) => {
         if (!ok || !user?.password || password === undefined) return fail(4, 'bad username or password');
         identities.set(client, user.identity);

@@ -32,3 +32,15 @@ export function filterCovers(pattern: string, filter: string): boolean {
   }
   return p.length === f.length;
 }
+
+/** Could some topic match both filters? (`#` and `+` overlap anything at their level) */
+export function filtersOverlap(a: string, b: string): boolean {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if (x[i] === '#' || y[i] === '#') return true;
+    if (x[i] === undefined || y[i] === undefined) return false;
+    if (x[i] !== '+' && y[i] !== '+' && x[i] !== y[i]) return false;
+  }
+  return true;
+}

@@ -61,6 +61,7 @@ export const ALERT_RULES = [
   'uplink_stalled', // a stream that stopped advancing (edge/uplink/stall.ts, cloud/ingest/stream-progress.ts)
   'high_warning', 'low_warning', 'defrost', 'defrost_overrun', 'missed_defrost', // cold-chain rules (docs/cold-chain-rules.md)
   'broker_dropping', // the site broker's own drop counter rose (edge/broker/drop-watch.ts)
+  'gateway_refused', // a gateway spoke for what it does not own, or is unknown (cloud/ingest/gateway-policy.ts)
 ] as const;
 export const AlertRule = z.enum(ALERT_RULES);
 export type AlertRule = z.infer<typeof AlertRule>;

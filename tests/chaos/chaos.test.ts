@@ -17,6 +17,7 @@ import { ModbusScaleSim } from '../../simulators/devices/modbus-scale.ts';
 import { ScaleModel } from '../../simulators/devices/scale-model.ts';
 import { systemClock } from '../../simulators/clock.ts';
 import { createRng } from '../../simulators/random.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // Chaos: a fleet of simulated probes publishes readings with known ground truth (QoS 1, each
 // counted once the broker acknowledged it) while the run kill -9s the gateway, restarts the
@@ -50,6 +51,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     const link = await startCuttableLink(broker.port);
     cleanups.push(() => link.close());
     const tdb: TestDatabase = await testDatabase();
+    await registerGateway(tdb.db, 'gw-chaos');
     cleanups.push(() => tdb.cleanup());
     const log = pino({ level: 'silent' });
     const cloudConfig = cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false' });

@@ -47,6 +47,8 @@ export interface MosquittoOptions {
   queue?: { maxMessages: number; maxBytes: number } | 'defaults';
   /** seconds between $SYS updates (the drop counter the gateway watches); Mosquitto's default is 10 */
   sysInterval?: number;
+  /** logins from a password file and topics from an ACL file (`stockpulse gateway mosquitto`); default anonymous */
+  auth?: { passwordFile: string; aclFile: string };
 }
 
 /** A private Mosquitto on a free port; restart() is SIGTERM (it saves sessions and queues) + start. */
@@ -57,7 +59,7 @@ export async function startMosquitto(dir: string, o: MosquittoOptions = {}): Pro
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
+    ...(o.auth ? ['allow_anonymous false', `password_file ${o.auth.passwordFile}`, `acl_file ${o.auth.aclFile}`] : ['allow_anonymous true']),
     'persistence true',
     `persistence_location ${dir}/`,
     // queue a whole run for a gateway that is away (Mosquitto's default is 1000 messages, then drop)

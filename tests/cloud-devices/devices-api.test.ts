@@ -9,6 +9,7 @@ import { createApiToken } from '../../cloud/auth/tokens.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../edge/broker/embedded-broker.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { parsePrometheus, sample } from '../edge-health/prometheus-text.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // The cloud side of device health: the manifest declares devices, status events move their
 // state inside the batch transaction (latest event time wins, replays change nothing), and
@@ -48,6 +49,7 @@ async function devices(query = ''): Promise<any[]> {
 
 beforeAll(async () => {
   tdb = await testDatabase();
+  await registerGateway(tdb.db, 'gw-d');
   broker = await startEmbeddedBroker();
   cloud = await startCloud({
     config: cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false' }),
@@ -90,7 +92,8 @@ describe(`devices table and GET /api/devices (${engineLabel})`, () => {
     const r = await store({ devices: [ev('ctl-d', T + 8000, 'online', { lastSeen: T + 8000 })] });
     expect(r.status).toBe('committed');
     const replay = UplinkBatch.parse({ v: PROTOCOL_VERSION, gateway: 'gw-d', stream, seq: seq - 1, sentAt: T, readings: [], alerts: [], devices: [ev('ctl-d', T + 9999, 'failed', { error: refused })] });
-    expect((await storeBatch(tdb.db, replay, [])).status).toBe('duplicate');
+    // same (gateway, stream, seq), other content: not a resend, so refused as a seq conflict (issue #11)
+    expect(await storeBatch(tdb.db, replay, [])).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_UPLINK_SEQ_CONFLICT' } });
     expect((await devices()).find((x) => x.id === 'ctl-d')).toMatchObject({ state: 'online', lastSeen: T + 8000, lastError: refused });
   });
 

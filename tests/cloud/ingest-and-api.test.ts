@@ -8,6 +8,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../../edge/broker/embe
 import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatchInput as UplinkBatch } from '../../protocols/uplink/contract.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // The cloud half of the spine, through real sockets: an MQTT client plays the gateway,
 // the cloud commits and acks, the API serves what was stored, the webhook receives the alert.
@@ -36,6 +37,7 @@ const ackFor = (seq: number, n = 1) => waitFor(() => acks.filter((a) => a.seq ==
 beforeAll(async () => {
   broker = await startEmbeddedBroker();
   tdb = await testDatabase();
+  await registerGateway(tdb.db, GW);
   hook = await startWebhookReceiver();
   const config = cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_WEBHOOKS: hook.url });
   cloud = await startCloud({ config, log: pino({ level: 'silent' }), db: tdb.db });

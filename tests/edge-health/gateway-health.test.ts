@@ -14,6 +14,7 @@ import { freePort } from '../../simulators/free-port.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
 import { parsePrometheus, sample } from './prometheus-text.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // A gateway over a real broker, the cloud on a real database: a probe that goes silent shows
 // offline in GET /api/devices with a device_offline alert, and online again (alert cleared)
@@ -50,6 +51,7 @@ function silenceProbe(): void {
 beforeAll(async () => {
   broker = await startEmbeddedBroker();
   tdb = await testDatabase();
+  await registerGateway(tdb.db, 'gw-h');
   cloud = await startCloud({
     config: cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false' }),
     log, db: tdb.db,

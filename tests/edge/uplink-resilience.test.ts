@@ -11,6 +11,7 @@ import { startCloud } from '../../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';
 import { engineLabel, testDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // The uplink holds what the cloud has not acknowledged: readings taken while no cloud listens
 // arrive once it starts, each exactly once, and a cloud restart mid-stream loses nothing.
@@ -26,6 +27,7 @@ describe(`uplink delivery (${engineLabel})`, () => {
     const broker = await startEmbeddedBroker();
     cleanups.push(() => broker.close());
     const tdb = await testDatabase();
+    await registerGateway(tdb.db, 'gw-r');
     cleanups.push(() => tdb.cleanup());
     const storageDir = mkdtempSync(join(tmpdir(), 'sp-uplink-'));
     cleanups.push(async () => rmSync(storageDir, { recursive: true, force: true }));

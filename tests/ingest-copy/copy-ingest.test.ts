@@ -8,6 +8,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../../edge/broker/embe
 import { PROTOCOL_VERSION, topics, UplinkBatch, type UplinkAck, type UplinkBatchInput } from '../../protocols/uplink/contract.ts';
 import { engineLabel, usingPostgres, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // The readings write of an uplink batch, through the real broker and the real cloud ingest:
 // on PostgreSQL it is the COPY path (cloud/ingest/copy-readings.ts), on PGlite the multi-row
@@ -44,6 +45,7 @@ const count = async (where = 'true', params: unknown[] = []) =>
 beforeAll(async () => {
   broker = await startEmbeddedBroker();
   tdb = await testDatabase();
+  await registerGateway(tdb.db, GW);
   const config = cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url });
   cloud = await startCloud({ config, log: pino({ level: 'silent' }), db: tdb.db });
   edge = await mqtt.connectAsync(broker.url, { clientId: 'copy-edge' });

@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatchInput } from 
 import { engineLabel, testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
 import { openEventStream, type SseStream } from './sse-client.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // Live updates in one process: a batch committed by the ingest reaches a browser connected to
 // GET /api/events through the database's LISTEN/NOTIFY (on PGlite its in-process listen()),
@@ -26,6 +27,7 @@ const streams: SseStream[] = [];
 beforeAll(async () => {
   broker = await startEmbeddedBroker();
   tdb = await testDatabase();
+  await registerGateway(tdb.db, GW);
   // the demo's broker is aedes: plain subscription, MQTT 3.1.1
   const config = cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false' });
   cloud = await startCloud({ config, log: pino({ level: 'silent' }), db: tdb.db });

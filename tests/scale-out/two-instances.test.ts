@@ -16,6 +16,7 @@ import { waitFor } from '../helpers/net.ts';
 import { MOSQUITTO, startMosquitto } from '../chaos/harness.ts';
 import { startCloudProcess, type CloudProcess } from './cloud-process.ts';
 import { openEventStream, type SseStream } from './sse-client.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // Scale-out: two `stockpulse cloud` processes share the ingest through an MQTT 5 shared
 // subscription ($share/ingest/…) on a real Mosquitto, against one PostgreSQL. Several
@@ -57,6 +58,7 @@ describe.runIf(usingPostgres && haveMosquitto)('two cloud instances, one broker,
     ]) as [CloudProcess, CloudProcess];
     cleanups.push(() => a.stop(), () => b.stop());
     const db: Db = await openDb({ url: fresh.url, poolSize: 2 });
+    for (let g = 0; g < GATEWAYS; g++) await registerGateway(db, `gw-${g}`);
     cleanups.push(() => db.close());
 
     // a browser on each instance

@@ -10,6 +10,7 @@ import { SYSTEM } from '../../cloud/inventory/model.ts';
 import { listExceptions } from '../../cloud/ingest/stock-exceptions.ts';
 import { DocumentMatcher } from '../../edge/rfid/pass-to-movements.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // The cloud's side of device movements, batch by batch through storeBatch (the function MQTT
 // ingest calls inside its transaction), on a real database: the cases the end-to-end tests do
@@ -33,6 +34,8 @@ const balance = async (item: string, location: string) =>
 beforeAll(async () => {
   tdb = await testDatabase();
   const db = tdb.db;
+  // no manifest in these batches: the gateway is registered with its site and the zones it books in
+  await registerGateway(db, 'gw', { site: 'site', zones: ['dock', 'bakehouse'] });
   await createLocation(db, { id: 'site', kind: 'site', name: 'Site' });
   await createLocation(db, { id: 'DOCK', kind: 'zone', parent: 'site', name: 'Dock', iotZone: 'dock' });
   await createLocation(db, { id: 'BAKE', kind: 'zone', parent: 'site', name: 'Bakehouse', iotZone: 'bakehouse' });

@@ -9,6 +9,7 @@ import { startCloud, type Cloud } from '../../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';
 import { createApiToken } from '../../cloud/auth/tokens.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // The real pieces of the stock-device path, each on its own loopback socket: an aedes broker,
 // the cloud (ingest, ledger, API, open-document publisher) on a test database, and the real edge
@@ -38,6 +39,7 @@ export async function startStockRig(): Promise<StockRig> {
   });
   const { token } = await createApiToken(tdb.db, { role: 'admin', name: 'e2e-admin', createdBy: 'test' });
   const clients: MqttClient[] = [];
+  const registered = new Set<string>();
   const rig: StockRig = {
     tdb, broker, cloud, token,
     async api(path, init = {}) {
@@ -51,6 +53,8 @@ export async function startStockRig(): Promise<StockRig> {
       return body;
     },
     async startGateway(id, devices, zones) {
+      if (!registered.has(id)) await registerGateway(tdb.db, id);
+      registered.add(id);
       const config = parseEdgeConfig({
         gateway: { id, site: 'bakery' },
         deviceBroker: { url: broker.url },

@@ -1,0 +1,191 @@
+import type { AlertEvent, GatewayManifest, MovementEvent, UplinkBatch } from '../../protocols/uplink/contract.ts';
+import type { Reading } from '../../protocols/reading.ts';
+import { SpError } from '../../protocols/errors.ts';
+import type { Queryable } from '../db/engine.ts';
+import { parseDocumentRef } from './document-refs.ts';
+import { resolveLocation } from './store-movements.ts';
+
+// What the cloud accepts from a gateway (issue #11): only what that gateway owns.
+//
+// The gateway id comes from the topic, and the cloud may trust it because the broker binds
+// topics to credentials (a gateway logs in as its id and may publish only on
+// stockpulse/v1/gw/<its id>/…: the embedded broker in bin/demo-stack.ts, Mosquitto through
+// `stockpulse gateway mosquitto`). What the gateway says is then checked against the registry:
+// - an unknown or revoked gateway: the whole batch is refused (SP_ERR_GATEWAY_UNKNOWN);
+// - a stream opened under an older credential generation: refused (SP_ERR_UPLINK_STREAM_REVOKED);
+// - each item that speaks for something another gateway owns, changes a zone's limits, books in
+//   another site's locations or matches another site's document is refused on its own
+//   (SP_ERR_GATEWAY_REFUSED) and the rest of the batch is stored.
+// Ownership is claimed on first use: a zone or sensor nobody owns is claimed by the first
+// registered gateway whose manifest (or, for a sensor, whose reading) names it. The site too,
+// when registration left it empty. Alerts and movements claim nothing; they need a zone that is
+// the gateway's own or nobody's.
+
+export interface Refusal {
+  what: 'manifest' | 'zone' | 'sensor' | 'reading' | 'alert' | 'movement';
+  /** the zone, sensor, alert or movement id concerned */
+  subject: string;
+  /** the zone it concerns, for the alert raised to admins */
+  zone?: string;
+  reason: string;
+  /** the refused item(s), kept whole in the dead letters */
+  item: unknown;
+}
+
+export type Admitted = { ok: true; site: string | null } | { ok: false; error: SpError };
+
+interface RegistryRow { site: string | null; generation: number; revoked_at: unknown }
+
+/** Is this a live gateway on a stream its current credential opened? Touches nothing else. */
+export async function admitBatch(q: Queryable, batch: UplinkBatch): Promise<Admitted> {
+  const gw = batch.gateway;
+  const [reg] = await q.query<RegistryRow>('SELECT site, generation, revoked_at FROM gateway_registry WHERE id = $1', [gw]);
+  if (!reg || reg.revoked_at) {
+    return { ok: false, error: new SpError('SP_ERR_GATEWAY_UNKNOWN', { field: 'gateway', reason: `gateway "${gw}" is ${reg ? 'revoked' : 'not registered'} (register it: stockpulse gateway add --id ${gw})` }) };
+  }
+  // the stream belongs to the credential generation that sent its first batch
+  await q.query('INSERT INTO uplink_streams (gateway, stream, generation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [gw, batch.stream, reg.generation]);
+  const [opened] = await q.query<{ generation: number }>('SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2', [gw, batch.stream]);
+  if (Number(opened!.generation) !== Number(reg.generation)) {
+    return { ok: false, error: new SpError('SP_ERR_UPLINK_STREAM_REVOKED', { field: 'stream', reason: `stream ${batch.stream} was opened under credential #${opened!.generation} of "${gw}", which was revoked (now #${reg.generation}); a new stream is needed` }) };
+  }
+  return { ok: true, site: reg.site };
+}
+
+/** The batch cut down to what this admitted gateway owns, and what was cut with why. Claims what nobody owns. */
+export async function screenBatch(q: Queryable, batch: UplinkBatch, registeredSite: string | null): Promise<{ batch: UplinkBatch; refused: Refusal[] }> {
+  const gw = batch.gateway;
+  const refused: Refusal[] = [];
+  let site = registeredSite;
+  const owners = new Owners(q, gw);
+  let manifest: GatewayManifest | undefined;
+  if (batch.manifest) {
+    const m = batch.manifest;
+    if (site === null) {
+      await q.query('UPDATE gateway_registry SET site = $2 WHERE id = $1 AND site IS NULL', [gw, m.site]);
+      site = m.site;
+    }
+    if (m.site !== site) {
+      refused.push({ what: 'manifest', subject: m.site, reason: `the manifest names site "${m.site}", gateway "${gw}" is registered for site "${site}"`, item: m });
+    } else {
+      manifest = await screenManifest(q, gw, m, owners, refused);
+    }
+  }
+
+  const readings: Reading[] = [];
+  const sensorOwner = await owners.claim('sensor', [...new Set(batch.readings.map((r) => r.sensor))]);
+  const foreign = new Map<string, Reading[]>();
+  for (const r of batch.readings) {
+    if (sensorOwner.get(r.sensor) === gw) readings.push(r);
+    else foreign.set(r.sensor, [...(foreign.get(r.sensor) ?? []), r]);
+  }
+  for (const [sensor, rs] of foreign) {
+    refused.push({ what: 'reading', subject: sensor, reason: `sensor "${sensor}" belongs to gateway "${sensorOwner.get(sensor)}" (${rs.length} reading(s) refused)`, item: rs });
+  }
+
+  const zoneOwner = await owners.lookup('zone', [...batch.alerts.map((a) => a.zone), ...batch.movements.map((m) => m.location.zone)]);
+  const mine = (zone: string) => (zoneOwner.get(zone) ?? gw) === gw;
+  const alerts: AlertEvent[] = [];
+  for (const a of batch.alerts) {
+    if (mine(a.zone)) alerts.push(a);
+    else refused.push({ what: 'alert', subject: a.id, zone: a.zone, reason: `alert for zone "${a.zone}", which belongs to gateway "${zoneOwner.get(a.zone)}"`, item: a });
+  }
+  const movements: MovementEvent[] = [];
+  for (const mv of batch.movements) {
+    const why = !mine(mv.location.zone)
+      ? `zone "${mv.location.zone}" belongs to gateway "${zoneOwner.get(mv.location.zone)}"`
+      : await foreignStock(q, mv, site);
+    if (why) refused.push({ what: 'movement', subject: mv.id, zone: mv.location.zone, reason: why, item: mv });
+    else movements.push(mv);
+  }
+  return { refused, batch: { ...batch, manifest, readings, alerts, movements } };
+}
+
+/** the manifest with only the zones and sensors this gateway may write */
+async function screenManifest(q: Queryable, gw: string, m: GatewayManifest, owners: Owners, refused: Refusal[]): Promise<GatewayManifest> {
+  const zoneOwner = await owners.claim('zone', m.zones.map((z) => z.id));
+  const existing = new Map((await q.query<{ id: string; profile_low: number | null; profile_high: number | null }>(
+    'SELECT id, profile_low, profile_high FROM zones WHERE id = ANY($1::text[])', [m.zones.map((z) => z.id)])).map((z) => [z.id, z]));
+  const zones = m.zones.filter((z) => {
+    if (zoneOwner.get(z.id) !== gw) {
+      refused.push({ what: 'zone', subject: z.id, zone: z.id, reason: `zone "${z.id}" belongs to gateway "${zoneOwner.get(z.id)}"`, item: z });
+      return false;
+    }
+    const row = existing.get(z.id);
+    const low = z.profile.low ?? null, high = z.profile.high ?? null;
+    if (row && (row.profile_low !== low || row.profile_high !== high)) {
+      refused.push({
+        what: 'zone', subject: `${z.id}:limits:${low}..${high}`, zone: z.id, item: z,
+        reason: `the manifest changes zone "${z.id}" limits from ${row.profile_low}…${row.profile_high} to ${low}…${high}; limits change through PATCH /api/zones/${z.id} (audited)`,
+      });
+      return false;
+    }
+    return true;
+  });
+  const ownZones = new Set([...zoneOwner].filter(([, o]) => o === gw).map(([z]) => z));
+  const zoneOfSensor = await owners.lookup('zone', m.sensors.map((s) => s.zone));
+  const placeable = m.sensors.filter((s) => {
+    if (ownZones.has(s.zone) || (zoneOfSensor.get(s.zone) ?? gw) === gw) return true;
+    refused.push({ what: 'sensor', subject: s.id, zone: s.zone, reason: `sensor "${s.id}" is placed in zone "${s.zone}", which belongs to gateway "${zoneOfSensor.get(s.zone)}"`, item: s });
+    return false;
+  });
+  const sensorOwner = await owners.claim('sensor', placeable.map((s) => s.id));
+  const sensors = placeable.filter((s) => {
+    if (sensorOwner.get(s.id) === gw) return true;
+    refused.push({ what: 'sensor', subject: s.id, zone: s.zone, reason: `sensor "${s.id}" belongs to gateway "${sensorOwner.get(s.id)}"`, item: s });
+    return false;
+  });
+  return { ...m, zones, sensors };
+}
+
+/** why a movement may not touch the ledger from this gateway's site, or undefined when it may */
+async function foreignStock(q: Queryable, mv: MovementEvent, site: string | null): Promise<string | undefined> {
+  const location = await resolveLocation(q, mv.location.zone, mv.location.bin);
+  if (location) {
+    const at = await siteOf(q, location);
+    if (at !== site) return `location "${location}" is in site "${at}", not in this gateway's site "${site ?? '(none yet)'}"`;
+  }
+  const ref = parseDocumentRef(mv.document);
+  if (ref) {
+    // as offered by expected-publisher.ts: a document without a location goes to every site
+    const [doc] = await q.query<{ location: string | null }>('SELECT location FROM documents WHERE id = $1', [ref.id]);
+    const at = doc?.location ? await siteOf(q, doc.location) : null;
+    if (at !== null && at !== site) return `document ${mv.document} belongs to site "${at}"; it was never offered to this gateway's site "${site ?? '(none yet)'}"`;
+  }
+  return undefined;
+}
+
+/** the root of a location's tree (its site), as expected-publisher.ts computes it */
+async function siteOf(q: Queryable, location: string): Promise<string | null> {
+  const [r] = await q.query<{ id: string }>(
+    `WITH RECURSIVE up(id, parent, depth) AS (
+       SELECT id, parent, 0 FROM locations WHERE id = $1
+       UNION ALL SELECT l.id, l.parent, up.depth + 1 FROM locations l JOIN up ON l.id = up.parent WHERE up.depth < 10)
+     SELECT id FROM up WHERE parent IS NULL LIMIT 1`, [location]);
+  return r?.id ?? null;
+}
+
+/** claims (gateway_claims) looked up and taken in one round trip per kind and batch */
+class Owners {
+  constructor(private readonly q: Queryable, private readonly gw: string) {}
+
+  async lookup(kind: 'zone' | 'sensor', ids: readonly string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.q.query<{ id: string; gateway: string }>(
+      'SELECT id, gateway FROM gateway_claims WHERE kind = $1 AND id = ANY($2::text[])', [kind, [...new Set(ids)]]);
+    return new Map(rows.map((r) => [r.id, r.gateway]));
+  }
+
+  /** claims what nobody owns (first use) and returns every id's owner */
+  async claim(kind: 'zone' | 'sensor', ids: readonly string[]): Promise<Map<string, string>> {
+    const owner = await this.lookup(kind, ids);
+    const free = [...new Set(ids)].filter((id) => !owner.has(id));
+    if (free.length) {
+      await this.q.query(
+        `INSERT INTO gateway_claims (kind, id, gateway, how) SELECT $1, unnest($2::text[]), $3, 'first_use' ON CONFLICT DO NOTHING`, [kind, free, this.gw]);
+      // another gateway may have claimed one at the same moment: read the winners back
+      for (const [id, gw] of await this.lookup(kind, free)) owner.set(id, gw);
+    }
+    return owner;
+  }
+}

@@ -1,0 +1,122 @@
+// The gateway registry (GET/POST /api/gateways, POST /api/gateways/:id/revoke — admin only):
+// each gateway with its site, credential generation and prefix, what it owns and when it was last
+// heard; Add shows the new credential ONCE (it is the gateway's MQTT password; the cloud keeps
+// only its hash); Revoke asks first. For any other role the panel stays hidden.
+
+import { authHeader } from './token.js';
+import { esc, fmtTime } from './format.js';
+
+const STYLE = `
+.gateways-panel .gw-rows { list-style: none; margin: 0; padding: 0 10px 8px; font-size: 13px; }
+.gateways-panel .gw-rows li { display: grid; grid-template-columns: 1fr auto; gap: 2px 8px; padding: 6px 0; border-bottom: 1px solid var(--line, #2a3140); }
+.gateways-panel .g-name { font-weight: 600; }
+.gateways-panel .g-meta { grid-column: 1 / -1; color: var(--muted, #8a93a6); font-size: 12px; }
+.gateways-panel .g-revoked { color: #f85149; font-weight: 700; text-transform: uppercase; font-size: 11px; }
+.gateways-panel form { display: flex; flex-wrap: wrap; gap: 6px; padding: 6px 10px; font-size: 12px; }
+.gateways-panel form input { width: 9em; }
+.gateways-panel .g-secret { margin: 0 10px 8px; padding: 6px; font-size: 12px; border: 1px solid #d29922; word-break: break-all; }
+.gateways-panel .g-error { color: #f85149; padding: 0 10px; font-size: 12px; }
+.gateways-panel button { font-size: 12px; }`;
+
+class HttpError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+  get unreachable() { return this.status === 0 || this.status >= 502; }
+}
+
+async function call(method, path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method, cache: 'no-store',
+      headers: { ...authHeader(), accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (err) {
+    throw new HttpError(0, `Cloud unreachable: ${err?.message ?? err}`);
+  }
+  const json = await res.json().catch(() => null);
+  if (!res.ok) throw new HttpError(res.status, json?.details?.[0] ? `${json.details[0].field}: ${json.details[0].reason}` : json?.message ?? res.statusText);
+  return json;
+}
+
+export class GatewaysPanel {
+  /** @param {HTMLElement|null} root the panel <section> */
+  constructor(root) {
+    this.root = root;
+    this.gateways = [];
+    if (!root) return;
+    if (!document.getElementById('gateways-panel-style')) {
+      const s = document.createElement('style');
+      s.id = 'gateways-panel-style';
+      s.textContent = STYLE;
+      document.head.appendChild(s);
+    }
+    root.innerHTML = `<header class="box-head-row"><h2>Gateways</h2><span class="count" data-role="summary"></span></header>
+      <form data-testid="gateway-add" autocomplete="off">
+        <input name="id" placeholder="gateway id" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" spellcheck="false">
+        <input name="site" placeholder="site (optional)" spellcheck="false">
+        <button type="submit">Add</button>
+      </form>
+      <div data-role="secret"></div><div class="g-error" data-role="error"></div>
+      <ul class="gw-rows" data-testid="gateway-rows"></ul>`;
+    root.querySelector('form').addEventListener('submit', (e) => { e.preventDefault(); void this.add(e.target); });
+    root.addEventListener('click', (e) => {
+      const btn = e.target.closest('button[data-revoke]');
+      if (btn && confirm(`Revoke gateway "${btn.dataset.revoke}"? Its batches are refused from now on.`)) void this.revoke(btn.dataset.revoke);
+    });
+  }
+
+  async refresh(now = Date.now()) {
+    if (!this.root) return;
+    try {
+      this.gateways = await call('GET', '/api/gateways');
+      this.root.hidden = false;
+      this.render(now);
+    } catch (err) {
+      if (err.unreachable) throw err;
+      if (err.status === 403 || err.status === 401) this.root.hidden = true;   // admin only
+      else this.root.querySelector('.gw-rows').innerHTML = `<li class="empty">gateways unavailable: ${esc(err.message)}</li>`;
+    }
+  }
+
+  async add(form) {
+    const id = form.elements.id.value.trim();
+    const site = form.elements.site.value.trim();
+    this.say('');
+    try {
+      const g = await call('POST', '/api/gateways', { id, ...(site ? { site } : {}) });
+      form.reset();
+      this.root.querySelector('[data-role=secret]').innerHTML = `<div class="g-secret" data-testid="gateway-credential">
+        Credential of <b>${esc(g.id)}</b> — shown once, store it now (the gateway's uplink.password, username ${esc(g.id)}):<br><code>${esc(g.credential)}</code></div>`;
+    } catch (err) {
+      this.say(`not added: ${err.message}`);
+    }
+    await this.refresh().catch(() => this.render());
+  }
+
+  async revoke(id) {
+    this.say('');
+    try {
+      await call('POST', `/api/gateways/${encodeURIComponent(id)}/revoke`, {});
+    } catch (err) {
+      this.say(`not revoked: ${err.message}`);
+    }
+    await this.refresh().catch(() => this.render());
+  }
+
+  say(text) {
+    this.root.querySelector('[data-role=error]').textContent = text;
+  }
+
+  render(now = Date.now()) {
+    const list = this.root.querySelector('.gw-rows');
+    const live = this.gateways.filter((g) => !g.revokedAt).length;
+    this.root.querySelector('[data-role=summary]').textContent = `${live} registered`;
+    if (!this.gateways.length) return void (list.innerHTML = '<li class="empty">no gateways registered (stockpulse gateway add --id ID)</li>');
+    list.innerHTML = this.gateways.map((g) => `<li data-testid="gateway-row" data-gateway="${esc(g.id)}">
+        <span class="g-name">${esc(g.id)}</span>
+        <span>${g.revokedAt ? `<span class="g-revoked">revoked</span> ${esc(fmtTime(g.revokedAt, now))}` : `<button type="button" data-revoke="${esc(g.id)}" data-testid="gateway-revoke">Revoke</button>`}</span>
+        <span class="g-meta">site ${esc(g.site ?? '(first manifest)')} · credential #${esc(g.generation)} ${esc(g.prefix)}… · ${g.zones.length} zones, ${g.sensors.length} sensors · ${g.lastSeen ? `seen ${esc(fmtTime(g.lastSeen, now))}` : 'never seen'}</span>
+      </li>`).join('');
+  }
+}
