@@ -4,7 +4,7 @@
 // Each panel loads on its own: a role that may not see one (e.g. prices for sales) gets a note
 // in that panel, the rest of the page still works.
 import { createChart } from './chart.js';
-import { fmtNum } from './format.js';
+import { fmtClock, fmtDate, fmtNum } from './format.js';
 import { askForToken, authHeader } from './token.js';
 
 const $ = (id) => document.getElementById(id);
@@ -147,7 +147,7 @@ async function loadCounts() {
     const o = r.overall;
     $('count-overall').replaceChildren(el('span', { class: 'figure', dataset: { testid: 'count-line-accuracy' } }, pct(o.lineAccuracy)), el('span', { class: 'muted' }, `of ${o.lines} counted lines matched the books · quantity accuracy ${pct(o.qtyAccuracy)} · ${o.sessions} sessions`));
     $('count-body').replaceChildren(...r.sessions.map((s) => el('tr', {},
-      el('td', {}, s.id), el('td', { class: 'txt' }, s.location), el('td', {}, new Date(s.approvedAt).toLocaleDateString()), el('td', {}, s.lines), el('td', {}, s.exactLines),
+      el('td', {}, s.id), el('td', { class: 'txt' }, s.location), el('td', {}, fmtDate(s.approvedAt)), el('td', {}, s.lines), el('td', {}, s.exactLines),
       el('td', {}, pct(s.lineAccuracy)), el('td', {}, pct(s.qtyAccuracy)))));
   } catch (e) { note('count-body', e, 7); }
 }
@@ -165,7 +165,7 @@ async function loadItems() {
 async function refresh() {
   const item = $('item').value;
   await Promise.all([loadReplenishment(), loadOnTime(), loadTurnover(), loadCounts(), ...(item ? [loadSales(item), loadPrices(item)] : [])]);
-  $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+  $('updated').textContent = `updated ${fmtClock(Date.now())}`;
 }
 
 const today = Date.now();

@@ -2,7 +2,7 @@
 // profile's acceptable band shaded green, limits as dashed lines, alarm periods shaded red.
 // uPlot is loaded as a classic script (window.uPlot) from /vendor/uplot.
 
-import { fmtClock, fmtNum } from './format.js';
+import { fmtAxisTime, fmtClock, fmtNum } from './format.js';
 
 const uPlot = globalThis.uPlot;
 
@@ -124,18 +124,9 @@ export function createChart(el, { sensors, envelope, getView, onHover, width, he
   return new uPlot(opts, [[], ...series.slice(1).map(() => [])], el);
 }
 
-const pad2 = (n) => String(n).padStart(2, '0');
-
-/** 24 h clock ticks (uPlot's default is 12 h); dates at midnight or when ticks are days apart. */
+/** 24 h clock ticks (uPlot's default is 12 h), ISO-ordered dates: format.js fmtAxisTime. */
 function timeTicks(u, splits, axisIdx, space, incr) {
-  return splits.map((v) => {
-    const d = new Date(v * 1000);
-    const date = `${pad2(d.getDate())}/${pad2(d.getMonth() + 1)}`;
-    if (incr >= 86400) return date;
-    const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-    if (incr < 60) return `${hm}:${pad2(d.getSeconds())}`;
-    return hm === '00:00' ? date : hm;
-  });
+  return splits.map((v) => fmtAxisTime(v * 1000, incr));
 }
 
 /** Keep the limits in view so the green band and the dashed lines are always visible. */

@@ -104,7 +104,7 @@ export class JobsPanel {
       return `<li data-testid="job-row" data-job="${esc(j.name)}" title="${esc(j.description)}">
         <span class="j-name">${esc(j.name)}</span>
         <span>${last} <button type="button" data-run="${esc(j.name)}" data-testid="job-run" ${this.busy.has(j.name) ? 'disabled' : ''}>Run</button></span>
-        <span class="j-meta">${esc(j.schedule)} UTC · next ${esc(new Date(j.nextRun).toISOString().slice(0, 16).replace('T', ' '))}${r ? ` · by ${esc(r.instance)}` : ''}</span>
+        <span class="j-meta">${esc(j.schedule)} UTC · next ${esc(fmtTime(Date.parse(j.nextRun), now))}${r ? ` · by ${esc(r.instance)}` : ''}</span>
         ${r && Object.keys(r.counts ?? {}).length ? `<span class="j-counts" data-testid="job-counts">${esc(fmtCounts(r.counts))}</span>` : ''}
         ${r?.error ? `<span class="j-error">${esc(r.error)}</span>` : ''}
         ${msg ? `<span class="j-meta" data-testid="job-message">${esc(msg)}</span>` : ''}

@@ -4,7 +4,7 @@
 // The lot comes from ?lot=ID (or the picker). QA buttons show for a quarantined lot; the API
 // decides who may press them (403 for other roles).
 import { createChart } from './chart.js';
-import { fmtClock, fmtNum } from './format.js';
+import { fmtDateTime, fmtNum } from './format.js';
 import { askForToken, authHeader } from './token.js';
 
 const $ = (id) => document.getElementById(id);
@@ -14,7 +14,7 @@ const el = (tag, attrs = {}, ...kids) => {
   e.append(...kids.map((k) => (k instanceof Node ? k : document.createTextNode(String(k)))));
   return e;
 };
-const when = (ms) => (ms === null || ms === undefined ? 'still there' : `${new Date(ms).toLocaleDateString()} ${fmtClock(ms, false)}`);
+const when = (ms) => (ms === null || ms === undefined ? 'still there' : fmtDateTime(ms));
 const deg = (v) => (v === null || v === undefined ? '—' : `${fmtNum(v, 1)} °C`);
 const mins = (m) => (m >= 120 ? `${fmtNum(m / 60, 1)} h` : `${fmtNum(m, 0)} min`);
 

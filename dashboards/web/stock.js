@@ -1,10 +1,11 @@
 // The stock page: per item on hand, reserved, quarantined, expired and available to promise,
 // by lot (expiry, status) on click, and the task inbox of the token's role. Refreshes every 5 s.
 import { askForToken, authHeader } from './token.js';
+import { fmtClock, fmtDateTime, fmtDay, fmtQty } from './format.js';
 
 const REFRESH_MS = 5_000;
 const open = new Set();
-const fmt = (n) => (Math.round(n * 1000) / 1000).toLocaleString();
+const fmt = (n) => fmtQty(n, 3);
 const el = (tag, attrs = {}, ...kids) => {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) if (k === 'dataset') Object.assign(e.dataset, v); else e.setAttribute(k, v);
@@ -36,7 +37,7 @@ function renderStock(rows) {
     for (const l of r.lines) {
       body.append(el('tr', { class: 'lot-row' },
         el('td', { class: 'txt' }, `  ${l.lot ?? '(no lot)'} @ ${l.location}`), el('td', {}, fmt(l.onHand)),
-        el('td', { class: `txt st-${l.status}`, colspan: '3' }, l.status), el('td', { class: 'txt', colspan: '2' }, l.expiresOn ? `expires ${l.expiresOn}` : '')));
+        el('td', { class: `txt st-${l.status}`, colspan: '3' }, l.status), el('td', { class: 'txt', colspan: '2' }, l.expiresOn ? `expires ${fmtDay(l.expiresOn)}` : '')));
     }
   }
   if (!rows.length) body.append(el('tr', {}, el('td', { colspan: '7' }, 'no items yet')));
@@ -45,7 +46,7 @@ function renderStock(rows) {
 function renderTasks(tasks) {
   const list = document.getElementById('tasks');
   list.replaceChildren(...tasks.map((t) => el('li', { dataset: { testid: 'task', role: t.role } },
-    el('div', {}, t.title), el('div', { class: 'muted' }, `${t.role} · ${t.documentType.replace('_', ' ')} ${t.documentId} (${t.documentStatus}) · ${new Date(t.createdAt).toLocaleString()}`))));
+    el('div', {}, t.title), el('div', { class: 'muted' }, `${t.role} · ${t.documentType.replace('_', ' ')} ${t.documentId} (${t.documentStatus}) · ${fmtDateTime(t.createdAt)}`))));
   if (!tasks.length) list.append(el('li', { class: 'muted' }, 'nothing to do'));
 }
 
@@ -55,7 +56,7 @@ async function refresh() {
     renderStock(stock);
     renderTasks(tasks);
     document.getElementById('tasks-role').textContent = tasks[0] ? '' : '(your role)';
-    document.getElementById('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    document.getElementById('updated').textContent = `updated ${fmtClock(Date.now())}`;
   } catch (e) {
     document.getElementById('updated').textContent = `not updated: ${e.message}`;
   }
