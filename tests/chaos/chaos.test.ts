@@ -26,7 +26,10 @@ import { registerGateway } from '../helpers/gateways.ts';
 // there, and each device's readings went up in the order they were taken. Stock movements come
 // from a Modbus scale drawn down in steps through the same kills: the pieces the cloud received
 // as movements add up to the pieces taken off the scale — none lost, none booked twice (a step
-// made while the gateway is down is booked, once, when it is back).
+// made while the gateway is down is booked, once, when it is back). Attackers take part too
+// (issue #11): poison frames on a probe's topic and forged batches — from a gateway nobody
+// registered, and from a registered gateway of another site speaking for this site's zone and
+// sensor — injected through the run; each is refused and kept, and the truth stays exact.
 // `npm test` runs a short version; `npm run test:chaos` runs ≥ 100k readings.
 
 const READINGS = Number(process.env.CHAOS_READINGS ?? 3000);
@@ -52,6 +55,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     cleanups.push(() => link.close());
     const tdb: TestDatabase = await testDatabase();
     await registerGateway(tdb.db, 'gw-chaos');
+    await registerGateway(tdb.db, 'gw-elsewhere', { site: 'elsewhere' });
     cleanups.push(() => tdb.cleanup());
     const log = pino({ level: 'silent' });
     const cloudConfig = cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false' });
@@ -144,6 +148,22 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     })();
     const at = (frac: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + frac * runMs - Date.now())));
     const events: string[] = [];
+    // the attackers: a NUL frame and garbage on a real probe's topic (frames the gateway must keep
+    // as dead letters, costing only themselves), and forged batches on the uplink
+    const attacker: MqttClient = await mqtt.connectAsync(broker.url, { clientId: 'chaos-attacker', reconnectPeriod: 200 });
+    cleanups.push(() => attacker.endAsync());
+    const forged = (gateway: string, stream: string) => JSON.stringify({
+      v: 1, gateway, stream, seq: 1, sentAt: Date.now(),
+      manifest: { site: 'elsewhere', zones: [{ id: 'cold', name: 'taken', profile: { low: -100, high: 100 }, delaySec: 0, hysteresis: 0 }], sensors: [{ id: 't-0', zone: 'cold', kind: 'temperature', unit: '°C', protocol: 'mqtt-json' }], devices: [] },
+      readings: [{ sensor: 't-0', ts: t0 + 1, kind: 'temperature', value: 99, quality: 'good' }],
+      alerts: [{ id: 'forged-1', transition: 'raised', rule: 'high', zone: 'cold', sensor: 't-0', severity: 'critical', ts: t0, since: t0, message: 'forged' }],
+    });
+    const attack = async () => {
+      await attacker.publishAsync('chaos/probe-3', Buffer.from('\x00bad', 'latin1'), { qos: 1 });
+      await attacker.publishAsync('chaos/probe-4', '{"temperature": not json', { qos: 1 });
+      await attacker.publishAsync(topics.batch('evil-gw'), forged('evil-gw', 'evil-stream'), { qos: 1 });
+      await attacker.publishAsync(topics.batch('gw-elsewhere'), forged('gw-elsewhere', 'elsewhere-stream'), { qos: 1 });
+    };
     const mark = (what: string) => events.push(`${what} @${Date.now() - t0}ms`);
     const chaos = (async () => {
       await at(0.12); await gateway.kill9(); mark('gateway kill -9');
@@ -161,6 +181,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
         events.push('database drop skipped: PGlite is in-process, no connection to drop');
       }
       await at(0.65); await link.cut(2000); mark('uplink cut 2 s');
+      await at(0.72); await attack(); mark('poison frames + forged batches');
       await at(0.8); await gateway.kill9(); mark('gateway kill -9');
       await new Promise((r) => setTimeout(r, 500)); await gateway.start();
     })();
@@ -226,6 +247,12 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     const moved = -(await piecesMoved());
     const [{ resent }] = await tdb.db.query<{ resent: number }>('SELECT count(*)::int AS resent FROM uplink_batches') as [{ resent: number }];
 
+    // the forged batches: kept as dead letters and alerted, nothing of them stored (the forged
+    // reading of t-0 would show as `unexpected` above, the forged alert below)
+    const refusedLetters = (await tdb.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM dead_letters WHERE source IN ('uplink:evil-gw', 'uplink:gw-elsewhere')`))[0]!.n;
+    const refusalAlerts = (await tdb.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE rule = 'gateway_refused'`))[0]!.n;
+    const forgedStored = (await tdb.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alerts WHERE id = 'forged-1'`))[0]!.n;
+    const [zoneNow] = await tdb.db.query<{ gateway: string; profile_high: number }>(`SELECT gateway, profile_high::float8 AS profile_high FROM zones WHERE id = 'cold'`);
     const table = [
       ['engine', engineLabel],
       ['readings generated (broker-acked)', sent.size],
@@ -245,6 +272,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       ['readings thinned (last gateway run)', thinned],
       ['last gateway run: batches sent / resends', `${finalStatus.uplink.batchesSent} / ${finalStatus.uplink.resends}`],
       ['gateway runs', gateway.runs],
+      ['attacks refused (cloud dead letters / gateway_refused alerts)', `${refusedLetters} / ${refusalAlerts}`],
       ['chaos', events.join('; ')],
     ];
     console.log('\nchaos run\n' + table.map(([k, v]) => `  ${String(k).padEnd(38)} ${v}`).join('\n') + '\n');
@@ -257,5 +285,9 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     expect(outOfOrder).toBe(0);
     expect(moved).toBe(piecesTaken);
     expect(movements.length).toBeGreaterThan(0);
+    expect(refusedLetters).toBeGreaterThanOrEqual(2);
+    expect(refusalAlerts).toBeGreaterThanOrEqual(2);
+    expect(forgedStored).toBe(0);
+    expect(zoneNow).toMatchObject({ gateway: 'gw-chaos', profile_high: 8 });
   });
 });
