@@ -12,6 +12,16 @@ export const RULE_LABEL = {
   device_offline: 'Device offline',
   sensor_fault: 'Sensor fault',
   uplink_stalled: 'Uplink stalled',
+  high_warning: 'Warm (warning)',
+  low_warning: 'Cold (warning)',
+  defrost: 'Defrost',
+  defrost_overrun: 'Defrost overrun',
+  missed_defrost: 'Missed defrost',
+  unauthorised_removal: 'Unauthorised removal',
+  unexpected_receipt: 'Unexpected receipt',
+  count_drift: 'Count drift',
+  low_stock: 'Low stock',
+  broker_dropping: 'Broker dropping messages',
 };
 const SEV_RANK = { critical: 3, warning: 2, info: 1 };
 

@@ -41,6 +41,8 @@ const alertList = new AlertList($('alerts'), {
     return api.ackAlert(id, by);
   },
 });
+// an Acknowledge pressed in the pinned strip (alert-strip.js) shows in the list at once
+document.addEventListener('sp:alert-acked', (e) => alertList.upsert(e.detail));
 const simBox = new SimBox($('sim'));
 const devicesPanel = new DevicesPanel($('devices'), { zoneName: (id) => state.zones.get(id)?.name ?? id });
 // who was told about each alert (a line under every alert row) and the latest deliveries
@@ -154,7 +156,7 @@ async function refresh() {
     const failures = [health, zones, sensors, active, recent].filter((r) => r.status === 'rejected').map((r) => r.reason);
     const down = failures.find((e) => e?.unreachable);
     if (down) {
-      setReachable(false, `(${down.message.replace(/^Cloud unreachable: /, '')})`);
+      setReachable(false, down.status ? `(the server answered ${down.status})` : `(${down.details?.[0]?.reason ?? 'no answer'})`);
       return;
     }
     if (health.status === 'fulfilled') renderHealth(health.value);
