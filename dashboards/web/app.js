@@ -156,6 +156,7 @@ async function refresh() {
     const failures = [health, zones, sensors, active, recent].filter((r) => r.status === 'rejected').map((r) => r.reason);
     const down = failures.find((e) => e?.unreachable);
     if (down) {
+      alertList.showStatus(down.message);
       setReachable(false, down.status ? `(the server answered ${down.status})` : `(${down.details?.[0]?.reason ?? 'no answer'})`);
       return;
     }
@@ -172,6 +173,7 @@ async function refresh() {
     const activeList = active.status === 'fulfilled' ? active.value : [];
     const all = mergeAlerts(activeList, recent.status === 'fulfilled' ? recent.value : []);
     if (active.status === 'fulfilled') alertList.render(all, now);
+    else alertList.showStatus(active.reason?.message ?? 'Alerts unavailable');
     if (sensors.status === 'fulfilled') renderSensorStrip($('sensors'), sensors.value, state.zones, now);
 
     const readings = [...state.panels.values()].map(async (p) => {
