@@ -58,7 +58,13 @@ function measure(page: Page) {
     const wide = Array.from(document.querySelectorAll<HTMLElement>('body *'))
       .filter((el) => el.getBoundingClientRect().right > innerWidth + 0.5 && !Array.from(el.children).some((c) => c.getBoundingClientRect().right > innerWidth + 0.5))
       .slice(0, 8).map((el) => `${el.tagName.toLowerCase()}.${Array.from(el.classList).join('.')} right=${Math.round(el.getBoundingClientRect().right)}`);
-    return { scrollWidth: document.documentElement.scrollWidth, innerWidth, small, wide, height: document.documentElement.scrollHeight };
+    // one column: every block of the main area starts at the same left edge
+    const main = document.querySelector('main');
+    const lefts = new Set(Array.from(main?.children ?? []).filter((c) => (c as HTMLElement).offsetParent).map((c) => Math.round(c.getBoundingClientRect().left)));
+    return {
+      scrollWidth: document.documentElement.scrollWidth, innerWidth, small, wide, height: document.documentElement.scrollHeight,
+      columns: lefts.size, fontPx: parseFloat(getComputedStyle(document.body).fontSize),
+    };
   });
 }
 
@@ -116,7 +122,11 @@ describe.runIf(haveChromium)(`alert strip and phone layout in chromium (${engine
           await page.locator('[data-testid=alert-strip][data-state=active] [data-testid=strip-alert]').first().waitFor({ timeout: 20_000 });
           const m = await measure(page);
           expect(m.scrollWidth, `${p.name} at ${size.width}×${size.height} scrolls sideways: ${m.wide.join(', ')}`).toBeLessThanOrEqual(m.innerWidth);
-          if (size.width < 700) expect(m.small, `${p.name} at ${size.width} px: tap targets under 44×44 px`).toEqual([]);
+          if (size.width < 700) {
+            expect(m.small, `${p.name} at ${size.width} px: tap targets under 44×44 px`).toEqual([]);
+            expect(m.columns, `${p.name} at ${size.width} px: one column`).toBe(1);
+            expect(m.fontPx).toBeGreaterThanOrEqual(16);
+          }
           // the strip is the first thing on the page and stays there when the page scrolls
           await page.screenshot({ path: join(SHOTS, `${p.name}-${size.name}.png`) });
           const stripBox = await page.locator('[data-testid=alert-strip]').boundingBox();
