@@ -12,6 +12,16 @@ export const RULE_LABEL = {
   device_offline: 'Device offline',
   sensor_fault: 'Sensor fault',
   uplink_stalled: 'Uplink stalled',
+  high_warning: 'Warm (warning)',
+  low_warning: 'Cold (warning)',
+  defrost: 'Defrost',
+  defrost_overrun: 'Defrost overrun',
+  missed_defrost: 'Missed defrost',
+  unauthorised_removal: 'Unauthorised removal',
+  unexpected_receipt: 'Unexpected receipt',
+  count_drift: 'Count drift',
+  low_stock: 'Low stock',
+  broker_dropping: 'Broker dropping messages',
 };
 const SEV_RANK = { critical: 3, warning: 2, info: 1 };
 
@@ -30,12 +40,13 @@ export class AlertList {
     this.deps = deps;
     this.rows = new Map(); // id -> {el, alert}
     root.innerHTML = `
-      <h3 class="list-head">Active <span class="count active-count">0</span></h3>
+      <p class="empty list-status" data-testid="alert-list-status">Loading alerts…</p>
+      <h3 class="list-head">Active <span class="count active-count">–</span></h3>
       <ol class="alert-rows active-rows"></ol>
-      <p class="empty active-empty">No active alerts</p>
+      <p class="empty active-empty" hidden>No active alerts — all clear</p>
       <h3 class="list-head">Recently cleared</h3>
       <ol class="alert-rows cleared-rows"></ol>
-      <p class="empty cleared-empty">Nothing cleared recently</p>`;
+      <p class="empty cleared-empty" hidden>Nothing cleared recently</p>`;
     this.activeEl = root.querySelector('.active-rows');
     this.clearedEl = root.querySelector('.cleared-rows');
     root.addEventListener('click', (e) => {
@@ -44,8 +55,20 @@ export class AlertList {
     });
   }
 
+  /** Before the first answer, or when the alerts cannot be had (not signed in, server down):
+   *  says so in words instead of showing an empty list as if it were data. */
+  showStatus(text) {
+    const st = this.root.querySelector('.list-status');
+    st.textContent = text;
+    st.hidden = false;
+    if (!this.loaded) for (const s of this.root.querySelectorAll('.list-head, .empty:not(.list-status)')) s.hidden = true;
+  }
+
   /** @param {object[]} alerts active + recent cleared (deduplicated by id) */
   render(alerts, now = Date.now(), clearedLimit = 15) {
+    this.loaded = true;
+    this.root.querySelector('.list-status').hidden = true;
+    for (const h of this.root.querySelectorAll('.list-head')) h.hidden = false;
     const { active, cleared } = sortAlerts(alerts);
     const shown = [...active, ...cleared.slice(0, clearedLimit)];
     const keep = new Set(shown.map((a) => a.id));

@@ -6,6 +6,7 @@
 import { createChart } from './chart.js';
 import { fmtClock, fmtDate, fmtNum } from './format.js';
 import { askForToken, authHeader } from './token.js';
+import { humanError } from './error-text.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86_400_000;
@@ -24,7 +25,7 @@ async function get(path) {
   const res = await fetch(path, { headers: { accept: 'application/json', ...authHeader() }, cache: 'no-store' });
   const body = await res.json().catch(() => null);
   if (res.status === 401) askForToken(body?.details?.[0]?.reason);
-  if (!res.ok) throw Object.assign(new Error(body?.details?.[0]?.reason ?? body?.message ?? `HTTP ${res.status}`), { status: res.status });
+  if (!res.ok) throw Object.assign(new Error(humanError(res.status, body)), { status: res.status });
   return body;
 }
 

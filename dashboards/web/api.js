@@ -2,6 +2,7 @@
 // "cloud unreachable" (network/timeout, status 0) from "cloud answered with an error".
 
 import { askForToken, authHeader } from './token.js';
+import { humanError, UNREACHABLE } from './error-text.js';
 
 const TIMEOUT_MS = 8_000;
 
@@ -31,7 +32,8 @@ async function request(method, path, body) {
       cache: 'no-store',
     });
   } catch (err) {
-    throw new ApiError(0, 'SP_ERR_UNREACHABLE', `Cloud unreachable: ${err?.name === 'AbortError' ? 'timeout' : err?.message ?? err}`);
+    // `code` is an internal marker, never shown; the message is the human one (error-text.js)
+    throw new ApiError(0, UNREACHABLE, humanError(0, null), [{ field: 'network', reason: err?.name === 'AbortError' ? 'timeout' : String(err?.message ?? err) }]);
   } finally {
     clearTimeout(timer);
   }
@@ -43,7 +45,7 @@ async function request(method, path, body) {
   }
   if (res.status === 401) askForToken(json?.details?.[0]?.reason);
   if (!res.ok) {
-    throw new ApiError(res.status, json?.code ?? `HTTP_${res.status}`, json?.message ?? res.statusText, json?.details ?? []);
+    throw new ApiError(res.status, json?.code ?? `HTTP_${res.status}`, humanError(res.status, json), json?.details ?? []);
   }
   return json;
 }

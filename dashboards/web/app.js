@@ -42,6 +42,8 @@ const alertList = new AlertList($('alerts'), {
     return api.ackAlert(id, by);
   },
 });
+// an Acknowledge pressed in the pinned strip (alert-strip.js) shows in the list at once
+document.addEventListener('sp:alert-acked', (e) => alertList.upsert(e.detail));
 const simBox = new SimBox($('sim'));
 const devicesPanel = new DevicesPanel($('devices'), { zoneName: (id) => state.zones.get(id)?.name ?? id });
 // who was told about each alert (a line under every alert row) and the latest deliveries
@@ -136,7 +138,9 @@ function syncPanels(zones) {
 
 function mergeAlerts(active, recent) {
   const byId = new Map();
-  for (const a of recent) byId.set(a.id, a);
+  // an info record still open (a defrost in progress) is not a problem: like ?state=active and the
+  // alert strip, the Active list leaves it out; it shows under "recently cleared" once it ends
+  for (const a of recent) if (!(a.state === 'active' && a.severity === 'info')) byId.set(a.id, a);
   for (const a of active) byId.set(a.id, a);
   return [...byId.values()];
 }
@@ -157,7 +161,8 @@ async function refresh() {
     const failures = [health, zones, sensors, active, recent].filter((r) => r.status === 'rejected').map((r) => r.reason);
     const down = failures.find((e) => e?.unreachable);
     if (down) {
-      setReachable(false, `(${down.message.replace(/^Cloud unreachable: /, '')})`);
+      alertList.showStatus(down.message);
+      setReachable(false, down.status ? `(the server answered ${down.status})` : `(${down.details?.[0]?.reason ?? 'no answer'})`);
       return;
     }
     if (health.status === 'fulfilled') renderHealth(health.value);
@@ -173,6 +178,7 @@ async function refresh() {
     const activeList = active.status === 'fulfilled' ? active.value : [];
     const all = mergeAlerts(activeList, recent.status === 'fulfilled' ? recent.value : []);
     if (active.status === 'fulfilled') alertList.render(all, now);
+    else alertList.showStatus(active.reason?.message ?? 'Alerts unavailable');
     if (sensors.status === 'fulfilled') renderSensorStrip($('sensors'), sensors.value, state.zones, now);
 
     const readings = [...state.panels.values()].map(async (p) => {

@@ -4,6 +4,7 @@
 
 import { authHeader } from './token.js';
 import { esc, fmtTime } from './format.js';
+import { humanError } from './error-text.js';
 
 const STYLE = `
 .jobs-panel .job-rows { list-style: none; margin: 0; padding: 0 10px 8px; font-size: 13px; }
@@ -29,10 +30,10 @@ async function call(method, path, body) {
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch (err) {
-    throw new HttpError(0, `Cloud unreachable: ${err?.message ?? err}`);
+    throw new HttpError(0, humanError(0, null));
   }
   const json = await res.json().catch(() => null);
-  if (!res.ok) throw new HttpError(res.status, json?.details?.[0]?.reason ?? json?.message ?? res.statusText);
+  if (!res.ok) throw new HttpError(res.status, humanError(res.status, json));
   return json;
 }
 

@@ -6,6 +6,7 @@
 import { createChart } from './chart.js';
 import { fmtDateTime, fmtNum } from './format.js';
 import { askForToken, authHeader } from './token.js';
+import { humanError } from './error-text.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => {
@@ -26,7 +27,7 @@ async function call(method, path, body) {
   });
   const json = await res.json().catch(() => null);
   if (res.status === 401) askForToken(json?.details?.[0]?.reason);
-  if (!res.ok) throw new Error(json?.details?.[0]?.reason ?? json?.message ?? `HTTP ${res.status}`);
+  if (!res.ok) throw new Error(humanError(res.status, json));
   return json;
 }
 

@@ -8,6 +8,7 @@
 
 import { authHeader } from './token.js';
 import { esc, fmtTime } from './format.js';
+import { humanError } from './error-text.js';
 
 const STATUS_MARK = { sent: '✓', pending: '…', failed: '✗', cancelled: '–' };
 const STAGE_LABEL = { raised: 'notice', escalated: 'escalation', reminder: 'reminder', cleared: 'all clear' };
@@ -33,10 +34,10 @@ async function getDeliveries(alertIds, limit) {
   try {
     res = await fetch(`/api/notifications/deliveries?${q}`, { headers: { ...authHeader(), accept: 'application/json' }, cache: 'no-store' });
   } catch (err) {
-    throw new HttpError(0, `Cloud unreachable: ${err?.message ?? err}`);
+    throw new HttpError(0, humanError(0, null));
   }
   const json = await res.json().catch(() => null);
-  if (!res.ok) throw new HttpError(res.status, json?.message ?? res.statusText);
+  if (!res.ok) throw new HttpError(res.status, humanError(res.status, json));
   return json;
 }
 

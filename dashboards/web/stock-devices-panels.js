@@ -9,6 +9,7 @@
 
 import { authHeader } from './token.js';
 import { esc, fmtNum, fmtTime } from './format.js';
+import { humanError } from './error-text.js';
 
 const STYLE = `
 .dock-panel .dock-rows, .bins-panel .bin-rows { list-style: none; margin: 0; padding: 0 10px 8px; max-height: 260px; overflow: auto; font-size: 13px; }
@@ -30,10 +31,10 @@ async function get(path) {
   try {
     res = await fetch(path, { headers: { ...authHeader(), accept: 'application/json' }, cache: 'no-store' });
   } catch (err) {
-    throw new HttpError(0, `Cloud unreachable: ${err?.message ?? err}`);
+    throw new HttpError(0, humanError(0, null));
   }
   const json = await res.json().catch(() => null);
-  if (!res.ok) throw new HttpError(res.status, json?.message ?? res.statusText);
+  if (!res.ok) throw new HttpError(res.status, humanError(res.status, json));
   return json;
 }
 

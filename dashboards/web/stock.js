@@ -2,6 +2,7 @@
 // by lot (expiry, status) on click, and the task inbox of the token's role. Refreshes every 5 s.
 import { askForToken, authHeader } from './token.js';
 import { fmtClock, fmtDateTime, fmtDay, fmtQty } from './format.js';
+import { humanError } from './error-text.js';
 
 const REFRESH_MS = 5_000;
 const open = new Set();
@@ -17,7 +18,7 @@ async function get(path) {
   const res = await fetch(path, { headers: { accept: 'application/json', ...authHeader() }, cache: 'no-store' });
   const body = await res.json().catch(() => null);
   if (res.status === 401) askForToken(body?.details?.[0]?.reason);
-  if (!res.ok) throw new Error(body?.message ?? `HTTP ${res.status}`);
+  if (!res.ok) throw new Error(humanError(res.status, body));
   return body;
 }
 

@@ -17,6 +17,12 @@ fromFragment();
 
 export const getToken = () => localStorage.getItem(KEY);
 
+/** keeps a pasted token and reloads so every panel asks again with it */
+export function setToken(token) {
+  localStorage.setItem(KEY, token.trim());
+  location.reload();
+}
+
 export function authHeader() {
   const t = getToken();
   return t ? { authorization: `Bearer ${t}` } : {};
@@ -26,6 +32,8 @@ let asked = false;
 /** Shows the token box once per page (a 401 from any call lands here). */
 export function askForToken(reason) {
   if (asked || typeof document === 'undefined') return;
+  // pages with the alert strip (alert-strip.js) offer sign-in there, in the page flow
+  if (document.querySelector('[data-testid=alert-strip]')) return;
   asked = true;
   const box = document.createElement('form');
   box.className = 'token-box';
