@@ -41,9 +41,9 @@ describe.runIf(haveChromium)(`dock door and weighed bins panels in chromium (${e
 
   it('shows the pallet booked against the PO, the unauthorised removal, and shelf vs system per bin', async () => {
     // real data first: the pass in, the pass out and a silo weighing are in the cloud
-    const activity = await waitFor(async () => { const a = await api('/api/dock-activity'); return a.some((x: any) => x.outcome === 'unauthorised_removal') && a.some((x: any) => x.outcome === 'booked') && a; }, 'both passes in the cloud', 40_000);
+    const activity = await waitFor(async () => { const a = await api('/api/dock-activity'); return a.some((x: any) => x.outcome === 'unauthorised_removal') && a.some((x: any) => x.outcome === 'booked') && a; }, 'both passes in the cloud', 90_000);
     const booked = activity.find((x: any) => x.outcome === 'booked');
-    const silo = await waitFor(async () => (await api('/api/bin-weighings')).find((w: any) => w.location === 'SILO-1'), 'silo weighed', 30_000);
+    const silo = await waitFor(async () => (await api('/api/bin-weighings')).find((w: any) => w.location === 'SILO-1'), 'silo weighed', 60_000);
 
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const errors: string[] = [];
