@@ -25,7 +25,7 @@
 // (SELECT version()), TimescaleDB (pg_extension) and whether `readings` is a hypertable, the
 // broker's version (mosquitto -h), the edge's launch (bundle or tsx), the load average.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,9 @@ import { mosquittoVersion, startBenchBroker } from './lib/mosquitto.ts';
 import { metric, startCloudProcess, startEdgeProcess } from './lib/processes.ts';
 import { scratchDatabase } from './lib/scratch-pg.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
+import { openDb } from '../cloud/db/engine.ts';
+import { migrate } from '../cloud/db/migrate.ts';
+import { registerGateway } from '../tests/helpers/gateways.ts';
 
 const { values } = parseArgs({ options: {
   'per-sensor': { type: 'string', default: '500' },
@@ -70,6 +73,20 @@ const brokerVersion = mosquittoVersion() ?? broker.kind;
 // ---- the database: a scratch PostgreSQL database, or PGlite in the cloud's data dir ----------
 const base = process.env.DATABASE_URL;
 const scratch = base ? await scratchDatabase(base, 'sp_bench_devpath') : undefined;
+// the cloud refuses batches from gateways it does not know: each run's gateway is registered on the
+// cloud's database before the cloud starts, as `stockpulse gateway add --id … --site bench` would
+const gatewayOf = (mode: 'bridge' | 'devices', fsync: 'full' | 'normal') => `bench-dp-${mode}-${fsync}`;
+{
+  const dataDir = scratch ? undefined : join(work, 'cloud-data', 'cloud-pglite');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const rdb = await openDb({ url: scratch?.url, dataDir });
+  try {
+    await migrate(rdb);
+    for (const mode of MODES) for (const fsync of FSYNCS) await registerGateway(rdb, gatewayOf(mode, fsync), { site: 'bench' });
+  } finally {
+    await rdb.close();
+  }
+}
 const cloudPort = await freePort();
 const cloudUrl = `http://127.0.0.1:${cloudPort}`;
 const cloud = await startCloudProcess({
@@ -109,7 +126,7 @@ async function waitCount(read: () => Promise<number>, target: number, what: stri
 
 // ---- stockpulse: edge process → uplink → cloud process ---------------------------------------
 async function throughStockpulse(mode: 'bridge' | 'devices', fsync: 'full' | 'normal'): Promise<void> {
-  const gw = `bench-dp-${mode}-${fsync}-${runNo}`;
+  const gw = gatewayOf(mode, fsync);
   const prefix = `dp/${gw}`;
   const p = plan(mode, prefix);
   const dir = join(work, gw);

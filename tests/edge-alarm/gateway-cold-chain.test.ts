@@ -11,6 +11,7 @@ import { startCloud } from '../../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';
 import { engineLabel, testDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // A freezer controller publishing its air temperature and defrost output over MQTT, a real
 // gateway, a real cloud: the defrost holds the high alarm and reaches the cloud as its `info`
@@ -27,6 +28,7 @@ describe(`gateway → cloud: defrost and product temperature (${engineLabel})`, 
     const broker = await startEmbeddedBroker();
     cleanups.push(() => broker.close());
     const tdb = await testDatabase();
+    await registerGateway(tdb.db, 'gw-cc', { site: 'site-cc' });
     cleanups.push(() => tdb.cleanup());
     const storageDir = mkdtempSync(join(tmpdir(), 'sp-coldchain-'));
     cleanups.push(async () => rmSync(storageDir, { recursive: true, force: true }));

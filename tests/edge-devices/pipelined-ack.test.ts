@@ -16,6 +16,7 @@ import { freePort } from '../../simulators/free-port.ts';
 import { publishReadings, sensorId, sensorTopic } from '../../bench/lib/device-publisher.ts';
 import { engineLabel, testDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 import { MOSQUITTO, gatewayProcess, startMosquitto } from '../chaos/harness.ts';
 
 // Pipelined acknowledgement through a REAL Mosquitto: every device frame arriving on one
@@ -174,6 +175,7 @@ describe.runIf(haveMosquitto)(`kill -9 of the gateway with hundreds of frames in
     const broker = await startMosquitto(join(dir, 'mosquitto'), { maxInflight: 1000 });
     cleanups.push(() => broker.stop());
     const tdb = await testDatabase();
+    await registerGateway(tdb.db, 'gw-kill', { site: 'site-k' });
     cleanups.push(() => tdb.cleanup());
     const cloud = await startCloud({ config: cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false' }), log, db: tdb.db });
     cleanups.push(() => cloud.stop());

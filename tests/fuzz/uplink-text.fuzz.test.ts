@@ -16,6 +16,7 @@ import { cleanText } from '../../protocols/text.ts';
 import { PROTOCOL_VERSION, topics, type AlertEvent, type DeviceStatusEvent, type GatewayManifest, type MovementEvent, type UplinkAck } from '../../protocols/uplink/contract.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 import { SEED } from './coded.ts';
 
 // Every text field of every uplink message, fed the whole space of strings — NUL and the other
@@ -46,6 +47,7 @@ let dir: string;
 beforeAll(async () => {
   broker = await startEmbeddedBroker();
   tdb = await testDatabase();
+  await registerGateway(tdb.db, GW);
   cloudClient = await mqtt.connectAsync(broker.url);
   ingest = new MqttIngest({ db: tdb.db, client: cloudClient, log: process.env.FUZZ_TIMING ? pino({ level: 'warn' }) : log, targets: [], metrics: createCloudMetrics() });
   await ingest.start();

@@ -8,6 +8,7 @@ import { notificationTargets } from '../../cloud/notify/targets.ts';
 import { UplinkBatch, type AlertEvent } from '../../protocols/uplink/contract.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 import { apiFixture, type ApiFixture } from '../inventory/fixture.ts';
 
 // The edge reports a defrost as an `info` alert of rule `defrost` (a record for the exposure
@@ -27,6 +28,7 @@ const alert = (a: Partial<AlertEvent> & Pick<AlertEvent, 'id' | 'rule' | 'severi
 
 beforeAll(async () => {
   tdb = await testDatabase();
+  await registerGateway(tdb.db, 'bakery-gw-1', { site: 'bakery-main' });
   f = await apiFixture(tdb.db);
   rx = await startWebhookReceiver();
   d = new NotificationDispatcher({ db: tdb.db, log: pino({ level: 'silent' }), maxAttempts: 3, escalation: false });

@@ -17,6 +17,7 @@ import { UPLINK_LIMITS } from '../../protocols/uplink/parse.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 import { BoundedLineParser } from '../../protocols/serial/bounded-lines.ts';
 
 // Issue #11 item 7, payload caps, against the real parts: a real aedes broker on a loopback
@@ -174,6 +175,7 @@ describe(`uplink batches at the cloud (${engineLabel})`, () => {
   beforeAll(async () => {
     broker = await startEmbeddedBroker({ port: 0 });
     tdb = await testDatabase();
+    await registerGateway(tdb.db, GW);
     cloudClient = await mqtt.connectAsync(broker.url, { clientId: 'cloud' });
     ingest = new MqttIngest({ db: tdb.db, client: cloudClient, log: pino({ level: 'silent' }), targets: [], metrics: createCloudMetrics() });
     await ingest.start();

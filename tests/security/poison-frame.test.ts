@@ -11,6 +11,7 @@ import { startCloud, type Cloud } from '../../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 import { faultyDb, sqlError, type FaultyDb } from '../helpers/faulty-db.ts';
 import type { AlertEvent } from '../../protocols/uplink/contract.ts';
 
@@ -34,6 +35,7 @@ const localAlerts: AlertEvent[] = [];
 beforeAll(async () => {
   broker = await startEmbeddedBroker();
   tdb = await testDatabase();
+  await registerGateway(tdb.db, 'gw-poison', { site: 'bakery' });
   storageDir = mkdtempSync(join(tmpdir(), 'sp-poison-'));
   // the real database; a test may make the batch commit fail as a lost connection does
   faulty = faultyDb(tdb.db, (sql) => sql.includes('INSERT INTO uplink_batches'), () => sqlError('08006', 'connection failure'));

@@ -10,6 +10,7 @@ import { verifyLedger } from '../../cloud/inventory/verify.ts';
 import { SYSTEM, type Actor } from '../../cloud/inventory/model.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../inventory/fixture.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // Issue #11, "reserved stock is not protected from movements" and "the device path books a
 // shipment around the guards", replayed against the real REST API and the real ingest path
@@ -30,6 +31,8 @@ beforeAll(async () => {
   db = tdb.url ? await openDb({ url: tdb.url, poolSize: 12 }) : tdb.db;
   f = await apiFixture(db);
   await seedLocations(f);
+  // no manifest in these batches: the dock's gateway is registered for the site whose locations it books in (seedLocations: site-1)
+  await registerGateway(db, GW, { site: 'site-1', zones: ['chiller'] });
   expect((await f.as('sales', 'POST', '/api/customers', { id: 'CAFE', name: 'Corner café' })).status).toBe(201);
   expect((await f.as('purchasing', 'POST', '/api/suppliers', { id: 'MILL', name: 'The mill' })).status).toBe(201);
 }, 60_000);
