@@ -1,6 +1,7 @@
 import type { AlertEvent, GatewayManifest, MovementEvent, UplinkBatch } from '../../protocols/uplink/contract.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import { SpError } from '../../protocols/errors.ts';
+import { MAX_ID, isCleanText } from '../../protocols/text.ts';
 import type { Queryable } from '../db/engine.ts';
 import { parseDocumentRef } from './document-refs.ts';
 import { resolveLocation } from './store-movements.ts';
@@ -53,9 +54,12 @@ export async function admitBatch(q: Queryable, batch: UplinkBatch): Promise<Admi
 }
 
 /** The batch cut down to what this admitted gateway owns, and what was cut with why. Claims what nobody owns. */
-export async function screenBatch(q: Queryable, batch: UplinkBatch, registeredSite: string | null): Promise<{ batch: UplinkBatch; refused: Refusal[] }> {
-  const gw = batch.gateway;
+export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSite: string | null): Promise<{ batch: UplinkBatch; refused: Refusal[] }> {
+  const gw = sent.gateway;
   const refused: Refusal[] = [];
+  // ids go into the claim and lookup queries below, before any item has a savepoint of its own:
+  // one the database cannot hold (a NUL, a lone surrogate, over MAX_ID) must cost its item only
+  const batch = unstorableIds(sent, refused);
   let site = registeredSite;
   const owners = new Owners(q, gw);
   let manifest: GatewayManifest | undefined;
@@ -99,6 +103,27 @@ export async function screenBatch(q: Queryable, batch: UplinkBatch, registeredSi
     else movements.push(mv);
   }
   return { refused, batch: { ...batch, manifest, readings, alerts, movements } };
+}
+
+const storableId = (s: string | undefined) => s === undefined || isCleanText(s, MAX_ID);
+
+/** the batch less the items whose ids cannot be stored (a gateway that cleans its text never sends one) */
+function unstorableIds(b: UplinkBatch, refused: Refusal[]): UplinkBatch {
+  const bad = (what: Refusal['what'], subject: string, item: unknown, zone?: string) =>
+    refused.push({ what, subject: JSON.stringify(subject).slice(0, 200), reason: 'an id with characters the database cannot store (NUL, control, lone surrogate) or longer than 256', item, ...(zone !== undefined && storableId(zone) ? { zone } : {}) });
+  let manifest = b.manifest;
+  if (manifest && !storableId(manifest.site)) {
+    bad('manifest', manifest.site, manifest);
+    manifest = undefined;
+  } else if (manifest) {
+    const zones = manifest.zones.filter((z) => storableId(z.id) || (bad('zone', z.id, z), false));
+    const sensors = manifest.sensors.filter((s) => (storableId(s.id) && storableId(s.zone)) || (bad('sensor', s.id, s, s.zone), false));
+    manifest = { ...manifest, zones, sensors };
+  }
+  const readings = b.readings.filter((r) => storableId(r.sensor) || (bad('reading', r.sensor, r), false));
+  const alerts = b.alerts.filter((a) => storableId(a.zone) || (bad('alert', a.id, a), false));
+  const movements = b.movements.filter((m) => (storableId(m.location.zone) && storableId(m.location.bin) && storableId(m.document)) || (bad('movement', m.id, m), false));
+  return { ...b, manifest, readings, alerts, movements };
 }
 
 /** the manifest with only the zones and sensors this gateway may write */

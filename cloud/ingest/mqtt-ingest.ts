@@ -150,7 +150,9 @@ export class MqttIngest {
       else if (result.status === 'duplicate') m.batchesDuplicate.inc();
       ack = result.status === 'rejected'
         ? await this.refused(gateway, topic, payload, batch, result)
-        : { v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: result.status };
+        : { v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: result.status,
+          // items the gateway may not send (gateway-policy.ts): refused alone, kept in dead letters
+          ...(result.status === 'committed' && result.refused.length ? { rejectedItems: result.refused.length } : {}) };
     } catch (e) {
       const fault = classifyStoreFault(e);
       m.batchFailures.inc({ fault });
@@ -205,7 +207,8 @@ export class MqttIngest {
     }
     if (r.status === 'rejected') return this.refused(gateway, topic, payload, batch, r);
     await this.deadLetterItems(gateway, topic, batch, r.failures);
-    const rejectedItems = r.failures.length ? { rejectedItems: r.failures.length } : {};
+    const notStored = r.failures.length + (r.refused?.length ?? 0);
+    const rejectedItems = notStored ? { rejectedItems: notStored } : {};
     if (r.items > 0 && r.failures.length === r.items) {
       m.batchesRejected.inc();
       return { ...ids, status: 'rejected', ...rejectedItems, error: { code: 'SP_ERR_UPLINK_BATCH', message: `none of the ${r.items} items could be stored (kept in dead_letters): ${r.failures[0]!.reason}` } };

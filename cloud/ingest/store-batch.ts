@@ -62,14 +62,29 @@ export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly No
     if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets));
     return { status: 'committed' as const, deliveries, readingsStored, refused: opened.refused, stored: batch };
   });
-  if (result.status === 'committed') await recordRefusals(db, sent.gateway, result.refused);
+  if (result.status === 'committed') await recordRefusals(db, sent, result.refused);
   return result;
 }
 
-/** each item the gateway may not send, kept with its coded reason (after the commit: the dead-letter store is the shared one) */
-export async function recordRefusals(db: Db, gateway: string, refused: readonly Refusal[]): Promise<void> {
+/**
+ * Each item the gateway may not send, kept with its coded reason, under the same key as any
+ * refused item (mqtt-ingest.ts deadLetterItems): {gateway, stream, seq, item: "<list>.<index>", value}.
+ * After the commit: the dead-letter store is the shared one.
+ */
+export async function recordRefusals(db: Db, sent: UplinkBatch, refused: readonly Refusal[]): Promise<void> {
+  const label = (r: Refusal): string => {
+    const first = Array.isArray(r.item) ? r.item[0] : r.item;
+    const at = (list: readonly unknown[], name: string) => `${name}.${Math.max(0, list.indexOf(first))}`;
+    if (r.what === 'reading') return at(sent.readings, 'readings');
+    if (r.what === 'alert') return at(sent.alerts, 'alerts');
+    if (r.what === 'movement') return at(sent.movements, 'movements');
+    return 'manifest.0'; // the manifest, or one of its zones or sensors
+  };
   for (const r of refused) {
-    await recordDeadLetter(db, { source: `uplink:${gateway}`, topic: topics.batch(gateway), code: 'SP_ERR_GATEWAY_REFUSED', reason: `${r.what} ${r.subject}: ${r.reason}`, payload: JSON.stringify(r.item) });
+    await recordDeadLetter(db, {
+      source: `uplink:${sent.gateway}`, topic: topics.batch(sent.gateway), code: 'SP_ERR_GATEWAY_REFUSED', reason: `${label(r)}: ${r.what} ${r.subject}: ${r.reason}`,
+      payload: JSON.stringify({ gateway: sent.gateway, stream: sent.stream, seq: sent.seq, item: label(r), value: r.item }),
+    });
   }
 }
 

@@ -6,6 +6,7 @@ import type { Db, Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
 import { openBatch, recordRefusals, storeAlert, storeManifest, storeReadings, upsertGateway } from './store-batch.ts';
 import type { SpError } from '../../protocols/errors.ts';
+import type { Refusal } from './gateway-policy.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { classifyStoreFault, faultCode } from './store-fault.ts';
 import { storeMovements } from './store-movements.ts';
@@ -31,7 +32,7 @@ export interface ItemFailure {
 }
 
 export type ItemwiseResult =
-  | { status: 'committed'; deliveries: number; readingsStored: number; items: number; failures: ItemFailure[]; /** what was offered for storing: the batch less the items its gateway may not send */ stored: UplinkBatch }
+  | { status: 'committed'; deliveries: number; readingsStored: number; items: number; failures: ItemFailure[]; /** what was offered for storing: the batch less the items its gateway may not send */ stored: UplinkBatch; refused?: Refusal[] }
   | { status: 'duplicate' }
   | { status: 'rejected'; error: SpError; deliveries: number };
 
@@ -54,7 +55,7 @@ const failure = (kind: ItemKind, index: number, item: unknown, e: unknown): Item
 });
 
 export async function storeBatchItemwise(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[]): Promise<ItemwiseResult> {
-  const result = await db.tx(async (q): Promise<ItemwiseResult & { refused?: Parameters<typeof recordRefusals>[2] }> => {
+  const result = await db.tx(async (q): Promise<ItemwiseResult> => {
     // the same gate as storeBatch: registry, digest, ownership (store-batch.ts openBatch)
     const opened = await openBatch(q, sent, targets);
     if (opened.status !== 'fresh') return opened;
@@ -109,6 +110,6 @@ export async function storeBatchItemwise(db: Db, sent: UplinkBatch, targets: rea
     const items = (batch.manifest ? 1 : 0) + batch.readings.length + batch.alerts.length + batch.devices.length + batch.movements.length;
     return { status: 'committed' as const, deliveries, readingsStored, items, failures, stored: batch, refused: opened.refused };
   });
-  if (result.status === 'committed' && result.refused) await recordRefusals(db, sent.gateway, result.refused);
+  if (result.status === 'committed' && result.refused?.length) await recordRefusals(db, sent, result.refused);
   return result;
 }
