@@ -3,6 +3,7 @@ import { parseCommandArgs } from '../command.ts';
 import { createLogger, untilSignal } from '../log.ts';
 import { startDemoStack } from '../demo-stack.ts';
 import { help } from './demo.help.ts';
+import { SpError } from '../../protocols/errors.ts';
 
 
 const command: Command = {
@@ -17,7 +18,7 @@ const command: Command = {
     const num = (v: string | undefined, name: string, fallback: number) => {
       if (v === undefined) return fallback;
       const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number (got "${v}")`);
+      if (!Number.isFinite(n) || n < 0) throw new SpError('SP_ERR_VALIDATION', { field: `--${name}`, reason: `must be a non-negative number (got "${v}")` });
       return n;
     };
     const log = createLogger('stockpulse-demo');
