@@ -8,6 +8,7 @@ import { openDb } from '../../cloud/db/engine.ts';
 import { migrate } from '../../cloud/db/migrate.ts';
 import { jobs } from '../../cloud/jobs/registry.ts';
 import { JobRunner, type JobStatus } from '../../cloud/jobs/runner.ts';
+import { cloudSettingsFromEnv } from '../../cloud/config.ts';
 import type { JobRun } from '../../cloud/jobs/runs.ts';
 import { help } from './jobs.help.ts';
 
@@ -37,7 +38,7 @@ const command: Command = {
     try {
       await migrate(db);
       // the job's own log lines go to stderr; stdout carries the result
-      const runner = new JobRunner({ db, jobs, log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2)), instanceId: `cli-${process.pid}` });
+      const runner = new JobRunner({ db, jobs, settings: cloudSettingsFromEnv(process.env), log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2)), instanceId: `cli-${process.pid}` });
       if (action === 'list') {
         const list = await runner.status(undefined, runs);
         if (values.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);

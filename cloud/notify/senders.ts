@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { z } from 'zod';
-import { SpError, zodIssuesToDetails } from '../../protocols/errors.ts';
+import { SpError } from '../../protocols/errors.ts';
+import type { CloudConfig } from '../config.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { ChannelAddress } from './contacts.ts';
 import { scrub, secretsOf } from './redact.ts';
@@ -17,19 +17,12 @@ export interface SmtpSettings {
   from: string;
 }
 
-const SmtpEnv = z.object({
-  STOCKPULSE_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
-  STOCKPULSE_SMTP_FROM: z.string().min(3).default('stockpulse <stockpulse@localhost>'),
-});
-
 /** a channel that did not take the message; the message (stored as the delivery's last error) stays the reason */
 const delivery = (field: string, reason: string) => new SpError('SP_ERR_DELIVERY', { field, reason }, reason);
 
-/** SMTP from the environment (STOCKPULSE_SMTP_URL, STOCKPULSE_SMTP_FROM); undefined when not configured */
-export function smtpFromEnv(env: NodeJS.ProcessEnv = process.env): SmtpSettings | undefined {
-  const r = SmtpEnv.safeParse({ STOCKPULSE_SMTP_URL: env.STOCKPULSE_SMTP_URL || undefined, STOCKPULSE_SMTP_FROM: env.STOCKPULSE_SMTP_FROM || undefined });
-  if (!r.success) throw new SpError('SP_ERR_CONFIG', zodIssuesToDetails(r.error.issues));
-  return r.data.STOCKPULSE_SMTP_URL ? { transport: r.data.STOCKPULSE_SMTP_URL, from: r.data.STOCKPULSE_SMTP_FROM } : undefined;
+/** SMTP from the cloud config (STOCKPULSE_SMTP_URL, STOCKPULSE_SMTP_FROM, validated there); undefined when not configured */
+export function smtpSettings(c: Pick<CloudConfig, 'STOCKPULSE_SMTP_URL' | 'STOCKPULSE_SMTP_FROM'>): SmtpSettings | undefined {
+  return c.STOCKPULSE_SMTP_URL ? { transport: c.STOCKPULSE_SMTP_URL, from: c.STOCKPULSE_SMTP_FROM } : undefined;
 }
 
 /**
