@@ -42,7 +42,7 @@ export const CloudEnv = z.object({
     .pipe(z.array(z.string().url('each webhook must be a URL')))
     .describe('comma-separated URLs that receive every alert transition as JSON'),
   STOCKPULSE_MQTT_ALERTS: Bool.default(true).describe('publish alerts on stockpulse/v1/alerts/{zone}'),
-  STOCKPULSE_SITE_NAME: z.string().optional().describe('site name shown by /api/health and the dashboard'),
+  STOCKPULSE_SITE_NAME: z.string().optional().describe('site name reported by /api/health'),
   /** an uplink batch received and not acked for this long (s) marks its gateway's stream stalled: /api/health degraded, alert uplink_stalled */
   STOCKPULSE_UPLINK_STALL_SEC: Num.pipe(z.number().positive().max(86_400)).default(120)
     .describe('a gateway batch received and not acked this long (s) → /api/health degraded, alert uplink_stalled'),
