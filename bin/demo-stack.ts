@@ -6,7 +6,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../edge/broker/embedde
 import { parseEdgeConfig } from '../edge/config.ts';
 import { Gateway } from '../edge/gateway.ts';
 import { startCloud, type Cloud } from '../cloud/cloud.ts';
-import { cloudConfigFromEnv } from '../cloud/config.ts';
+import { CloudEnv, cloudConfigFromEnv } from '../cloud/config.ts';
 import { startScenario, scenarioEdgeConfig, FAULTS, type ScenarioHandle } from '../simulators/index.ts';
 import { freePort } from '../simulators/free-port.ts';
 import type { Db } from '../cloud/db/engine.ts';
@@ -112,7 +112,7 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   // The inbox URL must be known before the cloud starts; with port 0 we learn it after, so the
   // inbox target is added as a webhook on the fixed port only.
   const selfInbox = o.inbox !== false && o.httpPort !== 0 ? [`http://127.0.0.1:${o.httpPort}/api/demo/webhook-inbox`] : [];
-  const config = cloudConfigFromEnv({}, {
+  const config = cloudConfigFromEnv(demoEnv(process.env), {
     HTTP_PORT: String(o.httpPort),
     HTTP_HOST: host,
     MQTT_URL: broker.url,
@@ -182,4 +182,17 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   demoToken = token;
   const dashboardUrl = `${cloud.url}/#token=${token}`;
   return { url: cloud.url, mqttUrl: broker.url, broker, sim, gateway, cloud, inbox, token, dashboardUrl, stop };
+}
+
+/**
+ * The demo sets the cloud's deployment (broker, database, ports, webhooks, site) from its own
+ * options and ignores those variables in the environment; the rule and notification settings
+ * (count drift, approvals, replenishment, SMTP, notify file, public URL) still come from there,
+ * validated by cloud/config.ts like any cloud's. Other variables stay for the notify file's ${VAR}.
+ */
+const DEMO_SETTINGS_FROM_ENV = new Set(['STOCKPULSE_COUNT_DRIFT_PCT', 'STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR', 'STOCKPULSE_SERVICE_LEVEL',
+  'STOCKPULSE_REPLENISH_HISTORY_DAYS', 'STOCKPULSE_REPLENISH_COVER_DAYS', 'STOCKPULSE_PUBLIC_URL', 'STOCKPULSE_NOTIFY_FILE',
+  'STOCKPULSE_SMTP_URL', 'STOCKPULSE_SMTP_FROM', 'LOG_LEVEL']);
+function demoEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !(k in CloudEnv.shape) || DEMO_SETTINGS_FROM_ENV.has(k)));
 }

@@ -9,7 +9,7 @@ import { MqttIngest } from './ingest/mqtt-ingest.ts';
 import { ExpectedDocumentsPublisher } from './ingest/expected-publisher.ts';
 import { NotificationDispatcher } from './notify/dispatcher.ts';
 import { notificationTargets } from './notify/targets.ts';
-import { smtpFromEnv } from './notify/senders.ts';
+import { smtpSettings } from './notify/senders.ts';
 import { applyNotifySeedFile } from './notify/seed.ts';
 import { buildApi } from './api/server.ts';
 import { createCloudMetrics, type CloudMetrics } from './metrics.ts';
@@ -64,7 +64,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
   const migration = await migrate(db, { timescale: config.STOCKPULSE_TIMESCALE });
   log.info({ db: db.describe(), timescale: migration.timescale, applied: migration.applied, note: migration.timescaleNote }, 'database ready');
   // notification contacts/routes kept in a file (applied by name: re-applying changes nothing)
-  if (process.env.STOCKPULSE_NOTIFY_FILE) log.info(await applyNotifySeedFile(db, process.env.STOCKPULSE_NOTIFY_FILE), 'notification contacts and routes applied');
+  if (config.STOCKPULSE_NOTIFY_FILE) log.info(await applyNotifySeedFile(db, config.STOCKPULSE_NOTIFY_FILE, config.NOTIFY_FILE_ENV), 'notification contacts and routes applied');
 
   const metrics = createCloudMetrics({ db });
   const client: MqttClient = await mqtt.connectAsync(config.MQTT_URL, {
@@ -88,8 +88,8 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     mqtt: { publish: async (topic, payload) => { await client.publishAsync(topic, payload, { qos: 1 }); } },
     webhookHeaders,
     // e-mail contacts (STOCKPULSE_SMTP_URL/_FROM) and the "Acknowledge: …" link in messages
-    smtp: smtpFromEnv(process.env),
-    escalation: { publicUrl: process.env.STOCKPULSE_PUBLIC_URL || undefined },
+    smtp: smtpSettings(config),
+    escalation: { publicUrl: config.STOCKPULSE_PUBLIC_URL },
   });
   const events = await startEventBus({ db, log: log.child({ component: 'events' }) });
   const expected = new ExpectedDocumentsPublisher({ db, client, log: log.child({ component: 'expected-documents' }) });
@@ -98,6 +98,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     targets: notificationTargets({ webhooks: config.STOCKPULSE_WEBHOOKS.map((url) => ({ url })), mqttAlerts: config.STOCKPULSE_MQTT_ALERTS }),
     shareGroup: config.STOCKPULSE_SHARE_GROUP,
     stallAfterSec: config.STOCKPULSE_UPLINK_STALL_SEC,
+    settings: config,
     kick: () => dispatcher.kick(),
     onCommitted: (b, deliveries) => { if (deliveries > 0) dispatcher.kick(); events.ingested(batchSummary(b)); expected.onBatch(b); },
     onRefused: (deliveries) => { if (deliveries > 0) dispatcher.kick(); },
@@ -108,12 +109,12 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
   dispatcher.start();
   // unpaid reservations back to the pool (until the job runner exists); reserving also expires overdue holds of its item
   const sweeper = startReservationSweeper(db, log.child({ component: 'reservations' }));
-  const jobs = startJobRunner({ db, log, option: jobsOption, enabled: config.STOCKPULSE_JOBS, notify: {
+  const jobs = startJobRunner({ db, log, option: jobsOption, enabled: config.STOCKPULSE_JOBS, settings: config, notify: {
     targets: notificationTargets({ webhooks: config.STOCKPULSE_WEBHOOKS.map((url) => ({ url })), mqttAlerts: config.STOCKPULSE_MQTT_ALERTS }),
     kick: () => dispatcher.kick(),
   } });
 
-  const app = await buildApi({ db, log, metrics, mqttConnected: () => client.connected, uplink: () => ingest.health(), site: config.STOCKPULSE_SITE_NAME, jobs, extraRoutes: [eventRoutes(events), ...(extraRoutes ?? [])] });
+  const app = await buildApi({ db, log, metrics, mqttConnected: () => client.connected, uplink: () => ingest.health(), site: config.STOCKPULSE_SITE_NAME, jobs, settings: config, extraRoutes: [eventRoutes(events), ...(extraRoutes ?? [])] });
   const address = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   const port = new URL(address).port;
   const url = `http://${config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST}:${port}`;

@@ -1,5 +1,7 @@
 // The catalogue of coded errors. Every rejection anywhere in stockpulse carries one of
 // these codes, the field it is about and a reason a person can act on (fastify lib/errors.js style).
+// docs/errors.md says, for each, where it arises and what to do; tests/protocols/error-catalogue.test.ts
+// fails when a code here is missing there, or when source uses a code that is not here.
 
 export const ERROR_CATALOGUE = {
   SP_ERR_VALIDATION: { status: 400, title: 'request or message failed validation' },
@@ -21,6 +23,7 @@ export const ERROR_CATALOGUE = {
   SP_ERR_UNAUTHENTICATED: { status: 401, title: 'no valid API token' },
   SP_ERR_FORBIDDEN: { status: 403, title: 'the token\'s role may not do this' },
   SP_ERR_DEVICE: { status: 502, title: 'device did not answer as expected' },
+  SP_ERR_DELIVERY: { status: 502, title: 'a notification or local alarm target (webhook, e-mail, chat robot, MQTT topic) did not take the message' },
   SP_ERR_DB: { status: 503, title: 'database unavailable' },
   SP_ERR_INPUT: { status: 400, title: 'input file is invalid' },
   SP_ERR_INTERNAL: { status: 500, title: 'unexpected internal error' },

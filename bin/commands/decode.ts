@@ -8,6 +8,7 @@ import { decodeRegisters, parseRegisterPoint } from '../../protocols/modbus/regi
 import { decodeEpc } from '../../protocols/epc/decode.ts';
 import { mtSicsToSample, parseMtSicsLine } from '../../protocols/scale/mt-sics.ts';
 import { parseWeightStreamLine, weightStreamToSample } from '../../protocols/scale/weight-stream.ts';
+import { help as HELP, DECODER_SUMMARIES, type DecoderName } from './decode.help.ts';
 
 // `stockpulse decode PROTOCOL INPUT`: a field technician pastes what a device sent and sees
 // the reading stockpulse would make of it — or the coded error saying which field is wrong.
@@ -111,70 +112,34 @@ function decodeModbusInput(input: string, v: Values): unknown {
 
 // ---- the table ------------------------------------------------------------------------------
 
-const DECODERS: Record<string, ProtocolDecoder> = {
+const DECODERS: Record<DecoderName, ProtocolDecoder> & Record<string, ProtocolDecoder | undefined> = {
   'mqtt-json': {
-    summary: 'a JSON payload (generic, zigbee2mqtt, Tasmota, Shelly gen2) → readings',
+    summary: DECODER_SUMMARIES['mqtt-json'],
     options: ['kind', 'field', 'sensor'],
     decode: decodeMqttJsonInput,
   },
   modbus: {
-    summary: 'comma-separated 16-bit registers + a register map → value',
+    summary: DECODER_SUMMARIES['modbus'],
     options: ['map', 'type', 'byte-order', 'word-order', 'scale', 'offset'],
     decode: decodeModbusInput,
   },
   epc: {
-    summary: 'an RFID tag EPC in hex → GS1 identity (SGTIN-96/198, SSCC-96, GRAI-96), GTIN, URIs',
+    summary: DECODER_SUMMARIES['epc'],
     options: [],
     decode: (input) => decodeEpc(input.trim()),
   },
   'mt-sics': {
-    summary: 'one Mettler Toledo MT-SICS response line (S S 12.345 kg, S D, S I, S +, Z A, T S) → meaning',
+    summary: DECODER_SUMMARIES['mt-sics'],
     options: [],
     decode: (input) => { const response = parseMtSicsLine(input.trim()); return { response, sample: mtSicsToSample(response, Date.now()) ?? null }; },
   },
   'weight-stream': {
-    summary: 'one continuous indicator line (ST,GS,+0012.345kg; US/OL, NT) → weight sample',
+    summary: DECODER_SUMMARIES['weight-stream'],
     options: [],
     decode: (input) => { const line = parseWeightStreamLine(input.trim()); return { line, sample: weightStreamToSample(line, Date.now()) ?? null }; },
   },
 };
 
-const HELP = `usage: stockpulse decode PROTOCOL INPUT [options]
-
-Decodes one frame exactly as the gateway would and prints the result as JSON on stdout.
-Errors print their code and the offending field on stderr (exit code 1).
-INPUT may be "-" to read standard input, or @FILE to read a file.
-
-protocols:
-${Object.entries(DECODERS).map(([name, d]) => `  ${name.padEnd(13)} ${d.summary}`).join('\n')}
-
-mqtt-json options:
-  --kind KIND      decode only this kind (${READING_KINDS.join(', ')});
-                   default: every kind found in the payload
-  --field PATH     dotted path of the value (with --kind), e.g. DS18B20.Temperature
-  --sensor ID      sensor id put in the readings (default "cli")
-
-modbus options:
-  --map JSON|FILE  register map, e.g. '{"type":"float32","wordOrder":"little","scale":0.1}'
-  --type T         int16 | uint16 | int32 | uint32 | float32 | float64
-  --byte-order O   big | little   (bytes inside each register)
-  --word-order O   big | little   (register order of 32/64-bit values; little = CDAB)
-  --scale N        value = raw × scale + offset
-  --offset N       (negative: --offset=-40)
-  Shorthand flags override the same keys of --map.
-
-examples:
-  stockpulse decode mqtt-json '{"ts":1764096000000,"temperature":4.21,"battery":97}'
-  stockpulse decode mqtt-json '{"contact":false,"battery":100}' --kind door --sensor dock-door
-  stockpulse decode mqtt-json '{"Time":"2023-08-27T19:20:20","DS18B20":{"Temperature":21.0},"TempUnit":"C"}'
-  mosquitto_sub -C 1 -t zigbee2mqtt/fridge | stockpulse decode mqtt-json -
-  stockpulse decode modbus 0x41a4,0x0000 --map '{"type":"float32","wordOrder":"big"}'
-  stockpulse decode modbus 0x0000,0x41a4 --type float32 --word-order little
-  stockpulse decode modbus 65351 --type int16 --scale 0.1
-  stockpulse decode epc 3074257BF7194E4000001A85
-  stockpulse decode mt-sics 'S S      12.345 kg'
-  stockpulse decode weight-stream 'ST,GS,+0012.345kg'
-`;
 
 function readInput(input: string): string {
   try {

@@ -8,28 +8,10 @@ import { openDb } from '../../cloud/db/engine.ts';
 import { migrate } from '../../cloud/db/migrate.ts';
 import { jobs } from '../../cloud/jobs/registry.ts';
 import { JobRunner, type JobStatus } from '../../cloud/jobs/runner.ts';
+import { cloudSettingsFromEnv } from '../../cloud/config.ts';
 import type { JobRun } from '../../cloud/jobs/runs.ts';
+import { help } from './jobs.help.ts';
 
-const help = `stockpulse jobs — list the scheduled jobs or run one now
-
-usage: stockpulse jobs list [--runs N] [--json]
-       stockpulse jobs run NAME [--period DATE|TIMESTAMP] [--json]
-options: --database-url URL (or DATABASE_URL), --data-dir DIR (PGlite, default ./data)
-
-list   each job: its schedule (cron, UTC), next run, and its last runs (status, counts)
-run    runs NAME now, under the same lock the cloud instances use, and records the run in
-       job_runs. --period picks the period the run covers: a date (2026-11-25) means the
-       period starting on that day, a timestamp the period containing it; default: the
-       period containing now. Jobs are idempotent per period: running one again for the same
-       period changes nothing. Exit 1 if the job failed, 3 if another instance is running it.
-
-The embedded PGlite database can be open in one process only: with \`stockpulse demo\` or
-\`stockpulse cloud\` running on it, this command stops with SP_ERR_CONFLICT naming that process;
-use its POST /api/jobs/NAME/run (or the dashboard's Run button) instead. On PostgreSQL this
-command runs next to any number of cloud instances.
-
-jobs: ${jobs.map((j) => `${j.name} (${j.schedule})`).join(', ')}
-`;
 
 // sorted: counts come back from jsonb in its own key order
 const fmtCounts = (c: Record<string, number>) => Object.entries(c).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
@@ -56,7 +38,7 @@ const command: Command = {
     try {
       await migrate(db);
       // the job's own log lines go to stderr; stdout carries the result
-      const runner = new JobRunner({ db, jobs, log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2)), instanceId: `cli-${process.pid}` });
+      const runner = new JobRunner({ db, jobs, settings: cloudSettingsFromEnv(process.env), log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2)), instanceId: `cli-${process.pid}` });
       if (action === 'list') {
         const list = await runner.status(undefined, runs);
         if (values.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);

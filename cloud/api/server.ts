@@ -28,6 +28,7 @@ import { exposureRoutes } from '../rules/exposure/routes.ts';
 import { planningRoutes } from './routes/planning.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { gatewayRoutes } from '../gateways/routes.ts';
+import type { CloudSettings } from '../config.ts';
 
 const WEB_DIR = fileURLToPath(new URL('../../dashboards/web/', import.meta.url));
 const UPLOT_DIR = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
@@ -45,6 +46,8 @@ export interface ApiOptions {
   extraRoutes?: FastifyPluginAsync[];
   /** the cloud's job runner; absent = a runner that runs jobs on request but schedules nothing */
   jobs?: JobRunner;
+  /** rule settings from the cloud config (approval threshold, …); default: the config's defaults */
+  settings?: CloudSettings;
 }
 
 export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
@@ -93,7 +96,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(alertRoutes(o.db));
   await app.register(deviceRoutes(o.db));
   await app.register(inventoryRoutes(o.db));
-  await app.register(documentRoutes(o.db));
+  await app.register(documentRoutes(o.db, o.settings));
   await app.register(adminRoutes(o.db));
   await app.register(stockDeviceRoutes(o.db));
   await app.register(notifyRoutes(o.db));
@@ -101,7 +104,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(planningRoutes(o.db));
   await app.register(analyticsRoutes(o.db));
   await app.register(gatewayRoutes(o.db));
-  await app.register(jobRoutes(o.jobs ?? new JobRunner({ db: o.db, jobs: registeredJobs, log: o.log.child({ component: 'jobs' }) })));
+  await app.register(jobRoutes(o.jobs ?? new JobRunner({ db: o.db, jobs: registeredJobs, settings: o.settings, log: o.log.child({ component: 'jobs' }) })));
   for (const r of o.extraRoutes ?? []) await app.register(r);
 
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: 'index.html' });

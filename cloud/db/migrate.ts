@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Db, Session } from './engine.ts';
+import { SpError } from '../../protocols/errors.ts';
 
 // SQL migrations, applied in file order, once each, recorded in schema_migrations.
 // A migration may come in two variants, NAME.timescale.sql and NAME.plain.sql: the TimescaleDB
@@ -32,7 +33,7 @@ async function listMigrations(): Promise<Map<string, MigrationFile[]>> {
   const byId = new Map<string, MigrationFile[]>();
   for (const file of files) {
     const m = /^(\d+_[a-z0-9_]+?)(?:\.(timescale|plain))?\.sql$/.exec(file);
-    if (!m) throw new Error(`migration file name not understood: ${file}`);
+    if (!m) throw new Error(`migration file name not understood: ${file}`); // startup assertion: the files ship with the code
     const id = m[1]!;
     const list = byId.get(id) ?? [];
     list.push({ id, variant: (m[2] as MigrationFile['variant']) ?? 'any', file });
@@ -46,7 +47,7 @@ async function enableTimescale(db: Session, mode: TimescaleMode): Promise<{ on: 
   if (mode === 'off') return { on: false, note: 'disabled by configuration' };
   const avail = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'timescaledb'");
   if (!avail[0]?.n) {
-    if (mode === 'require') throw new Error('TimescaleDB required (STOCKPULSE_TIMESCALE=require) but the extension is not available on this server');
+    if (mode === 'require') throw new SpError('SP_ERR_CONFIG', { field: 'STOCKPULSE_TIMESCALE', reason: 'require, but the TimescaleDB extension is not available on this server' }, 'TimescaleDB required (STOCKPULSE_TIMESCALE=require) but the extension is not available on this server');
     return { on: false, note: 'extension not available; using plain PostgreSQL with the time_bucket shim' };
   }
   try {
@@ -77,7 +78,7 @@ export async function migrate(target: Db, opts: { timescale?: TimescaleMode } = 
     for (const [id, variants] of migrations) {
       if (done.has(id)) continue;
       const pick = variants.find((v) => v.variant === 'any') ?? variants.find((v) => v.variant === (timescale ? 'timescale' : 'plain'));
-      if (!pick) throw new Error(`migration ${id} has no variant for ${timescale ? 'timescale' : 'plain'}`);
+      if (!pick) throw new Error(`migration ${id} has no variant for ${timescale ? 'timescale' : 'plain'}`); // startup assertion: the files ship with the code
       const sql = await readFile(DIR + pick.file, 'utf8');
       // Continuous aggregates cannot be created inside a transaction block, so TimescaleDB
       // migrations run statement by statement; the others run in one transaction.
@@ -89,7 +90,7 @@ export async function migrate(target: Db, opts: { timescale?: TimescaleMode } = 
           await db.exec(sql);
         } catch (e) {
           await db.exec('ROLLBACK');
-          throw new Error(`migration ${pick.file} failed: ${(e as Error).message}`);
+          throw new SpError('SP_ERR_DB', { field: `migration ${pick.file}`, reason: (e as Error).message }, `migration ${pick.file} failed: ${(e as Error).message}`);
         }
         await db.exec('COMMIT');
       }

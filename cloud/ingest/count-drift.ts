@@ -11,13 +11,12 @@ import type { RaiseAlert } from './store-movements.ts';
 // check runs right after the event's own movement is posted, in the same transaction.
 //
 // Beyond the tolerance — the larger of the scale's own change tolerance (evidence.toleranceQuantity)
-// and STOCKPULSE_COUNT_DRIFT_PCT (default 2 %) of the ledger quantity — a `count_drift` alert is
-// raised (once); it is cleared when a later weighing agrees with the ledger again.
+// and driftPct (STOCKPULSE_COUNT_DRIFT_PCT, cloud/config.ts; default 2 %) of the ledger quantity — a
+// `count_drift` alert is raised (once); it is cleared when a later weighing agrees with the ledger again.
 
-const DRIFT_PCT = Number(process.env.STOCKPULSE_COUNT_DRIFT_PCT ?? 2);
 const fmt = (n: number) => String(Math.round(n * 1000) / 1000);
 
-export async function checkCountDrift(q: Queryable, c: { gateway: string; event: MovementEvent; item: string; location: string }, raise: RaiseAlert): Promise<number> {
+export async function checkCountDrift(q: Queryable, c: { gateway: string; event: MovementEvent; item: string; location: string }, raise: RaiseAlert, driftPct: number): Promise<number> {
   const e = c.event;
   const weighed = e.type === 'count' ? e.quantity : typeof e.evidence.weighedQuantity === 'number' ? e.evidence.weighedQuantity : undefined;
   if (weighed === undefined) return 0;
@@ -26,7 +25,7 @@ export async function checkCountDrift(q: Queryable, c: { gateway: string; event:
   if (prev && new Date(prev.weighed_at).getTime() > e.ts) return 0; // an older weighing arriving late says nothing new
   const [b] = await q.query<{ qty: string }>('SELECT coalesce(sum(on_hand), 0) AS qty FROM balances WHERE item = $1 AND location = $2', [c.item, c.location]);
   const ledger = Number(b!.qty);
-  const tolerance = Math.max(typeof e.evidence.toleranceQuantity === 'number' ? e.evidence.toleranceQuantity : 0, Math.abs(ledger) * DRIFT_PCT / 100);
+  const tolerance = Math.max(typeof e.evidence.toleranceQuantity === 'number' ? e.evidence.toleranceQuantity : 0, Math.abs(ledger) * driftPct / 100);
   const drifting = Math.abs(weighed - ledger) > tolerance + 1e-9;
   let alertId = prev?.drift_alert_id ?? null;
   let deliveries = 0;

@@ -14,6 +14,7 @@ import { storeBatchItemwise, type ItemFailure } from './store-itemwise.ts';
 import { salvageUplinkBatch } from '../../protocols/uplink/salvage.ts';
 import { StreamProgress, type UplinkHealth } from './stream-progress.ts';
 import { clearCloudAlerts, raiseCloudAlerts } from '../rules/cloud-alerts.ts';
+import type { IngestSettings } from './store-movements.ts';
 
 // MQTT ingest: validate → commit → ack. The ack is published only after the commit returned,
 // so an edge that got an ack may forget the batch. Batches of one gateway are processed in
@@ -38,6 +39,8 @@ export interface IngestOptions {
   onCommitted?: (batch: UplinkBatch, deliveries: number) => void;
   /** a batch not acked this long (s) marks its gateway's stream stalled (health degraded, alert); default 120 */
   stallAfterSec?: number;
+  /** rule settings from the cloud config (count drift tolerance); default: the config's defaults */
+  settings?: IngestSettings;
   /** a batch failing as a whole for a passing reason (deadlock, timeout) is retried this often before it is stored item by item; default 5 */
   maxRetries?: number;
   /** cloud-raised alerts (uplink_stalled) were queued for notification */
@@ -145,7 +148,7 @@ export class MqttIngest {
     const attempts = this.progress.arrived(gateway, batch.stream, batch.seq);
     let ack: UplinkAck;
     try {
-      const result = await storeBatch(this.o.db, batch, this.o.targets);
+      const result = await storeBatch(this.o.db, batch, this.o.targets, this.o.settings);
       if (result.status === 'committed') this.committed(result.stored, result.readingsStored, result.deliveries, started);
       else if (result.status === 'duplicate') m.batchesDuplicate.inc();
       ack = result.status === 'rejected'
@@ -192,7 +195,7 @@ export class MqttIngest {
     const source = `uplink:${gateway}`;
     let r: Awaited<ReturnType<typeof storeBatchItemwise>>;
     try {
-      r = await storeBatchItemwise(this.o.db, batch, this.o.targets);
+      r = await storeBatchItemwise(this.o.db, batch, this.o.targets, this.o.settings);
     } catch (e) {
       if (classifyStoreFault(e) === 'connection') throw e; // nothing can be stored now: no ack
       // not even the batch key could be written: the batch is refused whole, and kept whole

@@ -4,7 +4,7 @@ import { unitOfKind } from '../../protocols/units.ts';
 import { alertPayload, type NotificationTarget } from '../notify/targets.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { canCopy, copyReadings } from './copy-readings.ts';
-import { storeMovements } from './store-movements.ts';
+import { storeMovements, type IngestSettings } from './store-movements.ts';
 import { admitBatch, screenBatch, type Refusal } from './gateway-policy.ts';
 import { batchDigest } from './batch-digest.ts';
 import { recordDeadLetter } from './dead-letters.ts';
@@ -45,7 +45,7 @@ export async function openBatch(q: Queryable, sent: UplinkBatch, targets: readon
   return { status: 'fresh', batch: screened.batch, refused: screened.refused, deliveries };
 }
 
-export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[]): Promise<StoreResult> {
+export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[], settings?: IngestSettings): Promise<StoreResult> {
   const result = await db.tx(async (q): Promise<StoreResult> => {
     const opened = await openBatch(q, sent, targets);
     if (opened.status !== 'fresh') return opened;
@@ -59,7 +59,7 @@ export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly No
     // after the alerts: a device's "online" clears a device_offline raised earlier in this same
     // batch (a restarted gateway sends both and has forgotten the alert)
     if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
-    if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets));
+    if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets), settings);
     return { status: 'committed' as const, deliveries, readingsStored, refused: opened.refused, stored: batch };
   });
   if (result.status === 'committed') await recordRefusals(db, sent, result.refused);

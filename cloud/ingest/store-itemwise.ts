@@ -9,7 +9,7 @@ import type { SpError } from '../../protocols/errors.ts';
 import type { Refusal } from './gateway-policy.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { classifyStoreFault, faultCode } from './store-fault.ts';
-import { storeMovements } from './store-movements.ts';
+import { storeMovements, type IngestSettings } from './store-movements.ts';
 
 // The fallback when a batch failed for a reason that will not change on resend (store-fault.ts):
 // the same writes as storeBatch, in one transaction, but each item under its own SAVEPOINT —
@@ -54,7 +54,7 @@ const failure = (kind: ItemKind, index: number, item: unknown, e: unknown): Item
   kind, index, item, cause: `SQLSTATE ${faultCode(e) ?? 'unknown'}`, reason: cleanText((e as Error)?.message ?? String(e), 1000),
 });
 
-export async function storeBatchItemwise(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[]): Promise<ItemwiseResult> {
+export async function storeBatchItemwise(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[], settings?: IngestSettings): Promise<ItemwiseResult> {
   const result = await db.tx(async (q): Promise<ItemwiseResult> => {
     // the same gate as storeBatch: registry, digest, ownership (store-batch.ts openBatch)
     const opened = await openBatch(q, sent, targets);
@@ -95,7 +95,7 @@ export async function storeBatchItemwise(db: Db, sent: UplinkBatch, targets: rea
     for (const [i, a] of batch.alerts.entries()) {
       let d = 0;
       // the alert and the stock exception it may open (store-movements.ts) stand or fall together
-      const r = await attempt(q, async () => { d = await raise(a) + await storeMovements(q, { ...batch, alerts: [a], movements: [] }, raise); });
+      const r = await attempt(q, async () => { d = await raise(a) + await storeMovements(q, { ...batch, alerts: [a], movements: [] }, raise, settings); });
       if (r.ok) deliveries += d; else failures.push(failure('alerts', i, a, r.error));
     }
     for (const [i, e] of batch.devices.entries()) {
@@ -104,7 +104,7 @@ export async function storeBatchItemwise(db: Db, sent: UplinkBatch, targets: rea
     }
     for (const [i, m] of batch.movements.entries()) {
       let d = 0;
-      const r = await attempt(q, async () => { d = await storeMovements(q, { ...batch, alerts: [], movements: [m] }, raise); });
+      const r = await attempt(q, async () => { d = await storeMovements(q, { ...batch, alerts: [], movements: [m] }, raise, settings); });
       if (r.ok) deliveries += d; else failures.push(failure('movements', i, m, r.error));
     }
     const items = (batch.manifest ? 1 : 0) + batch.readings.length + batch.alerts.length + batch.devices.length + batch.movements.length;

@@ -9,6 +9,7 @@ import type { Actor } from '../inventory/model.ts';
 import { parseDocumentRef } from './document-refs.ts';
 import { checkCountDrift } from './count-drift.ts';
 import { recordException } from './stock-exceptions.ts';
+import { DEFAULT_SETTINGS, type CloudSettings } from '../config.ts';
 
 // The movements of an uplink batch → the immutable ledger, in the batch's own transaction.
 //
@@ -31,8 +32,11 @@ import { recordException } from './stock-exceptions.ts';
 
 export type RaiseAlert = (a: AlertEvent) => Promise<number>;
 
+/** the rules' settings ingest applies (cloud/config.ts); the defaults when a caller gives none */
+export type IngestSettings = Pick<CloudSettings, 'STOCKPULSE_COUNT_DRIFT_PCT'>;
+
 /** returns the notification deliveries created by cloud-side alerts (count drift) */
-export async function storeMovements(q: Queryable, batch: UplinkBatch, raise: RaiseAlert): Promise<number> {
+export async function storeMovements(q: Queryable, batch: UplinkBatch, raise: RaiseAlert, settings: IngestSettings = DEFAULT_SETTINGS): Promise<number> {
   let deliveries = 0;
   for (const a of batch.alerts) {
     if (a.transition === 'raised' && (a.rule === 'unexpected_receipt' || a.rule === 'unauthorised_removal')) {
@@ -43,13 +47,13 @@ export async function storeMovements(q: Queryable, batch: UplinkBatch, raise: Ra
   // the old one was still in flight elsewhere) take turns per gateway — one lock per batch, held
   // to commit — so the second sees the first one's rows and books nothing.
   if (batch.movements.length) await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`device_movements:${batch.gateway}`]);
-  for (const m of batch.movements) deliveries += await storeMovement(q, batch.gateway, m, raise);
+  for (const m of batch.movements) deliveries += await storeMovement(q, batch.gateway, m, raise, settings);
   return deliveries;
 }
 
 interface Outcome { outcome: 'posted' | 'exception' | 'observed'; movementIds: number[]; reason?: string }
 
-async function storeMovement(q: Queryable, gateway: string, m: MovementEvent, raise: RaiseAlert): Promise<number> {
+async function storeMovement(q: Queryable, gateway: string, m: MovementEvent, raise: RaiseAlert, settings: IngestSettings): Promise<number> {
   const eventId = `${gateway}:${m.id}`;
   if ((await q.query('SELECT 1 FROM device_movements WHERE event_id = $1', [eventId])).length) return 0;
   const sku = await resolveItem(q, m.item);
@@ -72,7 +76,7 @@ async function storeMovement(q: Queryable, gateway: string, m: MovementEvent, ra
       message: `${m.type} of ${m.quantity} ${m.unit} ${m.item.gtin ?? m.item.sku} from ${m.source.device} was not booked: ${out.reason}`,
     });
   }
-  if (m.source.kind === 'scale' && sku && location) return checkCountDrift(q, { gateway, event: m, item: sku, location }, raise);
+  if (m.source.kind === 'scale' && sku && location) return checkCountDrift(q, { gateway, event: m, item: sku, location }, raise, settings.STOCKPULSE_COUNT_DRIFT_PCT);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { Db } from '../db/engine.ts';
+import type { CloudSettings } from '../config.ts';
 
 export interface JobContext {
   db: Db;
@@ -21,6 +22,9 @@ export interface JobContext {
    * outside a cloud (CLI, tests) — the rows then wait for the next dispatcher pass
    */
   notify?: JobNotify;
+  /** rule settings from the cloud config (cloud/config.ts), handed down by the runner; absent (a
+   *  context built by hand in a test or bench) = the config's defaults */
+  settings?: CloudSettings;
 }
 
 export interface JobNotify {

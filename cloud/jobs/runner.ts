@@ -7,6 +7,7 @@ import type { JobContext, JobDefinition, JobNotify, JobResult } from './job.ts';
 import { withJobLock } from './lock.ts';
 import { abandonStale, finishRun, hasAnyRun, insertRun, lastRuns, pruneRuns, saveProgress, scheduledRunExists, type JobRun, type RunTrigger } from './runs.ts';
 import { assertCron, latestFire, nextFire, periodContaining, periodFromInput, type Period } from './schedule.ts';
+import { DEFAULT_SETTINGS, type CloudSettings } from '../config.ts';
 
 // Schedules the registered jobs by cron (UTC) and runs each under its lock (lock.ts), so with
 // N cloud instances on one database each scheduled period runs exactly once: the instance that
@@ -30,6 +31,8 @@ export interface JobRunnerOptions {
   /** how often the scheduler looks for due jobs at most (ms); default 30 s */
   pollMs?: number;
   notify?: JobNotify;
+  /** rule settings the jobs use (cloud config); default: the config's defaults */
+  settings?: CloudSettings;
 }
 
 export type RunOutcome =
@@ -160,7 +163,7 @@ export class JobRunner {
       let progress: { done: number; total?: number } | undefined;
       let lastSaved = 0;
       const ctx: JobContext = {
-        db, now: startedAt, period, log: jlog, notify: this.o.notify,
+        db, now: startedAt, period, log: jlog, notify: this.o.notify, settings: this.o.settings ?? DEFAULT_SETTINGS,
         progress: (done, total) => {
           progress = total === undefined ? { done } : { done, total };
           // at most one write a second: progress is for people watching, not an audit trail

@@ -4,6 +4,7 @@ import { backoffDelay } from '../../protocols/driver.ts';
 import { ContactSender, type SmtpSettings } from './senders.ts';
 import { escalationPass, type EscalationOptions } from './escalation.ts';
 import { isRecordOnly } from './targets.ts';
+import { SpError } from '../../protocols/errors.ts';
 
 // Sends pending notification deliveries. Rows are claimed with FOR UPDATE SKIP LOCKED and a
 // short lease (next_attempt_at pushed ahead), so several cloud instances can run dispatchers
@@ -172,14 +173,14 @@ export class NotificationDispatcher {
       body: JSON.stringify(payload),
       signal: AbortSignal.timeout(this.o.webhookTimeoutMs ?? 5000),
     });
-    if (!res.ok) throw new Error(`webhook answered HTTP ${res.status}`);
+    if (!res.ok) throw new SpError('SP_ERR_DELIVERY', { field: 'webhook', reason: `answered HTTP ${res.status}` }, `webhook answered HTTP ${res.status}`);
     await res.arrayBuffer().catch(() => undefined);
   }
 
   private async publishMqtt(payload: DueRow['payload']): Promise<void> {
-    if (!this.o.mqtt) throw new Error('no MQTT connection for alert topic');
+    if (!this.o.mqtt) throw new SpError('SP_ERR_DELIVERY', { field: 'mqtt', reason: 'no MQTT connection for alert topic' }, 'no MQTT connection for alert topic');
     const { topic, ...body } = payload;
-    if (!topic) throw new Error('delivery payload has no topic');
+    if (!topic) throw new SpError('SP_ERR_DELIVERY', { field: 'payload.topic', reason: 'delivery payload has no topic' }, 'delivery payload has no topic');
     await this.o.mqtt.publish(topic, JSON.stringify(body));
   }
 }

@@ -1,4 +1,5 @@
 import type { JobDefinition } from '../jobs/job.ts';
+import { DEFAULT_SETTINGS } from '../config.ts';
 import { escalationPass } from './escalation.ts';
 
 // The escalation pass as a scheduled job: every minute (escalation and reminder intervals are
@@ -10,7 +11,7 @@ export const alertEscalationJob: JobDefinition = {
   description: 'route new alerts to their contacts, escalate unacknowledged ones to the next contact, send repeat reminders',
   schedule: '* * * * *',
   run: async (ctx) => {
-    const r = await escalationPass(ctx.db, ctx.now, { publicUrl: process.env.STOCKPULSE_PUBLIC_URL || undefined });
+    const r = await escalationPass(ctx.db, ctx.now, { publicUrl: (ctx.settings ?? DEFAULT_SETTINGS).STOCKPULSE_PUBLIC_URL });
     ctx.log.debug(r, 'escalation pass');
     return r;
   },

@@ -1,5 +1,6 @@
 import type { ChannelAddress, ChannelType } from './contacts.ts';
 import { ackLine, facts, iso, reason, ruleLabel, title, type NotifyMessage } from './message.ts';
+import { SpError } from '../../protocols/errors.ts';
 
 // Each channel's own message format. The payload is built when the delivery is created and
 // stored in notification_deliveries.payload exactly as it will be POSTed (credentials are added
@@ -108,7 +109,7 @@ export function channelPayload(type: ChannelType, m: NotifyMessage, ch: ChannelA
     case 'email': return emailPayload(m, ch);
     case 'webhook': return webhookPayload(m);
   }
-  throw new Error(`unknown channel ${type}`);
+  throw new SpError('SP_ERR_VALIDATION', { field: 'channel', reason: `unknown channel ${type}` }, `unknown channel ${type}`);
 }
 
 function truncateBytes(s: string, max: number): string {

@@ -13,7 +13,7 @@ export const NotifySeed = z.object({
   routes: z.array(z.object({ contacts: z.array(z.string()).default([]) }).passthrough()).default([]),
 });
 
-const expandEnv = (text: string, env: NodeJS.ProcessEnv) =>
+const expandEnv = (text: string, env: Readonly<Record<string, string | undefined>>) =>
   text.replace(/\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g, (_m, k: string, dflt?: string) => env[k] ?? dflt ?? '');
 
 export async function applyNotifySeed(db: Db, raw: unknown): Promise<{ contacts: number; routes: number }> {
@@ -44,7 +44,7 @@ export async function applyNotifySeed(db: Db, raw: unknown): Promise<{ contacts:
 }
 
 /** reads a seed file; ${VAR} / ${VAR:-default} come from the environment so keys stay out of the file */
-export async function applyNotifySeedFile(db: Db, path: string, env: NodeJS.ProcessEnv = process.env) {
+export async function applyNotifySeedFile(db: Db, path: string, env: Readonly<Record<string, string | undefined>>) {
   const text = expandEnv(await readFile(path, 'utf8'), env);
   let raw: unknown;
   try { raw = JSON.parse(text); } catch (e) { throw new SpError('SP_ERR_CONFIG', { field: path, reason: `not JSON: ${(e as Error).message}` }); }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { z } from 'zod';
-import { SpError, zodIssuesToDetails } from '../../protocols/errors.ts';
+import { SpError } from '../../protocols/errors.ts';
+import type { CloudConfig } from '../config.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { ChannelAddress } from './contacts.ts';
 import { scrub, secretsOf } from './redact.ts';
@@ -17,16 +17,12 @@ export interface SmtpSettings {
   from: string;
 }
 
-const SmtpEnv = z.object({
-  STOCKPULSE_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
-  STOCKPULSE_SMTP_FROM: z.string().min(3).default('stockpulse <stockpulse@localhost>'),
-});
+/** a channel that did not take the message; the message (stored as the delivery's last error) stays the reason */
+const delivery = (field: string, reason: string) => new SpError('SP_ERR_DELIVERY', { field, reason }, reason);
 
-/** SMTP from the environment (STOCKPULSE_SMTP_URL, STOCKPULSE_SMTP_FROM); undefined when not configured */
-export function smtpFromEnv(env: NodeJS.ProcessEnv = process.env): SmtpSettings | undefined {
-  const r = SmtpEnv.safeParse({ STOCKPULSE_SMTP_URL: env.STOCKPULSE_SMTP_URL || undefined, STOCKPULSE_SMTP_FROM: env.STOCKPULSE_SMTP_FROM || undefined });
-  if (!r.success) throw new SpError('SP_ERR_CONFIG', zodIssuesToDetails(r.error.issues));
-  return r.data.STOCKPULSE_SMTP_URL ? { transport: r.data.STOCKPULSE_SMTP_URL, from: r.data.STOCKPULSE_SMTP_FROM } : undefined;
+/** SMTP from the cloud config (STOCKPULSE_SMTP_URL, STOCKPULSE_SMTP_FROM, validated there); undefined when not configured */
+export function smtpSettings(c: Pick<CloudConfig, 'STOCKPULSE_SMTP_URL' | 'STOCKPULSE_SMTP_FROM'>): SmtpSettings | undefined {
+  return c.STOCKPULSE_SMTP_URL ? { transport: c.STOCKPULSE_SMTP_URL, from: c.STOCKPULSE_SMTP_FROM } : undefined;
 }
 
 /**
@@ -63,13 +59,13 @@ export class ContactSender {
     const rows = await this.o.db.query<{ channels: ChannelAddress[]; active: boolean }>(
       'SELECT channels, active FROM notify_contacts WHERE id = $1', [d.contact_id]);
     const ch = rows[0]?.channels.find((c) => c.type === d.channel);
-    if (!rows[0] || !ch) throw new Error(`contact ${d.contact_id} has no ${d.channel} address any more`);
+    if (!rows[0] || !ch) throw delivery('contact', `contact ${d.contact_id} has no ${d.channel} address any more`);
     const secrets = [...secretsOf(ch.address), 'secret' in ch ? ch.secret : undefined];
     if (typeof this.o.smtp?.transport === 'string') secrets.push(...secretsOf(this.o.smtp.transport));
     try {
       await this.deliver(ch, d.payload);
     } catch (e) {
-      throw new Error(scrub((e as Error).message, secrets));
+      throw delivery(ch.type, scrub((e as Error).message, secrets));
     }
   }
 
@@ -96,21 +92,21 @@ export class ContactSender {
     } catch (e) {
       // fetch's own message is "fetch failed"; the cause says why (never the URL)
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`${kind} unreachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+      throw delivery(kind, `${kind} unreachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
     }
     const body = await res.text().catch(() => '');
     // Slack answers failures as a short plain-text reason (invalid_token, no_service): keep it
-    if (!res.ok) throw new Error(`${kind} answered HTTP ${res.status}${body && !/^\s*[[{]/.test(body) ? `: ${body.slice(0, 200)}` : ''}`);
+    if (!res.ok) throw delivery(kind, `${kind} answered HTTP ${res.status}${body && !/^\s*[[{]/.test(body) ? `: ${body.slice(0, 200)}` : ''}`);
     // WeCom and DingTalk answer HTTP 200 with {errcode, errmsg} — errcode 0 is success
     if (kind === 'wecom' || kind === 'dingtalk') {
       let parsed: { errcode?: number; errmsg?: string } = {};
       try { parsed = JSON.parse(body); } catch { /* not JSON: treat as accepted */ }
-      if (typeof parsed.errcode === 'number' && parsed.errcode !== 0) throw new Error(`${kind} errcode ${parsed.errcode}: ${parsed.errmsg ?? ''}`);
+      if (typeof parsed.errcode === 'number' && parsed.errcode !== 0) throw delivery(kind, `${kind} errcode ${parsed.errcode}: ${parsed.errmsg ?? ''}`);
     }
   }
 
   private async mail(payload: Record<string, unknown>): Promise<void> {
-    if (!this.o.smtp) throw new Error('e-mail not configured (set STOCKPULSE_SMTP_URL)');
+    if (!this.o.smtp) throw new SpError('SP_ERR_CONFIG', { field: 'STOCKPULSE_SMTP_URL', reason: 'e-mail not configured' }, 'e-mail not configured (set STOCKPULSE_SMTP_URL)');
     this.mailer ??= nodemailer.createTransport(this.o.smtp.transport as never);
     const { to, subject, text, html } = payload as { to: string; subject: string; text: string; html: string };
     await this.mailer.sendMail({ from: this.o.smtp.from, to, subject, text, html });

@@ -6,6 +6,7 @@ import { WEEKDAYS, dayOf, isoDay, weekday } from './days.ts';
 import { denseSeries, firstMovementDays, loadDailyDemand, type DailyDemand } from './demand.ts';
 import { computePlan, r6, type PlanFigures } from './plan.ts';
 import { sum } from './stats.ts';
+import { DEFAULT_SETTINGS, type CloudSettings } from '../config.ts';
 
 // The replenishment run: for every item, demand from the ledger → plan (plan.ts) → when the
 // position (available + on order) is below the reorder point, a low_stock alert and a draft
@@ -23,11 +24,12 @@ export interface ReplenishmentOptions {
   coverDays: number;
 }
 
-export const DEFAULT_REPLENISHMENT: ReplenishmentOptions = {
-  serviceLevel: Number(process.env.STOCKPULSE_SERVICE_LEVEL ?? 0.95),
-  historyDays: Number(process.env.STOCKPULSE_REPLENISH_HISTORY_DAYS ?? 182),
-  coverDays: Number(process.env.STOCKPULSE_REPLENISH_COVER_DAYS ?? 14),
-};
+/** the options the cloud config gives (STOCKPULSE_SERVICE_LEVEL, STOCKPULSE_REPLENISH_*; cloud/config.ts) */
+export function replenishmentOptions(s: Pick<CloudSettings, 'STOCKPULSE_SERVICE_LEVEL' | 'STOCKPULSE_REPLENISH_HISTORY_DAYS' | 'STOCKPULSE_REPLENISH_COVER_DAYS'>): ReplenishmentOptions {
+  return { serviceLevel: s.STOCKPULSE_SERVICE_LEVEL, historyDays: s.STOCKPULSE_REPLENISH_HISTORY_DAYS, coverDays: s.STOCKPULSE_REPLENISH_COVER_DAYS };
+}
+
+export const DEFAULT_REPLENISHMENT: ReplenishmentOptions = Object.freeze(replenishmentOptions(DEFAULT_SETTINGS));
 
 export const REPLENISHMENT_ACTOR: Actor = { name: 'replenishment', role: 'purchasing' };
 /** first key of the item-scoped advisory lock (the second is hashtext(sku)) */

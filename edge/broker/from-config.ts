@@ -4,6 +4,7 @@ import type { EdgeConfig } from '../config.schema.ts';
 import { brokerSecurityFromConfig } from './access.ts';
 import type { BrokerLinkConfig } from './config.schema.ts';
 import type { EmbeddedBrokerOptions } from './embedded-broker.ts';
+import { SpError } from '../../protocols/errors.ts';
 
 // Config (file paths, defaults) → what the broker and the mqtt.js clients take (PEM contents).
 
@@ -12,7 +13,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 /** Options for startEmbeddedBroker from the gateway config's `broker` section. */
 export function embeddedBrokerOptions(cfg: Pick<EdgeConfig, 'broker' | 'devices'>, log?: Logger): EmbeddedBrokerOptions {
   const b = cfg.broker;
-  if (!b) throw new Error('config has no broker section');
+  if (!b) throw new SpError('SP_ERR_CONFIG', { field: 'broker', reason: 'the config has no broker section' }, 'config has no broker section');
   const tls = b.tls && {
     key: readFileSync(b.tls.key),
     cert: readFileSync(b.tls.cert),

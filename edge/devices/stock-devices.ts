@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { Subject, type Subscription } from 'rxjs';
 import type { DeviceDriver, DriverStatus } from '../../protocols/driver.ts';
-import type { SpError } from '../../protocols/errors.ts';
+import { SpError } from '../../protocols/errors.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import type { AlertEvent, MovementEvent } from '../../protocols/uplink/contract.ts';
 import type { WeightSample } from '../../protocols/scale/weight-sample.ts';
@@ -85,7 +85,7 @@ export class StockDevices {
     const { devices, log } = this.o;
     const portals = devices.filter((d): d is RfidPortalDeviceConfig => d.protocol === 'rfid-portal');
     if (portals.length) {
-      if (!this.rfid) throw new Error('RFID portals need the device broker client');
+      if (!this.rfid) throw new SpError('SP_ERR_CONFIG', { field: 'deviceBroker', reason: 'RFID portals need the device broker client' }, 'RFID portals need the device broker client');
       const rfid = this.rfid;
       const journal = this.o.journal;
       this.matcher.setExpected(portals.flatMap((p) => p.expected));

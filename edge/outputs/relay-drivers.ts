@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import ModbusSerial from 'modbus-serial';
 import type { Logger } from 'pino';
 import type { RelayDriverConfig } from './config.schema.ts';
+import { SpError } from '../../protocols/errors.ts';
 
 // modbus-serial is CommonJS: under ESM its class is the default export's `default`.
 const ModbusRTU = ModbusSerial.default;
@@ -58,7 +59,8 @@ export class ModbusCoilRelayDriver implements RelayDriver {
       await this.client!.writeCoil(this.o.address, on);
     } catch (e) {
       this.drop();
-      throw new Error(`coil ${this.o.address} on ${this.o.host}:${this.o.port} unit ${this.o.unitId}: ${(e as Error).message}`);
+      const message = `coil ${this.o.address} on ${this.o.host}:${this.o.port} unit ${this.o.unitId}: ${(e as Error).message}`;
+      throw new SpError('SP_ERR_DEVICE', { field: 'coil', reason: message }, message);
     }
   }
 

@@ -4,6 +4,7 @@ import type { AlertEvent } from '../../protocols/uplink/contract.ts';
 import { backoffDelay, type BackoffOptions } from '../../protocols/driver.ts';
 import { redactUrl } from '../broker/redact.ts';
 import type { AlarmOutput } from './types.ts';
+import { SpError } from '../../protocols/errors.ts';
 
 // POSTs each alert transition as JSON to a receiver on the LAN (a building management system,
 // a local pager gateway). Deliveries go one at a time in order, retried with capped jittered
@@ -103,7 +104,7 @@ export class WebhookOutput implements AlarmOutput {
     let last: Error = new Error('not sent');
     for (let attempt = 0; attempt <= this.o.retries; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt, this.o.backoff), undefined, { signal: this.closing.signal }).catch(() => {});
-      if (this.closing.signal.aborted) throw new Error('output closed before delivery');
+      if (this.closing.signal.aborted) throw new SpError('SP_ERR_DELIVERY', { field: 'output', reason: 'closed before delivery' }, 'output closed before delivery');
       this.attempts++;
       try {
         const res = await fetch(this.target.url, {
@@ -126,7 +127,7 @@ export class WebhookOutput implements AlarmOutput {
       }
       this.o.log.debug({ output: this.name, attempt: attempt + 1, err: last.message }, 'webhook attempt failed');
     }
-    throw new Error(`${last.message} (after ${this.o.retries + 1} attempts)`);
+    throw new SpError('SP_ERR_DELIVERY', { field: 'url', reason: `${last.message} (after ${this.o.retries + 1} attempts)` }, `${last.message} (after ${this.o.retries + 1} attempts)`);
   }
 
   status(): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { CUSTOMER_RETURN, ReturnInput, createReturn, returnAction } from '../../
 import { COUNT_SESSION, CountSessionInput, countSessionAction, createCountSession } from '../../inventory/documents/count-sessions.ts';
 import { ErrorBody } from '../schemas.ts';
 import { Line, Text } from '../fields.ts';
+import { DEFAULT_SETTINGS, type CloudSettings } from '../../config.ts';
 
 // Document workflows over one route shape per type: create, list, read (with its history), and
 // one POST per action. The role per action is in cloud/auth/permissions.ts, the states each
@@ -19,7 +20,7 @@ import { Line, Text } from '../fields.ts';
 interface Kind {
   machine: Machine;
   create: { schema: z.ZodType; run: (db: Db, body: any, actor: Actor) => Promise<Doc> };
-  act: (db: Db, id: number, action: string, body: unknown, actor: Actor) => Promise<Doc>;
+  act: (db: Db, id: number, action: string, body: unknown, actor: Actor, settings: CloudSettings) => Promise<Doc>;
   /** body schema per action (OpenAPI and validation); others take an optional note */
   bodies?: Record<string, z.ZodType>;
 }
@@ -42,7 +43,7 @@ function shape(d: Doc, role: string | undefined): Doc {
   return { ...d, amountMinor: null, lines: d.lines.map(({ priceMinor: _p, ...rest }) => rest) };
 }
 
-export const documentRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
+export const documentRoutes = (db: Db, settings: CloudSettings = DEFAULT_SETTINGS): FastifyPluginAsyncZod => async (app) => {
   for (const [path, kind] of Object.entries(KINDS) as [DocumentRoute, Kind][]) {
     const tags = [kind.machine.label];
     app.get(`/api/${path}`, {
@@ -62,7 +63,7 @@ export const documentRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => 
         schema: { tags, summary: `${action} (allowed from: ${(kind.machine.from[action] ?? []).join(', ')})`, params: IdParam, body: kind.bodies?.[action] ?? NoteBody, response: errors },
       }, async (req) => {
         const before = await getDoc(db, kind.machine, req.params.id);
-        const after = await kind.act(db, req.params.id, action, req.body, actorOf(req));
+        const after = await kind.act(db, req.params.id, action, req.body, actorOf(req), settings);
         req.audit = { entity: kind.machine.type, entityId: after.id, before, after };
         return shape(after, roleOf(req));
       });

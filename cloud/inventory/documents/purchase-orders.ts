@@ -6,14 +6,15 @@ import { createLot, findLot } from '../lots.ts';
 import { postMovementIn } from '../ledger.ts';
 import { Currency, Id, IsoDate, Key, LotCode, Money, Qty, Text, dec, type Actor } from '../model.ts';
 import { assertCan, assertMay, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
+import { DEFAULT_SETTINGS, type CloudSettings } from '../../config.ts';
 
 // Purchase order: draft → submitted → approved → partially_received → received → closed
 // (or cancelled before goods arrive). Approval levels by amount: finance approves every order;
 // above the threshold operations (the warehouse role) must approve too. Goods receipts create
 // the lots and the receipt movements of what arrived.
 
-/** orders above this amount (minor units) need a second approval by operations */
-export const PO_SECOND_APPROVAL_ABOVE_MINOR = Number(process.env.STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR ?? 500_000);
+/** what approval needs from the cloud config: orders above STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR (minor units) need a second approval by operations */
+export type PurchaseOrderSettings = Pick<CloudSettings, 'STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR'>;
 
 export const PURCHASE_ORDER: Machine = {
   type: 'purchase_order',
@@ -63,12 +64,12 @@ export async function createPurchaseOrder(db: Db, input: z.input<typeof Purchase
   });
 }
 
-function requiredApprovals(amountMinor: number): string[] {
-  return amountMinor > PO_SECOND_APPROVAL_ABOVE_MINOR ? ['finance', 'warehouse'] : ['finance'];
+function requiredApprovals(amountMinor: number, settings: PurchaseOrderSettings): string[] {
+  return amountMinor > settings.STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR ? ['finance', 'warehouse'] : ['finance'];
 }
 
-export function purchaseOrderAction(db: Db, id: number, action: string, body: any, actor: Actor): Promise<Doc> {
-  return db.tx((q) => purchaseOrderActionIn(q, id, action, body, actor));
+export function purchaseOrderAction(db: Db, id: number, action: string, body: any, actor: Actor, settings: PurchaseOrderSettings = DEFAULT_SETTINGS): Promise<Doc> {
+  return db.tx((q) => purchaseOrderActionIn(q, id, action, body, actor, settings));
 }
 
 /**
@@ -77,7 +78,7 @@ export function purchaseOrderAction(db: Db, id: number, action: string, body: an
  * come here, through the same permission and state checks. A repeated receipt idempotencyKey
  * receives nothing more.
  */
-export async function purchaseOrderActionIn(q: Queryable, id: number, action: string, body: any, actor: Actor): Promise<Doc> {
+export async function purchaseOrderActionIn(q: Queryable, id: number, action: string, body: any, actor: Actor, settings: PurchaseOrderSettings = DEFAULT_SETTINGS): Promise<Doc> {
   assertMay(actor, 'purchase-orders', action);
   const d = await lockDoc(q, PURCHASE_ORDER, id);
   if (action === 'receive' && body?.idempotencyKey) {
@@ -87,7 +88,7 @@ export async function purchaseOrderActionIn(q: Queryable, id: number, action: st
   assertCan(PURCHASE_ORDER, d, action);
   switch (action) {
     case 'submit': {
-      const required = requiredApprovals(d.amountMinor ?? 0);
+      const required = requiredApprovals(d.amountMinor ?? 0, settings);
       const after = await transition(q, PURCHASE_ORDER, d, 'submit', 'submitted', actor, { data: { ...d.data, requiredApprovals: required, approvals: [] } });
       const amount = `${((d.amountMinor ?? 0) / 100).toFixed(2)} ${d.currency}`;
       for (const role of required) {
