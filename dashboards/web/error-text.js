@@ -17,7 +17,7 @@ const BY_CODE = {
   SP_ERR_CONFLICT: 'Someone else changed this first; reload and try again.',
 };
 
-/** strips any `SP_ERR_X:` prefix and `field: ` noise a message may carry */
+/** strips any coded prefix (`SP_ERR_…:`) and `field: ` noise a message may carry */
 export function stripCodes(text) {
   return String(text ?? '').replace(/\bSP_ERR_[A-Z0-9_]+\b:?\s*/g, '').trim();
 }
