@@ -34,6 +34,8 @@ export const CloudEnv = z.object({
   STOCKPULSE_SITE_NAME: z.string().optional(),
   /** an uplink batch received and not acked for this long (s) marks its gateway's stream stalled: /api/health degraded, alert uplink_stalled */
   STOCKPULSE_UPLINK_STALL_SEC: z.coerce.number().positive().max(86_400).default(120),
+  /** uplink batches of different gateways committed in one transaction (cloud/ingest/group-commit.ts); 1 = one transaction per batch */
+  STOCKPULSE_INGEST_GROUP_MAX: z.coerce.number().int().min(1).max(1024).default(64),
   /** false: this instance schedules no jobs (GET/POST /api/jobs still work); default on */
   STOCKPULSE_JOBS: Bool.optional(),
 });

@@ -14,6 +14,7 @@ import { storeBatchItemwise, type ItemFailure } from './store-itemwise.ts';
 import { salvageUplinkBatch } from '../../protocols/uplink/salvage.ts';
 import { StreamProgress, type UplinkHealth } from './stream-progress.ts';
 import { clearCloudAlerts, raiseCloudAlerts } from '../rules/cloud-alerts.ts';
+import { GroupCommitter } from './group-commit.ts';
 
 // MQTT ingest: validate → commit → ack. The ack is published only after the commit returned,
 // so an edge that got an ack may forget the batch. Batches of one gateway are processed in
@@ -44,6 +45,8 @@ export interface IngestOptions {
   kick?: () => void;
   /** a batch refused whole (gateway registry, seq conflict); deliveries = notifications queued for its alert */
   onRefused?: (deliveries: number) => void;
+  /** commit batches of different gateways that arrive together in one transaction (group-commit.ts); default on; false = one transaction per batch */
+  groupCommit?: boolean | { maxBatches?: number; maxReadings?: number; concurrency?: number };
 }
 
 export const DEFAULT_STALL_AFTER_SEC = 120;
@@ -56,9 +59,13 @@ export class MqttIngest {
   private readonly stalledAlerts = new Map<string, string>();
   private stallTimer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
+  private readonly group: GroupCommitter | undefined;
 
   constructor(private readonly o: IngestOptions) {
     this.progress = new StreamProgress((o.stallAfterSec ?? DEFAULT_STALL_AFTER_SEC) * 1000);
+    if (o.groupCommit !== false) {
+      this.group = new GroupCommitter({ db: o.db, targets: o.targets, metrics: o.metrics, ...(typeof o.groupCommit === 'object' ? o.groupCommit : {}) });
+    }
   }
 
   /** what /api/health shows of the uplink streams */
@@ -145,7 +152,9 @@ export class MqttIngest {
     const attempts = this.progress.arrived(gateway, batch.stream, batch.seq);
     let ack: UplinkAck;
     try {
-      const result = await storeBatch(this.o.db, batch, this.o.targets);
+      // with group commit: committed with other gateways' batches in one transaction, this one
+      // under its own savepoint (a failure of its own falls back to storeBatch alone)
+      const result = await (this.group ? this.group.store(batch) : storeBatch(this.o.db, batch, this.o.targets));
       if (result.status === 'committed') this.committed(result.stored, result.readingsStored, result.deliveries, started);
       else if (result.status === 'duplicate') m.batchesDuplicate.inc();
       ack = result.status === 'rejected'

@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatchInput } from 
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { faultyDb, sqlError, type FaultyDb } from '../helpers/faulty-db.ts';
 import { waitFor } from '../helpers/net.ts';
+import { registerGateway } from '../helpers/gateways.ts';
 
 // The cloud never lets one bad item hold a stream (issue #11). A batch the database refuses for a
 // reason that will not change on resend (here: a NUL in an alert message, sent raw on the batch
@@ -49,6 +50,7 @@ const deadLetters = () => tdb.db.query<{ code: string; reason: string; payload: 
 beforeAll(async () => {
   broker = await startEmbeddedBroker();
   tdb = await testDatabase();
+  await registerGateway(tdb.db, GW, { site: 'bakery' });
   // the fault point: the batch's first statement, only while a test arms it
   faulty = faultyDb(tdb.db, (sql) => sql.includes('INSERT INTO uplink_batches'), () => fault());
   cloudClient = await mqtt.connectAsync(broker.url);
