@@ -31,6 +31,11 @@ export function createCloudMetrics(opts: { db?: Db } = {}) {
       name: 'stockpulse_cloud_batch_commit_ms', help: 'time from batch receipt to commit (ms)',
       buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500], registers: [registry],
     }),
+    groupSize: new Histogram({
+      name: 'stockpulse_cloud_ingest_group_size', help: 'uplink batches committed together in one database transaction (group commit, cloud/ingest/group-commit.ts); _count is the transactions',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [registry],
+    }),
+    groupIsolated: c('stockpulse_cloud_ingest_group_isolated_total', 'batches whose savepoint failed inside a group commit (rolled back alone, then stored on the single-batch path)'),
     mqttConnected: new Gauge({ name: 'stockpulse_cloud_mqtt_connected', help: '1 when the ingest MQTT connection is up', registers: [registry] }),
     ...(opts.db ? databaseGauges(registry, opts.db) : {}),
   };

@@ -45,15 +45,29 @@ export async function openBatch(q: Queryable, sent: UplinkBatch, targets: readon
   return { status: 'fresh', batch: screened.batch, refused: screened.refused, deliveries };
 }
 
+/**
+ * Below this many readings a batch takes the multi-row unnest insert even on PostgreSQL: COPY's
+ * extra round trips (COPY start, data, end, and its savepoint) cost more than they save for a
+ * site's once-a-second flush of a few dozen readings (bench/fleet.ts, docs/capacity.md).
+ */
+export const COPY_MIN_READINGS = 64;
+
 export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[], settings?: IngestSettings): Promise<StoreResult> {
-  const result = await db.tx(async (q): Promise<StoreResult> => {
+  const result = await db.tx((q) => storeBatchIn(q, sent, targets, settings));
+  if (result.status === 'committed') await recordRefusals(db, sent, result.refused);
+  return result;
+}
+
+/** the writes of one batch inside a transaction the caller owns (storeBatch, or a group commit: group-commit.ts) */
+export async function storeBatchIn(q: Queryable, sent: UplinkBatch, targets: readonly NotificationTarget[], settings?: IngestSettings): Promise<StoreResult> {
+  {
     const opened = await openBatch(q, sent, targets);
     if (opened.status !== 'fresh') return opened;
     const batch = opened.batch;
     await upsertGateway(q, batch, batch.manifest);
     if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
     if (batch.manifest) await storeManifestDevices(q, batch.gateway, batch.manifest);
-    const readingsStored = batch.readings.length ? await (canCopy(q) ? copyReadings(q, batch) : storeReadings(q, batch)) : 0;
+    const readingsStored = batch.readings.length ? await (canCopy(q) && batch.readings.length >= COPY_MIN_READINGS ? copyReadings(q, batch) : storeReadings(q, batch)) : 0;
     let deliveries = opened.deliveries;
     for (const alert of batch.alerts) deliveries += await storeAlert(q, batch.gateway, alert, targets);
     // after the alerts: a device's "online" clears a device_offline raised earlier in this same
@@ -61,9 +75,7 @@ export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly No
     if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
     if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets), settings);
     return { status: 'committed' as const, deliveries, readingsStored, refused: opened.refused, stored: batch };
-  });
-  if (result.status === 'committed') await recordRefusals(db, sent, result.refused);
-  return result;
+  }
 }
 
 /**

@@ -1,0 +1,150 @@
+import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
+import type { Db, Queryable } from '../db/engine.ts';
+import type { NotificationTarget } from '../notify/targets.ts';
+import type { IngestSettings } from './store-movements.ts';
+import type { CloudMetrics } from '../metrics.ts';
+import { recordRefusals, storeBatch, storeBatchIn, type StoreResult } from './store-batch.ts';
+import { classifyStoreFault } from './store-fault.ts';
+
+// Group commit across gateways (issue #16). A fleet of small sites sends many small batches; one
+// transaction each costs a COMMIT (a WAL flush) and a pool checkout per 10 readings. Batches that
+// arrive while the previous group is committing (or in the same event-loop turn) are committed
+// together in ONE transaction; each is acked by its caller only after that commit returned.
+//
+// - Per-gateway order: mqtt-ingest.ts keeps its promise chain per gateway, so a gateway has at
+//   most one batch waiting here; a group never holds two batches of one stream.
+// - Exactly-once: each batch runs openBatch (registry, idempotency key + digest, screening) inside
+//   the group transaction; nothing of it is visible, and nothing acked, before the COMMIT.
+// - A failing batch costs only itself: each runs under its own SAVEPOINT. A batch whose
+//   savepoint fails is rolled back alone (its neighbours go on) and, after the group committed,
+//   goes through the single-batch path exactly as before group commit (storeBatch, whose
+//   failure mqtt-ingest.ts classifies: transient retry, item-by-item fallback, rejection).
+// - A connection-level fault (or a failing COMMIT) fails the whole group: every caller gets the
+//   error, nothing is acked, the edges resend, and uplink_batches makes the resends exactly-once.
+//
+// Bounded: at most maxBatches per group, and at most `concurrency` groups in flight (the pool's
+// connections are shared with the API). No timer: a group waits only for the previous one.
+
+export interface GroupCommitOptions {
+  db: Db;
+  targets: readonly NotificationTarget[];
+  /** the cloud's settings for the rules ingest runs (count drift), as storeBatch takes them */
+  settings?: IngestSettings;
+  metrics?: CloudMetrics;
+  /** batches per transaction; default 64 */
+  maxBatches?: number;
+  /** readings per transaction (a byte budget in practice); default 20 000 */
+  maxReadings?: number;
+  /** groups committing at once; default 1 on PGlite (one connection), 6 on PostgreSQL (of the pool's 10: round trips, not COMMITs, dominate a small batch, so groups run side by side) */
+  concurrency?: number;
+}
+
+interface Waiting {
+  batch: UplinkBatch;
+  resolve(r: StoreResult): void;
+  reject(e: unknown): void;
+}
+
+export class GroupCommitter {
+  private queue: Waiting[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+  private readonly maxBatches: number;
+  private readonly maxReadings: number;
+  private readonly concurrency: number;
+
+  constructor(private readonly o: GroupCommitOptions) {
+    this.maxBatches = o.maxBatches ?? 64;
+    this.maxReadings = o.maxReadings ?? 20_000;
+    this.concurrency = o.concurrency ?? (o.db.engine === 'pglite' ? 1 : 6);
+  }
+
+  /** stores one batch in the next group; resolves after that group's commit, as storeBatch would */
+  store(batch: UplinkBatch): Promise<StoreResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.concurrency || this.queue.length === 0) return;
+    this.scheduled = true;
+    // what else arrives in this event-loop turn joins the group
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.inFlight < this.concurrency && this.queue.length) void this.run(this.take());
+    });
+  }
+
+  private take(): Waiting[] {
+    let readings = 0;
+    let n = 0;
+    while (n < this.queue.length && n < this.maxBatches) {
+      const size = this.queue[n]!.batch.readings.length;
+      if (n > 0 && readings + size > this.maxReadings) break;
+      readings += size;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  private async run(group: Waiting[]): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.commit(group);
+    } finally {
+      this.inFlight--;
+      this.schedule();
+    }
+  }
+
+  private async commit(group: Waiting[]): Promise<void> {
+    // a fixed lock order across concurrent groups (each gateway's rows are its own; this keeps
+    // shared ones, e.g. a sensor moved between gateways, from deadlocking two groups)
+    group.sort((a, b) => (a.batch.gateway < b.batch.gateway ? -1 : a.batch.gateway > b.batch.gateway ? 1 : 0));
+    const { db, targets, settings } = this.o;
+    let results: (StoreResult | undefined)[];
+    try {
+      results = await db.tx(async (q) => {
+        const out: (StoreResult | undefined)[] = [];
+        for (const w of group) out.push(await inSavepoint(q, () => storeBatchIn(q, w.batch, targets, settings)));
+        return out;
+      });
+    } catch (e) {
+      for (const w of group) w.reject(e); // nothing acked; the edges resend
+      return;
+    }
+    this.o.metrics?.groupSize.observe(group.length);
+    await Promise.all(group.map(async (w, i) => {
+      const r = results[i];
+      try {
+        if (r === undefined) {
+          // rolled back alone: the single-batch path decides, as it did before group commit
+          this.o.metrics?.groupIsolated.inc();
+          w.resolve(await storeBatch(db, w.batch, targets, settings));
+          return;
+        }
+        if (r.status === 'committed') await recordRefusals(db, w.batch, r.refused);
+        w.resolve(r);
+      } catch (e) {
+        w.reject(e);
+      }
+    }));
+  }
+}
+
+/** fn under a savepoint: its result, or undefined when it failed for a reason of its own (rolled back alone); a connection fault is thrown */
+async function inSavepoint<T>(q: Queryable, fn: () => Promise<T>): Promise<T | undefined> {
+  await q.query('SAVEPOINT sp_group_batch');
+  try {
+    const r = await fn();
+    await q.query('RELEASE SAVEPOINT sp_group_batch');
+    return r;
+  } catch (e) {
+    if (classifyStoreFault(e) === 'connection') throw e;
+    await q.query('ROLLBACK TO SAVEPOINT sp_group_batch');
+    await q.query('RELEASE SAVEPOINT sp_group_batch');
+    return undefined;
+  }
+}
