@@ -117,11 +117,11 @@ describe(`forged batches (${engineLabel})`, () => {
     const dead = await q<{ code: string; reason: string }>(`SELECT code, reason FROM dead_letters WHERE source = 'uplink:gw-b' ORDER BY id`);
     expect(dead.every((d) => d.code === 'SP_ERR_GATEWAY_REFUSED')).toBe(true);
     expect(dead.map((d) => d.reason)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^zone chiller: zone "chiller" belongs to gateway "gw-a"/),
-      expect.stringMatching(/^sensor chiller-t1: .*"chiller".*gw-a/),
-      expect.stringMatching(/^reading chiller-t1: sensor "chiller-t1" belongs to gateway "gw-a"/),
-      expect.stringMatching(/^alert b-fake: .*gw-a/),
-      expect.stringMatching(new RegExp(`^movement b-pass: document po:${po} belongs to site "site-a"`)),
+      expect.stringMatching(/^manifest\.0: zone chiller: zone "chiller" belongs to gateway "gw-a"/),
+      expect.stringMatching(/^manifest\.0: sensor chiller-t1: .*"chiller".*gw-a/),
+      expect.stringMatching(/^readings\.\d+: reading chiller-t1: sensor "chiller-t1" belongs to gateway "gw-a"/),
+      expect.stringMatching(/^alerts\.0: alert b-fake: .*gw-a/),
+      expect.stringMatching(new RegExp(`^movements\\.0: movement b-pass: document po:${po} belongs to site "site-a"`)),
     ]));
     const refusedAlerts = ((await rig.api('/api/alerts?state=active')).json as any[]).filter((a) => a.rule === 'gateway_refused' && a.message.includes('"gw-b"'));
     expect(refusedAlerts.length).toBeGreaterThanOrEqual(5);
