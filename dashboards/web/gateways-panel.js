@@ -3,7 +3,7 @@
 // heard; Add shows the new credential ONCE (it is the gateway's MQTT password; the cloud keeps
 // only its hash); Revoke asks first. For any other role the panel stays hidden.
 
-import { authHeader } from './token.js';
+import { call } from './panel-http.js';
 import { esc, fmtTime } from './format.js';
 
 const STYLE = `
@@ -18,26 +18,7 @@ const STYLE = `
 .gateways-panel .g-error { color: #f85149; padding: 0 10px; font-size: 12px; }
 .gateways-panel button { font-size: 12px; }`;
 
-class HttpError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
-  get unreachable() { return this.status === 0 || this.status >= 502; }
-}
 
-async function call(method, path, body) {
-  let res;
-  try {
-    res = await fetch(path, {
-      method, cache: 'no-store',
-      headers: { ...authHeader(), accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-  } catch (err) {
-    throw new HttpError(0, `Cloud unreachable: ${err?.message ?? err}`);
-  }
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new HttpError(res.status, json?.details?.[0] ? `${json.details[0].field}: ${json.details[0].reason}` : json?.message ?? res.statusText);
-  return json;
-}
 
 export class GatewaysPanel {
   /** @param {HTMLElement|null} root the panel <section> */

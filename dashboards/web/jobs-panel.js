@@ -2,9 +2,8 @@
 // counts, progress while it runs, the error when it failed — and a Run button
 // (POST /api/jobs/:name/run, admin only: other roles see the 403 reason on the row).
 
-import { authHeader } from './token.js';
+import { call } from './panel-http.js';
 import { esc, fmtTime } from './format.js';
-import { humanError } from './error-text.js';
 
 const STYLE = `
 .jobs-panel .job-rows { list-style: none; margin: 0; padding: 0 10px 8px; font-size: 13px; }
@@ -16,26 +15,7 @@ const STYLE = `
 .jobs-panel .j-error { grid-column: 1 / -1; color: #f85149; font-size: 12px; }
 .jobs-panel button { font-size: 12px; }`;
 
-class HttpError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
-  get unreachable() { return this.status === 0 || this.status >= 502; }
-}
 
-async function call(method, path, body) {
-  let res;
-  try {
-    res = await fetch(path, {
-      method, cache: 'no-store',
-      headers: { ...authHeader(), accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-  } catch (err) {
-    throw new HttpError(0, humanError(0, null));
-  }
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new HttpError(res.status, humanError(res.status, json));
-  return json;
-}
 
 const fmtCounts = (c) => Object.entries(c ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k.replaceAll('_', ' ')} ${v}`).join(' · ');
 
