@@ -7,7 +7,7 @@ import { pruneDeadLetters } from './dead-letters.ts';
 export const deadLetterRetentionJob: JobDefinition = {
   name: 'dead-letter-retention',
   description: 'delete dead letters older than 30 days and cut every source back to its newest 10 000',
-  schedule: '23 3 * * *',
+  schedule: '23 1 * * *',
   run: async (ctx) => {
     const r = await pruneDeadLetters(ctx.db, ctx.now);
     if (r.expired || r.overCap) ctx.log.info(r, 'dead letters pruned');
