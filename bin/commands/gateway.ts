@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../command.ts';
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { SpError } from '../../protocols/errors.ts';
-import { openDb } from '../../cloud/db/engine.ts';
+import { openOperatorDb } from '../operator-db.ts';
 import { migrate } from '../../cloud/db/migrate.ts';
 import { addGateway, CLOUD_BROKER_USER, listGateways, mosquittoPasswordLines, parseGatewayId, revokeGateway } from '../../cloud/gateways/registry.ts';
 import { mosquittoAcl, mosquittoPasswordFile } from '../../cloud/gateways/mosquitto.ts';
@@ -29,10 +29,7 @@ const command: Command = {
       if (!values.out) throw new SpError('SP_ERR_VALIDATION', { field: '--out', reason: 'the directory to write passwd and acl into' });
       if (!process.env.MQTT_PASSWORD) throw new SpError('SP_ERR_VALIDATION', { field: 'MQTT_PASSWORD', reason: `the cloud's broker password (the cloud logs in as ${CLOUD_BROKER_USER} with it), so the password file can hold its hash` });
     }
-    const url = values['database-url'] ?? process.env.DATABASE_URL;
-    const dataDir = url ? undefined : join(values['data-dir'] ?? process.env.STOCKPULSE_DATA_DIR ?? './data', 'cloud-pglite');
-    if (dataDir) await mkdir(dataDir, { recursive: true });
-    const db = await openDb({ url, dataDir });
+    const db = await openOperatorDb(values);
     try {
       await migrate(db);
       if (action === 'add') {

@@ -1,10 +1,8 @@
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import pino from 'pino';
 import { SpError } from '../../protocols/errors.ts';
-import { openDb } from '../../cloud/db/engine.ts';
+import { openOperatorDb } from '../operator-db.ts';
 import { migrate } from '../../cloud/db/migrate.ts';
 import { jobs } from '../../cloud/jobs/registry.ts';
 import { JobRunner, type JobStatus } from '../../cloud/jobs/runner.ts';
@@ -31,10 +29,7 @@ const command: Command = {
     if (action === 'run' && !name) throw new SpError('SP_ERR_VALIDATION', { field: 'NAME', reason: `name the job to run: ${jobs.map((j) => j.name).join(', ')}` });
     const runs = values.runs === undefined ? 5 : Number(values.runs);
     if (!Number.isInteger(runs) || runs < 1) throw new SpError('SP_ERR_VALIDATION', { field: '--runs', reason: 'a whole number ≥ 1' });
-    const url = values['database-url'] ?? process.env.DATABASE_URL;
-    const dataDir = url ? undefined : join(values['data-dir'] ?? process.env.STOCKPULSE_DATA_DIR ?? './data', 'cloud-pglite');
-    if (dataDir) await mkdir(dataDir, { recursive: true });
-    const db = await openDb({ url, dataDir });
+    const db = await openOperatorDb(values);
     try {
       await migrate(db);
       // the job's own log lines go to stderr; stdout carries the result

@@ -1,8 +1,6 @@
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
-import { openDb } from '../../cloud/db/engine.ts';
+import { openOperatorDb } from '../operator-db.ts';
 import { migrate, type TimescaleMode } from '../../cloud/db/migrate.ts';
 import { help } from './migrate.help.ts';
 
@@ -15,15 +13,12 @@ const command: Command = {
     const { values } = parseCommandArgs(this, argv, {
       'database-url': { type: 'string' }, 'data-dir': { type: 'string' }, timescale: { type: 'string' },
     });
-    const url = values['database-url'] ?? process.env.DATABASE_URL;
     const mode = (values.timescale ?? process.env.STOCKPULSE_TIMESCALE ?? 'auto') as TimescaleMode;
     if (!['auto', 'off', 'require'].includes(mode)) {
       process.stderr.write(`error SP_ERR_VALIDATION\n  --timescale: must be auto, off or require (got "${mode}")\n`);
       return 2;
     }
-    const dataDir = url ? undefined : join(values['data-dir'] ?? process.env.STOCKPULSE_DATA_DIR ?? './data', 'cloud-pglite');
-    if (dataDir) await mkdir(dataDir, { recursive: true });
-    const db = await openDb({ url, dataDir });
+    const db = await openOperatorDb(values);
     try {
       const r = await migrate(db, { timescale: mode });
       process.stdout.write(`${db.describe()}\n  timescaledb: ${r.timescale ? 'yes' : `no${r.timescaleNote ? ` (${r.timescaleNote})` : ''}`}\n`);

@@ -1,9 +1,7 @@
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { SpError } from '../../protocols/errors.ts';
-import { openDb } from '../../cloud/db/engine.ts';
+import { openOperatorDb } from '../operator-db.ts';
 import { migrate } from '../../cloud/db/migrate.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../cloud/auth/tokens.ts';
 import { help } from './token.help.ts';
@@ -19,10 +17,7 @@ const command: Command = {
     });
     const action = positionals[0];
     if (!action || !['create', 'list', 'revoke'].includes(action)) throw new SpError('SP_ERR_VALIDATION', { field: 'action', reason: 'say create, list or revoke (see --help)' });
-    const url = values['database-url'] ?? process.env.DATABASE_URL;
-    const dataDir = url ? undefined : join(values['data-dir'] ?? process.env.STOCKPULSE_DATA_DIR ?? './data', 'cloud-pglite');
-    if (dataDir) await mkdir(dataDir, { recursive: true });
-    const db = await openDb({ url, dataDir });
+    const db = await openOperatorDb(values);
     try {
       await migrate(db);
       if (action === 'create') {

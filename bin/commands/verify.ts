@@ -1,7 +1,6 @@
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { join } from 'node:path';
-import { openDb } from '../../cloud/db/engine.ts';
+import { openOperatorDb } from '../operator-db.ts';
 import { migrate } from '../../cloud/db/migrate.ts';
 import { verifyLedger } from '../../cloud/inventory/verify.ts';
 import { help } from './verify.help.ts';
@@ -13,9 +12,7 @@ const command: Command = {
   help,
   async run(argv) {
     const { values } = parseCommandArgs(this, argv, { 'database-url': { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } });
-    const url = values['database-url'] ?? process.env.DATABASE_URL;
-    const dataDir = url ? undefined : join(values['data-dir'] ?? process.env.STOCKPULSE_DATA_DIR ?? './data', 'cloud-pglite');
-    const db = await openDb({ url, dataDir });
+    const db = await openOperatorDb(values, { create: false });
     try {
       await migrate(db);
       const r = await verifyLedger(db);
