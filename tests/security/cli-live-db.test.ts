@@ -39,7 +39,7 @@ interface Demo { proc: ChildProcess; pid: number; url: string; token: string; ex
 async function startDemo(): Promise<Demo> {
   const [port, mqttPort] = [await freePort(), await freePort()];
   const proc = spawn(process.execPath, ['bin/stockpulse.js', 'demo', '--data-dir', dataDir, '--port', String(port), '--mqtt-port', String(mqttPort)],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: env() });
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env(), LOG_LEVEL: 'info' } });
   running.push(proc);
   let out = '';
   let err = '';
@@ -49,7 +49,10 @@ async function startDemo(): Promise<Demo> {
   const m = await waitFor(() => {
     if (proc.exitCode !== null) throw new Error(`demo exited ${proc.exitCode}: ${err.slice(-2000)}`);
     return /dashboard\s+(http:\/\/[^/\s]+)\/#token=(\S+)/.exec(out);
-  }, 'the demo to print its dashboard URL', 150_000, 200);
+  }, 'the demo to print its dashboard URL', 150_000, 200).catch((e: Error) => {
+    // a start that hangs says where: the demo logs each stage (LOG_LEVEL=info)
+    throw new Error(`${e.message}\n--- demo stdout (tail) ---\n${out.slice(-3000)}\n--- demo stderr (tail) ---\n${err.slice(-3000)}`);
+  });
   return { proc, pid: proc.pid!, url: m[1]!, token: m[2]!, exited };
 }
 
