@@ -19,6 +19,7 @@ import { installAuth } from '../auth/guard.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { meRoutes } from './routes/me.ts';
 import { stockDeviceRoutes } from './routes/stock-devices.ts';
 import { notifyRoutes } from '../notify/api.ts';
 import { jobRoutes } from '../jobs/routes.ts';
@@ -98,6 +99,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(inventoryRoutes(o.db));
   await app.register(documentRoutes(o.db, o.settings));
   await app.register(adminRoutes(o.db));
+  await app.register(meRoutes(o.db));
   await app.register(stockDeviceRoutes(o.db));
   await app.register(notifyRoutes(o.db));
   await app.register(exposureRoutes(o.db));

@@ -128,6 +128,9 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'POST /api/reservations/:id/commit': ['sales', 'finance'],
   'POST /api/reservations/:id/release': ['sales'],
   'PUT /api/channel-pools/:item/:channel': ['sales'],
+  // the caller's own settings (UI language)
+  'GET /api/me/preferences': PEOPLE,
+  'PUT /api/me/preferences': PEOPLE,
   // workflow
   'GET /api/tasks': PEOPLE,
   'POST /api/tasks/:id/done': PEOPLE,

@@ -3,6 +3,7 @@
 import { askForToken, authHeader } from './token.js';
 import { fmtClock, fmtDateTime, fmtDay, fmtQty } from './format.js';
 import { humanError } from './error-text.js';
+import { initPage, onLangChange, t } from './i18n.js';
 
 const REFRESH_MS = 5_000;
 const open = new Set();
@@ -37,18 +38,18 @@ function renderStock(rows) {
     if (!open.has(r.item)) continue;
     for (const l of r.lines) {
       body.append(el('tr', { class: 'lot-row' },
-        el('td', { class: 'txt' }, `  ${l.lot ?? '(no lot)'} @ ${l.location}`), el('td', {}, fmt(l.onHand)),
-        el('td', { class: `txt st-${l.status}`, colspan: '3' }, l.status), el('td', { class: 'txt', colspan: '2' }, l.expiresOn ? `expires ${fmtDay(l.expiresOn)}` : '')));
+        el('td', { class: 'txt' }, `  ${l.lot ?? t('stock.noLot')} @ ${l.location}`), el('td', {}, fmt(l.onHand)),
+        el('td', { class: `txt st-${l.status}`, colspan: '3' }, t(`lotStatus.${l.status}`)), el('td', { class: 'txt', colspan: '2' }, l.expiresOn ? t('stock.expires', { day: fmtDay(l.expiresOn) }) : '')));
     }
   }
-  if (!rows.length) body.append(el('tr', {}, el('td', { colspan: '7' }, 'no items yet')));
+  if (!rows.length) body.append(el('tr', {}, el('td', { colspan: '7' }, t('stock.noItems'))));
 }
 
 function renderTasks(tasks) {
   const list = document.getElementById('tasks');
-  list.replaceChildren(...tasks.map((t) => el('li', { dataset: { testid: 'task', role: t.role } },
-    el('div', {}, t.title), el('div', { class: 'muted' }, `${t.role} · ${t.documentType.replace('_', ' ')} ${t.documentId} (${t.documentStatus}) · ${fmtDateTime(t.createdAt)}`))));
-  if (!tasks.length) list.append(el('li', { class: 'muted' }, 'nothing to do'));
+  list.replaceChildren(...tasks.map((task) => el('li', { dataset: { testid: 'task', role: task.role } },
+    el('div', {}, task.title), el('div', { class: 'muted' }, t('stock.taskLine', { role: t(`role.${task.role}`), document: t(`docType.${task.documentType}`), id: task.documentId, status: task.documentStatus, time: fmtDateTime(task.createdAt) })))));
+  if (!tasks.length) list.append(el('li', { class: 'muted' }, t('common.nothingToDo')));
 }
 
 async function refresh() {
@@ -56,12 +57,14 @@ async function refresh() {
     const [stock, tasks] = await Promise.all([get('/api/stock'), get('/api/tasks')]);
     renderStock(stock);
     renderTasks(tasks);
-    document.getElementById('tasks-role').textContent = tasks[0] ? '' : '(your role)';
-    document.getElementById('updated').textContent = `updated ${fmtClock(Date.now())}`;
+    document.getElementById('tasks-role').textContent = tasks[0] ? '' : t('common.yourRole');
+    document.getElementById('updated').textContent = t('common.updated', { time: fmtClock(Date.now()) });
   } catch (e) {
-    document.getElementById('updated').textContent = `not updated: ${e.message}`;
+    document.getElementById('updated').textContent = t('common.notUpdatedBecause', { reason: e.message });
   }
 }
 
+initPage();
+onLangChange(() => refresh());
 refresh();
 setInterval(refresh, REFRESH_MS);

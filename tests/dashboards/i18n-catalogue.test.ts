@@ -1,0 +1,79 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The web UI's message catalogues (dashboards/web/i18n/en.js and zh-CN.js): a key missing in either
+// language, a translation that drops or invents a {placeholder}, a key the pages use that no
+// catalogue has, an SP_ERR code without a sentence, or words written straight into a translated
+// page fail here — before a Chinese-speaking operator meets an English fragment or a raw key.
+
+const WEB = fileURLToPath(new URL('../../dashboards/web/', import.meta.url));
+const ERRORS = fileURLToPath(new URL('../../protocols/errors.ts', import.meta.url));
+type Catalogue = Record<string, string>;
+const en = (await import('../../dashboards/web/i18n/en.js')).default as Catalogue;
+const zh = (await import('../../dashboards/web/i18n/zh-CN.js')).default as Catalogue;
+const catalogues = { en, 'zh-CN': zh };
+
+/** keys whose translations may use different placeholders, and why */
+const PLACEHOLDERS_MAY_DIFFER: Record<string, string> = {
+  // the server's reason is English: English shows it alone, other languages wrap it in the translated code's sentence
+  'error.withReason': 'English needs only {reason}',
+};
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const webFiles = (ext: string) => readdirSync(WEB).filter((f) => f.endsWith(ext)).map((f) => ({ name: f, text: readFileSync(join(WEB, f), 'utf8') }));
+
+/** pages whose every word comes from the catalogues (the list grows until it is every page) */
+const TRANSLATED_PAGES = ['stock.html'];
+
+describe('web message catalogues, zh-CN and en', () => {
+  it('have the same keys, none empty, with the same placeholders', () => {
+    expect(Object.keys(zh).filter((k) => !(k in en)), 'in zh-CN only').toEqual([]);
+    expect(Object.keys(en).filter((k) => !(k in zh)), 'in en only').toEqual([]);
+    for (const [lang, cat] of Object.entries(catalogues)) {
+      for (const [k, v] of Object.entries(cat)) expect(typeof v === 'string' && v.trim().length > 0, `${lang} ${k} is empty`).toBe(true);
+    }
+    const differ = Object.keys(en).filter((k) => !(k in PLACEHOLDERS_MAY_DIFFER) && placeholders(en[k]!).join() !== placeholders(zh[k] ?? '').join());
+    expect(differ, 'placeholders differ between en and zh-CN').toEqual([]);
+    // the Chinese catalogue is Chinese: a value with no CJK character is an untranslated copy (allowed: symbols, codes, units)
+    const untranslated = Object.entries(zh).filter(([k, v]) => /[a-z]{3,}/i.test(v.replace(/\{\w+\}|stockpulse|Modbus|API|MQTT|GTIN|GS1|CSV|PDF|QA|FEFO|SKU/g, '')) && !/\p{Script=Han}/u.test(v)).map(([k]) => k);
+    expect(untranslated, 'zh-CN values without Chinese').toEqual([]);
+  });
+
+  it('hold every key the pages use: t("…"), data-i18n and data-i18n-attr; dynamic keys by their prefix', () => {
+    const used = new Set<string>();
+    const prefixes = new Set<string>();
+    for (const f of [...webFiles('.js'), ...webFiles('.html')]) {
+      for (const m of f.text.matchAll(/\bt\(\s*'([\w.-]+)'/g)) used.add(m[1]!);
+      for (const m of f.text.matchAll(/\bt\(\s*`([\w.-]+)\.\$\{/g)) prefixes.add(`${m[1]}.`);
+      for (const m of f.text.matchAll(/data-i18n="([\w.-]+)"/g)) used.add(m[1]!);
+      for (const m of f.text.matchAll(/data-i18n-attr="([^"]+)"/g)) for (const pair of m[1]!.split(';')) used.add(pair.split(':')[1]!.trim());
+    }
+    expect(used.size).toBeGreaterThan(20);
+    for (const [lang, cat] of Object.entries(catalogues)) {
+      expect([...used].filter((k) => !(k in cat)), `keys used by the pages missing in ${lang}`).toEqual([]);
+      expect([...prefixes].filter((p) => !Object.keys(cat).some((k) => k.startsWith(p))), `dynamic key families missing in ${lang}`).toEqual([]);
+    }
+  });
+
+  it('give every SP_ERR code a sentence in both languages (the code stays for logs and scripts)', () => {
+    const codes = [...new Set(readFileSync(ERRORS, 'utf8').match(/SP_ERR_[A-Z0-9_]+/g) ?? [])];
+    expect(codes.length).toBeGreaterThan(15);
+    for (const [lang, cat] of Object.entries(catalogues)) {
+      expect(codes.filter((c) => !cat[`error.${c}`]), `codes without a sentence in ${lang}`).toEqual([]);
+    }
+  });
+
+  it('leave no words written into a translated page: every element with text takes it from a key', () => {
+    for (const page of TRANSLATED_PAGES) {
+      const html = readFileSync(join(WEB, page), 'utf8').replace(/<(script|style)[\s\S]*?<\/\1>/g, '');
+      const bare: string[] = [];
+      // an opening tag directly followed by text with a letter in it: that element must carry data-i18n
+      for (const m of html.matchAll(/<(\w+)([^>]*)>([^<]*\p{L}[^<]*)</gu)) {
+        if (!/data-i18n=/.test(m[2]!)) bare.push(`<${m[1]}> ${m[3]!.trim()}`);
+      }
+      expect(bare, `${page}: text without data-i18n`).toEqual([]);
+    }
+  });
+});
