@@ -11,8 +11,9 @@ import { describe, expect, it } from 'vitest';
 const WEB = fileURLToPath(new URL('../../dashboards/web/', import.meta.url));
 const ERRORS = fileURLToPath(new URL('../../protocols/errors.ts', import.meta.url));
 type Catalogue = Record<string, string>;
-const en = (await import('../../dashboards/web/i18n/en.js')).default as Catalogue;
-const zh = (await import('../../dashboards/web/i18n/zh-CN.js')).default as Catalogue;
+const load = async (file: string) => ((await import(new URL(`i18n/${file}`, new URL('../../dashboards/web/', import.meta.url)).href)) as { default: Catalogue }).default;
+const en = await load('en.js');
+const zh = await load('zh-CN.js');
 const catalogues = { en, 'zh-CN': zh };
 
 /** keys whose translations may use different placeholders, and why */
