@@ -42,6 +42,22 @@ describe('web message catalogues, zh-CN and en', () => {
     expect(untranslated, 'zh-CN values without Chinese').toEqual([]);
   });
 
+  it('define each key once: the page files (i18n/PAGE.LANG.js) spread into one catalogue must not shadow each other', () => {
+    for (const lang of Object.keys(catalogues)) {
+      const files = readdirSync(join(WEB, 'i18n')).filter((f) => f === `${lang}.js` || f.endsWith(`.${lang}.js`));
+      const seen = new Map<string, string>();
+      const twice: string[] = [];
+      for (const f of files) {
+        for (const m of readFileSync(join(WEB, 'i18n', f), 'utf8').matchAll(/^\s*'([\w.-]+)':/gm)) {
+          if (seen.has(m[1]!)) twice.push(`${m[1]} in ${seen.get(m[1]!)} and ${f}`);
+          seen.set(m[1]!, f);
+        }
+      }
+      expect(twice, lang).toEqual([]);
+      expect(seen.size, `${lang}: every key of the files reaches the catalogue`).toBe(Object.keys(catalogues[lang as keyof typeof catalogues]).length);
+    }
+  });
+
   it('hold every key the pages use: t("…"), data-i18n and data-i18n-attr; dynamic keys by their prefix', () => {
     const used = new Set<string>();
     const prefixes = new Set<string>();

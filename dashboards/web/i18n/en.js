@@ -1,6 +1,11 @@
 // English message catalogue of the web UI. Keys: page.part.thing. Every key here is also in
 // zh-CN.js with the same {placeholders} (tests/dashboards/i18n-catalogue.test.ts checks both ways).
+import stock from './stock.en.js';
+
 export default {
+  // each page keeps its words in its own file (PAGE.en.js), spread here
+  ...stock,
+
   'common.language': 'Language',
   'common.updated': 'updated {time}',
   'common.notUpdated': 'not updated yet',
@@ -39,23 +44,6 @@ export default {
   'error.SP_ERR_UPLINK_SEQ_CONFLICT': 'A gateway sent a batch number twice with different content.',
   'error.SP_ERR_UPLINK_STREAM_REVOKED': "This gateway's stream was revoked.",
   'error.SP_ERR_VALIDATION': 'Some fields are not valid.',
-
-  // the stock page
-  'stock.title': 'stockpulse · stock',
-  'stock.heading': 'Stock and available to promise',
-  'stock.explain': 'available = on hand − reserved − quarantined − expired − protected channel pools. Click an item for its lots.',
-  'stock.col.item': 'item',
-  'stock.col.onHand': 'on hand',
-  'stock.col.reserved': 'reserved',
-  'stock.col.quarantined': 'quarantined',
-  'stock.col.expired': 'expired',
-  'stock.col.protected': 'protected',
-  'stock.col.available': 'available',
-  'stock.noLot': '(no lot)',
-  'stock.expires': 'expires {day}',
-  'stock.noItems': 'no items yet',
-  'stock.tasks': 'Tasks',
-  'stock.taskLine': '{role} · {document} {id} ({status}) · {time}',
 
   // lot states, document types and states, roles: shown wherever they appear
   'lotStatus.available': 'available',

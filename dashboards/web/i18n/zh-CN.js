@@ -1,6 +1,11 @@
 // 网页界面的中文消息目录。每个键都必须在 en.js 中存在，占位符 {…} 相同
 // (tests/dashboards/i18n-catalogue.test.ts 双向检查)。
+import stock from './stock.zh-CN.js';
+
 export default {
+  // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
+  ...stock,
+
   'common.language': '语言',
   'common.updated': '更新于 {time}',
   'common.notUpdated': '尚未更新',
@@ -38,22 +43,6 @@ export default {
   'error.SP_ERR_UPLINK_SEQ_CONFLICT': '网关以相同序号发送了内容不同的批次。',
   'error.SP_ERR_UPLINK_STREAM_REVOKED': '该网关的数据流已被撤销。',
   'error.SP_ERR_VALIDATION': '部分字段无效。',
-
-  'stock.title': 'stockpulse · 库存',
-  'stock.heading': '库存与可承诺量',
-  'stock.explain': '可用 = 在库 − 预留 − 隔离 − 过期 − 受保护的渠道配额。点击商品查看批次。',
-  'stock.col.item': '商品',
-  'stock.col.onHand': '在库',
-  'stock.col.reserved': '预留',
-  'stock.col.quarantined': '隔离',
-  'stock.col.expired': '过期',
-  'stock.col.protected': '受保护',
-  'stock.col.available': '可用',
-  'stock.noLot': '（无批次）',
-  'stock.expires': '{day} 到期',
-  'stock.noItems': '暂无商品',
-  'stock.tasks': '待办任务',
-  'stock.taskLine': '{role} · {document} {id}（{status}）· {time}',
 
   'lotStatus.available': '可用',
   'lotStatus.quarantined': '隔离',
