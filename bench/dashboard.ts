@@ -27,6 +27,7 @@ import { createCloudMetrics } from '../cloud/metrics.ts';
 import { createApiToken } from '../cloud/auth/tokens.ts';
 import { bucketForBudget } from '../cloud/api/routes/readings.ts';
 import { scratchDatabase, type ScratchDb } from './lib/scratch-pg.ts';
+import { engineOf, type Engine } from './lib/engine.ts';
 import { machine, ratio, table, writeResult, type Cell } from './lib/report.ts';
 
 const { values } = parseArgs({ options: {
@@ -149,15 +150,17 @@ let scratch: ScratchDb | undefined;
 let pgLoadMs: number | undefined;
 let pgRaw: { ms: number; bytes: number; points: number } | undefined;
 let server: string | undefined;
+let pgEngine: Engine | undefined;
 if (process.env.DATABASE_URL) {
   scratch = await scratchDatabase(process.env.DATABASE_URL, 'sp_bench_dash');
   const pgdb = await openDb({ url: scratch.url, poolSize: 4 });
   try {
     await migrate(pgdb);
     server = (await pgdb.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]!.v.split(' ')[0];
+    pgEngine = await engineOf((sql) => pgdb.query<Record<string, unknown>>(sql), 'postgresql');
     pgLoadMs = await load(pgdb);
     await pgdb.exec('VACUUM ANALYZE readings');
-    results.push(...await measure(pgdb, `PostgreSQL ${server}, raw table`));
+    results.push(...await measure(pgdb, `PostgreSQL ${server}, ${pgEngine?.readingsHypertable ? `TimescaleDB ${pgEngine.timescaledb} hypertable` : "raw table"}`));
     pgRaw = await rawShipment(pgdb);
   } finally {
     await pgdb.close();
@@ -180,5 +183,5 @@ console.log(`\ndashboard — ${ROWS.toLocaleString('en-US')} readings (${DAYS} d
   `load: PGlite+TimescaleDB ${(liteLoadMs / 1000).toFixed(1)} s + aggregate refresh (1h: all, 1m: last 8 d) ${(refreshMs / 1000).toFixed(1)} s` +
   (pgLoadMs ? `; PostgreSQL ${(pgLoadMs / 1000).toFixed(1)} s` : '; PostgreSQL skipped (no DATABASE_URL)') + `\n\n` +
   table(['database', 'panel range', 'source / bucket', 'points (≤ px)', 'TTFB ms', 'total ms', 'bytes', 'TTFB vs aggregates'], rows) + '\n');
-const file = writeResult('dashboard', { days: DAYS, sensors: SENSORS, rows: ROWS, widthPx: WIDTH, repeats: REPEATS, timescaleServer: false, liteLoadMs, refreshMs, pgLoadMs, postgres: server, results, rawShipment: { pglite: liteRaw, postgres: pgRaw }, maxBucketForWidth: bucketForBudget(DAYS * DAY_MS, WIDTH) });
+const file = writeResult('dashboard', { days: DAYS, sensors: SENSORS, rows: ROWS, widthPx: WIDTH, repeats: REPEATS, postgresEngine: pgEngine ?? null, liteLoadMs, refreshMs, pgLoadMs, postgres: server, results, rawShipment: { pglite: liteRaw, postgres: pgRaw }, maxBucketForWidth: bucketForBudget(DAYS * DAY_MS, WIDTH) });
 console.log(`written ${file}`);

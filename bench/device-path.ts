@@ -42,6 +42,7 @@ import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { openDb } from '../cloud/db/engine.ts';
 import { migrate } from '../cloud/db/migrate.ts';
 import { registerGateway } from '../tests/helpers/gateways.ts';
+import { describeEngine, engineOf, type Engine } from './lib/engine.ts';
 
 const { values } = parseArgs({ options: {
   'per-sensor': { type: 'string', default: '500' },
@@ -93,15 +94,6 @@ const cloud = await startCloudProcess({
   HTTP_PORT: String(cloudPort), MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false',
   ...(scratch ? { DATABASE_URL: scratch.url } : { STOCKPULSE_DATA_DIR: join(work, 'cloud-data') }),
 });
-
-interface Engine { engine: string; version: string; timescaledb: string | null; readingsHypertable: boolean }
-async function engineOf(q: (sql: string) => Promise<Record<string, unknown>[]>): Promise<Engine> {
-  const version = String((await q('SELECT version() AS v'))[0]!.v);
-  const ext = await q("SELECT extversion AS v FROM pg_extension WHERE extname = 'timescaledb'");
-  const ts = ext.length ? String(ext[0]!.v) : null;
-  const hyper = ts ? (await q("SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'readings'")).length > 0 : false;
-  return { engine: scratch ? 'postgresql' : 'pglite', version, timescaledb: ts, readingsHypertable: hyper };
-}
 
 let edgeLaunch: string | undefined;
 const tsBase = Date.now() - 86_400_000; // distinct (sensor, ts) per run: the cloud dedups on them
@@ -231,13 +223,13 @@ try {
   if (scratch) {
     const c = new pg.Client({ connectionString: scratch.url });
     await c.connect();
-    engine = await engineOf(async (sql) => (await c.query(sql)).rows);
+    engine = await engineOf(async (sql) => (await c.query(sql)).rows, 'postgresql');
     await c.end();
     await scratch.drop();
   } else {
     const { PGlite } = await import('@electric-sql/pglite');
     const db = new PGlite(join(work, 'cloud-data', 'cloud-pglite'));
-    engine = await engineOf(async (sql) => (await db.query<Record<string, unknown>>(sql)).rows).catch(() => undefined);
+    engine = await engineOf(async (sql) => (await db.query<Record<string, unknown>>(sql)).rows, 'pglite').catch(() => undefined);
     await db.close();
   }
   await broker.close();
@@ -246,7 +238,7 @@ try {
 
 const ceiling = (mode: string) => runs.find((r) => r.mode === mode && r.path.startsWith('publisher alone'));
 const copyLoop = (mode: string) => runs.find((r) => r.mode === mode && r.path.startsWith('subscriber → COPY') && Number.isFinite(r.rate));
-console.log(`\ndevice path — ${brokerVersion}, max_inflight_messages ${INFLIGHT}; database ${engine ? `${engine.engine}: ${engine.version.split(',')[0]}${engine.timescaledb ? `, TimescaleDB ${engine.timescaledb}${engine.readingsHypertable ? ' (readings is a hypertable)' : ''}` : ', no TimescaleDB'}` : 'unknown'}; ${PER} readings per sensor\n`);
+console.log(`\ndevice path — ${brokerVersion}, max_inflight_messages ${INFLIGHT}; database ${engine ? describeEngine(engine) : 'unknown'}; ${PER} readings per sensor\n`);
 console.log(table(
   ['path', 'mode', 'fsync', 'readings', 'first publish → last row, s', 'its publish, s', 'edge took all in, s', 'readings/s', 'time vs publisher alone (target ≤ 1.15×)', 'rate vs subscriber → COPY', 'edge RSS MiB', 'cloud RSS MiB'],
   runs.map((r) => [r.path, r.mode === 'bridge' ? `1 bridge × ${SENSORS.bridge} sensors` : `${SENSORS.devices} device connections`, r.fsync, r.readings || null, Number.isFinite(r.seconds) ? r.seconds : r.note,

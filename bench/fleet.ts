@@ -33,6 +33,7 @@ import { requireDatabaseUrl, scratchDatabase } from './lib/scratch-pg.ts';
 import { mosquittoVersion, startBenchBroker } from './lib/mosquitto.ts';
 import { startCloudProcess, type BenchProcess } from './lib/processes.ts';
 import { machine, pct, ratio, table, writeResult } from './lib/report.ts';
+import { describeEngine, engineOf } from './lib/engine.ts';
 import { registerGateway } from '../tests/helpers/gateways.ts';
 
 const { values } = parseArgs({ options: {
@@ -175,11 +176,10 @@ try {
   const mig = await migrate(db);
   const creds: string[] = [];
   for (let g = 0; g < G; g++) creds.push(await registerGateway(db, gwId(g), { site: `shop-${g}` }));
-  const [ver] = await db.query<{ v: string }>('SELECT version() AS v');
-  const ts = await db.query<{ v: string }>(`SELECT extversion AS v FROM pg_extension WHERE extname = 'timescaledb'`);
+  const engine = await engineOf((sql) => db.query<Record<string, unknown>>(sql), 'postgresql');
   await db.close();
-  ranOn = { engine: ver?.v, timescaledb: ts[0]?.v ?? null, migrate: mig, broker: `${broker.kind}; ${mosquittoVersion() ?? 'version unknown'}; anonymous (per-gateway password/ACL files not used)`, loadavgStart: atStart.loadavg, cpus: os.cpus().length };
-  console.log(`fleet: ${G} gateways × ${R} readings/batch; ${String(ranOn.engine).split(',')[0]}; TimescaleDB ${ranOn.timescaledb ?? 'no'}; ${ranOn.broker}; load ${atStart.loadavg.join(' ')} on ${ranOn.cpus} CPUs; group max ${GROUP_MAX}`);
+  ranOn = { engine: engine.version, timescaledb: engine.timescaledb, readingsHypertable: engine.readingsHypertable, migrate: mig, broker: `${broker.kind}; ${mosquittoVersion() ?? 'version unknown'}; anonymous (per-gateway password/ACL files not used)`, loadavgStart: atStart.loadavg, cpus: os.cpus().length };
+  console.log(`fleet: ${G} gateways × ${R} readings/batch; ${describeEngine(engine)}; ${ranOn.broker}; load ${atStart.loadavg.join(' ')} on ${ranOn.cpus} CPUs; group max ${GROUP_MAX}`);
 
   for (const n of INSTANCES) {
     const clouds: { proc: BenchProcess; url: string }[] = [];

@@ -15,8 +15,11 @@
 // And, to choose and explain the write path (one connection, batches already parsed, no broker):
 //   storeBatch with COPY 'direct' / COPY 'staging' / the multi-row unnest insert (PGlite's path);
 //   the parse + zod validation cost per batch (protocols/uplink/parse.ts);
-//   the same storeBatch on PGlite with TimescaleDB (a hypertable; no TimescaleDB server exists on
-//   this machine), beside a raw multi-row insert of the same rows into that hypertable.
+//   the same storeBatch on PGlite with TimescaleDB (a hypertable, in WASM), beside a raw multi-row
+//   insert of the same rows into that hypertable.
+// Point DATABASE_URL at a server with TimescaleDB and `readings` is a hypertable there (migrate
+// enables the extension when it is available); the header and ingest.json say which it was, as
+// read from the database.
 
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -37,6 +40,7 @@ import { startBenchBroker } from './lib/mosquitto.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { cpuDelta, cpuOf } from './lib/proc-cpu.ts';
 import { registerGateway } from '../tests/helpers/gateways.ts';
+import { describeEngine, engineOf } from './lib/engine.ts';
 
 const { values } = parseArgs({ options: {
   readings: { type: 'string', default: '600000' },
@@ -52,7 +56,7 @@ const SENSORS_PER_GW = 25;
 const GATEWAYS = Number(values.gateways);
 const TOTAL = Math.ceil(Number(values.readings) / (BATCH * GATEWAYS)) * BATCH * GATEWAYS;
 const TARGET_RATE = 200_000;
-const TARGET_RATIO = 0.3;
+const TARGET_RATIO = 0.8; // issue #12: ≥ 0.8× a raw COPY of the same rows into the same table
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 
 // ---- the data: G gateways × 25 sensors, one reading per sensor per second --------------------
@@ -136,6 +140,8 @@ try {
   await migrate(db);
   for (let g = 0; g < GATEWAYS; g++) await registerGateway(db, gwId(g));
   const server = (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]!.v.split(' ')[0]!;
+  // what the PostgreSQL figures ran on, read from the scratch database (a hypertable or not)
+  const engine = await engineOf((sql) => db!.query<Record<string, unknown>>(sql), 'postgresql');
 
   // parse + validate cost (the cloud does it once per batch, before the transaction)
   let t = performance.now();
@@ -248,8 +254,8 @@ try {
     const copyRate = rate(TOTAL, copyMs);
     const naiveRate = rate(naive, naiveMs);
     const m = machine();
-    const head = `ingest — PostgreSQL ${server} (plain table: no TimescaleDB server exists on this machine, so the PostgreSQL figures are NOT a hypertable; ` +
-      `the hypertable figure below is PGlite with TimescaleDB 2.23 in WASM), broker ${broker.kind}, ${GATEWAYS} gateways × ${perGw} batches × ${BATCH} readings ` +
+    const head = `ingest — ${describeEngine(engine)} ` +
+      `(the last table below is PGlite with TimescaleDB in WASM, in process), broker ${broker.kind}, ${GATEWAYS} gateways × ${perGw} batches × ${BATCH} readings ` +
       `= ${TOTAL.toLocaleString('en-US')} readings (${(payloadBytes / 1e6).toFixed(0)} MB JSON); ${m.cpus} CPUs, load ${m.loadavg.join(' ')}`;
     const main = table(['path', 'readings', 'seconds', 'readings/s', 'vs raw COPY', 'target'], [
       ['**mqtt → cloud → committed (ours)**', TOTAL, (e2eMs / 1000).toFixed(2), e2eRate, ratio(e2eRate, copyRate), `≥ ${TARGET_RATE.toLocaleString('en-US')}/s: ${e2eRate >= TARGET_RATE ? 'met' : 'NOT met'}; ≥ ${TARGET_RATIO}× raw COPY: ${e2eRate / copyRate >= TARGET_RATIO ? 'met' : 'NOT met'}`],
@@ -275,7 +281,7 @@ try {
     ]);
     console.log(`\n${head}\n\n${main}\n\n${inproc}\n\n${validation}\n\n${hyper}\n`);
     const file = writeResult('ingest', {
-      postgres: server, broker: broker.kind, timescaleServer: false, gateways: GATEWAYS, batchSize: BATCH, readings: TOTAL, payloadBytes,
+      postgres: server, engine, broker: broker.kind, gateways: GATEWAYS, batchSize: BATCH, readings: TOTAL, payloadBytes,
       endToEnd: { ms: e2eMs, rate: e2eRate, ratioToCopy: e2eRate / copyRate, cpuMsPerBatch: (cpu.user + cpu.system) / 1000 / batchesN,
       postgresCpuMsPerBatch: pgCpuS * 1000 / batchesN, brokerCpuMsPerBatch: brokerCpuS * 1000 / batchesN, targetRate: TARGET_RATE, targetRatio: TARGET_RATIO },
       rawCopy: { ms: copyMs, rate: copyRate }, naiveInsert: { readings: naive, ms: naiveMs, rate: naiveRate },

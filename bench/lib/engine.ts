@@ -1,0 +1,21 @@
+// What a bench ran on, read from the database it wrote to (never written as a constant): the
+// engine and its version, TimescaleDB's version when the extension is installed, and whether
+// `readings` really is a hypertable there (a TimescaleDB server with a plain table would not be).
+
+export interface Engine { engine: 'postgresql' | 'pglite'; version: string; timescaledb: string | null; readingsHypertable: boolean }
+
+type Query = (sql: string) => Promise<Record<string, unknown>[]>;
+
+export async function engineOf(q: Query, engine: Engine['engine']): Promise<Engine> {
+  const version = String((await q('SELECT version() AS v'))[0]!.v);
+  const ext = await q("SELECT extversion AS v FROM pg_extension WHERE extname = 'timescaledb'");
+  const ts = ext.length ? String(ext[0]!.v) : null;
+  const hyper = ts ? (await q("SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'readings'")).length > 0 : false;
+  return { engine, version, timescaledb: ts, readingsHypertable: hyper };
+}
+
+/** "PostgreSQL 15.20, TimescaleDB 2.28.0 (readings is a hypertable)" — for a bench's header line */
+export function describeEngine(e: Engine): string {
+  const v = e.version.split(',')[0]!;
+  return `${e.engine === 'pglite' ? `PGlite (${v})` : v}${e.timescaledb ? `, TimescaleDB ${e.timescaledb}${e.readingsHypertable ? ' (readings is a hypertable)' : ' (readings is NOT a hypertable)'}` : ', no TimescaleDB (readings is a plain table)'}`;
+}
