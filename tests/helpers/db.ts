@@ -64,5 +64,8 @@ export async function testDatabase(opts: { migrated?: boolean } = { migrated: tr
  */
 export async function timescaleAvailable(db: Db): Promise<boolean> {
   const [r] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'timescaledb'");
-  return (r?.n ?? 0) > 0;
+  if (!r?.n) return false;
+  // installed files are not enough: the server must preload the library for CREATE EXTENSION to work
+  const [p] = await db.query<{ v: string }>("SELECT current_setting('shared_preload_libraries', true) AS v");
+  return /\btimescaledb\b/.test(p?.v ?? '');
 }
