@@ -131,18 +131,23 @@ window.addEventListener('popstate', () => {
   reloadCharts();
 });
 
-// Full screen: one panel over the page; Esc or Back leaves (it is a history entry).
+// Full screen: one panel over the page; Esc or Back leaves (it is a history entry). Opened from
+// a link (?full=zone) there is no entry of ours to go back to: leaving just drops the parameter.
+let fullPushed = false;
 function setFull(zoneId, push) {
-  if (zoneId && push) {
-    state.full = zoneId;
-    writeUrl(true);
-  }
+  fullPushed = !!(zoneId && push);
   state.full = zoneId || null;
+  if (fullPushed) writeUrl(true);
   document.body.classList.toggle('has-full', !!state.full);
   for (const [id, p] of state.panels) p.setFull(id === state.full);
 }
+function leaveFull() {
+  if (fullPushed) return history.back();
+  setFull(null, false);
+  writeUrl(false);
+}
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && state.full) history.back();
+  if (e.key === 'Escape' && state.full) leaveFull();
 });
 
 const chartable = (z) => z.profile.low !== undefined || z.profile.high !== undefined || z.sensors.some((s) => s.kind === 'temperature');
@@ -159,7 +164,7 @@ function syncPanels() {
       p = new ZonePanel(z, {
         syncKey: 'sp-zones',
         onZoom: (a, b) => setView(absolute(view(), a, b)),
-        onFull: (id) => (state.full === id ? history.back() : setFull(id, true)),
+        onFull: (id) => (state.full === id ? leaveFull() : setFull(id, true)),
       });
       state.panels.set(z.id, p);
       p.setFull(state.full === z.id);
@@ -315,6 +320,7 @@ function renderSensors(sensors, now) {
   renderSensorStrip($('sensors'), sensors.filter((s) => !hidden.has(s.zone)), state.zones, now);
 }
 
+setFull(state.full, false);
 renderBar();
 writeUrl(false);
 refresh();

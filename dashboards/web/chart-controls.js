@@ -5,11 +5,25 @@
 import { esc, fmtClock, fmtDateTime } from './format.js';
 import { RANGES, REFRESHES } from './time-range.js';
 
-const pad = (n) => String(n).padStart(2, '0');
-/** ms → the value a datetime-local input takes (local time, minutes). */
+// From/to are text fields in ISO order with a 24 h clock (2026-12-06 20:33), not datetime-local:
+// Chromium renders datetime-local in the browser's locale, i.e. "12/06/2026, 08:33 PM" in en-US,
+// which is both 12 h and readable two ways.
+const LOCAL_RE = /^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?\s*$/;
+
+/** ms → "2026-12-06 20:33" (seconds only when not zero), local wall time. */
 function localInput(ms) {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const iso = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString();
+  return iso.slice(17, 19) === '00' ? iso.slice(0, 16).replace('T', ' ') : iso.slice(0, 19).replace('T', ' ');
+}
+
+/** "2026-12-06 20:33[:05]" in local time → ms, or NaN when it is not a real time. */
+function parseLocal(text) {
+  const m = LOCAL_RE.exec(text);
+  if (!m) return Number.NaN;
+  const [y, mo, d, h, mi, se] = m.slice(1).map((v) => Number(v ?? 0));
+  const t = new Date(y, mo - 1, d, h, mi, se);
+  // 2026-02-31 rolls over to March: refuse it instead of guessing
+  return t.getDate() === d && t.getMonth() === mo - 1 && h < 24 ? t.getTime() : Number.NaN;
 }
 
 /** "Dec 6, 2026, 00:33:47 – 00:34:17": the date once when both ends share it; seconds below an hour. */
@@ -36,14 +50,14 @@ export function createTimeBar(root, on) {
     <details class="tb-pop" data-role="abs">
       <summary class="tb-btn" data-testid="abs-toggle">From – to</summary>
       <form class="tb-form" data-testid="abs-form">
-        <label>From <input type="datetime-local" name="from" step="60" required data-testid="abs-from"></label>
-        <label>To <input type="datetime-local" name="to" step="60" required data-testid="abs-to"></label>
+        <label>From <input name="from" required spellcheck="false" autocomplete="off" placeholder="2026-12-06 20:30" size="17" data-testid="abs-from"></label>
+        <label>To <input name="to" required spellcheck="false" autocomplete="off" placeholder="2026-12-06 21:30" size="17" data-testid="abs-to"></label>
         <button type="submit" class="tb-btn" data-testid="abs-apply">Apply</button>
         <span class="tb-err" data-role="abs-err" role="alert"></span>
       </form>
     </details>
     <details class="tb-pop" data-role="zones">
-      <summary class="tb-btn" data-testid="zone-filter-toggle">Zones: <span data-role="zone-summary">all</span></summary>
+      <summary class="tb-btn" data-testid="zone-filter-toggle">Zones:&nbsp;<span data-role="zone-summary">all</span></summary>
       <div class="tb-form tb-zones" data-role="zone-list" data-testid="zone-filter"></div>
     </details>
     <span class="tb-window" data-testid="time-window"></span>
@@ -67,17 +81,22 @@ export function createTimeBar(root, on) {
   q('[data-testid=abs-form]').addEventListener('submit', (e) => {
     e.preventDefault();
     const f = new FormData(e.target);
-    const from = new Date(String(f.get('from'))).getTime();
-    const to = new Date(String(f.get('to'))).getTime();
+    const from = parseLocal(String(f.get('from')));
+    const to = parseLocal(String(f.get('to')));
     const err = q('[data-role=abs-err]');
-    if (!Number.isFinite(from) || !Number.isFinite(to) || from >= to) return void (err.textContent = 'From must be before To');
+    if (!Number.isFinite(from)) return void (err.textContent = 'From: a time like 2026-12-06 20:30');
+    if (!Number.isFinite(to)) return void (err.textContent = 'To: a time like 2026-12-06 21:30');
+    if (from >= to) return void (err.textContent = 'From must be before To');
     err.textContent = '';
     q('[data-role=abs]').open = false;
     on.onAbsolute(from, to);
   });
-  q('[data-role=zone-list]').addEventListener('change', () => {
-    const ids = [...root.querySelectorAll('[data-role=zone-list] input:checked')].map((i) => i.value);
-    on.onZones(ids);
+  // zone toggles are buttons (aria-pressed), not checkboxes: a 44 px target on a phone
+  q('[data-role=zone-list]').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-zone]');
+    if (!b) return;
+    b.setAttribute('aria-pressed', String(b.getAttribute('aria-pressed') !== 'true'));
+    on.onZones([...root.querySelectorAll('[data-role=zone-list] button[aria-pressed=true]')].map((x) => x.dataset.zone));
   });
 
   /** @param {{state, win:{from,to,live}, zones:{id,name}[], bucket:number|0}} s */
@@ -100,7 +119,7 @@ export function createTimeBar(root, on) {
     w.dataset.live = String(win.live);
     const chosen = new Set(state.zones);
     // not while open: a rebuild under the operator's finger would drop the tap
-    if (!q('[data-role=zones]').open) q('[data-role=zone-list]').innerHTML = zones.map((z) => `<label class="tb-zone"><input type="checkbox" value="${esc(z.id)}" ${chosen.has(z.id) ? 'checked' : ''}> ${esc(z.name)}</label>`).join('') || '<span>no zones yet</span>';
+    if (!q('[data-role=zones]').open) q('[data-role=zone-list]').innerHTML = zones.map((z) => `<button type="button" class="tb-btn tb-zone" data-zone="${esc(z.id)}" aria-pressed="${chosen.has(z.id)}">${esc(z.name)}</button>`).join('') || '<span>no zones yet</span>';
     q('[data-role=zone-summary]').textContent = state.zones.length ? zones.filter((z) => chosen.has(z.id)).map((z) => z.name).join(', ') || state.zones.join(', ') : 'all';
   }
 

@@ -213,6 +213,29 @@ describe.runIf(haveChromium)(`zone charts in chromium (${engineLabel})`, () => {
     const want = [...expected.keys()].sort((a, b) => a - b).map((ts) => [new Date(ts).toISOString(), ...expected.get(ts)!.map(String)].join(','));
     expect(lines.slice(1)).toEqual(want);
     expect(want.length).toBeGreaterThan(3);
+
+    // the picker: type a window (ISO order, 24 h, local time), Apply → URL and axis follow
+    await page.locator('[data-testid=abs-toggle]').click();
+    const local = (ms: number) => page.evaluate((m) => new Date(m - new Date(m).getTimezoneOffset() * 60_000).toISOString().slice(0, 19).replace('T', ' '), ms);
+    expect(await page.locator('[data-testid=abs-from]').inputValue()).toBe(await local(from));
+    const a = Math.floor((Date.now() - 120_000) / 1000) * 1000, b = a + 60_000;
+    await page.locator('[data-testid=abs-from]').fill('2026-02-31 10:00');
+    await page.locator('[data-testid=abs-to]').fill(await local(b));
+    await page.locator('[data-testid=abs-apply]').click();
+    await expect.poll(() => page.locator('[data-testid=abs-form] [role=alert]').textContent()).toMatch(/^From:/);
+    await page.locator('[data-testid=abs-from]').fill(await local(a));
+    await page.screenshot({ path: join(SHOTS, 'charts-picker.png') });
+    await page.locator('[data-testid=abs-apply]').click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('from')).toBe(new Date(a).toISOString());
+    expect(new URL(page.url()).searchParams.get('to')).toBe(new Date(b).toISOString());
+    await expect.poll(() => num(page, 'freezer', 'axis-from')).toBe(a);
+    expect(await num(page, 'freezer', 'axis-to')).toBe(b);
+    expect(new URL(page.url()).searchParams.getAll('zone')).toEqual(['freezer']);
+    // the zone filter: add the chiller back from the Zones menu
+    await page.locator('[data-testid=zone-filter-toggle]').click();
+    await page.locator('[data-testid=zone-filter] button[data-zone=chiller]').click();
+    await expect.poll(() => page.locator('[data-testid=zone-panel]').count()).toBe(2);
+    expect(new URL(page.url()).searchParams.getAll('zone').sort()).toEqual(['chiller', 'freezer']);
     expect(errors).toEqual([]);
     await page.close();
   });
