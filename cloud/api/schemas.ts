@@ -46,6 +46,8 @@ export const Zone = z.object({
   sensors: z.array(z.object({ id: z.string(), kind: z.string(), unit: z.string() })),
   latest: z.array(z.object({ sensor: z.string(), kind: z.string(), value: z.number(), ts: z.number() })),
   activeAlerts: z.number().int(),
+  /** the zone's oldest reading (epoch ms): the dashboard's default range fits the data that exists */
+  firstTs: z.number().optional(),
 });
 
 export const Sensor = z.object({

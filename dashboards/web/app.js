@@ -1,5 +1,9 @@
-// Wiring: controls (range, refresh, operator), the polling loop, connection state.
-// Data already on screen is kept when the cloud is unreachable; the banner says so.
+// Wiring: the time bar (range, zoom, zone filter, refresh), the polling loop, live updates,
+// connection state. Data already on screen is kept when the cloud is unreachable; the banner says so.
+//
+// The window and the bucket belong to the page, not to a panel: every zone panel asks for the
+// same bucket (picked from the window and the narrowest plot), so two panels side by side show
+// the same time slices, and a drag-zoom on one moves all of them (and the URL).
 
 import * as api from './api.js';
 import { AlertList } from './alert-list.js';
@@ -11,17 +15,28 @@ import { BinWeighingsPanel, DockActivityPanel } from './stock-devices-panels.js'
 import { fmtClock, fmtDuration } from './format.js';
 import { renderSensorStrip } from './sensor-strip.js';
 import { SimBox } from './sim-box.js';
-import { DEFAULT_RANGE, DEFAULT_REFRESH, findRange, findRefresh, RANGES, REFRESHES } from './time-range.js';
+import { absolute, findRange, findRefresh, fitRange, parseState, pickBucketSec, resolveView, shift, stateToSearch, zoomOut } from './time-range.js';
 import { ZonePanel } from './zone-panel.js';
 import { connectLiveEvents } from './live-events.js';
+import { createTimeBar } from './chart-controls.js';
 
 const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
+
+/** the URL's view as page state (the zone filter is `zoneFilter`: `zones` is the zones by id) */
+const fromUrl = (s) => ({ range: s.range, from: s.from, to: s.to, refresh: s.refresh, explicit: s.explicit, zoneFilter: s.zones });
 
 const state = {
-  range: findRange(params.get('range') ?? DEFAULT_RANGE),
-  refresh: findRefresh(params.get('refresh') ?? DEFAULT_REFRESH),
+  // the view (range or from/to), the zone filter and auto refresh: all in the URL (time-range.js)
+  ...fromUrl(parseState(location.search)),
+  /** the view before the first zoom / shift: what Reset goes back to */
+  zoomBase: null,
+  /** the default range fitted to the data (once, when the URL chose none) */
+  fitted: null,
+  full: new URLSearchParams(location.search).get('full'),
   zones: new Map(),
+  chartZones: [],
+  activeList: [],
+  allAlerts: [],
   panels: new Map(),
   lastUpdated: 0,
   reachable: null,
@@ -55,36 +70,138 @@ const gatewaysPanel = new GatewaysPanel($('gateways'));
 const dockPanel = new DockActivityPanel($('dock'));
 const binsPanel = new BinWeighingsPanel($('bins'));
 
-// ---- controls -------------------------------------------------------------------------------
 
-function persistControls() {
-  const p = new URLSearchParams(location.search);
-  p.set('range', state.range.key);
-  p.set('refresh', state.refresh.key);
-  history.replaceState(null, '', `${location.pathname}?${p}`);
+// ---- the view: URL, time bar, panels ---------------------------------------------------------
+
+const view = () => ({ range: state.range, from: state.from, to: state.to, zones: state.zoneFilter, refresh: state.refresh });
+
+function writeUrl(push) {
+  const p = new URLSearchParams(stateToSearch(view(), location.search));
+  if (state.full) p.set('full', state.full);
+  else p.delete('full');
+  const url = `${location.pathname}?${p}${location.hash}`;
+  if (push) history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
 }
 
-function renderControls() {
-  $('range-buttons').innerHTML = RANGES.map(
-    (r) => `<button type="button" data-range="${r.key}" data-testid="range-${r.key}" title="${r.label}" aria-pressed="${r.key === state.range.key}">${r.key}</button>`,
-  ).join('');
-  $('refresh-select').innerHTML = REFRESHES.map((r) => `<option value="${r.key}" ${r.key === state.refresh.key ? 'selected' : ''}>${r.label}</option>`).join('');
+const timeBar = createTimeBar($('time-bar'), {
+  onRange: (key) => setView({ ...view(), range: findRange(key), from: null, to: null }, { clearZoom: true }),
+  onAbsolute: (from, to) => setView(absolute(view(), from, to), { clearZoom: true }),
+  onShift: (dir) => setView(shift(view(), dir)),
+  onZoomOut: () => setView(zoomOut(view())),
+  onReset: () => state.zoomBase && setView(state.zoomBase, { clearZoom: true }),
+  onZones: (ids) => {
+    state.zoneFilter = ids;
+    writeUrl(true);
+    renderBar();
+    syncPanels();
+    reloadCharts();
+  },
+  onRefresh: (key) => {
+    state.refresh = findRefresh(key);
+    writeUrl(false);
+    renderBar();
+    schedule();
+  },
+  onRefreshNow: () => refresh(),
+});
+
+function renderBar() {
+  timeBar.render({ state: view(), win: resolveView(state), zones: state.chartZones, zoomed: !!state.zoomBase });
 }
 
-$('range-buttons').addEventListener('click', (e) => {
-  const b = e.target.closest('button[data-range]');
-  if (!b) return;
-  state.range = findRange(b.dataset.range);
-  renderControls();
-  persistControls();
-  refresh();
+/** A new window from the time bar or a drag-zoom: a history entry (Back undoes it), then reload. */
+function setView(next, { clearZoom = false } = {}) {
+  if (clearZoom) state.zoomBase = null;
+  else state.zoomBase ??= view();
+  Object.assign(state, { range: next.range, from: next.from, to: next.to });
+  writeUrl(true);
+  renderBar();
+  reloadCharts();
+}
+
+window.addEventListener('popstate', () => {
+  const s = parseState(location.search);
+  Object.assign(state, fromUrl(s));
+  if (!s.explicit && state.fitted) state.range = state.fitted;
+  state.zoomBase = null;
+  setFull(new URLSearchParams(location.search).get('full'), false);
+  renderBar();
+  syncPanels();
+  reloadCharts();
 });
-$('refresh-select').addEventListener('change', (e) => {
-  state.refresh = findRefresh(e.target.value);
-  persistControls();
-  schedule();
+
+// Full screen: one panel over the page; Esc or Back leaves (it is a history entry). Opened from
+// a link (?full=zone) there is no entry of ours to go back to: leaving just drops the parameter.
+let fullPushed = false;
+function setFull(zoneId, push) {
+  fullPushed = !!(zoneId && push);
+  state.full = zoneId || null;
+  if (fullPushed) writeUrl(true);
+  document.body.classList.toggle('has-full', !!state.full);
+  for (const [id, p] of state.panels) p.setFull(id === state.full);
+}
+function leaveFull() {
+  if (fullPushed) return history.back();
+  setFull(null, false);
+  writeUrl(false);
+}
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && state.full) leaveFull();
 });
-$('refresh-now').addEventListener('click', () => refresh());
+
+const chartable = (z) => z.profile.low !== undefined || z.profile.high !== undefined || z.sensors.some((s) => s.kind === 'temperature');
+const shown = (z) => !state.zoneFilter.length || state.zoneFilter.includes(z.id) || state.zoneFilter.includes(z.site);
+
+function syncPanels() {
+  const root = $('zones');
+  const zones = state.chartZones.filter(shown);
+  const ids = new Set(zones.map((z) => z.id));
+  for (const [id, p] of state.panels) if (!ids.has(id)) (p.destroy(), state.panels.delete(id));
+  for (const z of zones) {
+    let p = state.panels.get(z.id);
+    if (!p) {
+      p = new ZonePanel(z, {
+        syncKey: 'sp-zones',
+        onZoom: (a, b) => setView(absolute(view(), a, b)),
+        onFull: (id) => (state.full === id ? leaveFull() : setFull(id, true)),
+      });
+      state.panels.set(z.id, p);
+      p.setFull(state.full === z.id);
+    }
+    p.zone = z;
+    p.updateInfo(z, state.activeList);
+    root.appendChild(p.el);
+  }
+  root.dataset.count = String(zones.length);
+}
+
+/** One bucket for every panel: the window over the narrowest plot, at most a point per pixel. */
+function pageBucket(win) {
+  const widths = [...state.panels.values()].map((p) => p.plotWidth());
+  return pickBucketSec(win.to - win.from, Math.min(...widths, 2000));
+}
+
+let loadSeq = 0;
+/** Every panel's readings for the current window (no /api/zones). */
+async function reloadCharts(now = Date.now()) {
+  const seq = ++loadSeq;
+  const win = resolveView(state, now);
+  const bucket = pageBucket(win);
+  $('zones').dataset.bucket = String(bucket);
+  const jobs = [...state.panels.values()].map(async (p) => {
+    try {
+      await p.load(win, bucket, state.allAlerts.filter((a) => a.zone === p.zone.id), now);
+      p.showError('');
+    } catch (err) {
+      p.showError(err.message);
+      if (err.unreachable) throw err;
+    }
+  });
+  const rs = await Promise.allSettled(jobs);
+  if (seq === loadSeq) $('zones').dataset.loaded = String(loadSeq);
+  return rs;
+}
 
 // ---- connection state -----------------------------------------------------------------------
 
@@ -118,22 +235,10 @@ tickClock();
 
 function schedule() {
   clearTimeout(state.timer);
-  // Auto refresh off still retries while the cloud is unreachable, so the banner goes away by itself.
+  // Auto refresh Off means no polling at all (live events still update); while the cloud is
+  // unreachable it retries anyway, so the banner goes away by itself.
   const ms = state.refresh.ms || (state.reachable === false ? 10_000 : 0);
   if (ms) state.timer = setTimeout(refresh, ms);
-}
-
-function syncPanels(zones) {
-  const root = $('zones');
-  const ids = new Set(zones.map((z) => z.id));
-  for (const [id, p] of state.panels) if (!ids.has(id)) (p.destroy(), state.panels.delete(id));
-  for (const z of zones) {
-    let p = state.panels.get(z.id);
-    if (!p) state.panels.set(z.id, (p = new ZonePanel(z)));
-    p.zone = z;
-    root.appendChild(p.el);
-  }
-  root.dataset.count = String(zones.length);
 }
 
 function mergeAlerts(active, recent) {
@@ -166,6 +271,8 @@ async function refresh() {
       return;
     }
     if (health.status === 'fulfilled') renderHealth(health.value);
+    state.activeList = active.status === 'fulfilled' ? active.value : [];
+    state.allAlerts = mergeAlerts(state.activeList, recent.status === 'fulfilled' ? recent.value : []);
     if (zones.status === 'fulfilled') {
       // Tolerate a zone without sensors/latest yet (gateway manifest arrived, no readings).
       for (const z of zones.value) (z.sensors ??= []), (z.latest ??= []), (z.profile ??= {});
@@ -173,26 +280,17 @@ async function refresh() {
       if (!health.value?.site && zones.value[0]?.site) $('site-name').textContent = zones.value[0].site;
       // zone panels are cold-chain charts with threshold bands: rooms with a temperature profile or
       // probes; the dock and the weighed bins have their own panels (stock-devices-panels.js)
-      syncPanels(zones.value.filter((z) => z.profile.low !== undefined || z.profile.high !== undefined || z.sensors.some((s) => s.kind === 'temperature')));
+      state.chartZones = zones.value.filter(chartable);
+      fitDefaultRange(now);
+      syncPanels();
     }
-    const activeList = active.status === 'fulfilled' ? active.value : [];
-    const all = mergeAlerts(activeList, recent.status === 'fulfilled' ? recent.value : []);
-    if (active.status === 'fulfilled') alertList.render(all, now);
+    if (active.status === 'fulfilled') alertList.render(state.allAlerts, now);
     else alertList.showStatus(active.reason?.message ?? 'Alerts unavailable');
-    if (sensors.status === 'fulfilled') renderSensorStrip($('sensors'), sensors.value, state.zones, now);
+    if (sensors.status === 'fulfilled') renderSensors(sensors.value, now);
+    renderBar();
 
-    const readings = [...state.panels.values()].map(async (p) => {
-      p.updateInfo(p.zone, activeList, now);
-      try {
-        await p.refreshReadings(state.range.ms, all.filter((a) => a.zone === p.zone.id), now);
-        p.showError('');
-      } catch (err) {
-        p.showError(err.message);
-        if (err.unreachable) throw err;
-      }
-    });
-    const rs = await Promise.allSettled([...readings, simBox.refresh(), devicesPanel.refresh(now), notificationsPanel.refresh(now), jobsPanel.refresh(now), gatewaysPanel.refresh(now), dockPanel.refresh(now), binsPanel.refresh(now)]);
-    const lost = rs.find((r) => r.status === 'rejected');
+    const rs = await Promise.allSettled([reloadCharts(now), simBox.refresh(), devicesPanel.refresh(now), notificationsPanel.refresh(now), jobsPanel.refresh(now), gatewaysPanel.refresh(now), dockPanel.refresh(now), binsPanel.refresh(now)]);
+    const lost = rs.find((r) => r.status === 'rejected') || rs[0].value?.find?.((r) => r.status === 'rejected');
     if (lost) return setReachable(false, '');
     setReachable(true);
     state.lastUpdated = Date.now();
@@ -207,20 +305,91 @@ async function refresh() {
   }
 }
 
-renderControls();
-persistControls();
+/** A young site opens on the span of its data (≥ 15 min), not on 6 h with a sliver at the right. */
+function fitDefaultRange(now) {
+  if (state.explicit || state.fitted) return;
+  const firsts = state.chartZones.map((z) => z.firstTs).filter(Number.isFinite);
+  if (!firsts.length) return;
+  state.fitted = fitRange(Math.min(...firsts), now);
+  if (!state.from) state.range = state.fitted;
+}
+
+/** The sensor strip follows the zone filter (sensors of zones without a chart stay). */
+function renderSensors(sensors, now) {
+  const hidden = new Set(state.chartZones.filter((z) => !shown(z)).map((z) => z.id));
+  renderSensorStrip($('sensors'), sensors.filter((s) => !hidden.has(s.zone)), state.zones, now);
+}
+
+setFull(state.full, false);
+renderBar();
+writeUrl(false);
 refresh();
 
 // ---- live updates -----------------------------------------------------------------------------
-// A batch committed on any cloud instance (or a `resync`) refreshes the panels, at most once per
-// LIVE_MIN_GAP_MS: a busy site commits many batches a second. The refresh timer stays the fallback.
+// A batch committed on any cloud instance updates only what it changed, at most once per
+// LIVE_MIN_GAP_MS (a busy site commits many batches a second): the sensors' last values, the
+// newest bucket of the panels whose gateway or zone the batch names, and the alerts when it
+// carried any. No /api/zones: with auto refresh Off nothing polls. A new zone (a manifest) or a
+// `resync` (events may have been missed) is a full refresh.
 const LIVE_MIN_GAP_MS = 2000;
 let liveTimer = 0;
+let livePending = null;
+let liveLast = 0;
+
+async function liveUpdate(ev) {
+  if (ev.resync || ev.zones.some((z) => !state.zones.has(z))) return refresh();
+  const now = Date.now();
+  const [sensors, active, recent] = await Promise.all([
+    api.getSensors(),
+    ev.alerts ? api.getAlerts({ state: 'active', limit: 200 }) : null,
+    ev.alerts ? api.getAlerts({ state: 'all', limit: 200 }) : null,
+  ]);
+  if (active) {
+    state.activeList = active;
+    state.allAlerts = mergeAlerts(active, recent ?? []);
+    alertList.render(state.allAlerts, now);
+  }
+  // the readouts' latest values come from /api/sensors (one row per sensor, cheap)
+  for (const z of state.zones.values()) {
+    z.latest = sensors.filter((s) => s.zone === z.id && s.lastTs !== undefined && s.lastValue !== undefined)
+      .map((s) => ({ sensor: s.id, kind: s.kind, value: s.lastValue, ts: s.lastTs }));
+  }
+  renderSensors(sensors, now);
+  await Promise.all([...state.panels.values()].map(async (p) => {
+    p.updateInfo(p.zone, state.activeList, now);
+    if (!ev.zones.includes(p.zone.id) && !ev.gateways.includes(p.zone.gateway)) return;
+    await p.tail(state.allAlerts.filter((a) => a.zone === p.zone.id), now);
+  }));
+  if (resolveView(state, now).live) renderBar();
+  state.lastUpdated = Date.now();
+  tickClock();
+  document.body.dataset.liveUpdates = String(Number(document.body.dataset.liveUpdates ?? 0) + 1);
+}
+
+function runLive() {
+  liveTimer = 0;
+  const ev = livePending;
+  livePending = null;
+  liveLast = Date.now();
+  // a full refresh is running: this update waits for it instead of starting a second one
+  if (state.inFlight) return void queueLive(ev, 500);
+  liveUpdate(ev).catch(() => refresh());
+}
+
+function queueLive(ev, wait) {
+  livePending ??= { zones: [], gateways: [], alerts: 0, resync: false };
+  livePending.zones.push(...ev.zones);
+  livePending.gateways.push(...ev.gateways);
+  livePending.alerts += ev.alerts;
+  livePending.resync ||= ev.resync;
+  if (!liveTimer) liveTimer = setTimeout(runLive, wait);
+}
+
 connectLiveEvents({
-  onEvent: (type) => {
-    if (type === 'hello' || liveTimer) return;
-    const wait = Math.max(0, state.lastUpdated + LIVE_MIN_GAP_MS - Date.now());
-    liveTimer = setTimeout(() => { liveTimer = 0; refresh(); }, wait);
+  onEvent: (type, data) => {
+    if (type === 'hello') return;
+    const wait = Math.max(0, Math.max(state.lastUpdated, liveLast) + LIVE_MIN_GAP_MS - Date.now());
+    queueLive({ zones: data.zones ?? [], gateways: data.gateways ?? [], alerts: data.alerts ?? 0, resync: type === 'resync' }, wait);
   },
   onOpen: () => (document.body.dataset.live = 'true'),
   onDown: () => (document.body.dataset.live = 'false'),

@@ -1,21 +1,23 @@
 // uPlot wrapper for a zone panel: one line per sensor, min/max envelope when bucketed, the
-// profile's acceptable band shaded green, limits as dashed lines, alarm periods shaded red.
+// profile's acceptable band shaded green, limits as dashed lines, alarm periods shaded red
+// (warnings amber, defrost blue-grey). Drag across a plot to zoom; cursors are synced across panels.
 // uPlot is loaded as a classic script (window.uPlot) from /vendor/uplot.
 
-import { fmtAxisTime, fmtClock, fmtNum } from './format.js';
+import { fmtAxisTime, fmtNum } from './format.js';
 
 const uPlot = globalThis.uPlot;
 
 /** Series colours avoid green/red/amber: those mean ok/alarm/warning on this screen. */
 export const SERIES_COLORS = ['#5794f2', '#c387e8', '#4fd1c5', '#f2cc0c', '#ff8fd0', '#a0d8ff'];
 
-const THEME = {
+export const THEME = {
   axis: '#aab4c3',
   grid: 'rgba(255,255,255,0.07)',
   okBand: 'rgba(64, 190, 100, 0.11)',
   limit: 'rgba(255, 160, 90, 0.9)',
-  alarmFill: { critical: 'rgba(242, 73, 92, 0.20)', warning: 'rgba(245, 166, 35, 0.16)' },
-  alarmEdge: { critical: 'rgba(242, 73, 92, 0.95)', warning: 'rgba(245, 166, 35, 0.95)' },
+  // info = a defrost (or another record-only period): expected, so blue-grey, not alarm red
+  alarmFill: { critical: 'rgba(242, 73, 92, 0.20)', warning: 'rgba(245, 166, 35, 0.16)', info: 'rgba(140, 170, 230, 0.14)' },
+  alarmEdge: { critical: 'rgba(242, 73, 92, 0.95)', warning: 'rgba(245, 166, 35, 0.95)', info: 'rgba(140, 170, 230, 0.9)' },
   font: '13px system-ui, sans-serif',
   limitFont: '600 12px system-ui, sans-serif',
 };
@@ -72,10 +74,11 @@ export function alignSeries(tables, envelope) {
 
 /**
  * @param {HTMLElement} el container
- * @param {{sensors:{id:string,label:string}[], envelope:boolean, getView:()=>View, onHover:(t:string)=>void}} cfg
- * View = {from:number(ms), to:number(ms), profile:{low?,high?}, alarms:[[startMs,endMs]], unit:string}
+ * @param {{sensors:{id:string,label:string}[], envelope:boolean, getView:()=>View, onCursor?:(u)=>void,
+ *   onZoom?:(fromMs:number,toMs:number)=>void, onAxis?:(fromMs:number,toMs:number)=>void, syncKey?:string, unit?:string, width:number, height:number}} cfg
+ * View = {from:number(ms), to:number(ms), profile:{low?,high?}, alarms:[[startMs,endMs,severity]], unit:string}
  */
-export function createChart(el, { sensors, envelope, getView, onHover, width, height }) {
+export function createChart(el, { sensors, envelope, getView, onCursor, onZoom, onAxis, syncKey, unit, width, height }) {
   const series = [{}];
   sensors.forEach((s, i) => {
     const color = SERIES_COLORS[i % SERIES_COLORS.length];
@@ -104,21 +107,41 @@ export function createChart(el, { sensors, envelope, getView, onHover, width, he
     height,
     padding: [10, 12, 0, 0],
     legend: { show: false },
-    cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 7 } },
+    // x-only drag selects a window; setScale false: the page owns the range (URL, every panel),
+    // so the selection is handed to onZoom instead of zooming this one plot.
+    cursor: {
+      drag: { x: true, y: false, setScale: false },
+      points: { size: 7 },
+      ...(syncKey ? { sync: { key: syncKey, setSeries: false } } : {}),
+    },
     scales: {
       x: { time: true, auto: true, range: () => { const v = getView(); return [v.from / 1000, v.to / 1000]; } },
       y: { auto: true, range: (u, dMin, dMax) => yRange(dMin, dMax, getView().profile) },
     },
     axes: [
       { ...axis, space: 80, size: 34, values: timeTicks },
-      { ...axis, size: 52, values: (u, splits) => splits.map((v) => fmtNum(v, splits.some((s) => Math.abs(s % 1) > 1e-9) ? 1 : 0)) },
+      {
+        ...axis, size: 46, values: (u, splits) => splits.map((v) => fmtNum(v, splits.some((s) => Math.abs(s % 1) > 1e-9) ? 1 : 0)),
+        // the unit on the axis itself: a screenshot of one panel still says what it measures
+        ...(unit ? { label: unit, labelSize: 16, labelGap: 0, labelFont: THEME.limitFont } : {}),
+      },
     ],
     series,
     bands,
     hooks: {
       drawClear: [(u) => drawBackdrop(u, getView())],
       draw: [(u) => drawLimits(u, getView())],
-      setCursor: [(u) => onHover?.(hoverText(u, sensors, getView().unit))],
+      setCursor: [(u) => onCursor?.(u)],
+      // uPlot commits scales after setData returns (batched): the drawn axis is known only here
+      setScale: [(u, key) => key === 'x' && onAxis?.(u.scales.x.min * 1000, u.scales.x.max * 1000)],
+      setSelect: [(u) => {
+        const { left, width: w } = u.select;
+        if (w < 3) return;
+        const a = u.posToVal(left, 'x') * 1000;
+        const b = u.posToVal(left + w, 'x') * 1000;
+        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        onZoom?.(a, b);
+      }],
     },
   };
   return new uPlot(opts, [[], ...series.slice(1).map(() => [])], el);
@@ -191,16 +214,4 @@ function drawLimits(u, view) {
     ctx.fillText(`${name} ${fmtNum(v, v % 1 ? 1 : 0)}`, bbox.left + 6 * pr, y + (name === 'high' ? -2 : 2) * pr);
   }
   ctx.restore();
-}
-
-function hoverText(u, sensors, unit) {
-  const idx = u.cursor.idx;
-  if (idx === null || idx === undefined) return '';
-  const t = u.data[0][idx];
-  if (t === undefined) return '';
-  const vals = sensors.map((s, i) => {
-    const v = u.data[1 + i][idx];
-    return `${s.label} ${v === null || v === undefined ? '—' : fmtNum(v)}${unit ? ` ${unit}` : ''}`;
-  });
-  return `${fmtClock(t * 1000)} · ${vals.join(' · ')}`;
 }

@@ -1,16 +1,20 @@
 // One panel per zone: title + profile, door state, active alert count, the current value(s)
-// big in their status colour, and the chart. Owns its uPlot instance and its readings fetch.
+// big in their status colour, and the chart with its legend, tooltip, full-screen and CSV
+// buttons. Owns its uPlot instance and its readings; the page owns the window and the bucket
+// (one for every panel), so zooming one panel moves them all.
 
 import { getReadings } from './api.js';
 import { alignSeries, createChart, SERIES_COLORS, toTable } from './chart.js';
+import { csvName, downloadCsv, toCsv } from './chart-csv.js';
+import { legendHtml, viewStats } from './chart-legend.js';
+import { bucketLabel, createTooltip } from './chart-tooltip.js';
 import { esc, fmtAge, fmtNum, fmtProfile, unitLabel } from './format.js';
 import { sensorStatus, STALE_MS, zoneStatus } from './status.js';
-import { pickBucketSec, windowFor } from './time-range.js';
 
 /** Kinds worth a line chart, in preference order: a zone without thermometers still gets a graph. */
 const CHART_KINDS = ['temperature', 'humidity', 'weight'];
 
-function chartSensors(zone) {
+export function chartSensors(zone) {
   for (const kind of CHART_KINDS) {
     const s = zone.sensors.filter((x) => x.kind === kind);
     if (s.length) return s;
@@ -21,11 +25,17 @@ function chartSensors(zone) {
 const STATUS_TEXT = { ok: 'OK', excursion: 'EXCURSION', warning: 'WARNING', alarm: 'ALARM', stale: 'NO DATA', none: '' };
 
 export class ZonePanel {
-  constructor(zone) {
+  /** @param {{syncKey?:string, onZoom?:(from:number,to:number)=>void, onFull?:(zoneId:string)=>void}} hooks */
+  constructor(zone, hooks = {}) {
     this.zone = zone;
+    this.hooks = hooks;
     this.chart = null;
     this.chartKey = '';
     this.view = { from: 0, to: 0, profile: zone.profile, alarms: [], unit: '' };
+    this.sensors = [];
+    this.results = [];
+    this.bucket = 0;
+    this.query = null;
     this.drawn = false;
 
     const el = (this.el = document.createElement('section'));
@@ -36,15 +46,25 @@ export class ZonePanel {
       <header class="panel-head">
         <div class="panel-title"><h2 class="zone-name"></h2><span class="zone-profile"></span></div>
         <div class="panel-badges"><span class="door-badge" hidden></span><span class="alert-badge" hidden></span><span class="status-badge"></span></div>
+        <div class="panel-tools">
+          <button type="button" class="tool-btn" data-act="csv" data-testid="panel-csv" title="Download this panel's data (CSV)" aria-label="Download CSV">CSV</button>
+          <button type="button" class="tool-btn" data-act="full" data-testid="panel-full" title="Full screen (Esc to leave)" aria-label="Full screen"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="currentColor" stroke-width="2"/></svg></button>
+        </div>
       </header>
       <div class="panel-body">
         <div class="readouts"></div>
         <div class="chart-wrap"><div class="chart"></div><div class="chart-empty" hidden>No readings in this range</div></div>
       </div>
-      <footer class="panel-foot"><span class="hover-readout"></span><span class="panel-error" hidden></span><span class="bucket-info"></span></footer>`;
+      <footer class="panel-foot"><div class="legend" data-testid="panel-legend"></div><span class="panel-error" hidden></span><span class="bucket-info"></span></footer>`;
     this.$ = (sel) => el.querySelector(sel);
     this.chartEl = this.$('.chart');
-    // Resize with the layout (wall screen vs laptop); the next refresh picks a new bucket.
+    this.tooltip = createTooltip(this.$('.chart-wrap'), () => ({ sensors: this.sensors, unit: this.view.unit, bucketSec: this.bucket }));
+    this.$('.panel-tools').addEventListener('click', (e) => {
+      const act = e.target.closest('button[data-act]')?.dataset.act;
+      if (act === 'csv') this.downloadCsv();
+      if (act === 'full') this.hooks.onFull?.(this.zone.id);
+    });
+    // Resize with the layout (wall screen vs laptop vs full screen).
     this.resizeObs = new ResizeObserver(() => this.resize());
     this.resizeObs.observe(this.$('.chart-wrap'));
   }
@@ -54,19 +74,29 @@ export class ZonePanel {
     return { width: Math.max(200, Math.floor(wrap.clientWidth)), height: Math.max(120, Math.floor(wrap.clientHeight)) };
   }
 
+  /** Pixels of plot (canvas minus the y axis): the page's bucket budget. */
+  plotWidth() {
+    return this.size().width - 62;
+  }
+
   resize() {
     if (!this.chart) return;
     const { width, height } = this.size();
     if (width !== this.chart.width || height !== this.chart.height) this.chart.setSize({ width, height });
   }
 
-  /** Header, badges and big values from /api/zones + active alerts (no readings fetch). */
+  setFull(on) {
+    this.el.classList.toggle('panel-full', on);
+    this.$('[data-act=full]').setAttribute('aria-pressed', String(on));
+  }
+
+  /** Header, badges and big values from /api/zones (or /api/sensors) + active alerts (no readings fetch). */
   updateInfo(zone, activeAlerts, now = Date.now()) {
     this.zone = zone;
     this.view.profile = zone.profile;
     const zoneAlerts = activeAlerts.filter((a) => a.zone === zone.id);
     const status = zoneStatus({ zone, activeAlerts: zoneAlerts, now });
-    this.el.className = `panel zone-panel status-${status}`;
+    this.el.className = `panel zone-panel status-${status}${this.el.classList.contains('panel-full') ? ' panel-full' : ''}`;
     this.$('.zone-name').textContent = zone.name;
     this.$('.zone-profile').textContent = fmtProfile(zone.profile);
     const sb = this.$('.status-badge');
@@ -85,7 +115,7 @@ export class ZonePanel {
       db.title = l ? `${door.id}: ${fmtAge(l.ts, now)}` : `${door.id}: no reading`;
     }
 
-    const count = zone.activeAlerts ?? zoneAlerts.length;
+    const count = zoneAlerts.length;
     const ab = this.$('.alert-badge');
     ab.hidden = !count;
     ab.textContent = `${count} active alert${count === 1 ? '' : 's'}`;
@@ -106,50 +136,97 @@ export class ZonePanel {
       .join('') || '<div class="readout status-none"><div class="big">—</div><div class="readout-label">no sensors</div></div>';
   }
 
-  /** Fetch readings for the range at a bucket the panel can actually show, then draw. */
-  async refreshReadings(rangeMs, zoneAlerts, now = Date.now()) {
+  /**
+   * Fetch the whole window at the page's bucket and draw.
+   * @param {{from:number,to:number,live:boolean}} win  @param {number} bucket seconds (the same for every panel)
+   */
+  async load(win, bucket, zoneAlerts, now = Date.now()) {
     const sensors = chartSensors(this.zone);
-    const { width, height } = this.size();
-    // Plot area is narrower than the canvas (y axis); budget on the full width is still safe
-    // because bucket = ceil(range / width) only gets coarser on a narrower plot.
-    const bucket = pickBucketSec(rangeMs, width - 52);
-    const { from, to } = windowFor(rangeMs, bucket, now);
-    const results = await Promise.all(sensors.map((s) => getReadings(s.id, from, to, bucket)));
+    const step = bucket * 1000;
+    // aligned on the bucket, ceil not floor: an extra leading bucket would break the pixel budget
+    const from = Math.ceil(win.from / step) * step;
+    const results = await Promise.all(sensors.map((s) => getReadings(s.id, from, win.to, bucket)));
+    this.sensors = sensors.map((s) => ({ id: s.id, label: s.id }));
+    this.results = results;
+    this.bucket = bucket;
+    this.query = { from, to: win.to, live: win.live, span: win.to - win.from };
+    this.setAlarms(zoneAlerts, now);
+    this.draw(win.from, win.to);
+  }
 
-    const key = sensors.map((s) => s.id).join('|');
+  /**
+   * Live update: fetch only from the start of the newest bucket on screen to now, replace that
+   * bucket and append what is new; the window slides to end now. No-op for a fixed window.
+   */
+  async tail(zoneAlerts, now = Date.now()) {
+    const q = this.query;
+    if (!q?.live || !this.results.length) return false;
+    const step = this.bucket * 1000;
+    const newest = Math.max(...this.results.map((r) => r.points.at(-1)?.ts ?? 0));
+    const since = Math.max(q.from, newest || Math.floor((now - step) / step) * step);
+    const fresh = await Promise.all(this.results.map((r) => getReadings(r.sensor, since, now, this.bucket)));
+    const windowFrom = Math.ceil((now - q.span) / step) * step;
+    this.results = this.results.map((r, i) => ({
+      ...r,
+      points: [...r.points.filter((p) => p.ts >= windowFrom && p.ts < since), ...(fresh[i].points ?? [])],
+    }));
+    this.query = { ...q, from: windowFrom, to: now };
+    this.setAlarms(zoneAlerts, now);
+    this.draw(now - q.span, now);
+    return true;
+  }
+
+  setAlarms(zoneAlerts, now) {
+    // Alarm periods: raisedAt → clearedAt, or now while still active; defrosts (info) too.
+    this.view.alarms = (zoneAlerts ?? [])
+      .filter((a) => (a.clearedAt ?? now) >= (this.query?.from ?? 0))
+      .map((a) => [a.raisedAt, a.clearedAt ?? now, a.severity]);
+  }
+
+  draw(viewFrom, viewTo) {
+    const sensors = chartSensors(this.zone);
+    const unit = unitLabel(sensors[0]?.unit);
+    const key = `${sensors.map((s) => s.id).join('|')}|${unit}`;
     if (!this.chart || key !== this.chartKey) {
       this.chart?.destroy();
       this.chartEl.innerHTML = '';
       this.chartKey = key;
+      const { width, height } = this.size();
       this.chart = createChart(this.chartEl, {
-        sensors: sensors.map((s) => ({ id: s.id, label: s.id })),
+        sensors: this.sensors,
         envelope: true,
         width,
         height,
+        unit,
+        syncKey: this.hooks.syncKey,
         getView: () => this.view,
-        onHover: (t) => (this.$('.hover-readout').textContent = t),
+        onCursor: (u) => this.tooltip.update(u),
+        onZoom: (a, b) => this.hooks.onZoom?.(a, b),
+        // the x axis as uPlot drew it (what the tick labels show): a hook for the browser tests
+        onAxis: (a, b) => Object.assign(this.el.dataset, { axisFrom: String(Math.round(a)), axisTo: String(Math.round(b)) }),
       });
     }
-    this.view.from = now - rangeMs;
-    this.view.to = now;
-    this.view.unit = unitLabel(sensors[0]?.unit);
-    // Alarm periods: raisedAt → clearedAt, or now while still active.
-    this.view.alarms = zoneAlerts
-      .filter((a) => a.severity !== 'info' && (a.clearedAt ?? now) >= this.view.from)
-      .map((a) => [a.raisedAt, a.clearedAt ?? now, a.severity]);
-
-    const tables = results.map((r) => toTable(r.points ?? [], r.bucket));
+    this.view.from = viewFrom;
+    this.view.to = viewTo;
+    this.view.unit = unit;
+    const tables = this.results.map((r) => toTable(r.points ?? [], r.bucket));
     const data = alignSeries(tables, true);
     this.chart.setData(data, true);
-    // x positions drawn (points per series after aligning): the number bounded by the pixel budget.
+    // uPlot commits the new data in a microtask; the cursor goes back after that
+    queueMicrotask(() => this.chart && this.tooltip.reapply(this.chart));
     const n = data[0].length;
     this.$('.chart-empty').hidden = n > 0;
-    const src = results[0]?.source;
-    this.$('.bucket-info').textContent = results.length ? `${results[0].bucket ? `${results[0].bucket}s buckets` : 'raw'}${src ? ` · ${src}` : ''}` : '';
-    // Hooks for the browser test: the panel reports how many points it drew.
-    this.el.dataset.points = String(n);
-    this.el.dataset.series = String(results.length);
-    this.el.dataset.bucket = String(bucket);
+
+    const shading = new Set(this.view.alarms.filter(([a, b]) => b >= viewFrom && a <= viewTo).map(([, , sev]) => sev));
+    this.$('.legend').innerHTML = legendHtml({ sensors: this.sensors, stats: viewStats(data, this.sensors.length, viewFrom, viewTo), unit, profile: this.zone.profile, shading });
+    const src = this.results[0]?.source;
+    const b = this.results[0]?.bucket;
+    this.$('.bucket-info').textContent = this.results.length ? `${b ? `${bucketLabel(b)} buckets` : 'raw'}${src ? ` · ${src}` : ''}` : '';
+    // Hooks for the browser tests: what the panel asked for and how many points it drew.
+    Object.assign(this.el.dataset, {
+      points: String(n), series: String(this.results.length), bucket: String(this.bucket),
+      from: String(this.query.from), to: String(this.query.to), viewFrom: String(Math.round(viewFrom)), viewTo: String(Math.round(viewTo)),
+    });
     if (n > 0 && !this.drawn) {
       this.drawn = true;
       const mark = document.createElement('i');
@@ -157,7 +234,13 @@ export class ZonePanel {
       mark.hidden = true;
       this.el.append(mark);
     }
-    return n;
+  }
+
+  /** The CSV of exactly what is drawn (same window, same bucket), named after zone and window. */
+  downloadCsv() {
+    if (!this.query) return;
+    const unit = unitLabel(chartSensors(this.zone)[0]?.unit);
+    downloadCsv(toCsv(this.results, unit), csvName(this.zone.id, this.query.from, this.query.to));
   }
 
   /** A failed readings fetch keeps the last chart; the footer says why it is not moving. */
@@ -169,6 +252,7 @@ export class ZonePanel {
 
   destroy() {
     this.resizeObs.disconnect();
+    this.tooltip.destroy();
     this.chart?.destroy();
     this.el.remove();
   }

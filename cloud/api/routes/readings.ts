@@ -16,6 +16,8 @@ import { ErrorBody, ReadingsQuery, ReadingsResponse } from '../schemas.ts';
 
 const DEFAULT_MAX_POINTS = 20_000;
 const DEFAULT_RANGE_MS = 6 * 3600_000;
+/** The widest window one request may span: a year and a bit (the dashboard's picker stops at 30 d). */
+export const MAX_RANGE_MS = 400 * 86400_000;
 const NICE_BUCKETS_SEC = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400];
 
 type Source = 'raw' | 'readings_1m' | 'readings_1h' | 'bucketed';
@@ -52,6 +54,8 @@ export const readingRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
     const to = req.query.to ?? Date.now();
     const from = req.query.from ?? to - DEFAULT_RANGE_MS;
     if (!(from < to)) throw new SpError('SP_ERR_VALIDATION', { field: 'querystring.from', reason: 'from must be before to' });
+    // a 10-year window at 1 s buckets is a denial of service, not a chart: refused, not clipped
+    if (to - from > MAX_RANGE_MS) throw new SpError('SP_ERR_VALIDATION', { field: 'querystring.to', reason: `the range may span at most ${MAX_RANGE_MS / 86400_000} days` });
     const range = [sensor, new Date(from), new Date(to)];
     let bucket = req.query.bucket;
     let downsampled = false;

@@ -14,15 +14,24 @@ interface SensorRow {
 
 const ms = (d: Date | null) => (d ? d.getTime() : undefined);
 
+function firstOf(dates: (Date | null)[]): { firstTs?: number } {
+  const t = dates.filter((d): d is Date => d !== null).map((d) => new Date(d).getTime());
+  return t.length ? { firstTs: Math.min(...t) } : {};
+}
+
 export const zoneRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
   app.get('/api/zones', {
     schema: { tags: ['zones'], summary: 'zones with their profile, sensors, latest values and active alert count', response: { 200: z.array(Zone) } },
   }, async () => {
-    const [zones, sensors] = await Promise.all([
+    const [zones, sensors, firsts] = await Promise.all([
       db.query<ZoneRow>(`SELECT z.*, (SELECT count(*)::int FROM alerts a WHERE a.zone = z.id AND a.state = 'active' AND a.severity <> 'info') AS active_alerts
                          FROM zones z ORDER BY z.site, z.name`),
       db.query<SensorRow>('SELECT * FROM sensors ORDER BY id'),
+      // one index probe per sensor on readings (sensor, ts): the oldest reading, for the default range
+      db.query<{ id: string; first_ts: Date | null }>(
+        'SELECT s.id, (SELECT r.ts FROM readings r WHERE r.sensor = s.id ORDER BY r.ts ASC LIMIT 1) AS first_ts FROM sensors s'),
     ]);
+    const firstBySensor = new Map(firsts.map((f) => [f.id, f.first_ts]));
     return zones.map((zr) => {
       const mine = sensors.filter((s) => s.zone === zr.id);
       return {
@@ -33,6 +42,7 @@ export const zoneRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
         latest: mine.filter((s) => s.last_ts && s.last_value !== null)
           .map((s) => ({ sensor: s.id, kind: s.kind, value: s.last_value!, ts: s.last_ts!.getTime() })),
         activeAlerts: zr.active_alerts,
+        ...firstOf(mine.map((s) => firstBySensor.get(s.id) ?? null)),
       };
     });
   });
