@@ -142,6 +142,8 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'POST /api/reservations/:id/commit': ['sales', 'finance'],
   'POST /api/reservations/:id/release': ['sales'],
   'PUT /api/channel-pools/:item/:channel': ['sales'],
+  // who the caller is and what its role may call (the web pages offer only that)
+  'GET /api/me': PEOPLE,
   // the caller's own settings (UI language)
   'GET /api/me/preferences': PEOPLE,
   'PUT /api/me/preferences': PEOPLE,
