@@ -100,7 +100,11 @@ function openForm(record) {
   const form = $('md-form');
   const allowed = record ? may(`PATCH ${s.path}/${param()}`) : canWrite();
   buildForm(form, s, record, { showCost: Boolean(state.me?.canSeeCost), choices: state.choices });
-  if (!allowed) {
+  if (!allowed && !record) {
+    // nothing to create for this role: no empty form, only the sentence saying so
+    $('form-title').textContent = t(`md.tab.${state.tab}`);
+    form.replaceChildren(el('p', { class: 'form-msg muted', dataset: { testid: 'md-readonly' } }, t('md.readOnly')));
+  } else if (!allowed) {
     for (const i of form.elements) i.disabled = true;
     form.append(el('p', { class: 'form-msg muted', dataset: { testid: 'md-readonly' } }, t('md.readOnly')));
   } else {
