@@ -102,7 +102,8 @@ export function showErrors(form, status, body) {
     const err = input && form.querySelector(`#f-${CSS.escape(name)}-err`);
     if (!err) { rest.push(d); continue; }
     input.setAttribute('aria-invalid', 'true');
-    err.textContent = humanError(status, { code: body.code, details: [d] });
+    // the field is named by its label, not its API path (the reason itself is the server's words)
+    err.textContent = humanError(status, { code: body.code, details: [{ ...d, field: t(`md.f.${name}`) }] });
   }
   return rest;
 }
