@@ -11,7 +11,7 @@ import { ENTITIES } from './master-data-entities.js';
 import { buildForm, cellText, clearErrors, el, readForm, showErrors } from './master-data-form.js';
 import { renderPools } from './master-data-pools.js';
 
-const state = { tab: 'items', rows: [], editing: null, me: null, choices: {} };
+const state = { tab: 'items', rows: [], listError: '', editing: null, me: null, choices: {} };
 const $ = (id) => document.getElementById(id);
 
 /** fetch as JSON; resolves {status, body} for any answer, {status: 0} when nothing answered */
@@ -58,7 +58,7 @@ async function loadList() {
   const archived = $('show-archived').checked ? '?archived=include' : '';
   const r = await api('GET', `${spec().path}${archived}`);
   state.rows = r.status === 200 ? r.body : [];
-  $('list-note').textContent = r.status === 200 ? '' : humanError(r.status, r.body);
+  state.listError = r.status === 200 ? '' : humanError(r.status, r.body);
   renderList();
 }
 
@@ -89,7 +89,8 @@ function renderList() {
         cellText(fields[c], r[c]), c === s.key && r.archivedAt ? ` (${t('md.archived')})` : '')), actions);
   }));
   if (!rows.length) body.append(el('tr', {}, el('td', { colspan: String(cols.length + 1) }, q ? t('md.noMatch', { query: q }) : t('md.empty'))));
-  else $('list-note').textContent ||= t('md.count', { count: rows.length });
+  // a refused list says why (403 as words); otherwise how many the search leaves
+  $('list-note').textContent = state.listError || (rows.length ? t('md.count', { count: rows.length }) : '');
 }
 
 function openForm(record) {

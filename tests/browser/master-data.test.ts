@@ -109,6 +109,7 @@ describe.runIf(haveChromium)(`master data page in chromium (${engineLabel})`, ()
     // search filters the list
     await page.locator('[data-testid=md-search]').fill('t55');
     await expect.poll(() => page.locator('[data-testid=md-row]').count()).toBe(1);
+    expect(await text(page, 'md-list-note')).toBe('1 shown');
     await page.screenshot({ path: `${SHOTS}master-data-items-1600x900.png` });
     expect(errors).toEqual([]);
     await close();
