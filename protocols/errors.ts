@@ -19,6 +19,7 @@ export const ERROR_CATALOGUE = {
   SP_ERR_NOT_FOUND: { status: 404, title: 'not found' },
   SP_ERR_CONFLICT: { status: 409, title: 'conflicts with the current state' },
   SP_ERR_LOT_EXPIRED: { status: 409, title: 'the lot is past its expiry date and cannot be picked or shipped' },
+  SP_ERR_ARCHIVED: { status: 409, title: 'the item, supplier, customer or location is archived: kept for history, refused for new documents and movements' },
   SP_ERR_RESERVED: { status: 409, title: 'the movement would take stock that reservations hold for others' },
   SP_ERR_UNAUTHENTICATED: { status: 401, title: 'no valid API token' },
   SP_ERR_FORBIDDEN: { status: 403, title: 'the token\'s role may not do this' },

@@ -108,6 +108,19 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'POST /api/suppliers/:id/prices': ['purchasing'],
   'GET /api/customers': ['sales', 'finance', 'warehouse', 'viewer'],
   'POST /api/customers': ['sales'],
+  // edit and archive/restore: the role that creates a record keeps it (issue #14)
+  'PATCH /api/items/:sku': ['purchasing'],
+  'POST /api/items/:sku/archive': ['purchasing'],
+  'POST /api/items/:sku/restore': ['purchasing'],
+  'PATCH /api/suppliers/:id': ['purchasing'],
+  'POST /api/suppliers/:id/archive': ['purchasing'],
+  'POST /api/suppliers/:id/restore': ['purchasing'],
+  'PATCH /api/customers/:id': ['sales'],
+  'POST /api/customers/:id/archive': ['sales'],
+  'POST /api/customers/:id/restore': ['sales'],
+  'PATCH /api/locations/:id': STOCK_WRITERS,
+  'POST /api/locations/:id/archive': STOCK_WRITERS,
+  'POST /api/locations/:id/restore': STOCK_WRITERS,
   // lots
   'GET /api/lots': PEOPLE,
   'POST /api/lots': ['warehouse', 'qa'],
@@ -119,6 +132,7 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'POST /api/lots/:id/reject': ['qa'],
   // ledger and stock
   'GET /api/movements': ['warehouse', 'purchasing', 'finance', 'qa', 'viewer'],
+  'GET /api/ledger': ['warehouse', 'purchasing', 'finance', 'qa', 'viewer'],
   'POST /api/movements': ['warehouse', 'device'],
   'GET /api/stock': PEOPLE,
   'GET /api/inventory/verify': ['finance'],
@@ -128,6 +142,8 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'POST /api/reservations/:id/commit': ['sales', 'finance'],
   'POST /api/reservations/:id/release': ['sales'],
   'PUT /api/channel-pools/:item/:channel': ['sales'],
+  // who the caller is and what its role may call (the web pages offer only that)
+  'GET /api/me': PEOPLE,
   // the caller's own settings (UI language)
   'GET /api/me/preferences': PEOPLE,
   'PUT /api/me/preferences': PEOPLE,

@@ -62,6 +62,10 @@ export async function postMovementIn(q: Queryable, input: MovementInput, actor: 
     if (first) return { movement: first, duplicate: true };
   }
   const item = await getItem(q, m.item);
+  // archived master data is history: no new stock work on it (a reversal corrects history, so it may)
+  if (item.archivedAt && m.reverses === undefined) {
+    throw new SpError('SP_ERR_ARCHIVED', { field: 'body.item', reason: `item "${m.item}" is archived: restore it or choose another` });
+  }
   let lotId = 0;
   let sellableSource = true;
   if (m.lot) {
@@ -81,9 +85,10 @@ export async function postMovementIn(q: Queryable, input: MovementInput, actor: 
     throw new SpError('SP_ERR_VALIDATION', { field: 'body.lot', reason: `item "${m.item}" is lot-tracked: name the lot` });
   }
   for (const [field, loc] of [['body.from', m.from], ['body.to', m.to]] as const) {
-    if (loc && !(await q.query('SELECT 1 FROM locations WHERE id = $1', [loc])).length) {
-      throw new SpError('SP_ERR_VALIDATION', { field, reason: `no location "${loc}"` });
-    }
+    if (!loc) continue;
+    const [l] = await q.query<{ archived_at: unknown }>('SELECT archived_at FROM locations WHERE id = $1', [loc]);
+    if (!l) throw new SpError('SP_ERR_VALIDATION', { field, reason: `no location "${loc}"` });
+    if (l.archived_at && m.reverses === undefined) throw new SpError('SP_ERR_ARCHIVED', { field, reason: `location "${loc}" is archived` });
   }
   if (m.reverses !== undefined && !(await q.query('SELECT 1 FROM movements WHERE id = $1 AND item = $2', [m.reverses, m.item])).length) {
     throw new SpError('SP_ERR_VALIDATION', { field: 'body.reverses', reason: `no movement ${m.reverses} of item "${m.item}"` });

@@ -33,6 +33,8 @@ export const ItemInput = z.object({
   currency: Currency.default('EUR'),
   lotTracked: z.boolean().default(false),
   allowNegative: z.boolean().default(false),
+  /** the supplier draft orders go to (also PUT /api/replenishment/items/:sku) */
+  preferredSupplier: Id.optional(),
 });
 export type ItemInput = z.input<typeof ItemInput>;
 

@@ -2,18 +2,20 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../db/engine.ts';
 import { actorOf, roleOf } from '../../auth/guard.ts';
-import { canSeeCost } from '../../auth/permissions.ts';
+import { PERMISSIONS, canSeeCost, decide, type Role } from '../../auth/permissions.ts';
 import {
-  ChannelPoolInput, Id, ItemInput, LocationInput, LotInput, LotStatusChange, MovementInput, PartnerInput, ReservationInput, SupplierPriceInput,
+  ChannelPoolInput, Id, ItemInput, LotCode, LocationInput, LotInput, LotStatusChange, MovementInput, PartnerInput, ReservationInput, SupplierPriceInput,
 } from '../../inventory/model.ts';
 import {
-  createItem, createLocation, createPartner, getItem, listItems, listLocations, listPartners, listSupplierPrices, setSupplierPrice, type Item,
+  ArchivedQuery, createItem, createLocation, createPartner, getItem, listItems, listLocations, listPartners, listSupplierPrices, setSupplierPrice, type Item,
 } from '../../inventory/master-data.ts';
 import { changeLotStatus, createLot, listLots, lotHistory } from '../../inventory/lots.ts';
 import { listMovements, postMovement } from '../../inventory/ledger.ts';
 import { getStock } from '../../inventory/stock.ts';
 import { commitReservation, getReservation, listReservations, releaseReservation, reserve, setChannelPool } from '../../inventory/reservations.ts';
 import { verifyLedger } from '../../inventory/verify.ts';
+import { ItemPatch, LocationPatch, PartnerPatch, setArchived, updateItem, updateLocation, updatePartner, type ArchiveTarget } from '../../inventory/master-data-edit.ts';
+import { itemLedger } from '../../inventory/item-ledger.ts';
 import { ErrorBody } from '../schemas.ts';
 
 // Master data, lots, the ledger, stock (available to promise), reservations and channel pools.
@@ -24,16 +26,28 @@ const IdParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX
 const errors = { 200: z.unknown(), 201: z.unknown(), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /** sales (and anyone outside COST_ROLES) sees the item but never its cost */
-const shapeItem = (item: Item, role: string | undefined) => {
+const shapeItem = (item: Item, role: string | undefined): Omit<Item, 'costMinor'> & { costMinor?: number | null } => {
   if (canSeeCost(role)) return item;
   const { costMinor: _c, ...rest } = item;
   return rest;
 };
 
 export const inventoryRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
+  // ------------------------------------------------------------ who am I (the pages offer only what the role may do)
+  app.get('/api/me', { schema: { tags: ['auth'], summary: "the caller's name and role, whether it sees cost, and which routes of the matrix it may call" } }, async (req) => {
+    const role = roleOf(req) as Role | undefined;
+    const may: Record<string, boolean> = {};
+    for (const k of Object.keys(PERMISSIONS)) {
+      const [method, route] = k.split(' ') as [string, string];
+      may[k] = decide(role, method, route) !== 'deny';
+    }
+    return { name: actorOf(req).name, role: role ?? null, canSeeCost: canSeeCost(role), may };
+  });
+
   // ------------------------------------------------------------ master data
-  app.get('/api/items', { schema: { tags: ['master data'], summary: 'items (cost only for roles allowed to see it)' } },
-    async (req) => (await listItems(db)).map((i) => shapeItem(i, roleOf(req))));
+  const archivedQs = z.object({ archived: ArchivedQuery });
+  app.get('/api/items', { schema: { tags: ['master data'], summary: 'items in use (cost only for roles allowed to see it); ?archived=include|only', querystring: archivedQs } },
+    async (req) => (await listItems(db, req.query.archived)).map((i) => shapeItem(i, roleOf(req))));
   app.get('/api/items/:sku', { schema: { tags: ['master data'], summary: 'one item', params: z.object({ sku: Id }), response: errors } },
     async (req) => shapeItem(await getItem(db, req.params.sku), roleOf(req)));
   app.post('/api/items', { schema: { tags: ['master data'], summary: 'create an item', body: ItemInput, response: errors } }, async (req, reply) => {
@@ -41,20 +55,70 @@ export const inventoryRoutes = (db: Db): FastifyPluginAsyncZod => async (app) =>
     req.audit = { entity: 'item', entityId: item.sku, before: null, after: item };
     return reply.code(201).send(shapeItem(item, roleOf(req)));
   });
-  app.get('/api/locations', { schema: { tags: ['master data'], summary: 'locations: site → zone → bin' } }, async () => listLocations(db));
+  app.get('/api/locations', { schema: { tags: ['master data'], summary: 'locations in use: site → zone → bin; ?archived=include|only', querystring: archivedQs } },
+    async (req) => listLocations(db, req.query.archived));
   app.post('/api/locations', { schema: { tags: ['master data'], summary: 'create a site, zone or bin', body: LocationInput, response: errors } }, async (req, reply) => {
     const loc = await createLocation(db, req.body);
     req.audit = { entity: 'location', entityId: loc.id, before: null, after: loc };
     return reply.code(201).send(loc);
   });
   for (const table of ['suppliers', 'customers'] as const) {
-    app.get(`/api/${table}`, { schema: { tags: ['master data'], summary: `list ${table}` } }, async () => listPartners(db, table));
+    app.get(`/api/${table}`, { schema: { tags: ['master data'], summary: `list ${table} in use; ?archived=include|only`, querystring: archivedQs } },
+      async (req) => listPartners(db, table, req.query.archived));
     app.post(`/api/${table}`, { schema: { tags: ['master data'], summary: `create a ${table.slice(0, -1)}`, body: PartnerInput, response: errors } }, async (req, reply) => {
       const p = await createPartner(db, table, req.body);
       req.audit = { entity: table.slice(0, -1), entityId: p.id, before: null, after: p };
       return reply.code(201).send(p);
     });
   }
+  // ------------------------------------------------------------ edit and archive (master-data-edit.ts)
+  app.patch('/api/items/:sku', {
+    schema: { tags: ['master data'], summary: 'change an item (only the fields sent; null clears; the SKU never changes)', params: z.object({ sku: Id }), body: ItemPatch, response: errors },
+  }, async (req) => {
+    const { before, after } = await updateItem(db, req.params.sku, req.body);
+    req.audit = { entity: 'item', entityId: after.sku, before, after };
+    return shapeItem(after, roleOf(req));
+  });
+  app.patch('/api/locations/:id', {
+    schema: { tags: ['master data'], summary: 'rename a location or change the IoT zone and limits that watch it', params: z.object({ id: Id }), body: LocationPatch, response: errors },
+  }, async (req) => {
+    const { before, after } = await updateLocation(db, req.params.id, req.body);
+    req.audit = { entity: 'location', entityId: after.id, before, after };
+    return after;
+  });
+  for (const table of ['suppliers', 'customers'] as const) {
+    app.patch(`/api/${table}/:id`, {
+      schema: { tags: ['master data'], summary: `rename a ${table.slice(0, -1)}`, params: z.object({ id: Id }), body: PartnerPatch, response: errors },
+    }, async (req) => {
+      const { before, after } = await updatePartner(db, table, req.params.id, req.body);
+      req.audit = { entity: table.slice(0, -1), entityId: after.id, before, after };
+      return after;
+    });
+  }
+  const ARCHIVE: { table: ArchiveTarget; path: string; entity: string }[] = [
+    { table: 'items', path: '/api/items/:sku', entity: 'item' },
+    { table: 'suppliers', path: '/api/suppliers/:id', entity: 'supplier' },
+    { table: 'customers', path: '/api/customers/:id', entity: 'customer' },
+    { table: 'locations', path: '/api/locations/:id', entity: 'location' },
+  ];
+  for (const a of ARCHIVE) {
+    for (const action of ['archive', 'restore'] as const) {
+      const params = a.table === 'items' ? z.object({ sku: Id }) : z.object({ id: Id });
+      app.post(`${a.path}/${action}`, {
+        schema: {
+          tags: ['master data'], params, response: errors,
+          summary: action === 'archive' ? `archive a ${a.entity}: hidden from pickers, refused for new work (SP_ERR_ARCHIVED), kept for history` : `bring an archived ${a.entity} back into use`,
+        },
+      }, async (req) => {
+        const p = req.params as { sku?: string; id?: string };
+        const key = (p.sku ?? p.id)!;
+        const { before, after } = await setArchived(db, a.table, key, action === 'archive');
+        req.audit = { entity: a.entity, entityId: key, before, after };
+        return a.table === 'items' ? shapeItem(after as Item, roleOf(req)) : after;
+      });
+    }
+  }
+
   app.get('/api/suppliers/:id/prices', { schema: { tags: ['master data'], summary: "a supplier's prices (minor units)", params: z.object({ id: Id }) } },
     async (req) => listSupplierPrices(db, req.params.id));
   app.post('/api/suppliers/:id/prices', {
@@ -93,6 +157,12 @@ export const inventoryRoutes = (db: Db): FastifyPluginAsyncZod => async (app) =>
     // a count correction that left less sellable stock than is reserved says so (reservation-bind.ts)
     return reply.code(duplicate ? 200 : 201).send({ ...movement, duplicate, ...(overReserved ? { overReserved } : {}) });
   });
+  app.get('/api/ledger', {
+    schema: {
+      tags: ['ledger'], summary: "one item's movements with the signed change and the running balance, for a location (and its bins) or everywhere, newest first",
+      querystring: z.object({ item: Id, location: Id.optional(), lot: LotCode.optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }), response: errors,
+    },
+  }, async (req) => itemLedger(db, req.query));
   app.get('/api/stock', {
     schema: { tags: ['stock'], summary: 'on hand, reserved, quarantined, expired and available to promise, by lot', querystring: z.object({ item: Id.optional(), location: Id.optional() }) },
   }, async (req) => getStock(db, req.query));

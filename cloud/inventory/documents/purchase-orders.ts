@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SpError } from '../../../protocols/errors.ts';
 import type { Db, Queryable } from '../../db/engine.ts';
-import { getItem } from '../master-data.ts';
+import { assertUsable } from '../master-data.ts';
 import { createLot, findLot } from '../lots.ts';
 import { postMovementIn } from '../ledger.ts';
 import { Currency, Id, IsoDate, Key, LotCode, Money, Qty, Text, dec, type Actor } from '../model.ts';
@@ -53,10 +53,9 @@ export const ReceiptInput = z.object({
 export async function createPurchaseOrder(db: Db, input: z.input<typeof PurchaseOrderInput>, actor: Actor): Promise<Doc> {
   const p = PurchaseOrderInput.parse(input);
   return db.tx(async (q) => {
-    if (!(await q.query('SELECT 1 FROM suppliers WHERE id = $1', [p.supplier])).length) {
-      throw new SpError('SP_ERR_VALIDATION', { field: 'body.supplier', reason: `no supplier "${p.supplier}"` });
-    }
-    for (const [i, l] of p.lines.entries()) await getItem(q, l.item).catch(() => { throw new SpError('SP_ERR_VALIDATION', { field: `body.lines.${i}.item`, reason: `no item "${l.item}"` }); });
+    // archived partners and items are refused for new documents (SP_ERR_ARCHIVED), unknown ones are a 400
+    await assertUsable(q, 'suppliers', p.supplier, 'body.supplier');
+    for (const [i, l] of p.lines.entries()) await assertUsable(q, 'items', l.item, `body.lines.${i}.item`);
     const amountMinor = p.lines.reduce((a, l) => a + Math.round(l.qty * l.priceMinor), 0);
     return insertDoc(q, PURCHASE_ORDER, {
       status: 'draft', partner: p.supplier, amountMinor, currency: p.currency, lines: p.lines, data: { note: p.note ?? null, received: {} },

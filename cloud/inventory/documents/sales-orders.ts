@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SpError } from '../../../protocols/errors.ts';
 import type { Db, Queryable } from '../../db/engine.ts';
-import { getItem } from '../master-data.ts';
+import { assertUsable } from '../master-data.ts';
 import { postMovementIn } from '../ledger.ts';
 import { closeReservationIn, commitReservationIn, reserveIn } from '../reservations.ts';
 import { Currency, Id, Money, Qty, num, type Actor } from '../model.ts';
@@ -50,10 +50,9 @@ export const ShipInput = z.object({
 export async function createSalesOrder(db: Db, input: z.input<typeof SalesOrderInput>, actor: Actor): Promise<Doc> {
   const s = SalesOrderInput.parse(input);
   return db.tx(async (q) => {
-    if (!(await q.query('SELECT 1 FROM customers WHERE id = $1', [s.customer])).length) {
-      throw new SpError('SP_ERR_VALIDATION', { field: 'body.customer', reason: `no customer "${s.customer}"` });
-    }
-    for (const [i, l] of s.lines.entries()) await getItem(q, l.item).catch(() => { throw new SpError('SP_ERR_VALIDATION', { field: `body.lines.${i}.item`, reason: `no item "${l.item}"` }); });
+    // archived partners and items are refused for new documents (SP_ERR_ARCHIVED), unknown ones are a 400
+    await assertUsable(q, 'customers', s.customer, 'body.customer');
+    for (const [i, l] of s.lines.entries()) await assertUsable(q, 'items', l.item, `body.lines.${i}.item`);
     const amountMinor = s.lines.reduce((a, l) => a + Math.round(l.qty * (l.priceMinor ?? 0)), 0);
     return insertDoc(q, SALES_ORDER, { status: 'confirmed', partner: s.customer, amountMinor, currency: s.currency, lines: s.lines, data: { channel: s.channel } }, actor);
   });
