@@ -34,16 +34,6 @@ const shapeItem = (item: Item, role: string | undefined): Omit<Item, 'costMinor'
 
 export const inventoryRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
   // ------------------------------------------------------------ who am I (the pages offer only what the role may do)
-  app.get('/api/me', { schema: { tags: ['auth'], summary: "the caller's name and role, whether it sees cost, and which routes of the matrix it may call" } }, async (req) => {
-    const role = roleOf(req) as Role | undefined;
-    const may: Record<string, boolean> = {};
-    for (const k of Object.keys(PERMISSIONS)) {
-      const [method, route] = k.split(' ') as [string, string];
-      may[k] = decide(role, method, route) !== 'deny';
-    }
-    return { name: actorOf(req).name, role: role ?? null, canSeeCost: canSeeCost(role), may };
-  });
-
   // ------------------------------------------------------------ master data
   const archivedQs = z.object({ archived: ArchivedQuery });
   app.get('/api/items', { schema: { tags: ['master data'], summary: 'items in use (cost only for roles allowed to see it); ?archived=include|only', querystring: archivedQs } },
