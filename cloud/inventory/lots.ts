@@ -84,3 +84,27 @@ export async function lotHistory(db: Db, id: number) {
     'SELECT from_status, to_status, actor, reason, at FROM lot_status_history WHERE lot_id = $1 ORDER BY id', [id]);
   return rows.map((r) => ({ from: r.from_status, to: r.to_status, actor: r.actor, reason: r.reason, at: new Date(r.at).getTime() }));
 }
+
+/**
+ * How an outgoing quantity of a bin splits over the bin's lots when whoever took it does not
+ * know the lot (a scale under a bin of a lot-tracked item): first expiring, first out; the last
+ * lot takes any remainder so the ledger refuses it there (insufficient stock) rather than
+ * silently booking less than was taken. An item without lots: one part, no lot.
+ */
+export async function splitOverBinLots(q: Queryable, sku: string, location: string, qty: number): Promise<{ lot: string | undefined; qty: number }[]> {
+  const [item] = await q.query<{ lot_tracked: boolean }>('SELECT lot_tracked FROM items WHERE sku = $1', [sku]);
+  if (!item?.lot_tracked) return [{ lot: undefined, qty }];
+  const lots = await q.query<{ code: string; on_hand: string }>(
+    `SELECT l.code, b.on_hand FROM balances b JOIN lots l ON l.id = b.lot_id
+     WHERE b.item = $1 AND b.location = $2 AND b.on_hand > 0 ORDER BY l.expires_on NULLS LAST, l.code`, [sku, location]);
+  if (!lots.length) return [{ lot: undefined, qty }];
+  const parts: { lot: string | undefined; qty: number }[] = [];
+  let left = qty;
+  for (const [i, l] of lots.entries()) {
+    const take = i === lots.length - 1 ? left : Math.min(left, Number(l.on_hand));
+    if (take > 0) parts.push({ lot: l.code, qty: Math.round(take * 1e6) / 1e6 });
+    left = Math.round((left - take) * 1e6) / 1e6;
+    if (left <= 0) break;
+  }
+  return parts;
+}
