@@ -1,5 +1,7 @@
 import { SpError } from '../../protocols/errors.ts';
 import type { Db, Queryable } from '../db/engine.ts';
+import type { SqlRow } from '../db/rows.ts';
+import type { lots } from '../db/schema.ts';
 import { conflictOnDuplicate, getItem } from './master-data.ts';
 import { LotInput, type Actor, type LotStatus } from './model.ts';
 
@@ -15,7 +17,8 @@ export interface Lot {
 const LOT_COLUMNS = `id, item, code, produced_on::text AS produced_on, expires_on::text AS expires_on, status,
   CASE WHEN status IN ('available','near_expiry') AND expires_on < current_date THEN 'expired' ELSE status END AS effective_status`;
 
-interface LotRow { id: string | number; item: string; code: string; produced_on: string | null; expires_on: string | null; status: LotStatus; effective_status: LotStatus }
+/** LOT_COLUMNS' row: the lot, its dates as text (YYYY-MM-DD on every driver) and its status as of today */
+type LotRow = Pick<SqlRow<typeof lots>, 'id' | 'item' | 'code' | 'status'> & { produced_on: string | null; expires_on: string | null; effective_status: LotStatus };
 const fromRow = (r: LotRow): Lot => ({
   id: Number(r.id), item: r.item, code: r.code, producedOn: r.produced_on, expiresOn: r.expires_on, status: r.status, effectiveStatus: r.effective_status,
 });
