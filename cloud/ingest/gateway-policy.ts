@@ -4,7 +4,7 @@ import { SpError } from '../../protocols/errors.ts';
 import { MAX_ID, isCleanText } from '../../protocols/text.ts';
 import type { Queryable } from '../db/engine.ts';
 import { parseDocumentRef } from './document-refs.ts';
-import { resolveLocation } from './store-movements.ts';
+import { resolveLocation } from '../inventory/master-data.ts';
 
 // What the cloud accepts from a gateway (issue #11): only what that gateway owns.
 //

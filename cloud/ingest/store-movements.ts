@@ -1,17 +1,21 @@
-import type { AlertEvent, MovementEvent, UplinkBatch } from '../../protocols/uplink/contract.ts';
+import type { MovementEvent, UplinkBatch } from '../../protocols/uplink/contract.ts';
 import { isSpError } from '../../protocols/errors.ts';
 import type { Queryable } from '../db/engine.ts';
 import { postMovementIn } from '../inventory/ledger.ts';
-import { createLot, findLot } from '../inventory/lots.ts';
+import { createLot, findLot, splitOverBinLots } from '../inventory/lots.ts';
+import { resolveItem, resolveLocation } from '../inventory/master-data.ts';
 import { purchaseOrderActionIn } from '../inventory/documents/purchase-orders.ts';
 import { shipSalesOrderIn } from '../inventory/documents/sales-orders.ts';
 import type { Actor } from '../inventory/model.ts';
 import { parseDocumentRef } from './document-refs.ts';
-import { checkCountDrift } from './count-drift.ts';
-import { recordException } from './stock-exceptions.ts';
+import { checkCountDrift, type RaiseAlert, type Weighing } from '../inventory/count-drift.ts';
+import { recordException } from '../inventory/stock-exceptions.ts';
 import { DEFAULT_SETTINGS, type CloudSettings } from '../config.ts';
 
 // The movements of an uplink batch → the immutable ledger, in the batch's own transaction.
+// A translator: each event becomes calls into the inventory services the API uses (master-data
+// lookups, ledger.ts, lots.ts, the document services, stock-exceptions.ts, count-drift.ts);
+// what is decided about stock is decided there, not here.
 //
 // Every event is kept in device_movements under `gateway:id` (the idempotency key): an event
 // seen before changes nothing, so a redelivered batch — or the same pass sent in two batches —
@@ -24,13 +28,11 @@ import { DEFAULT_SETTINGS, type CloudSettings } from '../config.ts';
 //   the device role: the same permission matrix and state machine, nothing rebuilt here;
 // - other documents (ones the site configured itself) and scale changes post plain device
 //   movements (a refill is an adjustment into the bin: the scale cannot know where it came from);
-// - a `count` posts nothing: it is what a scale weighed, for the drift check.
+// - a `count` posts nothing: it is what a scale weighed, for the drift check (count-drift.ts).
 // A movement the ledger refuses (unknown GTIN or bin, not enough stock, stock that reservations
 // hold for someone else, an order not picked or already complete) is not lost and does not block the batch: it is kept with its reason and listed as
 // an exception for a person. Each posting runs under a savepoint so a refusal rolls back only
 // its own partial writes.
-
-export type RaiseAlert = (a: AlertEvent) => Promise<number>;
 
 /** the rules' settings ingest applies (cloud/config.ts); the defaults when a caller gives none */
 export type IngestSettings = Pick<CloudSettings, 'STOCKPULSE_COUNT_DRIFT_PCT'>;
@@ -76,8 +78,16 @@ async function storeMovement(q: Queryable, gateway: string, m: MovementEvent, ra
       message: `${m.type} of ${m.quantity} ${m.unit} ${m.item.gtin ?? m.item.sku} from ${m.source.device} was not booked: ${out.reason}`,
     });
   }
-  if (m.source.kind === 'scale' && sku && location) return checkCountDrift(q, { gateway, event: m, item: sku, location }, raise, settings.STOCKPULSE_COUNT_DRIFT_PCT);
-  return 0;
+  const weighed = m.source.kind === 'scale' && sku && location ? weighingOf(gateway, m, sku, location) : undefined;
+  return weighed ? checkCountDrift(q, weighed, raise, settings.STOCKPULSE_COUNT_DRIFT_PCT) : 0;
+}
+
+/** what a scale's event says it weighed: a count's quantity, or the weight a consumption / refill carries */
+function weighingOf(gateway: string, m: MovementEvent, item: string, location: string): Weighing | undefined {
+  const weighed = m.type === 'count' ? m.quantity : typeof m.evidence.weighedQuantity === 'number' ? m.evidence.weighedQuantity : undefined;
+  if (weighed === undefined) return undefined;
+  const tolerance = typeof m.evidence.toleranceQuantity === 'number' ? m.evidence.toleranceQuantity : 0;
+  return { gateway, device: m.source.device, zone: m.location.zone, item, location, weighed, tolerance, unit: m.unit, at: m.ts };
 }
 
 /** SQLSTATEs worth a retry: deadlock, serialization failure, lock not available, statement timeout, unique violation (a race) */
@@ -124,57 +134,10 @@ async function post(q: Queryable, m: MovementEvent, eventId: string, sku: string
   }
   // out of a bin: shipment (portal, no cloud document) or consumption (scale)
   const kind = m.type === 'shipment' ? 'shipment' : 'consumption';
-  const parts = m.lot ? [{ lot: m.lot as string | undefined, qty: m.quantity }] : await splitOverLots(q, sku, location, m.quantity);
+  const parts = m.lot ? [{ lot: m.lot as string | undefined, qty: m.quantity }] : await splitOverBinLots(q, sku, location, m.quantity);
   const ids: number[] = [];
   for (const [i, p] of parts.entries()) {
     ids.push((await postMovementIn(q, { ...base, kind, from: location, qty: p.qty, lot: p.lot, idempotencyKey: parts.length > 1 ? `${key}:${i}` : key }, actor)).movement.id);
   }
   return ids;
-}
-
-/**
- * A device that does not know lots (a scale under a bin of a lot-tracked item) takes from the
- * bin's lots first expiring, first out; the last lot takes any remainder so the ledger refuses
- * it there (insufficient stock) rather than silently booking less than was weighed.
- */
-async function splitOverLots(q: Queryable, sku: string, location: string, qty: number): Promise<{ lot: string | undefined; qty: number }[]> {
-  const [item] = await q.query<{ lot_tracked: boolean }>('SELECT lot_tracked FROM items WHERE sku = $1', [sku]);
-  if (!item?.lot_tracked) return [{ lot: undefined, qty }];
-  const lots = await q.query<{ code: string; on_hand: string }>(
-    `SELECT l.code, b.on_hand FROM balances b JOIN lots l ON l.id = b.lot_id
-     WHERE b.item = $1 AND b.location = $2 AND b.on_hand > 0 ORDER BY l.expires_on NULLS LAST, l.code`, [sku, location]);
-  if (!lots.length) return [{ lot: undefined, qty }];
-  const parts: { lot: string | undefined; qty: number }[] = [];
-  let left = qty;
-  for (const [i, l] of lots.entries()) {
-    const take = i === lots.length - 1 ? left : Math.min(left, Number(l.on_hand));
-    if (take > 0) parts.push({ lot: l.code, qty: Math.round(take * 1e6) / 1e6 });
-    left = Math.round((left - take) * 1e6) / 1e6;
-    if (left <= 0) break;
-  }
-  return parts;
-}
-
-/** GTINs compare as GTIN-14 (a GTIN-13 in master data is the same trade item with a leading 0) */
-export async function resolveItem(q: Queryable, item: MovementEvent['item']): Promise<string | undefined> {
-  if (item.gtin) {
-    const [r] = await q.query<{ sku: string }>(`SELECT sku FROM items WHERE lpad(gtin, 14, '0') = lpad($1, 14, '0')`, [item.gtin]);
-    if (r) return r.sku;
-  }
-  if (item.sku) {
-    const [r] = await q.query<{ sku: string }>('SELECT sku FROM items WHERE sku = $1', [item.sku]);
-    if (r) return r.sku;
-  }
-  return undefined;
-}
-
-/** the bin when it is a known location; else the zone location watching that IoT zone, or a location with the zone's id */
-export async function resolveLocation(q: Queryable, zone: string, bin?: string): Promise<string | undefined> {
-  if (bin) {
-    const [r] = await q.query<{ id: string }>('SELECT id FROM locations WHERE id = $1', [bin]);
-    if (r) return r.id;
-  }
-  const [z] = await q.query<{ id: string }>(
-    `SELECT id FROM locations WHERE iot_zone = $1 OR id = $1 ORDER BY (iot_zone = $1) DESC NULLS LAST, (kind = 'zone') DESC, id LIMIT 1`, [zone]);
-  return z?.id;
 }

@@ -1,5 +1,7 @@
 import { SpError } from '../../protocols/errors.ts';
 import type { Db, Queryable } from '../db/engine.ts';
+import type { SqlRow } from '../db/rows.ts';
+import type { movements } from '../db/schema.ts';
 import { getItem } from './master-data.ts';
 import { findLot } from './lots.ts';
 import { bindToReservations, overReservation, type OverReserved } from './reservation-bind.ts';
@@ -11,7 +13,7 @@ import { MovementInput, dec, num, type Actor, type MovementKind } from './model.
 
 export interface Movement {
   id: number; kind: MovementKind; item: string; lot: string | null; from: string | null; to: string | null;
-  qty: number; sourceType: string; sourceRef: string | null; actor: string; at: number;
+  qty: number; sourceType: MovementRow['source_type']; sourceRef: string | null; actor: string; at: number;
   idempotencyKey: string | null; reverses: number | null; note: string | null;
   /** the reservation this movement fulfilled (part of), if any */
   reservation: number | null;
@@ -25,16 +27,13 @@ const DIRECTION: Record<MovementKind, 'in' | 'out' | 'both' | 'either'> = {
 
 const SELECT_MOVEMENT = `SELECT m.*, l.code AS lot_code FROM movements m LEFT JOIN lots l ON l.id = m.lot_id`;
 
-interface MovementRow {
-  id: string | number; kind: MovementKind; item: string; lot_code: string | null; from_location: string | null; to_location: string | null;
-  qty: string; source_type: string; source_ref: string | null; actor: string; at: Date; idempotency_key: string | null;
-  reverses: string | number | null; note: string | null; reservation_id: string | number | null;
-}
+/** SELECT_MOVEMENT's row: the movement and its lot's code */
+type MovementRow = SqlRow<typeof movements> & { lot_code: string | null };
 export const movementFromRow = (r: MovementRow): Movement => ({
   id: Number(r.id), kind: r.kind, item: r.item, lot: r.lot_code, from: r.from_location, to: r.to_location, qty: num(r.qty),
   sourceType: r.source_type, sourceRef: r.source_ref, actor: r.actor, at: new Date(r.at).getTime(),
   idempotencyKey: r.idempotency_key, reverses: r.reverses === null ? null : Number(r.reverses), note: r.note,
-  reservation: r.reservation_id === null || r.reservation_id === undefined ? null : Number(r.reservation_id),
+  reservation: r.reservation_id === null ? null : Number(r.reservation_id),
 });
 
 function checkDirection(kind: MovementKind, from?: string, to?: string): void {

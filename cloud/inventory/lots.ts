@@ -1,5 +1,7 @@
 import { SpError } from '../../protocols/errors.ts';
 import type { Db, Queryable } from '../db/engine.ts';
+import type { SqlRow } from '../db/rows.ts';
+import type { lots } from '../db/schema.ts';
 import { conflictOnDuplicate, getItem } from './master-data.ts';
 import { LotInput, type Actor, type LotStatus } from './model.ts';
 
@@ -15,7 +17,8 @@ export interface Lot {
 const LOT_COLUMNS = `id, item, code, produced_on::text AS produced_on, expires_on::text AS expires_on, status,
   CASE WHEN status IN ('available','near_expiry') AND expires_on < current_date THEN 'expired' ELSE status END AS effective_status`;
 
-interface LotRow { id: string | number; item: string; code: string; produced_on: string | null; expires_on: string | null; status: LotStatus; effective_status: LotStatus }
+/** LOT_COLUMNS' row: the lot, its dates as text (YYYY-MM-DD on every driver) and its status as of today */
+type LotRow = Pick<SqlRow<typeof lots>, 'id' | 'item' | 'code' | 'status'> & { produced_on: string | null; expires_on: string | null; effective_status: LotStatus };
 const fromRow = (r: LotRow): Lot => ({
   id: Number(r.id), item: r.item, code: r.code, producedOn: r.produced_on, expiresOn: r.expires_on, status: r.status, effectiveStatus: r.effective_status,
 });
@@ -83,4 +86,28 @@ export async function lotHistory(db: Db, id: number) {
   const rows = await db.query<{ from_status: string | null; to_status: string; actor: string; reason: string; at: Date }>(
     'SELECT from_status, to_status, actor, reason, at FROM lot_status_history WHERE lot_id = $1 ORDER BY id', [id]);
   return rows.map((r) => ({ from: r.from_status, to: r.to_status, actor: r.actor, reason: r.reason, at: new Date(r.at).getTime() }));
+}
+
+/**
+ * How an outgoing quantity of a bin splits over the bin's lots when whoever took it does not
+ * know the lot (a scale under a bin of a lot-tracked item): first expiring, first out; the last
+ * lot takes any remainder so the ledger refuses it there (insufficient stock) rather than
+ * silently booking less than was taken. An item without lots: one part, no lot.
+ */
+export async function splitOverBinLots(q: Queryable, sku: string, location: string, qty: number): Promise<{ lot: string | undefined; qty: number }[]> {
+  const [item] = await q.query<{ lot_tracked: boolean }>('SELECT lot_tracked FROM items WHERE sku = $1', [sku]);
+  if (!item?.lot_tracked) return [{ lot: undefined, qty }];
+  const lots = await q.query<{ code: string; on_hand: string }>(
+    `SELECT l.code, b.on_hand FROM balances b JOIN lots l ON l.id = b.lot_id
+     WHERE b.item = $1 AND b.location = $2 AND b.on_hand > 0 ORDER BY l.expires_on NULLS LAST, l.code`, [sku, location]);
+  if (!lots.length) return [{ lot: undefined, qty }];
+  const parts: { lot: string | undefined; qty: number }[] = [];
+  let left = qty;
+  for (const [i, l] of lots.entries()) {
+    const take = i === lots.length - 1 ? left : Math.min(left, Number(l.on_hand));
+    if (take > 0) parts.push({ lot: l.code, qty: Math.round(take * 1e6) / 1e6 });
+    left = Math.round((left - take) * 1e6) / 1e6;
+    if (left <= 0) break;
+  }
+  return parts;
 }

@@ -164,3 +164,30 @@ export async function assertUsable(q: Queryable, table: 'items' | 'locations' | 
   if (!r) throw new SpError('SP_ERR_VALIDATION', { field, reason: `no ${what} "${id}"` });
   if (r.archived_at) throw new SpError('SP_ERR_ARCHIVED', { field, reason: `${what} "${id}" is archived: restore it or choose another` });
 }
+
+/**
+ * The SKU a device names by GTIN or SKU. GTINs compare as GTIN-14 (a GTIN-13 in master data is
+ * the same trade item with a leading 0).
+ */
+export async function resolveItem(q: Queryable, item: { gtin?: string; sku?: string }): Promise<string | undefined> {
+  if (item.gtin) {
+    const [r] = await q.query<{ sku: string }>(`SELECT sku FROM items WHERE lpad(gtin, 14, '0') = lpad($1, 14, '0')`, [item.gtin]);
+    if (r) return r.sku;
+  }
+  if (item.sku) {
+    const [r] = await q.query<{ sku: string }>('SELECT sku FROM items WHERE sku = $1', [item.sku]);
+    if (r) return r.sku;
+  }
+  return undefined;
+}
+
+/** the bin when it is a known location; else the zone location watching that IoT zone, or a location with the zone's id */
+export async function resolveLocation(q: Queryable, zone: string, bin?: string): Promise<string | undefined> {
+  if (bin) {
+    const [r] = await q.query<{ id: string }>('SELECT id FROM locations WHERE id = $1', [bin]);
+    if (r) return r.id;
+  }
+  const [z] = await q.query<{ id: string }>(
+    `SELECT id FROM locations WHERE iot_zone = $1 OR id = $1 ORDER BY (iot_zone = $1) DESC NULLS LAST, (kind = 'zone') DESC, id LIMIT 1`, [zone]);
+  return z?.id;
+}

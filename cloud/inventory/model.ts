@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { lots, movements } from '../db/schema.ts';
 import { Finite, Id, Int32, IsoDate, Key, Line, LotCode, Measure, Name, Qty, RecentTime, Text, decimalText } from '../api/fields.ts';
 
 // Input shapes of the inventory domain: the single source for API validation, the OpenAPI
@@ -16,6 +17,12 @@ export const MOVEMENT_KINDS = ['receipt', 'shipment', 'transfer', 'consumption',
 export type MovementKind = (typeof MOVEMENT_KINDS)[number];
 export const LOT_STATUSES = ['available', 'near_expiry', 'expired', 'quarantined', 'rejected'] as const;
 export type LotStatus = (typeof LOT_STATUSES)[number];
+// The API's lists and the tables' CHECK lists (declared as text enums in cloud/db/schema/) must
+// agree: a kind or status added on one side only fails the typecheck here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _kindsAgree: Same<MovementKind, typeof movements.$inferSelect['kind']> = true;
+const _statusesAgree: Same<LotStatus, typeof lots.$inferSelect['status']> = true;
+void _kindsAgree; void _statusesAgree;
 
 export const ItemInput = z.object({
   sku: Id,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UplinkBatch, PROTOCOL_VERSION, type MovementEvent } from '../../protocols/uplink/contract.ts';
 import { openDb, type Db } from '../../cloud/db/engine.ts';
 import { storeBatch } from '../../cloud/ingest/store-batch.ts';
-import { listExceptions } from '../../cloud/ingest/stock-exceptions.ts';
+import { listExceptions } from '../../cloud/inventory/stock-exceptions.ts';
 import { openDocuments } from '../../cloud/ingest/expected-publisher.ts';
 import { createPurchaseOrder, purchaseOrderAction } from '../../cloud/inventory/documents/purchase-orders.ts';
 import { createSalesOrder, salesOrderAction } from '../../cloud/inventory/documents/sales-orders.ts';

@@ -7,7 +7,7 @@ import { createLot } from '../../cloud/inventory/lots.ts';
 import { postMovement } from '../../cloud/inventory/ledger.ts';
 import { createPurchaseOrder, purchaseOrderAction } from '../../cloud/inventory/documents/purchase-orders.ts';
 import { SYSTEM } from '../../cloud/inventory/model.ts';
-import { listExceptions } from '../../cloud/ingest/stock-exceptions.ts';
+import { listExceptions } from '../../cloud/inventory/stock-exceptions.ts';
 import { DocumentMatcher } from '../../edge/rfid/pass-to-movements.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { registerGateway } from '../helpers/gateways.ts';

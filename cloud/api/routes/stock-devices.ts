@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../db/engine.ts';
 import { actorOf } from '../../auth/guard.ts';
-import { listExceptions, resolveException } from '../../ingest/stock-exceptions.ts';
+import { listExceptions, resolveException } from '../../inventory/stock-exceptions.ts';
 import { ErrorBody } from '../schemas.ts';
 import { Text } from '../fields.ts';
 

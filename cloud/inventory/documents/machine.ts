@@ -1,5 +1,7 @@
 import { SpError } from '../../../protocols/errors.ts';
 import type { Queryable } from '../../db/engine.ts';
+import type { SqlRow } from '../../db/rows.ts';
+import type { documentEvents, documents } from '../../db/schema.ts';
 import type { Actor } from '../model.ts';
 import { mayTakeAction, type DocumentRoute } from '../../auth/permissions.ts';
 import { closeTasks, openTask } from './tasks.ts';
@@ -8,7 +10,8 @@ import { closeTasks, openTask } from './tasks.ts';
 // which states to which), an append-only event per transition, and the tasks each new state
 // pushes to the next role. Who may take an action is in cloud/auth/permissions.ts.
 
-export type DocType = 'purchase_order' | 'goods_receipt' | 'sales_order' | 'shipment' | 'customer_return' | 'count_session';
+/** the types documents.type admits (its CHECK, declared in cloud/db/schema/documents.ts) */
+export type DocType = typeof documents.$inferSelect['type'];
 
 export interface Doc {
   id: number; type: DocType; status: string; partner: string | null; location: string | null;
@@ -26,13 +29,13 @@ export interface Machine {
   next: Record<string, readonly NextTask[]>;
 }
 
-type Raw = Record<string, unknown>;
+type Raw = SqlRow<typeof documents>;
 export const docFromRow = (r: Raw): Doc => ({
-  id: Number(r.id), type: r.type as DocType, status: r.status as string, partner: (r.partner as string | null) ?? null,
-  location: (r.location as string | null) ?? null, amountMinor: r.amount_minor === null || r.amount_minor === undefined ? null : Number(r.amount_minor),
-  currency: (r.currency as string | null) ?? null, lines: (r.lines as any[]) ?? [], data: (r.data as Record<string, any>) ?? {},
-  parentId: r.parent_id === null || r.parent_id === undefined ? null : Number(r.parent_id), createdBy: r.created_by as string,
-  createdAt: new Date(r.created_at as string).getTime(), updatedAt: new Date(r.updated_at as string).getTime(),
+  id: Number(r.id), type: r.type, status: r.status, partner: r.partner, location: r.location,
+  amountMinor: r.amount_minor === null ? null : Number(r.amount_minor), currency: r.currency,
+  lines: (r.lines as any[] | null) ?? [], data: (r.data as Record<string, any> | null) ?? {},
+  parentId: r.parent_id === null ? null : Number(r.parent_id), createdBy: r.created_by,
+  createdAt: new Date(r.created_at).getTime(), updatedAt: new Date(r.updated_at).getTime(),
 });
 
 /** Loads a document of the given type and locks it for this transaction (one transition at a time). */
@@ -112,6 +115,6 @@ export async function transition(q: Queryable, m: Machine, d: Doc, action: strin
 }
 
 export async function docEvents(q: Queryable, id: number) {
-  const rows = await q.query<Raw>('SELECT * FROM document_events WHERE document_id = $1 ORDER BY id', [id]);
-  return rows.map((e) => ({ action: e.action as string, from: (e.from_status as string | null) ?? null, to: e.to_status as string, actor: e.actor as string, role: e.role as string, note: (e.note as string | null) ?? null, at: new Date(e.at as string).getTime() }));
+  const rows = await q.query<SqlRow<typeof documentEvents>>('SELECT * FROM document_events WHERE document_id = $1 ORDER BY id', [id]);
+  return rows.map((e) => ({ action: e.action, from: e.from_status, to: e.to_status, actor: e.actor, role: e.role, note: e.note, at: new Date(e.at).getTime() }));
 }
