@@ -4,7 +4,6 @@ import { Subject, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Reading } from '../protocols/reading.ts';
 import type { AlertEvent } from '../protocols/uplink/contract.ts';
-import type { DriverStatus } from '../protocols/driver.ts';
 import { ModbusTcpPoller } from '../protocols/modbus/tcp-poller.ts';
 import type { EdgeConfig, ModbusRtuDeviceConfig, ModbusTcpDeviceConfig, MqttJsonDeviceConfig } from './config.schema.ts';
 import { ModbusRtuPoller } from '../protocols/modbus/rtu-poller.ts';
@@ -20,7 +19,8 @@ import { openEdgeStore, type EdgeStore } from './outbox/store.ts';
 import { Uplink } from './uplink/uplink.ts';
 import { stalledForMs, UplinkStallWatch } from './uplink/stall.ts';
 import { buildManifest } from './manifest.ts';
-import { DeviceHealth, type DeviceHealthView } from './health/index.ts';
+import { DeviceHealth } from './health/index.ts';
+import type { GatewayStatus } from './gateway-status.ts';
 import { countAcknowledged, createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
 import { startEdgeHttp, type EdgeHttp } from './http/server.ts';
 import type { StockDevices } from './devices/stock-devices.ts';
@@ -29,6 +29,8 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-brok
 import { embeddedBrokerOptions } from './broker/from-config.ts';
 import { createOutputHub, type OutputHub } from './outputs/index.ts';
 import { ExpectedDocumentsFeed } from './rfid/expected-feed.ts';
+
+export type { GatewayStatus } from './gateway-status.ts';
 
 // The gateway process: drivers → readings stream → (alarm rules, outbox) → uplink.
 // Alarms are evaluated here, not in the cloud, so they fire with the link down; the alerts then
@@ -41,31 +43,6 @@ export interface GatewayOptions {
   deadLetters?: DeadLetterStore;
   /** alert transitions as they happen (local outputs: siren, LAN webhook, console) */
   onAlert?: (a: AlertEvent) => void;
-}
-
-export interface GatewayStatus {
-  /** degraded: the uplink stream has not advanced for uplink.stallAfterSec while entries wait */
-  status: 'ok' | 'degraded';
-  gateway: string;
-  devices: Record<string, DriverStatus>;
-  outboxDepth: number;
-  deadLetters: number;
-  readingsIn: number;
-  alertsRaised: number;
-  /** per device: last seen, battery, signal, online/offline/failed (edge/health) */
-  health: Record<string, DeviceHealthView>;
-  uplink: Uplink['stats'] & {
-    connected: boolean;
-    /** age (s) of the batch in flight since its first send; 0 when none */
-    inFlightAgeSec: number;
-    /** age (s) of the oldest entry not yet acknowledged; 0 when none */
-    oldestUnackedSec: number;
-    /** how long (s) nothing was acknowledged while entries wait (uplink/stall.ts) */
-    stalledForSec: number;
-    stallAfterSec: number;
-  };
-  /** local alarm outputs by name: delivered, failures, lastError and each output's own state */
-  outputs?: ReturnType<OutputHub['status']>;
 }
 
 export class Gateway {

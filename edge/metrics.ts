@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Outbox, PendingBatch } from './uplink/outbox.ts';
-import type { GatewayStatus } from './gateway.ts';
+import type { GatewayStatus } from './gateway-status.ts';
 import type { DeviceHealthView } from './health/index.ts';
 
 // The gateway's metrics in Prometheus text format (GET /metrics on the gateway's HTTP port).
