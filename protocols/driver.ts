@@ -12,6 +12,11 @@ export interface DriverStatus {
   lastOkAt?: number;
   /** the most recent failure; kept after recovery so an operator can see what happened */
   lastError?: { code: ErrorCode | string; message: string };
+  /**
+   * epoch ms of lastError. A device's state follows its latest evidence (issue #13): an error
+   * older than lastOkAt is history ("last error at T"), not the device's state.
+   */
+  lastErrorAt?: number;
   /** consecutive failures since the last success (0 while healthy) */
   failures: number;
   /** times a lost connection was established again */

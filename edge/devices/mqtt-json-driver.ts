@@ -117,6 +117,7 @@ export class MqttJsonDriver implements DeviceDriver {
       const reason = cleanText(isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : (e as Error).message);
       st.failures++;
       st.lastError = { code, message: reason };
+      st.lastErrorAt = now;
       this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.subarray(0, MAX_DEVICE_FRAME_BYTES).toString('utf8') });
     }
     return undefined;

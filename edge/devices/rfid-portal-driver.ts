@@ -88,6 +88,7 @@ export class RfidReaderDriver implements DeviceDriver {
       const reason = isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : String(e);
       st.failures++;
       st.lastError = { code, message: reason };
+      st.lastErrorAt = now;
       this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.toString('utf8').slice(0, 4096) });
       return;
     }

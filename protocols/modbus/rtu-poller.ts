@@ -141,6 +141,7 @@ class RtuLine {
     s.status.state = 'failed';
     s.status.failures++;
     s.status.lastError = { code: err.code, message: err.message };
+    s.status.lastErrorAt = Date.now();
     this.emitError(s.dev.id, err);
   }
 

@@ -112,6 +112,7 @@ class DevicePoller {
         this.status.state = 'failed';
         this.status.failures += 1;
         this.status.lastError = { code: err.code, message: err.message };
+        this.status.lastErrorAt = Date.now();
         this.emitError(err);
         // Never retry faster than the poll rate: a refused port would otherwise spin.
         await abortableSleep(Math.max(backoffDelay(attempt, this.backoff), Math.min(this.dev.pollMs, this.backoff.maxMs)), signal);
@@ -214,7 +215,7 @@ export class ModbusTcpPoller implements DeviceDriver {
     const okAts = all.map((s) => s.lastOkAt).filter((t): t is number => t !== undefined);
     if (okAts.length) out.lastOkAt = Math.max(...okAts);
     const failing = this.devices.find((d) => d.status.state === 'failed' && d.status.lastError);
-    if (failing?.status.lastError) out.lastError = { ...failing.status.lastError };
+    if (failing?.status.lastError) Object.assign(out, { lastError: { ...failing.status.lastError }, lastErrorAt: failing.status.lastErrorAt });
     return out;
   }
 

@@ -162,6 +162,7 @@ export class OpcUaSubscriptionDriver implements DeviceDriver {
     this.st.state = 'failed';
     this.st.failures++;
     this.st.lastError = { code: err.code, message: err.message };
+    this.st.lastErrorAt = Date.now();
     this.report(err);
   }
 

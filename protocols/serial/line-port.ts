@@ -127,6 +127,7 @@ export class LinePort {
     this.status.state = 'failed';
     this.status.failures++;
     this.status.lastError = { code: err.code, message: err.message };
+    this.status.lastErrorAt = Date.now();
     try { this.o.onError?.(err); } catch { /* consumer bug */ }
   }
 
