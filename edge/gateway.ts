@@ -9,7 +9,7 @@ import type { EdgeConfig, ModbusRtuDeviceConfig, ModbusTcpDeviceConfig, MqttJson
 import { ModbusRtuPoller } from '../protocols/modbus/rtu-poller.ts';
 import { gatewayAlarms } from './alarm/index.ts';
 import { ProductTemperatures } from './alarm/product-temperature.ts';
-import { MqttJsonDriver } from './devices/mqtt-json-driver.ts';
+import { MqttJsonDriver } from './devices/mqtt-json/driver.ts';
 import { pipelineAcks, type AckPipelineStats } from './devices/deferred-ack.ts';
 import { BrokerDropWatch } from './broker/drop-watch.ts';
 import { queueLimitWarnings } from './broker/queue-limits.ts';
