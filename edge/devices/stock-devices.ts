@@ -16,7 +16,7 @@ import type { ExpectedDocument } from '../rfid/expected-documents.ts';
 import type { Pass } from '../rfid/pass-tracker.ts';
 import { WeighTracker } from '../scale/weigh-tracker.ts';
 import { ScaleTuning } from '../scale/scale-config.ts';
-import { RfidReaderDriver } from './rfid-portal-driver.ts';
+import { RfidReaderDriver } from './rfid-portal/reader-driver.ts';
 import type { Outbox } from '../uplink/outbox.ts';
 import type { ModbusScaleDeviceConfig, RfidPortalDeviceConfig, SerialScaleDeviceConfig, StockDeviceConfig } from './device-config.schema.ts';
 

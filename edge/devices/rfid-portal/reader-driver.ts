@@ -1,12 +1,12 @@
 import type { MqttClient } from 'mqtt';
 import { Subject } from 'rxjs';
-import type { DeviceDriver, DriverStatus } from '../../protocols/driver.ts';
-import { isSpError } from '../../protocols/errors.ts';
-import { decodeReaderMessage } from '../../protocols/rfid/reader-events.ts';
-import type { TagRead } from '../../protocols/rfid/tag-read.ts';
-import type { DeadLetterStore } from '../dead-letters.ts';
-import { ackWhenKept } from './deferred-ack.ts';
-import type { RfidPortalDeviceConfig } from './device-config.schema.ts';
+import type { DeviceDriver, DriverStatus } from '../../../protocols/driver.ts';
+import { isSpError } from '../../../protocols/errors.ts';
+import { decodeReaderMessage } from '../../../protocols/rfid/reader-events.ts';
+import type { TagRead } from '../../../protocols/rfid/tag-read.ts';
+import type { DeadLetterStore } from '../../dead-letters.ts';
+import { ackWhenKept } from '../deferred-ack.ts';
+import type { RfidPortalDeviceConfig } from '../device-config.schema.ts';
 
 // RFID readers on the device broker: one subscription per reader topic, each message decoded in
 // the reader's dialect into TagReads (keyed by the configured device id). A message that does
