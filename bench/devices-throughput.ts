@@ -20,7 +20,7 @@ import { systemClock } from '../simulators/clock.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModbusRtuPoller } from '../protocols/modbus/rtu-poller.ts';
+import { ModbusRtuPoller } from '../edge/devices/modbus/rtu-poller.ts';
 import { ModbusRtuBusSim } from '../simulators/devices/modbus-rtu-bus.ts';
 import { hasSocat } from '../simulators/devices/pty-pair.ts';
 

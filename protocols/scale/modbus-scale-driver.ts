@@ -1,7 +1,7 @@
 import ModbusSerial from 'modbus-serial';
 import { SpError } from '../errors.ts';
 import type { DeviceDriver, DriverStatus, BackoffOptions } from '../driver.ts';
-import { ModbusTcpPoller, type ModbusTcpEndpoint } from '../modbus/tcp-poller.ts';
+import { ModbusTcpPoller, type ModbusTcpEndpoint } from '../../edge/devices/modbus/tcp-poller.ts';
 import { DEFAULT_SCALE_LAYOUT, scaleSampleFromRegisters, type ScaleModbusLayout } from './modbus-layout.ts';
 import type { WeightSample } from './weight-sample.ts';
 

@@ -1,10 +1,10 @@
-import { SpError, isSpError, type ErrorCode } from '../errors.ts';
-import type { Reading, ReadingKind } from '../reading.ts';
-import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../driver.ts';
-import { parseRegisterPoint } from './register-map.ts';
+import { SpError, isSpError, type ErrorCode } from '../../../protocols/errors.ts';
+import type { Reading, ReadingKind } from '../../../protocols/reading.ts';
+import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../../../protocols/driver.ts';
+import { parseRegisterPoint } from '../../../protocols/modbus/register-map.ts';
 import { ModbusClientClass, describeTransportError, readBlocks, type ModbusClient, type PlannedPoint } from './read-blocks.ts';
-import type { RegisterPoint, RegisterPointInput } from './register-map.schema.ts';
-import { planReads, type ReadBlock } from './read-plan.ts';
+import type { RegisterPoint, RegisterPointInput } from '../../../protocols/modbus/register-map.schema.ts';
+import { planReads, type ReadBlock } from '../../../protocols/modbus/read-plan.ts';
 import { STOPPED, abortableSleep, withDeadline } from './abortable.ts';
 
 // The Modbus TCP polling driver. Every device has its own connection and its own loop, so one
