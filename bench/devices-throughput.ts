@@ -10,7 +10,7 @@ import { PortalConfig } from '../edge/rfid/portal-config.ts';
 import { crossingReads } from '../simulators/devices/portal-model.ts';
 import { createRng } from '../simulators/random.ts';
 import { sgtinFromGtin } from '../protocols/epc/encode.ts';
-import { ModbusScaleDriver } from '../protocols/scale/modbus-scale-driver.ts';
+import { ModbusScaleDriver } from '../edge/devices/scale/modbus-scale-driver.ts';
 import { ModbusScaleSim } from '../simulators/devices/modbus-scale.ts';
 import { ScaleModel } from '../simulators/devices/scale-model.ts';
 import { OpcUaFridge, OPCUA_FRIDGE_NODES } from '../simulators/devices/opcua-fridge.ts';

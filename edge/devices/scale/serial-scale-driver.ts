@@ -1,9 +1,9 @@
-import { isSpError, SpError } from '../errors.ts';
-import type { DeviceDriver, DriverStatus } from '../driver.ts';
+import { isSpError, SpError } from '../../../protocols/errors.ts';
+import type { DeviceDriver, DriverStatus } from '../../../protocols/driver.ts';
 import { LinePort, type LinePortOptions } from './line-port.ts';
-import { MT_SICS_COMMANDS, mtSicsToSample, parseMtSicsLine, type MtSicsResponse } from '../scale/mt-sics.ts';
-import { parseWeightStreamLine, weightStreamToSample } from '../scale/weight-stream.ts';
-import type { WeightSample } from '../scale/weight-sample.ts';
+import { MT_SICS_COMMANDS, mtSicsToSample, parseMtSicsLine, type MtSicsResponse } from '../../../protocols/scale/mt-sics.ts';
+import { parseWeightStreamLine, weightStreamToSample } from '../../../protocols/scale/weight-stream.ts';
+import type { WeightSample } from '../../../protocols/scale/weight-sample.ts';
 
 // A scale on a serial line, in one of two dialects:
 // - `mt-sics`: request/response. Every pollMs we send SI (weight now, stable or not — S would
