@@ -14,7 +14,7 @@ import { ModbusScaleDriver } from '../edge/devices/scale/modbus-scale-driver.ts'
 import { ModbusScaleSim } from '../simulators/devices/modbus-scale.ts';
 import { ScaleModel } from '../simulators/devices/scale-model.ts';
 import { OpcUaFridge, OPCUA_FRIDGE_NODES } from '../simulators/devices/opcua-fridge.ts';
-import { OpcUaSubscriptionDriver } from '../protocols/opcua/subscription-driver.ts';
+import { OpcUaSubscriptionDriver } from '../edge/devices/opcua/subscription-driver.ts';
 import { ThermalZone } from '../simulators/thermal-model.ts';
 import { systemClock } from '../simulators/clock.ts';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -146,7 +146,7 @@ export class StockDevices {
       await rfid.start();
     }
     // node-opcua takes a second to load (and warns on import): only when an OPC UA device is configured
-    const opcua = devices.some((d) => d.protocol === 'opcua') ? (await import('../../protocols/opcua/subscription-driver.ts')).OpcUaSubscriptionDriver : undefined;
+    const opcua = devices.some((d) => d.protocol === 'opcua') ? (await import('./opcua/subscription-driver.ts')).OpcUaSubscriptionDriver : undefined;
     for (const d of devices) {
       if (d.protocol === 'serial-scale' || d.protocol === 'modbus-scale') this.drivers.set(d.id, this.scale(d));
       else if (d.protocol === 'opcua' && opcua) {
