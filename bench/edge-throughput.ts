@@ -33,7 +33,7 @@ import { parseEdgeConfig } from '../edge/config.ts';
 import { Gateway } from '../edge/gateway.ts';
 import { SqliteOutbox } from '../edge/outbox/sqlite-outbox.ts';
 import { openEdgeDb } from '../edge/outbox/db.ts';
-import type { OutboxEntry } from '../edge/uplink/outbox.ts';
+import type { OutboxEntry } from '../edge/outbox/queue.ts';
 import { bundleForNode } from '../bin/edge-bundle.ts';
 
 const DEVICES = 200;

@@ -14,7 +14,7 @@ import { pipelineAcks, type AckPipelineStats } from './devices/deferred-ack.ts';
 import { BrokerDropWatch } from './broker/drop-watch.ts';
 import { queueLimitWarnings } from './broker/queue-limits.ts';
 import type { DeadLetterStore } from './dead-letters.ts';
-import type { Outbox } from './uplink/outbox.ts';
+import type { Outbox } from './outbox/memory-outbox.ts';
 import { openEdgeStore, type EdgeStore } from './outbox/store.ts';
 import { Uplink } from './uplink/uplink.ts';
 import { stalledForMs, UplinkStallWatch } from './uplink/stall.ts';

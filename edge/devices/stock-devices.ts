@@ -17,7 +17,7 @@ import type { Pass } from '../rfid/pass-tracker.ts';
 import { WeighTracker } from '../scale/weigh-tracker.ts';
 import { ScaleTuning } from '../scale/scale-config.ts';
 import { RfidReaderDriver } from './rfid-portal/reader-driver.ts';
-import type { Outbox } from '../uplink/outbox.ts';
+import type { ReadJournal } from '../outbox/read-journal.ts';
 import type { ModbusScaleDeviceConfig, RfidPortalDeviceConfig, SerialScaleDeviceConfig, StockDeviceConfig } from './device-config.schema.ts';
 
 // The gateway's stock-moving devices, composed: RFID portals (MQTT → passes → receipts,
@@ -40,7 +40,7 @@ export interface StockDevicesOptions {
   saveState?: (state: Record<string, string>) => void;
   onAlert: (a: AlertEvent) => void;
   /** the edge store's journal: portal reads kept until their pass is booked (Outbox) */
-  journal?: Pick<Outbox, 'journalAdd' | 'journal' | 'journalClear'>;
+  journal?: ReadJournal;
 }
 
 export { isStockDevice } from './device-config.schema.ts';

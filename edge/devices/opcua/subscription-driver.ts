@@ -75,6 +75,10 @@ export class OpcUaSubscriptionDriver implements DeviceDriver {
     this.st.state = 'stopped';
   }
 
+  deviceStatuses(): Record<string, DriverStatus> {
+    return { [this.id]: this.status() };
+  }
+
   status(): DriverStatus {
     return { ...this.st, lastError: this.st.lastError && { ...this.st.lastError } };
   }

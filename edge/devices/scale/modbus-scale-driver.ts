@@ -72,6 +72,10 @@ export class ModbusScaleDriver implements DeviceDriver {
     return this.poller.stop();
   }
 
+  deviceStatuses(): Record<string, DriverStatus> {
+    return { [this.id]: this.status() };
+  }
+
   status(): DriverStatus {
     return this.poller.status();
   }

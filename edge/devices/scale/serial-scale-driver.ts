@@ -61,6 +61,10 @@ export class SerialScaleDriver implements DeviceDriver {
     await this.port.stop();
   }
 
+  deviceStatuses(): Record<string, DriverStatus> {
+    return { [this.id]: this.status() };
+  }
+
   status(): DriverStatus {
     const { state, reconnects } = this.port.status;
     const e = this.evidence;
