@@ -33,8 +33,8 @@ import { parseEdgeConfig } from '../edge/config.ts';
 import { Gateway } from '../edge/gateway.ts';
 import { SqliteOutbox } from '../edge/outbox/sqlite-outbox.ts';
 import { openEdgeDb } from '../edge/outbox/db.ts';
-import type { OutboxEntry } from '../edge/uplink/outbox.ts';
-import { bundleForNode } from '../bin/edge-bundle.ts';
+import type { OutboxEntry } from '../edge/outbox/queue.ts';
+import { bundleForNode } from '../edge/bundle/build-for-node.ts';
 
 const DEVICES = 200;
 const ZONES = 10;

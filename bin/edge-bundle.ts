@@ -9,26 +9,10 @@
 // serialport are native addons, node-opcua and modbus-serial are only loaded when a device needs
 // them, pino keeps its own worker files.
 
-import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { bundleForNode } from '../edge/bundle/build-for-node.ts';
 
-export const EDGE_BUNDLE_EXTERNALS = ['better-sqlite3', 'serialport', '@serialport/*', 'node-opcua', 'modbus-serial', 'pino', 'yaml', 'esbuild'];
-
-/**
- * Bundles `entry` (a .ts file) as ESM for Node 20 into `outdir`, named `name`.mjs. Code
- * splitting keeps dynamic imports (the RFID/scale/OPC UA device stack) in chunks of their own,
- * so their heavy packages load only when configured, as they do under tsx.
- */
-export async function bundleForNode(entry: string, outdir: string, name: string): Promise<string> {
-  await build({
-    entryPoints: { [name]: entry }, outdir, outExtension: { '.js': '.mjs' }, splitting: true, chunkNames: 'chunks/[name]-[hash]',
-    bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    external: EDGE_BUNDLE_EXTERNALS, logLevel: 'warning', legalComments: 'none',
-    // CommonJS packages bundled into ESM still call require() for Node built-ins
-    banner: { js: "import { createRequire as __spCreateRequire } from 'node:module'; const require = __spCreateRequire(import.meta.url);" },
-  });
-  return `${outdir}/${name}.mjs`;
-}
+export { bundleForNode, EDGE_BUNDLE_EXTERNALS } from '../edge/bundle/build-for-node.ts';
 
 // run as a script (npm run build:edge), not when imported — nor when bundled into something else
 if (process.argv[1]?.endsWith('edge-bundle.ts') && fileURLToPath(import.meta.url) === process.argv[1]) {

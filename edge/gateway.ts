@@ -4,31 +4,31 @@ import { Subject, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Reading } from '../protocols/reading.ts';
 import type { AlertEvent } from '../protocols/uplink/contract.ts';
-import type { DriverStatus } from '../protocols/driver.ts';
-import { ModbusTcpPoller } from '../protocols/modbus/tcp-poller.ts';
-import type { EdgeConfig, ModbusRtuDeviceConfig, ModbusTcpDeviceConfig, MqttJsonDeviceConfig } from './config.schema.ts';
-import { ModbusRtuPoller } from '../protocols/modbus/rtu-poller.ts';
+import type { EdgeConfig } from './config.schema.ts';
+import type { DeviceDriver, DriverStatus } from '../protocols/driver.ts';
 import { gatewayAlarms } from './alarm/index.ts';
 import { ProductTemperatures } from './alarm/product-temperature.ts';
-import { MqttJsonDriver } from './devices/mqtt-json-driver.ts';
 import { pipelineAcks, type AckPipelineStats } from './devices/deferred-ack.ts';
 import { BrokerDropWatch } from './broker/drop-watch.ts';
 import { queueLimitWarnings } from './broker/queue-limits.ts';
 import type { DeadLetterStore } from './dead-letters.ts';
-import type { Outbox } from './uplink/outbox.ts';
+import type { Outbox } from './outbox/memory-outbox.ts';
 import { openEdgeStore, type EdgeStore } from './outbox/store.ts';
 import { Uplink } from './uplink/uplink.ts';
 import { stalledForMs, UplinkStallWatch } from './uplink/stall.ts';
 import { buildManifest } from './manifest.ts';
-import { DeviceHealth, type DeviceHealthView } from './health/index.ts';
+import { DeviceHealth } from './health/index.ts';
+import type { GatewayStatus } from './gateway-status.ts';
 import { countAcknowledged, createEdgeMetrics, type EdgeMetrics } from './metrics.ts';
 import { startEdgeHttp, type EdgeHttp } from './http/server.ts';
-import type { StockDevices } from './devices/stock-devices.ts';
-import { isStockDevice } from './devices/device-config.schema.ts';
+import { adaptersFor } from './devices/registry.ts';
+import type { DriverContext } from './devices/driver-context.ts';
+import { documentsView, type DocumentsView } from './devices/documents-view.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
 import { embeddedBrokerOptions } from './broker/from-config.ts';
 import { createOutputHub, type OutputHub } from './outputs/index.ts';
-import { ExpectedDocumentsFeed } from './rfid/expected-feed.ts';
+
+export type { GatewayStatus } from './gateway-status.ts';
 
 // The gateway process: drivers → readings stream → (alarm rules, outbox) → uplink.
 // Alarms are evaluated here, not in the cloud, so they fire with the link down; the alerts then
@@ -43,31 +43,6 @@ export interface GatewayOptions {
   onAlert?: (a: AlertEvent) => void;
 }
 
-export interface GatewayStatus {
-  /** degraded: the uplink stream has not advanced for uplink.stallAfterSec while entries wait */
-  status: 'ok' | 'degraded';
-  gateway: string;
-  devices: Record<string, DriverStatus>;
-  outboxDepth: number;
-  deadLetters: number;
-  readingsIn: number;
-  alertsRaised: number;
-  /** per device: last seen, battery, signal, online/offline/failed (edge/health) */
-  health: Record<string, DeviceHealthView>;
-  uplink: Uplink['stats'] & {
-    connected: boolean;
-    /** age (s) of the batch in flight since its first send; 0 when none */
-    inFlightAgeSec: number;
-    /** age (s) of the oldest entry not yet acknowledged; 0 when none */
-    oldestUnackedSec: number;
-    /** how long (s) nothing was acknowledged while entries wait (uplink/stall.ts) */
-    stalledForSec: number;
-    stallAfterSec: number;
-  };
-  /** local alarm outputs by name: delivered, failures, lastError and each output's own state */
-  outputs?: ReturnType<OutputHub['status']>;
-}
-
 export class Gateway {
   readonly readings = new Subject<Reading>();
   readonly alerts = new Subject<AlertEvent>();
@@ -76,15 +51,14 @@ export class Gateway {
   private deviceClient: MqttClient | undefined;
   private uplinkClient: MqttClient | undefined;
   private uplink: Uplink | undefined;
-  private mqttDriver: MqttJsonDriver | undefined;
+  /** one driver per configured protocol (edge/devices/registry.ts), by protocol */
+  readonly drivers = new Map<string, DeviceDriver>();
+  /** device id → the driver serving it */
+  private readonly driverOf = new Map<string, DeviceDriver>();
   /** device frames acknowledged after their commit, and in how many PUBACK writes */
   deviceAcks: AckPipelineStats | undefined;
   /** the device broker's drop counter → broker_dropping (an external broker that publishes one) */
   brokerDrops: BrokerDropWatch | undefined;
-  private modbus: ModbusTcpPoller | undefined;
-  private modbusRtu: ModbusRtuPoller | undefined;
-  /** RFID portals, scales and OPC UA servers (edge/devices/stock-devices.ts); setExpected() feeds the portals' open documents */
-  stock: StockDevices | undefined;
   private subs: Subscription[] = [];
   /** zones with `product`: each air probe's simulated product temperature (edge/alarm/product-temperature.ts) */
   private readonly products: ProductTemperatures;
@@ -104,8 +78,6 @@ export class Gateway {
   /** the devices' broker when config `broker` asks the gateway to host it */
   broker: EmbeddedBroker | undefined;
   private outputs: OutputHub | undefined;
-  /** the cloud's open documents (retained topic on the uplink broker) → the portals' matcher */
-  expectedFeed: ExpectedDocumentsFeed | undefined;
 
   constructor(private readonly o: GatewayOptions) {
     // Durable by default: outbox and dead letters in <storage.dir>/<gateway id>.sqlite, so
@@ -120,8 +92,8 @@ export class Gateway {
       devices: o.config.devices, zones: o.config.zones,
       onAlert: (a) => this.alerts.next(a),
       onStatus: (device) => { this.outbox.append([{ type: 'device', device }]); this.uplink?.notify(false); },
-      driverStatuses: () => ({ ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.modbusRtu?.deviceStatuses(), ...this.stock?.deviceStatuses() }),
-      driverStatus: (id) => this.mqttDriver?.deviceStatus(id) ?? this.modbus?.deviceStatuses()[id] ?? this.modbusRtu?.deviceStatuses()[id] ?? this.stock?.deviceStatuses()[id],
+      driverStatuses: () => this.deviceStatuses(),
+      driverStatus: (id) => this.deviceStatus(id),
     });
     this.stallWatch = new UplinkStallWatch({ gateway: o.config.gateway.id, stallAfterMs: (o.config.uplink.stallAfterSec ?? 120) * 1000 });
     const self = this;
@@ -176,23 +148,37 @@ export class Gateway {
     });
     await this.uplink.start();
 
-    const emit = (r: Reading, deviceId?: string) => this.ingestPolled([r], deviceId);
-    const mqttDevices = cfg.devices.filter((d): d is MqttJsonDeviceConfig => d.protocol === 'mqtt-json');
-    const modbusDevices = cfg.devices.filter((d): d is ModbusTcpDeviceConfig => d.protocol === 'modbus-tcp');
-    const rtuDevices = cfg.devices.filter((d): d is ModbusRtuDeviceConfig => d.protocol === 'modbus-rtu');
-    const stockDevices = cfg.devices.filter(isStockDevice);
-    // loaded only when configured: drivers for serial ports and OPC UA are heavy imports
-    const StockDevicesClass = stockDevices.length ? (await import('./devices/stock-devices.ts')).StockDevices : undefined;
-    const makeStock = (deviceClient: MqttClient | undefined) => new StockDevicesClass!({
-      gatewayId: gw, devices: stockDevices, deviceClient, deadLetters: this.deadLetters, log: log.child({ component: 'devices' }),
-      emitReading: emit,
+    await this.startDrivers();
+    log.info({ gateway: gw, devices: cfg.devices.length, zones: cfg.zones.length, stream: this.outbox.stream }, 'gateway started');
+  }
+
+  /**
+   * Every configured protocol's driver, built in one loop from the registry. Drivers whose
+   * frames come over the device broker are made inside its connect (before CONNACK: a
+   * persistent session's queued frames arrive right after it, and a frame nobody listened to
+   * would be acknowledged and lost); the others after it. Started in config order.
+   */
+  private async startDrivers(): Promise<void> {
+    const { config: cfg, log } = this.o;
+    const gw = cfg.gateway.id;
+    const groups = await adaptersFor(cfg.devices);
+    const ctx: DriverContext = {
+      gatewayId: gw, log, deadLetters: this.deadLetters,
+      ingest: (rs, id) => this.ingest(rs, id),
+      emitReading: (r, id) => this.ingestPolled([r], id),
       onMovement: (movement, state) => { this.outbox.append([{ type: 'movement', movement }], state); this.uplink?.notify(true); },
-      restoredState: (key) => this.outbox.savedState(key),
-      saveState: (state) => this.outbox.append([], state),
       onAlert: (a) => this.alerts.next(a),
+      state: { savedState: (key) => this.outbox.savedState(key), saveState: (state) => this.outbox.append([], state) },
       journal: this.outbox,
-    });
-    if (mqttDevices.length || stockDevices.some((d) => d.protocol === 'rfid-portal')) {
+      uplinkClient: this.uplinkClient,
+    };
+    const make = (g: (typeof groups)[number], deviceClient?: MqttClient) => {
+      const driver = g.adapter.create(g.devices, { ...ctx, log: log.child({ component: 'devices', protocol: g.protocol }), deviceClient });
+      this.drivers.set(g.protocol, driver);
+      for (const d of g.devices) this.driverOf.set(d.id, driver);
+    };
+    const onBroker = groups.filter((g) => g.adapter.deviceBroker);
+    if (onBroker.length) {
       // every driver on this connection listens before CONNACK: a persistent session's queued
       // frames arrive right after it, and a frame nobody listened to would be acknowledged and lost
       const receiveMaximum = cfg.deviceBroker.protocolVersion === 5 ? cfg.deviceBroker.receiveMaximum ?? 1000 : undefined;
@@ -202,43 +188,31 @@ export class Gateway {
         beforeConnect: (c) => {
           // PUBACKs after the group commit, without holding the next PUBLISH (edge/devices/deferred-ack.ts)
           this.deviceAcks = pipelineAcks(c, receiveMaximum);
-          if (mqttDevices.length) this.mqttDriver = new MqttJsonDriver(c, mqttDevices, (rs, id) => this.ingest(rs, id), this.deadLetters);
-          if (StockDevicesClass) this.stock = makeStock(c);
+          for (const g of onBroker) make(g, c);
         },
       });
-      await this.mqttDriver?.start();
-      this.watchDeviceBroker(this.deviceClient, mqttDevices.length + stockDevices.filter((d) => d.protocol === 'rfid-portal').length);
+      this.watchDeviceBroker(this.deviceClient, onBroker.reduce((n, g) => n + g.devices.length, 0));
     }
-    if (modbusDevices.length) {
-      this.modbus = new ModbusTcpPoller({
-        devices: modbusDevices,
-        onReading: emit,
-        onError: (deviceId, err, sensor) => {
-          log.debug({ device: deviceId, sensor, code: err.code }, err.message);
-          if (sensor) this.deadLetters.add({ source: deviceId, code: err.code, reason: err.message, payload: `sensor ${sensor}` });
-        },
-      });
-      await this.modbus.start();
-    }
-    if (rtuDevices.length) {
-      this.modbusRtu = new ModbusRtuPoller({
-        devices: rtuDevices,
-        onReading: emit,
-        onError: (deviceId, err, sensor) => {
-          log.debug({ device: deviceId, sensor, code: err.code }, err.message);
-          if (sensor) this.deadLetters.add({ source: deviceId, code: err.code, reason: err.message, payload: `sensor ${sensor}` });
-        },
-      });
-      await this.modbusRtu.start();
-    }
-    if (StockDevicesClass) {
-      this.stock ??= makeStock(this.deviceClient);
-      await this.stock.start();
-      const stock = this.stock;
-      this.expectedFeed = new ExpectedDocumentsFeed({ client: this.uplinkClient, gatewayId: gw, log: log.child({ component: 'expected-documents' }), apply: (docs) => stock.setCloudExpected(docs) });
-      await this.expectedFeed.start();
-    }
-    log.info({ gateway: gw, devices: cfg.devices.length, zones: cfg.zones.length, stream: this.outbox.stream }, 'gateway started');
+    for (const g of groups) if (!g.adapter.deviceBroker) make(g, this.deviceClient);
+    for (const g of groups) await this.drivers.get(g.protocol)!.start();
+  }
+
+  /** per configured device, what its driver last proved (GET /status `devices`) */
+  deviceStatuses(): Record<string, DriverStatus> {
+    return Object.assign({}, ...[...this.drivers.values()].map((d) => d.deviceStatuses())) as Record<string, DriverStatus>;
+  }
+
+  private deviceStatus(id: string): DriverStatus | undefined {
+    const d = this.driverOf.get(id);
+    return d?.deviceStatus ? d.deviceStatus(id) : d?.deviceStatuses()[id];
+  }
+
+  /**
+   * The device statuses and the open documents devices match against, in one place (what tests and the
+   * demo look at); undefined when no device is configured.
+   */
+  get stock(): DocumentsView | undefined {
+    return this.drivers.size ? documentsView(this) : undefined;
   }
 
   /**
@@ -305,7 +279,7 @@ export class Gateway {
     return {
       status: stalledForSec >= stallAfterSec ? 'degraded' : 'ok',
       gateway: this.o.config.gateway.id,
-      devices: { ...this.mqttDriver?.deviceStatuses(), ...this.modbus?.deviceStatuses(), ...this.modbusRtu?.deviceStatuses(), ...this.stock?.deviceStatuses() },
+      devices: this.deviceStatuses(),
       outboxDepth: this.outbox.depth(),
       deadLetters: this.deadLetters.count(),
       readingsIn: this.readingsIn,
@@ -333,10 +307,7 @@ export class Gateway {
     // is still pending get no PUBACK — the broker redelivers them on the next start.
     this.brokerDrops?.stop();
     await this.deviceClient?.endAsync(true);
-    await this.modbus?.stop();
-    await this.modbusRtu?.stop();
-    await this.mqttDriver?.stop();
-    await this.stock?.stop();
+    for (const d of this.drivers.values()) await d.stop();
     this.readings.complete();
     this.uplink?.notify(true);
     const until = Date.now() + drainMs;
@@ -344,7 +315,6 @@ export class Gateway {
       await new Promise((r) => setTimeout(r, 50));
     }
     for (const s of this.subs) s.unsubscribe();
-    await this.expectedFeed?.stop();
     await this.uplink?.stop();
     await this.uplinkClient?.endAsync();
     await this.http?.close();

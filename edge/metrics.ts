@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Outbox, PendingBatch } from './uplink/outbox.ts';
-import type { GatewayStatus } from './gateway.ts';
+import type { OutboxQueue, PendingBatch } from './outbox/queue.ts';
+import type { GatewayStatus } from './gateway-status.ts';
 import type { DeviceHealthView } from './health/index.ts';
 
 // The gateway's metrics in Prometheus text format (GET /metrics on the gateway's HTTP port).
@@ -9,8 +9,8 @@ import type { DeviceHealthView } from './health/index.ts';
 // hot path: nothing here can slow the readings pipeline, and the numbers always agree with
 // GET /status.
 
-/** What a durable outbox may offer beyond the Outbox interface (the SQLite one does). */
-type OutboxExtras = Outbox & {
+/** What a durable outbox may offer beyond the OutboxQueue interface (the SQLite one does). */
+type OutboxExtras = OutboxQueue & {
   bytes?: () => number;
   thinned?: number | (() => number);
   stats?: { thinned?: number };
@@ -20,7 +20,7 @@ export interface EdgeMetricsSource {
   gateway: string;
   status(): GatewayStatus & { health?: Record<string, DeviceHealthView> };
   /** read at each scrape: the gateway may swap its outbox (durable one opened at start) */
-  readonly outbox: Outbox;
+  readonly outbox: OutboxQueue;
   /** readings in batches the cloud has acknowledged */
   readingsOut(): number;
   /** times the uplink's broker link was re-established */
@@ -113,7 +113,7 @@ export type EdgeMetrics = ReturnType<typeof createEdgeMetrics>;
  * A Proxy rather than a wrapper class so whatever else the real outbox offers (bytes(), a
  * thinned counter) stays reachable through it.
  */
-export function countAcknowledged(outbox: Outbox, onAcked: (readings: number) => void): Outbox {
+export function countAcknowledged<Q extends OutboxQueue>(outbox: Q, onAcked: (readings: number) => void): Q {
   let handedOut: PendingBatch | undefined;
   return new Proxy(outbox, {
     get(target, prop) {

@@ -12,6 +12,11 @@ export interface DriverStatus {
   lastOkAt?: number;
   /** the most recent failure; kept after recovery so an operator can see what happened */
   lastError?: { code: ErrorCode | string; message: string };
+  /**
+   * epoch ms of lastError. A device's state follows its latest evidence (issue #13): an error
+   * older than lastOkAt is history ("last error at T"), not the device's state.
+   */
+  lastErrorAt?: number;
   /** consecutive failures since the last success (0 while healthy) */
   failures: number;
   /** times a lost connection was established again */
@@ -24,7 +29,16 @@ export interface DeviceDriver {
   start(): Promise<void>;
   /** Closes every socket and timer; resolves when nothing of the driver is left running. Safe to call twice. */
   stop(): Promise<void>;
+  /** the driver as a whole (one connection, one bus, one broker subscription) */
   status(): DriverStatus;
+  /**
+   * Per configured device id, what this driver last proved about it: the gateway's /status
+   * `devices` and device health read these (one driver may serve many devices, e.g. the slaves
+   * of one RS-485 line). A single-device driver returns `{ [id]: status() }`.
+   */
+  deviceStatuses(): Record<string, DriverStatus>;
+  /** one device's status without building the whole map (read on every reading by device health) */
+  deviceStatus?(deviceId: string): DriverStatus | undefined;
 }
 
 export interface BackoffOptions {

@@ -98,6 +98,3 @@ export type ModbusScaleDeviceConfig = z.infer<typeof ModbusScaleDevice>;
 export type OpcUaDeviceConfig = z.infer<typeof OpcUaDevice>;
 export type StockDeviceConfig = RfidPortalDeviceConfig | SerialScaleDeviceConfig | ModbusScaleDeviceConfig | OpcUaDeviceConfig;
 
-/** the device protocols handled by edge/devices/stock-devices.ts (loaded lazily: node-opcua is heavy) */
-export const isStockDevice = (d: { protocol: string }): d is StockDeviceConfig =>
-  d.protocol === 'rfid-portal' || d.protocol === 'serial-scale' || d.protocol === 'modbus-scale' || d.protocol === 'opcua';

@@ -28,6 +28,7 @@ export interface DeviceHealthView {
   lastSeen?: number;
   battery?: number;
   signal?: number;
+  /** why it is failed, while it is (the driver's status keeps the last error and its time after a recovery) */
   error?: { code: string; message: string };
   /** id of the active device_offline alert */
   alert?: string;
@@ -138,10 +139,14 @@ export class DeviceHealth {
     if (drv && t.cfg.protocol === 'mqtt-json' && drv.failures > t.failuresSeen) t.lastSeen = at;
     t.failuresSeen = drv?.failures ?? 0;
 
-    const failing = drv !== undefined && drv.failures > 0 && drv.lastError !== undefined;
+    // failed only while the error is the latest evidence: an error older than the last good
+    // exchange is history (issue #13: a balance read FAILED for ever on a startup error)
+    const failing = drv !== undefined && drv.failures > 0 && drv.lastError !== undefined
+      && !(drv.lastErrorAt !== undefined && drv.lastOkAt !== undefined && drv.lastOkAt > drv.lastErrorAt);
     // a driver's error often quotes what the device sent (a decoder's "Unexpected token"): made
     // storable here, where it enters the uplink, or one NUL stops the site (issue #11)
-    if (failing) t.error = { code: cleanId(String(drv.lastError!.code)), message: cleanText(drv.lastError!.message) };
+    // …and shown only while it is the device's state; the driver's status keeps it as history
+    t.error = failing ? { code: cleanId(String(drv.lastError!.code)), message: cleanText(drv.lastError!.message) } : undefined;
     const silentSince = t.lastSeen ?? this.startedAt;
     const limitMs = this.missed * t.cfg.heartbeatSec * 1000;
     const silent = at - silentSince > limitMs;

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Reading } from '../../protocols/reading.ts';
 import type { TagRead } from '../../protocols/rfid/tag-read.ts';
-import { cleanEntry, type Outbox, type OutboxEntry, type PendingBatch } from '../uplink/outbox.ts';
+import { cleanEntry, type OutboxEntry, type PendingBatch } from './queue.ts';
+import type { Outbox } from './memory-outbox.ts';
 import { formatBytes } from './byte-size.ts';
 import { openEdgeDb, type EdgeDb, type FsyncPolicy } from './db.ts';
 import { planThinning, type RawReadingRow } from './thinning.ts';
 
-// The durable outbox (edge/uplink/outbox.ts has the contract). What it adds to MemoryOutbox:
+// The durable outbox (edge/outbox/queue.ts, kept-state.ts, read-journal.ts have the contracts). What it adds to MemoryOutbox:
 // - append() returns after the commit (fsync per the storage.fsync policy, see db.ts);
 // - stream id and next seq live in the file, so a restarted gateway continues its stream;
 // - the batch in flight is marked in its rows (batch = seq) in the same commit that advances
@@ -232,7 +233,7 @@ export class SqliteOutbox implements Outbox {
       for (const [k, v] of Object.entries(state ?? {})) this.st.setMeta.run(`state:${k}`, v);
       for (const j of journal) this.st.journalAdd.run(j.source, j.read.ts, JSON.stringify(j.read));
       for (const raw of entries) {
-        const e = cleanEntry(raw); // nothing the cloud cannot store is ever kept (uplink/outbox.ts)
+        const e = cleanEntry(raw); // nothing the cloud cannot store is ever kept (outbox/queue.ts)
         if (e.type === 'reading') {
           const r = e.reading;
           insertReading.run(at, r.sensor, r.kind, r.ts, r.value, r.quality ?? 'good');

@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { PROTOCOL_VERSION, UplinkAck, topics, type UplinkBatch } from '../../protocols/uplink/contract.ts';
 import type { DeadLetterStore } from '../dead-letters.ts';
-import type { Outbox, OutboxEntry, PendingBatch } from './outbox.ts';
+import type { OutboxQueue, OutboxEntry, PendingBatch } from '../outbox/queue.ts';
 
 // Sends the outbox to the cloud, one batch in flight at a time (stop-and-wait keeps order and
 // makes "which seq is acked" trivial). A batch is resent, unchanged, until the cloud acks it:
@@ -13,7 +13,7 @@ import type { Outbox, OutboxEntry, PendingBatch } from './outbox.ts';
 export interface UplinkOptions {
   gateway: string;
   client: MqttClient;
-  outbox: Outbox;
+  outbox: OutboxQueue;
   log: Logger;
   deadLetters: DeadLetterStore;
   flushMs: number;

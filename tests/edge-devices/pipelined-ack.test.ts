@@ -9,7 +9,7 @@ import { Gateway } from '../../edge/gateway.ts';
 import { openEdgeDb, type EdgeDb } from '../../edge/outbox/db.ts';
 import { SqliteOutbox } from '../../edge/outbox/sqlite-outbox.ts';
 import { SqliteDeadLetters } from '../../edge/outbox/sqlite-dead-letters.ts';
-import type { OutboxEntry } from '../../edge/uplink/outbox.ts';
+import type { OutboxEntry } from '../../edge/outbox/queue.ts';
 import { startCloud } from '../../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';
 import { freePort } from '../../simulators/free-port.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteOutbox } from '../../edge/outbox/sqlite-outbox.ts';
-import type { OutboxEntry } from '../../edge/uplink/outbox.ts';
+import type { OutboxEntry } from '../../edge/outbox/queue.ts';
 import { sgtinFromGtin } from '../../protocols/epc/encode.ts';
 import { systemClock } from '../../simulators/clock.ts';
 import { createRng } from '../../simulators/random.ts';

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MemoryOutbox, type Outbox, type OutboxEntry } from '../../edge/uplink/outbox.ts';
+import { MemoryOutbox, type Outbox } from '../../edge/outbox/memory-outbox.ts';
+import { type OutboxEntry } from '../../edge/outbox/queue.ts';
 import { SqliteOutbox } from '../../edge/outbox/sqlite-outbox.ts';
 import { alert, drain, indexOf, manifest, reading, tempDir } from './helpers.ts';
 

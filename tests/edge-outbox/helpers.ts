@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Outbox, OutboxEntry } from '../../edge/uplink/outbox.ts';
+import type { Outbox } from '../../edge/outbox/memory-outbox.ts';
+import type { OutboxEntry } from '../../edge/outbox/queue.ts';
 import type { AlertEvent } from '../../protocols/uplink/contract.ts';
 
 /** a fresh folder for one test file's stores; remove() at the end */

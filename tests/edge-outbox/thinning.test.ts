@@ -3,7 +3,7 @@ import pino from 'pino';
 import { Writable } from 'node:stream';
 import { SqliteOutbox } from '../../edge/outbox/sqlite-outbox.ts';
 import { planThinning } from '../../edge/outbox/thinning.ts';
-import type { OutboxEntry } from '../../edge/uplink/outbox.ts';
+import type { OutboxEntry } from '../../edge/outbox/queue.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import { alert, drain, tempDir } from './helpers.ts';
 

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { ServerTCP, type IServiceVector } from 'modbus-serial';
 import { parseEdgeConfig } from '../../edge/config.ts';
 import { Gateway } from '../../edge/gateway.ts';
-import { MemoryOutbox } from '../../edge/uplink/outbox.ts';
+import { MemoryOutbox } from '../../edge/outbox/memory-outbox.ts';
 import { MemoryDeadLetters } from '../../edge/dead-letters.ts';
 import { freePort } from '../../simulators/free-port.ts';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../helpers/net.ts';

@@ -4,7 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { parseEdgeConfig } from '../../edge/config.ts';
 import { Gateway } from '../../edge/gateway.ts';
-import { MemoryOutbox } from '../../edge/uplink/outbox.ts';
+import { MemoryOutbox } from '../../edge/outbox/memory-outbox.ts';
 import { MemoryDeadLetters } from '../../edge/dead-letters.ts';
 import { freePort } from '../../simulators/free-port.ts';
 import { waitFor } from '../helpers/net.ts';

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../bin/log.ts';
 import { parseEdgeConfig } from '../../edge/config.ts';
 import { Gateway } from '../../edge/gateway.ts';
-import { MemoryOutbox } from '../../edge/uplink/outbox.ts';
+import { MemoryOutbox } from '../../edge/outbox/memory-outbox.ts';
 import { MemoryDeadLetters } from '../../edge/dead-letters.ts';
 import { redactUrl } from '../../edge/broker/redact.ts';
 import { freePort } from '../../simulators/free-port.ts';

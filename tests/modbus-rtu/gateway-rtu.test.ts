@@ -6,7 +6,7 @@ import pino from 'pino';
 import { encodeValue } from '../../protocols/modbus/register-map.ts';
 import { parseEdgeConfig } from '../../edge/config.ts';
 import { Gateway } from '../../edge/gateway.ts';
-import { MemoryOutbox } from '../../edge/uplink/outbox.ts';
+import { MemoryOutbox } from '../../edge/outbox/memory-outbox.ts';
 import { MemoryDeadLetters } from '../../edge/dead-letters.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../edge/broker/embedded-broker.ts';
 import { ModbusRtuBusSim } from '../../simulators/devices/modbus-rtu-bus.ts';

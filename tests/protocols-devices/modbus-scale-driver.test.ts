@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModbusScaleDriver } from '../../protocols/scale/modbus-scale-driver.ts';
+import { ModbusScaleDriver } from '../../edge/devices/scale/modbus-scale-driver.ts';
 import type { WeightSample } from '../../protocols/scale/weight-sample.ts';
 import { ModbusScaleSim } from '../../simulators/devices/modbus-scale.ts';
 import { ScaleModel } from '../../simulators/devices/scale-model.ts';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SerialScaleDriver } from '../../protocols/serial/scale-driver.ts';
+import { SerialScaleDriver } from '../../edge/devices/scale/serial-scale-driver.ts';
 import type { WeightSample } from '../../protocols/scale/weight-sample.ts';
 import type { SpError } from '../../protocols/errors.ts';
 import { SerialScale } from '../../simulators/devices/serial-scale.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModbusTcpPoller, type ModbusTcpPollDevice } from '../../protocols/modbus/tcp-poller.ts';
+import { ModbusTcpPoller, type ModbusTcpPollDevice } from '../../edge/devices/modbus/tcp-poller.ts';
 import { encodeValue } from '../../protocols/modbus/register-map.ts';
 import type { Reading } from '../../protocols/reading.ts';
 import type { SpError } from '../../protocols/errors.ts';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../edge/broker/embedded-broker.ts';
-import { MqttJsonDriver } from '../../edge/devices/mqtt-json-driver.ts';
+import { MqttJsonDriver } from '../../edge/devices/mqtt-json/driver.ts';
 import { MqttJsonDevice } from '../../edge/config.schema.ts';
 import { MemoryDeadLetters } from '../../edge/dead-letters.ts';
 import { MqttIngest } from '../../cloud/ingest/mqtt-ingest.ts';

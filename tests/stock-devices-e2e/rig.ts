@@ -3,7 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../edge/broker/embedded-broker.ts';
 import { Gateway } from '../../edge/gateway.ts';
 import { parseEdgeConfig } from '../../edge/config.ts';
-import { MemoryOutbox } from '../../edge/uplink/outbox.ts';
+import { MemoryOutbox } from '../../edge/outbox/memory-outbox.ts';
 import { MemoryDeadLetters } from '../../edge/dead-letters.ts';
 import { startCloud, type Cloud } from '../../cloud/cloud.ts';
 import { cloudConfigFromEnv } from '../../cloud/config.ts';

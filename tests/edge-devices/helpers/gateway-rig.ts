@@ -2,7 +2,8 @@ import pino from 'pino';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../edge/broker/embedded-broker.ts';
 import { Gateway } from '../../../edge/gateway.ts';
 import { parseEdgeConfig } from '../../../edge/config.ts';
-import { MemoryOutbox, type Outbox, type OutboxEntry } from '../../../edge/uplink/outbox.ts';
+import { MemoryOutbox, type Outbox } from '../../../edge/outbox/memory-outbox.ts';
+import { type OutboxEntry } from '../../../edge/outbox/queue.ts';
 import { MemoryDeadLetters } from '../../../edge/dead-letters.ts';
 import type { AlertEvent, MovementEvent } from '../../../protocols/uplink/contract.ts';
 

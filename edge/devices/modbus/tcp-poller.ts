@@ -1,10 +1,10 @@
-import { SpError, isSpError, type ErrorCode } from '../errors.ts';
-import type { Reading, ReadingKind } from '../reading.ts';
-import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../driver.ts';
-import { parseRegisterPoint } from './register-map.ts';
+import { SpError, isSpError, type ErrorCode } from '../../../protocols/errors.ts';
+import type { Reading, ReadingKind } from '../../../protocols/reading.ts';
+import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../../../protocols/driver.ts';
+import { parseRegisterPoint } from '../../../protocols/modbus/register-map.ts';
 import { ModbusClientClass, describeTransportError, readBlocks, type ModbusClient, type PlannedPoint } from './read-blocks.ts';
-import type { RegisterPoint, RegisterPointInput } from './register-map.schema.ts';
-import { planReads, type ReadBlock } from './read-plan.ts';
+import type { RegisterPoint, RegisterPointInput } from '../../../protocols/modbus/register-map.schema.ts';
+import { planReads, type ReadBlock } from '../../../protocols/modbus/read-plan.ts';
 import { STOPPED, abortableSleep, withDeadline } from './abortable.ts';
 
 // The Modbus TCP polling driver. Every device has its own connection and its own loop, so one
@@ -112,6 +112,7 @@ class DevicePoller {
         this.status.state = 'failed';
         this.status.failures += 1;
         this.status.lastError = { code: err.code, message: err.message };
+        this.status.lastErrorAt = Date.now();
         this.emitError(err);
         // Never retry faster than the poll rate: a refused port would otherwise spin.
         await abortableSleep(Math.max(backoffDelay(attempt, this.backoff), Math.min(this.dev.pollMs, this.backoff.maxMs)), signal);
@@ -214,7 +215,7 @@ export class ModbusTcpPoller implements DeviceDriver {
     const okAts = all.map((s) => s.lastOkAt).filter((t): t is number => t !== undefined);
     if (okAts.length) out.lastOkAt = Math.max(...okAts);
     const failing = this.devices.find((d) => d.status.state === 'failed' && d.status.lastError);
-    if (failing?.status.lastError) out.lastError = { ...failing.status.lastError };
+    if (failing?.status.lastError) Object.assign(out, { lastError: { ...failing.status.lastError }, lastErrorAt: failing.status.lastErrorAt });
     return out;
   }
 

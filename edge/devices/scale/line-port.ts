@@ -1,7 +1,7 @@
 import { SerialPort } from 'serialport';
-import { BoundedLineParser, DEFAULT_MAX_LINE_BYTES } from './bounded-lines.ts';
-import { SpError } from '../errors.ts';
-import { backoffDelay, type BackoffOptions, type DriverStatus } from '../driver.ts';
+import { BoundedLineParser, DEFAULT_MAX_LINE_BYTES } from '../../../protocols/serial/bounded-lines.ts';
+import { SpError } from '../../../protocols/errors.ts';
+import { backoffDelay, type BackoffOptions, type DriverStatus } from '../../../protocols/driver.ts';
 
 // A serial port spoken line by line (CR LF framing), that keeps itself open: a USB adapter
 // unplugged, a pty that goes away, or a port that is not there yet at start is retried with
@@ -127,6 +127,7 @@ export class LinePort {
     this.status.state = 'failed';
     this.status.failures++;
     this.status.lastError = { code: err.code, message: err.message };
+    this.status.lastErrorAt = Date.now();
     try { this.o.onError?.(err); } catch { /* consumer bug */ }
   }
 

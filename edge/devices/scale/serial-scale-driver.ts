@@ -1,9 +1,9 @@
-import { isSpError, SpError } from '../errors.ts';
-import type { DeviceDriver, DriverStatus } from '../driver.ts';
+import { isSpError, SpError } from '../../../protocols/errors.ts';
+import type { DeviceDriver, DriverStatus } from '../../../protocols/driver.ts';
 import { LinePort, type LinePortOptions } from './line-port.ts';
-import { MT_SICS_COMMANDS, mtSicsToSample, parseMtSicsLine, type MtSicsResponse } from '../scale/mt-sics.ts';
-import { parseWeightStreamLine, weightStreamToSample } from '../scale/weight-stream.ts';
-import type { WeightSample } from '../scale/weight-sample.ts';
+import { MT_SICS_COMMANDS, mtSicsToSample, parseMtSicsLine, type MtSicsResponse } from '../../../protocols/scale/mt-sics.ts';
+import { parseWeightStreamLine, weightStreamToSample } from '../../../protocols/scale/weight-stream.ts';
+import type { WeightSample } from '../../../protocols/scale/weight-sample.ts';
 
 // A scale on a serial line, in one of two dialects:
 // - `mt-sics`: request/response. Every pollMs we send SI (weight now, stable or not — S would
@@ -31,7 +31,13 @@ export class SerialScaleDriver implements DeviceDriver {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private polling = false;
-  private decodeFailures = 0;
+  /**
+   * What the scale itself last proved, apart from the port's own state (issue #13): a decoded
+   * answer resets the failures, any failure (port, timeout, garbage) counts and is the last
+   * error with its time. So the status follows the latest evidence: a balance that failed at
+   * start and answers now reads running with 0 failures, its old error kept as history only.
+   */
+  private readonly evidence: Pick<DriverStatus, 'failures' | 'lastOkAt' | 'lastError' | 'lastErrorAt'> = { failures: 0 };
 
   constructor(private readonly o: SerialScaleOptions) {
     this.id = o.id;
@@ -55,9 +61,14 @@ export class SerialScaleDriver implements DeviceDriver {
     await this.port.stop();
   }
 
+  deviceStatuses(): Record<string, DriverStatus> {
+    return { [this.id]: this.status() };
+  }
+
   status(): DriverStatus {
-    const s = this.port.status;
-    return { ...s, failures: s.failures + this.decodeFailures, lastError: s.lastError && { ...s.lastError } };
+    const { state, reconnects } = this.port.status;
+    const e = this.evidence;
+    return { state, reconnects, failures: e.failures, ...(e.lastOkAt !== undefined ? { lastOkAt: e.lastOkAt } : {}), ...(e.lastError ? { lastError: { ...e.lastError }, lastErrorAt: e.lastErrorAt } : {}) };
   }
 
   /** MT-SICS Z / T / TAC; resolves with the balance's answer (e.g. `Z A`), rejects on timeout. */
@@ -98,16 +109,21 @@ export class SerialScaleDriver implements DeviceDriver {
     try {
       sample = dialect === 'continuous' ? weightStreamToSample(parseWeightStreamLine(line), ts) : mtSicsToSample(parseMtSicsLine(line), ts);
     } catch (e) {
-      this.decodeFailures++;
       this.report(isSpError(e) ? e : new SpError('SP_ERR_DECODE', { field: 'line', reason: String(e) }));
       return;
     }
+    // an answer that decodes proves the scale is there, even one without a weight (`S I`)
+    Object.assign(this.evidence, { failures: 0, lastOkAt: ts });
     if (sample) {
       try { this.o.onSample(sample, this.id); } catch { /* consumer bug */ }
     }
   }
 
   private report(err: SpError): void {
+    const e = this.evidence;
+    e.failures++;
+    e.lastError = { code: err.code, message: err.message };
+    e.lastErrorAt = Date.now();
     try { this.o.onError?.(this.id, err); } catch { /* consumer bug */ }
   }
 }

@@ -1,9 +1,9 @@
 import ModbusSerial from 'modbus-serial';
-import { SpError, isSpError } from '../errors.ts';
-import type { Reading, ReadingKind } from '../reading.ts';
-import { decodeRegisters } from './register-map.ts';
-import { BIT_AREAS, REGISTER_WIDTH, type RegisterPoint } from './register-map.schema.ts';
-import { pointRegisters, type ReadBlock } from './read-plan.ts';
+import { SpError, isSpError } from '../../../protocols/errors.ts';
+import type { Reading, ReadingKind } from '../../../protocols/reading.ts';
+import { decodeRegisters } from '../../../protocols/modbus/register-map.ts';
+import { BIT_AREAS, REGISTER_WIDTH, type RegisterPoint } from '../../../protocols/modbus/register-map.schema.ts';
+import { pointRegisters, type ReadBlock } from '../../../protocols/modbus/read-plan.ts';
 
 // One poll of one slave, the same over TCP and RTU: read every planned block, decode each
 // point, and tell apart the three ways it can go wrong:

@@ -1,8 +1,8 @@
-import { SpError, isSpError } from '../errors.ts';
-import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../driver.ts';
-import { parseRegisterPoint } from './register-map.ts';
+import { SpError, isSpError } from '../../../protocols/errors.ts';
+import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../../../protocols/driver.ts';
+import { parseRegisterPoint } from '../../../protocols/modbus/register-map.ts';
 import { ModbusClientClass, describeTransportError, readBlocks, type ModbusClient, type PlannedPoint } from './read-blocks.ts';
-import { planReads, type ReadBlock } from './read-plan.ts';
+import { planReads, type ReadBlock } from '../../../protocols/modbus/read-plan.ts';
 import { STOPPED, abortableSleep, withDeadline } from './abortable.ts';
 import type { ModbusTcpPollPoint, ModbusTcpPollerOptions } from './tcp-poller.ts';
 
@@ -141,6 +141,7 @@ class RtuLine {
     s.status.state = 'failed';
     s.status.failures++;
     s.status.lastError = { code: err.code, message: err.message };
+    s.status.lastErrorAt = Date.now();
     this.emitError(s.dev.id, err);
   }
 

@@ -1,13 +1,13 @@
 import type { MqttClient } from 'mqtt';
-import { decodeMqttJsonDetailed } from '../../protocols/mqtt-json/decode.ts';
-import type { DeviceDriver, DriverStatus } from '../../protocols/driver.ts';
-import { isSpError } from '../../protocols/errors.ts';
-import { cleanText } from '../../protocols/text.ts';
-import { MAX_DEVICE_FRAME_BYTES, frameTooLarge } from '../../protocols/mqtt-json/limits.ts';
-import type { Reading } from '../../protocols/reading.ts';
-import type { MqttJsonDeviceConfig } from '../config.schema.ts';
-import type { DeadLetterStore } from '../dead-letters.ts';
-import { ackWhenKept } from './deferred-ack.ts';
+import { decodeMqttJsonDetailed } from '../../../protocols/mqtt-json/decode.ts';
+import type { DeviceDriver, DriverStatus } from '../../../protocols/driver.ts';
+import { isSpError } from '../../../protocols/errors.ts';
+import { cleanText } from '../../../protocols/text.ts';
+import { MAX_DEVICE_FRAME_BYTES, frameTooLarge } from '../../../protocols/mqtt-json/limits.ts';
+import type { Reading } from '../../../protocols/reading.ts';
+import type { MqttJsonDeviceConfig } from '../../config.schema.ts';
+import type { DeadLetterStore } from '../../dead-letters.ts';
+import { ackWhenKept } from '../deferred-ack.ts';
 
 // MQTT JSON sensors: one subscription per device topic on the device broker (QoS 1 on a
 // persistent session, so the broker keeps a QoS 1 device's frames while the gateway is down).
@@ -117,6 +117,7 @@ export class MqttJsonDriver implements DeviceDriver {
       const reason = cleanText(isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : (e as Error).message);
       st.failures++;
       st.lastError = { code, message: reason };
+      st.lastErrorAt = now;
       this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.subarray(0, MAX_DEVICE_FRAME_BYTES).toString('utf8') });
     }
     return undefined;

@@ -1,12 +1,12 @@
 import type { MqttClient } from 'mqtt';
 import { Subject } from 'rxjs';
-import type { DeviceDriver, DriverStatus } from '../../protocols/driver.ts';
-import { isSpError } from '../../protocols/errors.ts';
-import { decodeReaderMessage } from '../../protocols/rfid/reader-events.ts';
-import type { TagRead } from '../../protocols/rfid/tag-read.ts';
-import type { DeadLetterStore } from '../dead-letters.ts';
-import { ackWhenKept } from './deferred-ack.ts';
-import type { RfidPortalDeviceConfig } from './device-config.schema.ts';
+import type { DeviceDriver, DriverStatus } from '../../../protocols/driver.ts';
+import { isSpError } from '../../../protocols/errors.ts';
+import { decodeReaderMessage } from '../../../protocols/rfid/reader-events.ts';
+import type { TagRead } from '../../../protocols/rfid/tag-read.ts';
+import type { DeadLetterStore } from '../../dead-letters.ts';
+import { ackWhenKept } from '../deferred-ack.ts';
+import type { RfidPortalDeviceConfig } from '../device-config.schema.ts';
 
 // RFID readers on the device broker: one subscription per reader topic, each message decoded in
 // the reader's dialect into TagReads (keyed by the configured device id). A message that does
@@ -88,6 +88,7 @@ export class RfidReaderDriver implements DeviceDriver {
       const reason = isSpError(e) ? e.details.map((d) => `${d.field}: ${d.reason}`).join('; ') : String(e);
       st.failures++;
       st.lastError = { code, message: reason };
+      st.lastErrorAt = now;
       this.deadLetters.add({ source: device.id, topic, code, reason, payload: payload.toString('utf8').slice(0, 4096) });
       return;
     }

@@ -1,9 +1,9 @@
 import ModbusSerial from 'modbus-serial';
-import { SpError } from '../errors.ts';
-import type { DeviceDriver, DriverStatus, BackoffOptions } from '../driver.ts';
+import { SpError } from '../../../protocols/errors.ts';
+import type { DeviceDriver, DriverStatus, BackoffOptions } from '../../../protocols/driver.ts';
 import { ModbusTcpPoller, type ModbusTcpEndpoint } from '../modbus/tcp-poller.ts';
-import { DEFAULT_SCALE_LAYOUT, scaleSampleFromRegisters, type ScaleModbusLayout } from './modbus-layout.ts';
-import type { WeightSample } from './weight-sample.ts';
+import { DEFAULT_SCALE_LAYOUT, scaleSampleFromRegisters, type ScaleModbusLayout } from '../../../protocols/scale/modbus-layout.ts';
+import type { WeightSample } from '../../../protocols/scale/weight-sample.ts';
 
 // A weighing indicator over Modbus TCP. The polling, reconnect and backoff are the existing
 // ModbusTcpPoller's (one read plan covers gross, net, tare and the status word — one request
@@ -70,6 +70,10 @@ export class ModbusScaleDriver implements DeviceDriver {
 
   stop(): Promise<void> {
     return this.poller.stop();
+  }
+
+  deviceStatuses(): Record<string, DriverStatus> {
+    return { [this.id]: this.status() };
   }
 
   status(): DriverStatus {

@@ -2,9 +2,9 @@ import {
   AttributeIds, ClientMonitoredItem, ClientSubscription, MessageSecurityMode, OPCUAClient, SecurityPolicy,
   TimestampsToReturn, type ClientSession, type DataValue,
 } from 'node-opcua';
-import { SpError } from '../errors.ts';
-import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../driver.ts';
-import type { Reading, ReadingKind } from '../reading.ts';
+import { SpError } from '../../../protocols/errors.ts';
+import { backoffDelay, type BackoffOptions, type DeviceDriver, type DriverStatus } from '../../../protocols/driver.ts';
+import type { Reading, ReadingKind } from '../../../protocols/reading.ts';
 
 // OPC UA client: one session, one subscription, one monitored item per configured node; every
 // data change becomes a Reading. Booleans are 1/0 (door open, compressor running), numbers pass
@@ -73,6 +73,10 @@ export class OpcUaSubscriptionDriver implements DeviceDriver {
     await this.loop;
     await this.teardown();
     this.st.state = 'stopped';
+  }
+
+  deviceStatuses(): Record<string, DriverStatus> {
+    return { [this.id]: this.status() };
   }
 
   status(): DriverStatus {
@@ -162,6 +166,7 @@ export class OpcUaSubscriptionDriver implements DeviceDriver {
     this.st.state = 'failed';
     this.st.failures++;
     this.st.lastError = { code: err.code, message: err.message };
+    this.st.lastErrorAt = Date.now();
     this.report(err);
   }
 
