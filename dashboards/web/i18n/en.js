@@ -1,10 +1,16 @@
 // English message catalogue of the web UI. Keys: page.part.thing. Every key here is also in
 // zh-CN.js with the same {placeholders} (tests/dashboards/i18n-catalogue.test.ts checks both ways).
 import stock from './stock.en.js';
+import documents from './documents.en.js';
+import tasks from './tasks.en.js';
+import scan from './scan.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
   ...stock,
+  ...documents,
+  ...tasks,
+  ...scan,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

@@ -1,10 +1,16 @@
 // 网页界面的中文消息目录。每个键都必须在 en.js 中存在，占位符 {…} 相同
 // (tests/dashboards/i18n-catalogue.test.ts 双向检查)。
 import stock from './stock.zh-CN.js';
+import documents from './documents.zh-CN.js';
+import tasks from './tasks.zh-CN.js';
+import scan from './scan.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
   ...stock,
+  ...documents,
+  ...tasks,
+  ...scan,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',
