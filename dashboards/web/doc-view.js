@@ -69,7 +69,8 @@ function approvals(d) {
 }
 
 function simpleActions(path, d, after) {
-  const actions = d.may.filter((a) => SIMPLE.has(a));
+  // a count is submitted with its sheet (doc-count.js), not with a bare click
+  const actions = d.may.filter((a) => SIMPLE.has(a) && !(path === 'count-sessions' && a === 'submit'));
   if (!actions.length) return null;
   const form = el('form', { class: 'doc-actions', 'data-testid': 'actions' });
   const note = el('input', { name: 'note', 'data-field': 'note', placeholder: t('doc.notePlaceholder'), 'aria-label': t('doc.notePlaceholder'), maxlength: '1000' });
