@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import type { Role } from '../../cloud/auth/permissions.ts';
 import { chromiumOr, launchChromium } from '../helpers/browser.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../inventory/fixture.ts';
@@ -31,7 +32,7 @@ let url: string;
 let poId = 0;
 const open: RolePage[] = [];
 
-async function as(role: Parameters<typeof openAs>[3], path: string, o: Parameters<typeof openAs>[4] = {}) {
+async function as(role: Role, path: string, o: Parameters<typeof openAs>[5] = {}) {
   const p = await openAs(browser, f, url, role, path, o);
   open.push(p);
   return p;
