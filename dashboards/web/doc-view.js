@@ -102,7 +102,7 @@ export async function renderDocument(main, path, id, abilities, onChange) {
       el('h2', {}, t('doc.heading', { type: t(`doc.one.${path}`), id: d.id })),
       el('span', { class: `state st-${d.status}`, 'data-testid': 'doc-status' }, t(`doc.state.${d.status}`)),
       partner ? el('span', { class: 'muted' }, partner) : null,
-      d.amountMinor !== null && d.amountMinor !== undefined ? el('span', { class: 'muted', 'data-testid': 'amount' }, `${fmtNum(d.amountMinor / 100, 2)} ${d.currency ?? ''}`) : null),
+      d.amountMinor ? el('span', { class: 'muted', 'data-testid': 'amount' }, `${fmtNum(d.amountMinor / 100, 2)} ${d.currency ?? ''}`) : null),
     stateStrip(path, d),
     el('div', { class: 'doc-grid' },
       el('section', {}, el('h3', {}, t('doc.waitingHeading')), waiting(d), approvals(d), el('h3', {}, t('doc.linesHeading')), lines(path, d),

@@ -50,7 +50,7 @@ async function route() {
     const where = path || first;
     renderTabs(where);
     if (!where) return main.replaceChildren(el('p', { class: 'muted' }, t('doc.nothingForRole')));
-    if (where === 'movements') return renderMovements(main, abilities);
+    if (where === 'movements') return abilities.movements ? renderMovements(main, abilities) : main.replaceChildren(el('p', { class: 'form-error', 'data-testid': 'not-allowed' }, t('error.SP_ERR_FORBIDDEN')));
     if (!TYPES.includes(where) || !abilities.types[where]?.read) return main.replaceChildren(el('p', { class: 'form-error', 'data-testid': 'not-allowed' }, t('error.SP_ERR_FORBIDDEN')));
     if (id === 'new') return abilities.types[where].create ? renderCreate(main, where, abilities) : main.replaceChildren(el('p', { class: 'form-error', 'data-testid': 'not-allowed' }, t('error.SP_ERR_FORBIDDEN')));
     if (id) return renderDocument(main, where, Number(id), abilities, refreshHeader);

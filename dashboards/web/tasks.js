@@ -8,8 +8,11 @@ import { call, el, ROUTE_OF } from './doc-common.js';
 import { fmtClock, fmtDateTime } from './format.js';
 
 const REFRESH_MS = 10_000;
-/** actions that happen outside stockpulse: the task is closed by hand */
-const BY_HAND = new Set(['pay', 'invoice']);
+/**
+ * tasks closed by hand: payment and invoicing happen outside stockpulse; a lot's QA decision is
+ * taken on the lot passport, which does not close the inspection task itself (yet)
+ */
+const BY_HAND = new Set(['pay', 'invoice', 'inspect_lot']);
 let lots = null;
 
 async function linkOf(task) {
