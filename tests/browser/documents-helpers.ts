@@ -50,3 +50,34 @@ export async function overflowX(page: Page): Promise<number> {
 export function barcode(bcid: 'gs1-128' | 'gs1datamatrix' | 'ean13' | 'qrcode', text: string): Promise<Buffer> {
   return bwipjs.toBuffer({ bcid, text, scale: 3, ...(bcid === 'gs1-128' || bcid === 'ean13' ? { height: 12 } : {}), paddingwidth: 10, paddingheight: 10, backgroundcolor: 'FFFFFF' });
 }
+
+/**
+ * A camera's view of a label as a Y4M file, for Chromium's fake camera
+ * (--use-file-for-fake-video-capture): the PNG decoded to RGB (the `convert FILE.png ppm:-` on
+ * this machine), centred on a white 640×480 frame, turned into 4:2:0 YUV (BT.601).
+ */
+export function y4mOf(ppm: Buffer, W = 640, H = 480): Buffer {
+  const header = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(ppm.subarray(0, 50).toString('latin1'));
+  if (!header) throw new Error('not a binary PPM (P6)');
+  const [all, w, h] = [header[0], Number(header[1]), Number(header[2])];
+  const rgb = ppm.subarray(Buffer.byteLength(all, 'latin1'));
+  if (w > W || h > H) throw new Error(`label ${w}×${h} is larger than the ${W}×${H} frame`);
+  const x0 = Math.floor((W - w) / 2), y0 = Math.floor((H - h) / 2);
+  const Y = Buffer.alloc(W * H, 235), U = Buffer.alloc((W / 2) * (H / 2), 128), V = Buffer.alloc((W / 2) * (H / 2), 128);
+  const px = (x: number, y: number): [number, number, number] => {
+    const lx = x - x0, ly = y - y0;
+    if (lx < 0 || ly < 0 || lx >= w || ly >= h) return [255, 255, 255];
+    const i = (ly * w + lx) * 3;
+    return [rgb[i]!, rgb[i + 1]!, rgb[i + 2]!];
+  };
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const [r, g, b] = px(x, y);
+    Y[y * W + x] = Math.round(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255);
+  }
+  for (let y = 0; y < H / 2; y++) for (let x = 0; x < W / 2; x++) {
+    const [r, g, b] = px(2 * x, 2 * y);
+    U[y * (W / 2) + x] = Math.round(128 + (-37.797 * r - 74.203 * g + 112 * b) / 255);
+    V[y * (W / 2) + x] = Math.round(128 + (112 * r - 93.786 * g - 18.214 * b) / 255);
+  }
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\nFRAME\n`, 'latin1'), Y, U, V]);
+}
