@@ -69,6 +69,7 @@ describe.runIf(haveChromium && haveConvert)(`scan with the (fake) phone camera i
     expect(await row.locator('[data-testid=rcv-expiry]').inputValue()).toBe('2027-03-31');
     // the camera stops after a good read (one scan, one case)
     expect(await page.locator('.scan-video').isHidden()).toBe(true);
+    await row.scrollIntoViewIfNeeded();
     await shot(page, 'po-receive-camera-390x844');
     expect(errors).toEqual([]);
     await ctx.close();

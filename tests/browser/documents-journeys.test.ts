@@ -39,7 +39,8 @@ async function as(role: Role, path: string, o: Parameters<typeof openAs>[5] = {}
 }
 const status = (page: Page) => page.locator('[data-testid=doc-status]').textContent();
 async function waitStatus(page: Page, text: string) {
-  await page.locator('[data-testid=doc-status]', { hasText: text }).waitFor({ timeout: 30_000 });
+  // exact: "received" must not match "partly received"
+  await page.locator('[data-testid=doc-status]', { hasText: new RegExp(`^${text}$`) }).waitFor({ timeout: 30_000 });
 }
 async function scanPhoto(page: Page, box: string, png: Buffer, expect: RegExp) {
   await page.setInputFiles(`[data-testid=${box}-photo]`, { name: 'label.png', mimeType: 'image/png', buffer: png });

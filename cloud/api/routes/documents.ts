@@ -87,7 +87,7 @@ export const documentRoutes = (db: Db, settings: CloudSettings = DEFAULT_SETTING
       // what is waiting and for whom: the open tasks of this document (and of its goods receipts: a lot to inspect)
       const waiting = (await db.query<{ role: string; action: string; title: string; created_at: string }>(
         `SELECT t.role, t.action, t.title, t.created_at FROM tasks t JOIN documents x ON x.id = t.document_id
-         WHERE t.status = 'open' AND (x.id = $1 OR x.parent_id = $1) ORDER BY t.id`, [d.id]))
+         WHERE t.status = 'open' AND (x.id = $1 OR (x.parent_id = $1 AND x.type = 'goods_receipt')) ORDER BY t.id`, [d.id]))
         .map((t) => ({ role: t.role, action: t.action, title: t.title, since: new Date(t.created_at).getTime() }));
       return { ...shape(d, role), events: await docEvents(db, d.id), waiting, may: mayNow(kind, path, d, role) };
     });
