@@ -29,5 +29,4 @@ export default {
   'task.title.invoice': 'Invoice the customer of {type} {id}',
   'task.title.inspect': 'Inspect the goods of {type} {id}',
   'task.title.inspect_lot': 'Inspect and release lot {lot} of {item}',
-  'task.title.submitCount': 'Count {type} {id}',
 };

@@ -29,5 +29,4 @@ export default {
   'task.title.invoice': '为{type} {id} 向客户开票',
   'task.title.inspect': '质检{type} {id} 的退货',
   'task.title.inspect_lot': '检验并放行 {item} 的批次 {lot}',
-  'task.title.submitCount': '盘点{type} {id}',
 };
