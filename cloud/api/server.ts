@@ -33,6 +33,9 @@ import type { CloudSettings } from '../config.ts';
 
 const WEB_DIR = fileURLToPath(new URL('../../dashboards/web/', import.meta.url));
 const UPLOT_DIR = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
+// the scanner's barcode reader (zxing-wasm: ES modules + the reader's .wasm) and the GS1 parser the browser shares with protocols/
+const ZXING_DIR = fileURLToPath(new URL('../../node_modules/zxing-wasm/dist/', import.meta.url));
+const GS1_DIR = fileURLToPath(new URL('../../protocols/gs1/', import.meta.url));
 export const VERSION = '0.1.0';
 
 export interface ApiOptions {
@@ -111,5 +114,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: 'index.html' });
   await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false });
+  await app.register(fastifyStatic, { root: ZXING_DIR, prefix: '/vendor/zxing/', decorateReply: false });
+  await app.register(fastifyStatic, { root: GS1_DIR, prefix: '/vendor/gs1/', decorateReply: false, allowedPath: (p) => p === '/gs1.js' });
   return app as unknown as FastifyInstance;
 }

@@ -149,6 +149,7 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'PUT /api/me/preferences': PEOPLE,
   // workflow
   'GET /api/tasks': PEOPLE,
+  'GET /api/document-abilities': PEOPLE,
   'POST /api/tasks/:id/done': PEOPLE,
   // administration
   'GET /api/tokens': [],

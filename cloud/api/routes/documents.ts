@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../db/engine.ts';
 import { actorOf, roleOf } from '../../auth/guard.ts';
-import { DOCUMENT_PERMISSIONS, canSeeCost, type DocumentRoute } from '../../auth/permissions.ts';
+import { DOCUMENT_PERMISSIONS, PERMISSIONS, canSeeCost, mayTakeAction, type DocumentRoute } from '../../auth/permissions.ts';
 import type { Actor } from '../../inventory/model.ts';
 import { docEvents, getDoc, listDocs, type Doc, type Machine } from '../../inventory/documents/machine.ts';
 import { PURCHASE_ORDER, PurchaseOrderInput, ReceiptInput, createPurchaseOrder, purchaseOrderAction } from '../../inventory/documents/purchase-orders.ts';
@@ -37,6 +37,24 @@ const errors = { 200: z.unknown(), 201: z.unknown(), 400: ErrorBody, 401: ErrorB
 const IdParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const NoteBody = z.object({ note: Text(1000).optional() }).passthrough().optional();
 
+/**
+ * What the caller may do to this document now: actions whose role rule admits the caller and
+ * whose state rule admits the document. An approval level already given, or one the order does
+ * not need, is not offered. The web UI shows exactly these buttons (it never guesses a rule).
+ */
+function mayNow(kind: Kind, path: DocumentRoute, d: Doc, role: string): string[] {
+  return Object.keys(DOCUMENT_PERMISSIONS[path].actions).filter((action) => {
+    if (!mayTakeAction(role, path, action) || role === 'device') return false;
+    if (!(kind.machine.from[action] ?? []).includes(d.status)) return false;
+    if (path === 'purchase-orders' && (action === 'approve' || action === 'reject') && role !== 'admin') {
+      const required: string[] = d.data.requiredApprovals ?? ['finance'];
+      const given = ((d.data.approvals ?? []) as { role: string }[]).map((a) => a.role);
+      return required.includes(role) && !given.includes(role);
+    }
+    return true;
+  });
+}
+
 /** purchase amounts and prices are cost: hidden from roles outside COST_ROLES */
 function shape(d: Doc, role: string | undefined): Doc {
   if (d.type !== 'purchase_order' || canSeeCost(role)) return d;
@@ -44,6 +62,20 @@ function shape(d: Doc, role: string | undefined): Doc {
 }
 
 export const documentRoutes = (db: Db, settings: CloudSettings = DEFAULT_SETTINGS): FastifyPluginAsyncZod => async (app) => {
+  // what the caller's role may read and create, per document type (the web UI shows only those)
+  app.get('/api/document-abilities', { schema: { tags: ['workflow'], summary: "the document types the caller's role may read and create, and the actions it may take on them" } }, async (req) => {
+    const role = roleOf(req) ?? 'viewer';
+    const admin = role === 'admin';
+    const types = Object.fromEntries(Object.entries(DOCUMENT_PERMISSIONS).map(([path, p]) => [path, {
+      read: admin || (p.read as readonly string[]).includes(role),
+      create: admin || (p.create as readonly string[]).includes(role),
+      actions: Object.keys(p.actions).filter((a) => mayTakeAction(role, path as DocumentRoute, a) && role !== 'device'),
+    }]));
+    // transfers and adjustments are movements, not documents: whoever may post a movement by hand
+    const movers = PERMISSIONS['POST /api/movements'];
+    const movements = admin || (Array.isArray(movers) && movers.includes(role as never) && role !== 'device');
+    return { role, types, movements, costVisible: canSeeCost(role) };
+  });
   for (const [path, kind] of Object.entries(KINDS) as [DocumentRoute, Kind][]) {
     const tags = [kind.machine.label];
     app.get(`/api/${path}`, {
@@ -51,7 +83,13 @@ export const documentRoutes = (db: Db, settings: CloudSettings = DEFAULT_SETTING
     }, async (req) => (await listDocs(db, kind.machine, req.query)).map((d) => shape(d, roleOf(req))));
     app.get(`/api/${path}/:id`, { schema: { tags, summary: `one ${kind.machine.label} with its history`, params: IdParam, response: errors } }, async (req) => {
       const d = await getDoc(db, kind.machine, req.params.id);
-      return { ...shape(d, roleOf(req)), events: await docEvents(db, d.id) };
+      const role = roleOf(req) ?? 'viewer';
+      // what is waiting and for whom: the open tasks of this document (and of its goods receipts: a lot to inspect)
+      const waiting = (await db.query<{ role: string; action: string; title: string; created_at: string }>(
+        `SELECT t.role, t.action, t.title, t.created_at FROM tasks t JOIN documents x ON x.id = t.document_id
+         WHERE t.status = 'open' AND (x.id = $1 OR (x.parent_id = $1 AND x.type = 'goods_receipt')) ORDER BY t.id`, [d.id]))
+        .map((t) => ({ role: t.role, action: t.action, title: t.title, since: new Date(t.created_at).getTime() }));
+      return { ...shape(d, role), events: await docEvents(db, d.id), waiting, may: mayNow(kind, path, d, role) };
     });
     app.post(`/api/${path}`, { schema: { tags, summary: `create a ${kind.machine.label}`, body: kind.create.schema, response: errors } }, async (req, reply) => {
       const d = await kind.create.run(db, req.body, actorOf(req));

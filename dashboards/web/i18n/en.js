@@ -2,11 +2,17 @@
 // zh-CN.js with the same {placeholders} (tests/dashboards/i18n-catalogue.test.ts checks both ways).
 import stock from './stock.en.js';
 import masterData from './master-data.en.js';
+import documents from './documents.en.js';
+import tasks from './tasks.en.js';
+import scan from './scan.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
   ...stock,
   ...masterData,
+  ...documents,
+  ...tasks,
+  ...scan,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

@@ -2,11 +2,17 @@
 // (tests/dashboards/i18n-catalogue.test.ts 双向检查)。
 import stock from './stock.zh-CN.js';
 import masterData from './master-data.zh-CN.js';
+import documents from './documents.zh-CN.js';
+import tasks from './tasks.zh-CN.js';
+import scan from './scan.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
   ...stock,
   ...masterData,
+  ...documents,
+  ...tasks,
+  ...scan,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',
