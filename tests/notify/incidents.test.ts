@@ -10,6 +10,7 @@ import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/net.ts';
 import { registerGateway } from '../helpers/gateways.ts';
 import { apiFixture, type ApiFixture } from '../inventory/fixture.ts';
+import { parseMail, startSmtpServer } from './fixture.ts';
 
 // Issue #13: "The chiller failure raised one critical alert per probe; acknowledging one left the
 // other escalating." Through the real ingest path (storeBatch), the real escalation pass on an
@@ -25,14 +26,16 @@ let f: ApiFixture;
 let rx: WebhookReceiver;
 let d: NotificationDispatcher;
 let seq = 0;
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 
 const manifest = {
   site: 'bakery-main',
   zones: [
     { id: 'chiller', name: 'Chiller', profile: { low: 2, high: 8 }, delaySec: 300, hysteresis: 0.5 },
     { id: 'freezer', name: 'Freezer', profile: { high: -18 }, delaySec: 600, hysteresis: 1 },
+    { id: 'coldroom', name: 'Cold room', profile: { low: 0, high: 4 }, delaySec: 300, hysteresis: 0.5 },
   ],
-  sensors: ['chiller-p1', 'chiller-p2', 'chiller-p3', 'freezer-f1', 'freezer-f2'].map((id) => ({
+  sensors: ['chiller-p1', 'chiller-p2', 'chiller-p3', 'freezer-f1', 'freezer-f2', 'coldroom-c1', 'coldroom-c2'].map((id) => ({
     id, zone: id.split('-')[0]!, kind: 'temperature', unit: '°C', protocol: 'mqtt-json' })),
   devices: [],
 };
@@ -67,15 +70,21 @@ beforeAll(async () => {
   await registerGateway(tdb.db, GW, { site: 'bakery-main' });
   f = await apiFixture(tdb.db);
   rx = await startWebhookReceiver();
-  d = new NotificationDispatcher({ db: tdb.db, log: pino({ level: 'silent' }), maxAttempts: 3, escalation: false });
+  smtp = await startSmtpServer('alerts', 'smtp-pa55');
+  d = new NotificationDispatcher({ db: tdb.db, log: pino({ level: 'silent' }), maxAttempts: 3, escalation: false,
+    smtp: { transport: `smtp://alerts:smtp-pa55@127.0.0.1:${smtp.port}`, from: 'stockpulse <alerts@stock.example.com>' } });
   const alice = await createContact(tdb.db, { name: 'alice', role: 'qa', channels: [{ type: 'webhook', address: `${rx.url}?who=alice` }], active: true });
   const bob = await createContact(tdb.db, { name: 'bob', role: 'qa', channels: [{ type: 'webhook', address: `${rx.url}?who=bob` }], active: true });
   // alice first, bob when nobody acknowledged for 10 min, a reminder every 15 min
   await createRoute(tdb.db, { name: 'cold rooms', kind: 'high', contactIds: [alice.id, bob.id], escalateAfterMin: 10, repeatEveryMin: 15, enabled: true });
+  // the cold room's lows go to frank by e-mail only
+  const frank = await createContact(tdb.db, { name: 'frank', role: 'warehouse', channels: [{ type: 'email', address: 'frank@stock.example.com' }], active: true });
+  await createRoute(tdb.db, { name: 'cold room lows', kind: 'low', zone: 'coldroom', contactIds: [frank.id], enabled: true });
 });
 afterAll(async () => {
   await d?.stop();
   await rx?.close();
+  await smtp?.close();
   await f?.close();
   await tdb?.cleanup();
 });
@@ -207,5 +216,24 @@ describe(`incidents: one zone event, many alerts (${engineLabel})`, () => {
     expect(now).toHaveLength(1);
     expect(now[0].id).not.toBe(incident);
     expect(now[0].alerts.map((a: { id: string }) => a.id)).toEqual(['chiller:high:p1:2']);
+  });
+
+  it('e-mail: one incident is one conversation — the second probe\'s update answers the first message ("Re: …", same References)', async () => {
+    const low = (min: number, id: string, sensor: string): AlertEvent => ({
+      ...alert(min, { id, sensor, zone: 'coldroom' }), rule: 'low', value: -1.2, threshold: 0, message: `${sensor} below 0 °C` });
+    await ingest(low(100, 'coldroom:low:c1:1', 'coldroom-c1'));
+    await step(100);   // (also moves this file's earlier chains along: only frank's mail is looked at here)
+    await ingest(low(101, 'coldroom:low:c2:1', 'coldroom-c2'));
+    expect(await step(101)).toMatchObject({ updates: 1 });
+    const inc = (await f.as('viewer', 'GET', '/api/incidents?zone=coldroom')).json[0];
+    expect(smtp.mails).toHaveLength(2);
+    const [first, second] = smtp.mails.map((m) => ({ ...parseMail(m.raw), raw: m.raw }));
+    expect(first!.subject).toBe(`[CRITICAL] Low temperature · coldroom — incident #${inc.id}`);
+    expect(second!.subject).toBe(`Re: [CRITICAL] Low temperature · coldroom — incident #${inc.id}`);
+    expect(second!.text).toContain(`Another alert joined incident #${inc.id} (2 alerts now)`);
+    for (const m of [first!, second!]) {
+      expect(m.raw).toMatch(new RegExp(`^References: <incident-${inc.id}@stockpulse>`, 'm'));
+      expect(m.raw).toMatch(new RegExp(`^In-Reply-To: <incident-${inc.id}@stockpulse>`, 'm'));
+    }
   });
 });
