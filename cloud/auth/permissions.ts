@@ -84,6 +84,11 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'GET /api/readings': PEOPLE,
   'GET /api/alerts': PEOPLE,
   'POST /api/alerts/:id/ack': ['warehouse', 'qa'],
+  // incidents: one zone event's alerts, acknowledged once by whoever may acknowledge an alert
+  'GET /api/incidents': PEOPLE,
+  'GET /api/incidents/:id': PEOPLE,
+  'GET /api/alerts/:id/incident': PEOPLE,
+  'POST /api/incidents/:id/ack': ['warehouse', 'qa'],
   'GET /api/devices': PEOPLE,
   // stock-moving devices: dock passes, exceptions a person resolves, weighed bins vs the ledger
   'GET /api/dock-activity': PEOPLE,

@@ -1,7 +1,9 @@
 import { topics, type AlertEvent, type GatewayManifest, type UplinkBatch } from '../../protocols/uplink/contract.ts';
 import type { Db, Queryable } from '../db/engine.ts';
 import { unitOfKind } from '../../protocols/units.ts';
-import { alertPayload, type NotificationTarget } from '../notify/targets.ts';
+import type { NotificationTarget } from '../notify/targets.ts';
+import { attachIncident, closeFinishedIncidents } from '../notify/incidents.ts';
+import { queueTargetDeliveries } from '../notify/deliveries.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { canCopy, copyReadings } from './copy-readings.ts';
 import { storeMovements, type IngestSettings } from './store-movements.ts';
@@ -179,6 +181,11 @@ export async function storeReadings(q: Queryable, batch: Pick<UplinkBatch, 'gate
   return inserted?.n ?? 0;
 }
 
+/**
+ * Stores one alert transition, gives the alert its incident (cloud/notify/incidents.ts), closes
+ * the incident when this was its last active alert, and queues the transition for the
+ * configured targets (cloud/notify/deliveries.ts). Returns the deliveries created.
+ */
 export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[]): Promise<number> {
   const cleared = a.transition === 'cleared';
   await q.query(
@@ -188,14 +195,8 @@ export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, t
     [a.id, gateway, a.zone, a.sensor ?? null, a.rule, a.severity, cleared ? 'cleared' : 'active', a.since,
       cleared ? a.since : a.ts, cleared ? new Date(a.ts) : null, a.value ?? null, a.threshold ?? null, a.message],
   );
-  let created = 0;
-  for (const t of targets) {
-    const rows = await q.query(
-      `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload)
-       VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING id`,
-      [a.id, a.transition, t.channel, t.target, JSON.stringify(alertPayload(gateway, a, t))],
-    );
-    created += rows.length;
-  }
-  return created;
+  const now = new Date(a.ts);
+  await attachIncident(q, a.id, now);
+  if (cleared) await closeFinishedIncidents(q, now, [a.id]);
+  return queueTargetDeliveries(q, a.id, a.transition, targets, { gateway });
 }

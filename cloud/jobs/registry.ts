@@ -2,7 +2,6 @@ import type { JobDefinition } from './job.ts';
 import { expiryJob } from '../rules/expiry/job.ts';
 import { replenishmentJob } from '../planning/job.ts';
 import { exposureJob } from '../rules/exposure/job.ts';
-import { alertEscalationJob } from '../notify/escalation-job.ts';
 import { deadLetterRetentionJob } from '../ingest/dead-letter-job.ts';
 
 // Every scheduled job of the cloud. The runner (runner.ts) schedules exactly these; the API
@@ -14,6 +13,5 @@ export const jobs: readonly JobDefinition[] = [
   expiryJob,
   replenishmentJob,
   exposureJob,
-  alertEscalationJob,
   deadLetterRetentionJob,
 ];

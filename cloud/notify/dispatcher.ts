@@ -4,11 +4,17 @@ import { backoffDelay } from '../../protocols/driver.ts';
 import { ContactSender, type SmtpSettings } from './senders.ts';
 import { escalationPass, type EscalationOptions } from './escalation.ts';
 import { isRecordOnly } from './targets.ts';
+import { INCIDENT_ACKED_SQL } from './incidents.ts';
 import { SpError } from '../../protocols/errors.ts';
 
 // Sends pending notification deliveries. Rows are claimed with FOR UPDATE SKIP LOCKED and a
 // short lease (next_attempt_at pushed ahead), so several cloud instances can run dispatchers
 // without sending one delivery twice in the normal case; a crash mid-send retries after the lease.
+//
+// Its loop is also the one scheduler of the escalation pass (escalation.ts): every few seconds,
+// so a new alert reaches its first contact within seconds and an escalation due at minute N goes
+// out within seconds of it. (There used to be a second path, a one-minute job running the same
+// pass; one scheduler is one thing to reason about.)
 
 export interface MqttPublisher {
   publish(topic: string, payload: string): Promise<void>;
@@ -42,7 +48,7 @@ export interface DispatcherOptions {
   /**
    * run the routing/escalation pass (escalation.ts) from the dispatcher loop at most every
    * everyMs (default 5000) so a new alert reaches its first contact within seconds; false = off
-   * (then only the alert-escalation job drives it)
+   * (tests that drive escalationPass with their own clock)
    */
   escalation?: false | (EscalationOptions & { everyMs?: number });
 }
@@ -125,7 +131,7 @@ export class NotificationDispatcher {
     const started = Date.now();
     try {
       if (d.contact_id != null) {
-        // an acknowledged alert's escalations and reminders are no longer news: do not send them
+        // an acknowledged alert's (or incident's) escalations and reminders are no longer news: do not send them
         if (d.stage !== 'cleared' && (await this.acked(d.alert_id))) {
           await this.o.db.query(
             `UPDATE notification_deliveries SET status = 'cancelled', last_error = 'alert acknowledged before sending' WHERE id = $1`, [d.id]);
@@ -162,7 +168,11 @@ export class NotificationDispatcher {
   }
 
   private async acked(alertId: string): Promise<boolean> {
-    const r = await this.o.db.query<{ acked: boolean }>('SELECT acked_at IS NOT NULL AS acked FROM alerts WHERE id = $1', [alertId]);
+    // an alert of an incident: acknowledged when its incident is (incidents.ts), whichever alert of
+    // it was acknowledged; an alert without an incident: its own acknowledgement
+    const r = await this.o.db.query<{ acked: boolean }>(
+      `SELECT CASE WHEN i.id IS NULL THEN a.acked_at IS NOT NULL ELSE ${INCIDENT_ACKED_SQL} END AS acked
+       FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.id = $1`, [alertId]);
     return Boolean(r[0]?.acked);
   }
 

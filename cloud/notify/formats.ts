@@ -80,7 +80,12 @@ export function emailPayload(m: NotifyMessage, ch: Extract<ChannelAddress, { typ
   const text = [m.alert.message, '', ...facts(m).map(([k, v]) => `${k}: ${v}`), '', reason(m), ...(ack ? [ack] : [])].join('\n');
   const html = `<p>${htmlEsc(m.alert.message)}</p><table>${facts(m).map(([k, v]) => `<tr><th align="left">${htmlEsc(k)}</th><td>${htmlEsc(v)}</td></tr>`).join('')}</table>`
     + `<p><em>${htmlEsc(reason(m))}</em></p>${ack ? `<p>${htmlEsc(ack)}</p>` : ''}`;
-  return { to: ch.address, subject: title(m), text, html };
+  // one incident, one e-mail thread: the first message has the thread's subject, every later one
+  // (escalation, reminder, update, all clear) answers it ("Re: …") with the same References id
+  const thread = m.incident ? `<incident-${m.incident.id}@stockpulse>` : undefined;
+  const subject = !m.incident ? title(m) : m.stage === 'raised' ? m.incident.subject : `Re: ${m.incident.subject}`;
+  const body = m.incident ? `${title(m)}\n\n${text}` : text;
+  return { to: ch.address, subject, text: body, html: m.incident ? `<p><b>${htmlEsc(title(m))}</b></p>${html}` : html, ...(thread ? { thread } : {}) };
 }
 
 /** Generic JSON webhook for a person's own endpoint: the field names of the config-target body (targets.ts) plus who and why. */
@@ -93,6 +98,7 @@ export function webhookPayload(m: NotifyMessage) {
     ...(m.reminder !== undefined ? { reminder: m.reminder } : {}),
     contact: { name: m.contact.name, role: m.contact.role },
     title: title(m),
+    ...(m.incident ? { incident: { id: m.incident.id, thread: `incident:${m.incident.id}`, update: m.stage !== 'raised', alerts: m.incident.alerts, severity: m.incident.severity } } : {}),
     alert: {
       id: a.id, rule: a.rule, ruleLabel: ruleLabel(a.rule), severity: a.severity, state: a.state, zone: a.zone, sensor: a.sensor,
       gateway: a.gateway, message: a.message, value: a.value, threshold: a.threshold, since: iso(a.since), raisedAt: iso(a.raisedAt),

@@ -108,8 +108,9 @@ export class ContactSender {
   private async mail(payload: Record<string, unknown>): Promise<void> {
     if (!this.o.smtp) throw new SpError('SP_ERR_CONFIG', { field: 'STOCKPULSE_SMTP_URL', reason: 'e-mail not configured' }, 'e-mail not configured (set STOCKPULSE_SMTP_URL)');
     this.mailer ??= nodemailer.createTransport(this.o.smtp.transport as never);
-    const { to, subject, text, html } = payload as { to: string; subject: string; text: string; html: string };
-    await this.mailer.sendMail({ from: this.o.smtp.from, to, subject, text, html });
+    const { to, subject, text, html, thread } = payload as { to: string; subject: string; text: string; html: string; thread?: string };
+    // an incident's messages all refer to one id, so mail clients keep them in one conversation
+    await this.mailer.sendMail({ from: this.o.smtp.from, to, subject, text, html, ...(thread ? { inReplyTo: thread, references: [thread] } : {}) });
   }
 
   close(): void {

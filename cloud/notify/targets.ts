@@ -1,8 +1,6 @@
-import type { AlertEvent } from '../../protocols/uplink/contract.ts';
-import { topics } from '../../protocols/uplink/contract.ts';
-
 // Where alert transitions go. Each target gets its own delivery row per transition, so one
-// failing webhook never holds back the others and every attempt is on record.
+// failing webhook never holds back the others and every attempt is on record. The rows and their
+// body are written in one place, deliveries.ts.
 
 export type NotificationTarget =
   | { channel: 'webhook'; target: string; format: 'json' }
@@ -26,26 +24,4 @@ export function notificationTargets(cfg: NotificationConfig): NotificationTarget
   // One mqtt target whose topic is chosen per alert (by zone) at send time.
   if (cfg.mqttAlerts) list.push({ channel: 'mqtt', target: 'stockpulse/v1/alerts/{zone}' });
   return list;
-}
-
-/** The generic JSON body: stable field names a receiving system can map without our code. */
-export function alertPayload(gateway: string, a: AlertEvent, t: NotificationTarget) {
-  return {
-    type: 'stockpulse.alert',
-    transition: a.transition,
-    alert: {
-      id: a.id,
-      rule: a.rule,
-      severity: a.severity,
-      zone: a.zone,
-      sensor: a.sensor ?? null,
-      gateway,
-      message: a.message,
-      value: a.value ?? null,
-      threshold: a.threshold ?? null,
-      since: new Date(a.since).toISOString(),
-      at: new Date(a.ts).toISOString(),
-    },
-    ...(t.channel === 'mqtt' ? { topic: topics.alert(a.zone) } : {}),
-  };
 }

@@ -1,8 +1,13 @@
-// Alert list: active first (critical, then warning, then info; newest first), then recently
-// cleared. Rows are keyed by alert id and updated in place, so a refresh never swallows an
-// Acknowledge click or resets scroll.
+// Alert list: active alarms first, grouped by incident (cloud/notify/incidents.ts: the alerts of
+// one zone event, e.g. every probe of a failed chiller, with one Acknowledge for the incident and
+// the per-probe detail inside; critical first, then newest), then info records still running (a
+// defrost: a record, not an alarm, so never under Active), then recently cleared. Rows are keyed
+// by alert id and updated in place, so a refresh never swallows an Acknowledge click or resets
+// scroll.
 
 import { esc, fmtDuration, fmtTime } from './format.js';
+import * as api from './api.js';
+import { groupIncidents, SEV_RANK } from './incident-group.js';
 
 export const RULE_LABEL = {
   high: 'High temp',
@@ -23,14 +28,18 @@ export const RULE_LABEL = {
   low_stock: 'Low stock',
   broker_dropping: 'Broker dropping messages',
 };
-const SEV_RANK = { critical: 3, warning: 2, info: 1 };
+const OPERATOR_KEY = 'stockpulse.operator';
 
+/** active alarms, info records still running (not alarms: never counted as active), and cleared */
 export function sortAlerts(alerts) {
-  const active = alerts.filter((a) => a.state === 'active');
+  const open = alerts.filter((a) => a.state === 'active');
+  const active = open.filter((a) => a.severity !== 'info');
+  const records = open.filter((a) => a.severity === 'info');
   const cleared = alerts.filter((a) => a.state !== 'active');
   active.sort((a, b) => (SEV_RANK[b.severity] ?? 0) - (SEV_RANK[a.severity] ?? 0) || b.raisedAt - a.raisedAt);
+  records.sort((a, b) => b.raisedAt - a.raisedAt);
   cleared.sort((a, b) => (b.clearedAt ?? b.raisedAt) - (a.clearedAt ?? a.raisedAt));
-  return { active, cleared };
+  return { active, records, cleared };
 }
 
 export class AlertList {
@@ -39,17 +48,23 @@ export class AlertList {
     this.root = root;
     this.deps = deps;
     this.rows = new Map(); // id -> {el, alert}
+    this.groups = new Map(); // incident key -> {el, pending, error}
     root.innerHTML = `
       <p class="empty list-status" data-testid="alert-list-status">Loading alerts…</p>
       <h3 class="list-head">Active <span class="count active-count">–</span></h3>
-      <ol class="alert-rows active-rows"></ol>
+      <ol class="alert-rows active-rows" data-testid="active-alerts"></ol>
       <p class="empty active-empty" hidden>No active alerts — all clear</p>
+      <h3 class="list-head records-head" hidden>Records running <small>(not alarms)</small></h3>
+      <ol class="alert-rows record-rows" data-testid="record-alerts" hidden></ol>
       <h3 class="list-head">Recently cleared</h3>
       <ol class="alert-rows cleared-rows"></ol>
       <p class="empty cleared-empty" hidden>Nothing cleared recently</p>`;
     this.activeEl = root.querySelector('.active-rows');
+    this.recordsEl = root.querySelector('.record-rows');
     this.clearedEl = root.querySelector('.cleared-rows');
     root.addEventListener('click', (e) => {
+      const inc = e.target.closest('[data-testid="incident-ack"]');
+      if (inc) return void this.ackIncident(inc.closest('[data-testid="incident-group"]').dataset.group);
       const btn = e.target.closest('[data-testid="ack-button"]');
       if (btn) this.ack(btn.closest('[data-testid="alert-row"]').dataset.alertId, btn);
     });
@@ -68,18 +83,87 @@ export class AlertList {
   render(alerts, now = Date.now(), clearedLimit = 15) {
     this.loaded = true;
     this.root.querySelector('.list-status').hidden = true;
-    for (const h of this.root.querySelectorAll('.list-head')) h.hidden = false;
-    const { active, cleared } = sortAlerts(alerts);
-    const shown = [...active, ...cleared.slice(0, clearedLimit)];
+    for (const h of this.root.querySelectorAll('.list-head:not(.records-head)')) h.hidden = false;
+    const { active, records, cleared } = sortAlerts(alerts);
+    const shown = [...active, ...records, ...cleared.slice(0, clearedLimit)];
     const keep = new Set(shown.map((a) => a.id));
     for (const [id, r] of this.rows) if (!keep.has(id)) (r.el.remove(), this.rows.delete(id));
-    // appendChild moves existing nodes: order is fixed without rebuilding them.
-    for (const a of active) this.activeEl.appendChild(this.row(a, now));
+    // Active: one entry per incident; an incident of several alerts is a group with its own
+    // Acknowledge and the per-probe rows inside. appendChild moves existing nodes: order is fixed
+    // without rebuilding them.
+    const groups = groupIncidents(active);
+    const used = new Set();
+    for (const g of groups) {
+      if (g.alerts.length === 1) { this.activeEl.appendChild(this.row(g.lead, now)); continue; }
+      used.add(g.key);
+      const el = this.group(g, now);
+      const inner = el.querySelector('.incident-alerts');
+      for (const a of g.alerts) inner.appendChild(this.row(a, now));
+      this.activeEl.appendChild(el);
+    }
+    for (const [k, gr] of this.groups) if (!used.has(k)) (gr.el.remove(), this.groups.delete(k));
+    for (const a of records) this.recordsEl.appendChild(this.row(a, now));
+    this.recordsEl.hidden = records.length === 0;
+    this.root.querySelector('.records-head').hidden = records.length === 0;
     for (const a of cleared.slice(0, clearedLimit)) this.clearedEl.appendChild(this.row(a, now));
-    this.root.querySelector('.active-count').textContent = String(active.length);
+    // the count is of incidents (what needs a person), the alerts inside are detail
+    this.root.querySelector('.active-count').textContent = String(groups.length);
     this.root.querySelector('.active-count').classList.toggle('hot', active.some((a) => a.severity === 'critical'));
     this.root.querySelector('.active-empty').hidden = active.length > 0;
     this.root.querySelector('.cleared-empty').hidden = cleared.length > 0;
+  }
+
+  /** an incident of several alerts: a header (severity, zone, probes, since, Acknowledge) over its alert rows */
+  group(g, now) {
+    let gr = this.groups.get(g.key);
+    if (!gr) {
+      const el = document.createElement('li');
+      el.dataset.testid = 'incident-group';
+      el.dataset.group = g.key;
+      el.innerHTML = `
+        <div class="ig-head"><span class="sev"></span><span class="ig-what"></span><span class="ig-ack"></span></div>
+        <ol class="alert-rows incident-alerts"></ol>`;
+      gr = { el, pending: false, error: null, g };
+      this.groups.set(g.key, gr);
+    }
+    gr.g = g;
+    const { el } = gr;
+    el.className = `incident-group sev-${g.severity}${g.acked ? ' acked' : ''}`;
+    if (g.incidentId != null) el.dataset.incidentId = String(g.incidentId);
+    const sev = el.querySelector('.sev');
+    sev.textContent = g.severity.toUpperCase();
+    sev.className = `sev sev-${g.severity}`;
+    el.querySelector('.ig-what').innerHTML = `<b>${esc(this.deps.zoneName(g.zone))}</b> · incident${g.incidentId != null ? ` #${esc(g.incidentId)}` : ''}`
+      + ` · <span data-testid="incident-probes">${g.probes} probe${g.probes === 1 ? '' : 's'}</span>, ${g.alerts.length} alerts`
+      + ` · since <b>${esc(fmtTime(g.since, now))}</b>`;
+    const ack = el.querySelector('.ig-ack');
+    const key = `${g.acked}|${g.ackedBy ?? ''}|${gr.pending}|${gr.error ?? ''}`;
+    if (ack.dataset.key !== key) {
+      ack.dataset.key = key;
+      ack.innerHTML = g.acked
+        ? `<span class="acked-by" data-testid="incident-acked">✓ ${esc(g.ackedBy ?? '?')}${g.ackedAt ? ` · ${esc(fmtTime(g.ackedAt, now))}` : ''}</span>`
+        : `<button type="button" class="ack-btn" data-testid="incident-ack" ${gr.pending ? 'disabled' : ''}>${gr.pending ? 'Acknowledging…' : 'Acknowledge all'}</button>${gr.error ? `<span class="ack-error">${esc(gr.error)}</span>` : ''}`;
+    }
+    return el;
+  }
+
+  async ackIncident(key) {
+    const gr = this.groups.get(key);
+    if (!gr || gr.pending || gr.g.incidentId == null) return;
+    gr.pending = true;
+    gr.error = null;
+    this.group(gr.g, Date.now());
+    try {
+      const by = (localStorage.getItem(OPERATOR_KEY) || '').trim() || 'operator';
+      const inc = await api.ackIncident(gr.g.incidentId, by);
+      gr.pending = false;
+      for (const a of inc.alerts) this.upsert(a);
+      gr.g = groupIncidents(gr.g.alerts.map((a) => inc.alerts.find((x) => x.id === a.id) ?? a))[0];
+    } catch (err) {
+      gr.pending = false;
+      gr.error = err?.message ?? 'failed';
+    }
+    this.group(gr.g, Date.now());
   }
 
   row(a, now) {

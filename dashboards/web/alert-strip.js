@@ -1,18 +1,21 @@
-// The pinned strip of active alerts at the top of every page (dashboard, stock, lot passport,
-// planning): critical first, then warning, newest first (sortAlerts from alert-list.js); `info`
-// records (a defrost in progress) are left out by the API's ?state=active. Each row has its own
-// Acknowledge button, so acknowledging is one tap from any page. The strip is sticky: it stays
-// on screen however far the page scrolls.
+// The pinned strip of active incidents at the top of every page (dashboard, stock, lot passport,
+// planning): one row per incident (cloud/notify/incidents.ts: the alerts of one zone event —
+// every probe that saw the chiller fail — grouped by their incidentId, incident-group.js), with
+// its severity, zone, how many probes, since when, and one Acknowledge button (≥ 44 px) that
+// acknowledges the whole incident in one tap from any page. Critical first, then newest; `info`
+// records (a defrost in progress) are left out by the API's ?state=active. The strip is sticky:
+// it stays on screen however far the page scrolls.
 //
 // Four states that never look like data: loading, sign-in needed (no or bad token: a field to
 // paste one), server unreachable (retrying), and all clear. `/?alert=ID` (the link notifications
-// send, cloud/notify/escalation.ts) pins that alert in the strip and highlights it, whatever its
-// state (active, acknowledged, cleared), until closed.
+// send, cloud/notify/escalation.ts) and `/?incident=ID` pin the incident holding that alert in the
+// strip and highlight it, whatever its state (active, acknowledged, cleared), until closed.
 //
 // Loaded as a module by each page: <script type="module" src="alert-strip.js">; it mounts itself.
 
 import * as api from './api.js';
-import { RULE_LABEL, sortAlerts } from './alert-list.js';
+import { RULE_LABEL } from './alert-list.js';
+import { groupIncidents } from './incident-group.js';
 import { esc, fmtDuration, fmtTime } from './format.js';
 import { getToken, setToken } from './token.js';
 
@@ -34,8 +37,10 @@ export class AlertStrip {
     this.root = root;
     this.alerts = [];
     this.zones = new Map();
-    this.focusId = new URLSearchParams(location.search).get('alert');
-    this.focus = null; // the ?alert= alert as last fetched
+    const params = new URLSearchParams(location.search);
+    this.focusId = params.get('alert');
+    this.focusIncident = this.focusId ? null : params.get('incident');
+    this.focus = null; // the incident (a group, incident-group.js) of the ?alert= / ?incident= link as last fetched
     this.focusMissing = false;
     this.scrolled = false;
     this.expanded = false;
@@ -64,7 +69,7 @@ export class AlertStrip {
     root.querySelector('.as-more').addEventListener('click', () => ((this.expanded = !this.expanded), this.render()));
     root.addEventListener('click', (e) => {
       const ack = e.target.closest('[data-testid=strip-ack]');
-      if (ack) this.ack(ack.closest('[data-alert-id]').dataset.alertId);
+      if (ack) this.ack(ack.closest('[data-group]').dataset.group);
       if (e.target.closest('[data-testid=strip-focus-close]')) this.closeFocus();
     });
     this.setState('loading');
@@ -83,10 +88,10 @@ export class AlertStrip {
     try {
       if (!getToken()) throw new api.ApiError(401, 'SP_ERR_UNAUTHENTICATED', '');
       const active = await api.getAlerts({ state: 'active', limit: 200 });
-      if (active.some((a) => !this.zones.has(a.zone)) || (this.focusId && !this.zones.size)) {
+      if (active.some((a) => !this.zones.has(a.zone)) || ((this.focusId || this.focusIncident) && !this.zones.size)) {
         try { this.zones = new Map((await api.getZones()).map((z) => [z.id, z])); } catch { /* ids stand in for names */ }
       }
-      if (this.focusId) await this.loadFocus(active);
+      if (this.focusId || this.focusIncident) await this.loadFocus(active);
       this.alerts = active.filter((a) => a.severity !== 'info');
       this.setState(this.alerts.length ? 'active' : 'empty');
     } catch (err) {
@@ -100,39 +105,62 @@ export class AlertStrip {
   }
 
   async loadFocus(active) {
-    const hit = active.find((a) => a.id === this.focusId);
-    if (hit) return void ((this.focus = hit), (this.focusMissing = false));
-    // acknowledged or cleared: look it up among recent alerts (there is no GET by id)
-    const all = await api.getAlerts({ state: 'all', limit: 1000 });
-    this.focus = all.find((a) => a.id === this.focusId) ?? null;
+    const inGroup = (list) => groupIncidents(list);
+    if (this.focusId) {
+      const hit = active.find((a) => a.id === this.focusId);
+      // active: its incident is among the active alerts (only its active alerts show)
+      if (hit && hit.incidentId == null) return void ((this.focus = inGroup([hit])[0]), (this.focusMissing = false));
+      try {
+        const inc = await api.getAlertIncident(this.focusId);
+        this.focus = inGroup(inc.alerts)[0];
+      } catch (err) {
+        if (err?.status !== 404) throw err;
+        // an alert stored without an incident: look it up among recent alerts
+        const all = await api.getAlerts({ state: 'all', limit: 1000 });
+        const a = all.find((x) => x.id === this.focusId);
+        this.focus = a ? inGroup([a])[0] : null;
+      }
+    } else {
+      try {
+        this.focus = inGroup((await api.getIncident(this.focusIncident)).alerts)[0] ?? null;
+      } catch (err) {
+        if (err?.status !== 404 && err?.status !== 400) throw err;
+        this.focus = null;
+      }
+    }
     this.focusMissing = !this.focus;
   }
 
   closeFocus() {
     this.focusId = null;
+    this.focusIncident = null;
     this.focus = null;
     const p = new URLSearchParams(location.search);
     p.delete('alert');
+    p.delete('incident');
     history.replaceState(null, '', `${location.pathname}${p.size ? `?${p}` : ''}${location.hash}`);
     this.render();
   }
 
   render(now = Date.now()) {
-    const { active } = sortAlerts(this.alerts);
+    const groups = groupIncidents(this.alerts);
     const status = this.root.querySelector('.as-status');
     if (this.state === 'active') {
-      const crit = active.filter((a) => a.severity === 'critical').length;
-      status.innerHTML = `<b>${active.length} active alert${active.length === 1 ? '' : 's'}</b>${crit ? ` · <span class="as-crit">${crit} critical</span>` : ''}`;
+      const crit = groups.filter((g) => g.severity === 'critical').length;
+      const n = groups.length;
+      status.innerHTML = `<b>${n} active incident${n === 1 ? '' : 's'}</b>${crit ? ` · <span class="as-crit">${crit} critical</span>` : ''}`
+        + (this.alerts.length > n ? ` <span class="as-count">(${this.alerts.length} alerts)</span>` : '');
     } else status.textContent = STATUS_TEXT[this.state];
 
-    const shown = this.expanded ? active : active.slice(0, COLLAPSED_ROWS);
+    const shown = this.expanded ? groups : groups.slice(0, COLLAPSED_ROWS);
     const more = this.root.querySelector('.as-more');
-    more.hidden = active.length <= COLLAPSED_ROWS || this.state !== 'active';
-    more.textContent = this.expanded ? 'Show fewer' : `Show all ${active.length}`;
+    more.hidden = groups.length <= COLLAPSED_ROWS || this.state !== 'active';
+    more.textContent = this.expanded ? 'Show fewer' : `Show all ${groups.length}`;
 
     const rows = [];
-    if (this.focusId && (this.focus || this.focusMissing)) rows.push(this.focusRow(now));
-    for (const a of shown) if (a.id !== this.focus?.id) rows.push(this.row(a, now));
+    const hasFocus = (this.focusId || this.focusIncident) && (this.focus || this.focusMissing);
+    if (hasFocus) rows.push(this.focusRow(now));
+    for (const g of shown) if (g.key !== this.focus?.key) rows.push(this.row(g, now));
     this.rowsEl.innerHTML = rows.join('');
     this.rowsEl.hidden = rows.length === 0;
 
@@ -144,51 +172,63 @@ export class AlertStrip {
     }
   }
 
-  row(a, now, extraClass = '') {
-    const state = a.state !== 'active' ? `cleared ${fmtTime(a.clearedAt, now)}` : '';
-    const acked = a.ackedAt || a.ackedBy;
-    const pending = this.pending.has(a.id);
-    const err = this.errors.get(a.id);
-    const action = acked
-      ? `<span class="as-acked" data-testid="strip-acked">✓ acknowledged by ${esc(a.ackedBy ?? '?')}${a.ackedAt ? ` · ${esc(fmtTime(a.ackedAt, now))}` : ''}</span>`
-      : a.state === 'active'
+  /** one incident (a group of alerts, incident-group.js) */
+  row(g, now, extraClass = '', alertId = g.lead.id) {
+    const pending = this.pending.has(g.key);
+    const err = this.errors.get(g.key);
+    const action = g.acked
+      ? `<span class="as-acked" data-testid="strip-acked">✓ acknowledged by ${esc(g.ackedBy ?? '?')}${g.ackedAt ? ` · ${esc(fmtTime(g.ackedAt, now))}` : ''}</span>`
+      : g.state === 'active'
         ? `<button type="button" class="ack-btn" data-testid="strip-ack" ${pending ? 'disabled' : ''}>${pending ? 'Acknowledging…' : 'Acknowledge'}</button>`
         : '';
-    const dur = fmtDuration((a.clearedAt ?? now) - (a.raisedAt ?? a.since));
-    return `<li class="as-row sev-${esc(a.severity)} state-${esc(a.state)}${acked ? ' acked' : ''}${extraClass}" data-testid="strip-alert" data-alert-id="${esc(a.id)}" data-state="${esc(a.state)}">
-      <span class="sev sev-${esc(a.severity)}">${esc(a.severity.toUpperCase())}</span>
-      <span class="as-what"><b>${esc(this.zoneName(a.zone))}</b> · ${esc(RULE_LABEL[a.rule] ?? a.rule)}${a.sensor ? ` <span class="as-sensor">${esc(a.sensor)}</span>` : ''}
-        <span class="as-when">${a.state === 'active' ? `for ${esc(dur)}` : `${esc(state)} · lasted ${esc(dur)}`}</span></span>
+    const end = g.state === 'active' ? now : Math.max(...g.alerts.map((a) => a.clearedAt ?? now));
+    const dur = fmtDuration(end - g.since);
+    const when = g.state === 'active' ? `since ${fmtTime(g.since, now)} · for ${dur}` : `cleared ${fmtTime(end, now)} · lasted ${dur}`;
+    const rules = g.rules.map((r) => RULE_LABEL[r] ?? r).join(', ');
+    const sensors = g.alerts.map((a) => a.sensor).filter(Boolean);
+    const probes = g.probes > 1 ? `<span class="as-probes" data-testid="strip-probes">${g.probes} probes</span>` : '';
+    return `<li class="as-row sev-${esc(g.severity)} state-${esc(g.state)}${g.acked ? ' acked' : ''}${extraClass}" data-testid="strip-alert"
+        data-group="${esc(g.key)}" data-alert-id="${esc(alertId)}"${g.incidentId != null ? ` data-incident-id="${esc(g.incidentId)}"` : ''} data-state="${esc(g.state)}">
+      <span class="sev sev-${esc(g.severity)}">${esc(g.severity.toUpperCase())}</span>
+      <span class="as-what"><b>${esc(this.zoneName(g.zone))}</b> · ${esc(rules)} ${probes}${sensors.length ? ` <span class="as-sensor">${esc(sensors.join(' · '))}</span>` : ''}
+        <span class="as-when">${esc(when)}</span></span>
       <span class="as-action">${action}${err ? `<span class="ack-error">${esc(err)}</span>` : ''}</span>
     </li>`;
   }
 
   focusRow(now) {
-    const close = '<button type="button" class="as-close" data-testid="strip-focus-close" aria-label="close this alert" title="close">✕</button>';
+    const close = '<button type="button" class="as-close" data-testid="strip-focus-close" aria-label="close this incident" title="close">✕</button>';
+    const linked = this.focusId ?? `incident ${this.focusIncident}`;
     if (!this.focus) {
-      return `<li class="as-row as-focused" data-testid="strip-focus" data-alert-id="${esc(this.focusId)}"><span class="as-what">The alert in this link (${esc(this.focusId)}) is not among recent alerts.</span>${close}</li>`;
+      return `<li class="as-row as-focused" data-testid="strip-focus" data-alert-id="${esc(linked)}"><span class="as-what">The ${this.focusId ? 'alert' : 'incident'} in this link (${esc(linked)}) is not among recent alerts.</span>${close}</li>`;
     }
-    const a = this.focus;
-    const label = a.state !== 'active' ? '<span class="as-state" data-testid="strip-focus-state">CLEARED</span>' : a.ackedAt ? '<span class="as-state" data-testid="strip-focus-state">ACKNOWLEDGED</span>' : '<span class="as-state" data-testid="strip-focus-state">ACTIVE</span>';
-    return this.row(a, now, ' as-focused').replace('data-testid="strip-alert"', 'data-testid="strip-focus"').replace('<span class="as-action">', `${label}<span class="as-action">`).replace(/<\/li>\s*$/, `${close}</li>`);
+    // the group as the list has it now (acknowledged since?), else as fetched
+    const g = groupIncidents(this.alerts).find((x) => x.key === this.focus.key && x.alerts.length === this.focus.alerts.length) ?? this.focus;
+    const label = `<span class="as-state" data-testid="strip-focus-state">${g.state !== 'active' ? 'CLEARED' : g.acked ? 'ACKNOWLEDGED' : 'ACTIVE'}</span>`;
+    return this.row(g, now, ' as-focused', this.focusId ?? g.lead.id).replace('data-testid="strip-alert"', 'data-testid="strip-focus"')
+      .replace('<span class="as-action">', `${label}<span class="as-action">`).replace(/<\/li>\s*$/, `${close}</li>`);
   }
 
-  async ack(id) {
-    if (this.pending.has(id)) return;
-    this.pending.add(id);
-    this.errors.delete(id);
+  /** acknowledges one group: the whole incident in one call, or an alert that has none */
+  async ack(key) {
+    if (this.pending.has(key)) return;
+    const g = groupIncidents(this.alerts).find((x) => x.key === key) ?? (this.focus?.key === key ? this.focus : null);
+    if (!g) return;
+    this.pending.add(key);
+    this.errors.delete(key);
     this.render();
     try {
       const by = (localStorage.getItem(OPERATOR_KEY) || '').trim() || 'operator';
-      const updated = await api.ackAlert(id, by);
-      this.alerts = this.alerts.map((a) => (a.id === id ? { ...a, ...updated } : a));
-      if (this.focus?.id === id) this.focus = { ...this.focus, ...updated };
-      // the dashboard's alert list shows it at once too (app.js listens)
-      document.dispatchEvent(new CustomEvent('sp:alert-acked', { detail: updated }));
+      const updated = g.incidentId != null ? (await api.ackIncident(g.incidentId, by)).alerts : [await api.ackAlert(g.lead.id, by)];
+      const byId = new Map(updated.map((a) => [a.id, a]));
+      this.alerts = this.alerts.map((a) => (byId.has(a.id) ? { ...a, ...byId.get(a.id) } : a));
+      if (this.focus?.key === key) this.focus = groupIncidents(this.focus.alerts.map((a) => (byId.has(a.id) ? { ...a, ...byId.get(a.id) } : a)))[0];
+      // the dashboard's alert list shows them at once too (app.js listens)
+      for (const a of updated) document.dispatchEvent(new CustomEvent('sp:alert-acked', { detail: a }));
     } catch (err) {
-      this.errors.set(id, err?.message ?? 'not acknowledged');
+      this.errors.set(key, err?.message ?? 'not acknowledged');
     } finally {
-      this.pending.delete(id);
+      this.pending.delete(key);
       this.render();
     }
   }

@@ -71,5 +71,11 @@ export const getAlerts = (q = {}) => request('GET', `/api/alerts${qs(q)}`);
 export const ackAlert = (id, by, note) =>
   request('POST', `/api/alerts/${encodeURIComponent(id)}/ack`, note ? { by, note } : { by });
 
+// incidents: one zone event's alerts, acknowledged once (cloud/api/routes/incidents.ts)
+export const getIncident = (id) => request('GET', `/api/incidents/${encodeURIComponent(id)}`);
+export const getAlertIncident = (alertId) => request('GET', `/api/alerts/${encodeURIComponent(alertId)}/incident`);
+export const ackIncident = (id, by, note) =>
+  request('POST', `/api/incidents/${encodeURIComponent(id)}/ack`, note ? { by, note } : { by });
+
 export const getSim = () => request('GET', '/api/sim');
 export const setSimFault = (target, fault, active) => request('POST', '/api/sim/faults', { target, fault, active });

@@ -11,7 +11,7 @@ import { esc, fmtTime } from './format.js';
 import { humanError } from './error-text.js';
 
 const STATUS_MARK = { sent: '✓', pending: '…', failed: '✗', cancelled: '–' };
-const STAGE_LABEL = { raised: 'notice', escalated: 'escalation', reminder: 'reminder', cleared: 'all clear' };
+const STAGE_LABEL = { raised: 'notice', escalated: 'escalation', reminder: 'reminder', cleared: 'all clear', update: 'update (same incident)' };
 
 const STYLE = `
 .ar-notify { font-size: 12px; color: var(--muted, #8a93a6); margin-top: 2px; }

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { NotificationDispatcher } from '../../cloud/notify/dispatcher.ts';
 import { escalationPass } from '../../cloud/notify/escalation.ts';
-import { alertEscalationJob } from '../../cloud/notify/escalation-job.ts';
 import { createContact, createRoute } from '../../cloud/notify/contacts.ts';
 import { jobs } from '../../cloud/jobs/registry.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -151,13 +150,12 @@ describe(`routing and escalation (${engineLabel})`, () => {
     expect(received()).toEqual(['a-flour-low-2 → frank raised']);
   });
 
-  it('is the alert-escalation job of the job registry, run with the job clock', async () => {
-    expect(jobs).toContain(alertEscalationJob);
-    expect(alertEscalationJob.name).toBe('alert-escalation');
+  it('has one scheduler: no job runs the pass (the dispatcher loop does), and a second pass at the same clock sends nothing twice', async () => {
+    // changed on purpose (issue #15): the `alert-escalation` job used to run this same pass every minute beside the dispatcher
+    expect(jobs.map((j) => j.name)).not.toContain('alert-escalation');
     await insertAlert(tdb.db, { id: 'a-chiller-high-b', zone: 'chiller', rule: 'high' });
-    const ctx = { db: tdb.db, now: at(50), period: { from: at(49), to: at(50) }, log: pino({ level: 'silent' }), progress: () => {} };
-    expect(await alertEscalationJob.run(ctx)).toMatchObject({ routed: 1, messages: 1 });
-    expect(await alertEscalationJob.run(ctx)).toMatchObject({ routed: 0, messages: 0 });   // same period: nothing twice
+    expect(await escalationPass(tdb.db, at(50))).toMatchObject({ routed: 1, messages: 1 });
+    expect(await escalationPass(tdb.db, at(50))).toMatchObject({ routed: 0, messages: 0 });
     await d.pass();
     expect(received()).toEqual(['a-chiller-high-b → alice raised']);
   });

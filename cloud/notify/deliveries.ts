@@ -1,0 +1,106 @@
+import type { Queryable } from '../db/engine.ts';
+import { topics } from '../../protocols/uplink/contract.ts';
+
+// The one place notification deliveries are written from stored alerts. Two kinds, both rows of
+// the notification_deliveries outbox (sent by dispatcher.ts), both keyed (alert, transition,
+// channel, target) so writing twice sends nothing twice:
+//   - config targets (STOCKPULSE_WEBHOOKS, MQTT alert topics): every transition of every alert,
+//     queued in the transaction that stored the alert (ingest, the cloud's own rules);
+//   - routed contacts: what the escalation pass (escalation.ts) decides, person by person.
+// Both are built from the alert AS STORED (with its incident), not from what a gateway sent, so
+// a receiver sees the same facts the API shows.
+//
+// Thread: every payload carries the alert's incident: {id, thread: "incident:<id>", update}. The
+// first alert of an incident starts the thread (update false); a later probe's alert of the same
+// incident, and a clear while the incident goes on, are updates in that thread (update true): a
+// receiving system groups by `thread`, a person reads "update" (escalation.ts sends those to
+// whoever was told, never as a new page up the chain).
+
+interface StoredAlertRow {
+  id: string; gateway: string; zone: string; sensor: string | null; rule: string; severity: string; state: string;
+  since: Date; raised_at: Date; cleared_at: Date | null; value: number | null; threshold: number | null; message: string;
+  incident_id: string | null; incident_severity: string | null; incident_state: string | null;
+  earlier: number; others_active: number; incident_alerts: number;
+}
+
+export interface IncidentRef { id: number; thread: string; update: boolean; severity: string; state: string; alerts: number }
+
+/** the stored alert with what its incident needs for a thread (null when there is no such alert) */
+async function storedAlert(q: Queryable, alertId: string): Promise<StoredAlertRow | undefined> {
+  const [a] = await q.query<StoredAlertRow>(
+    `SELECT a.id, a.gateway, a.zone, a.sensor, a.rule, a.severity, a.state, a.since, a.raised_at, a.cleared_at, a.value, a.threshold, a.message,
+            a.incident_id, i.severity AS incident_severity, i.state AS incident_state,
+            (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id AND x.id <> a.id
+               AND (x.raised_at, x.id) < (a.raised_at, a.id)) AS earlier,
+            (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id AND x.id <> a.id AND x.state = 'active') AS others_active,
+            (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id) AS incident_alerts
+     FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.id = $1`, [alertId]);
+  return a;
+}
+
+function incidentRef(a: StoredAlertRow, transition: string): IncidentRef | null {
+  if (a.incident_id === null) return null;
+  const update = transition === 'cleared' ? Number(a.others_active) > 0 : Number(a.earlier) > 0;
+  return { id: Number(a.incident_id), thread: `incident:${a.incident_id}`, update, severity: a.incident_severity ?? a.severity,
+    state: a.incident_state ?? 'open', alerts: Number(a.incident_alerts) };
+}
+
+/** The generic JSON body of a config target: stable field names a receiving system can map without our code. */
+function targetPayload(a: StoredAlertRow, transition: string, t: { channel: string }, extra?: Record<string, unknown>) {
+  const at = transition === 'cleared' ? a.cleared_at ?? a.raised_at : a.raised_at;
+  const incident = incidentRef(a, transition);
+  return {
+    type: 'stockpulse.alert',
+    transition,
+    alert: {
+      id: a.id, rule: a.rule, severity: a.severity, zone: a.zone, sensor: a.sensor, gateway: a.gateway, message: a.message,
+      value: a.value === null ? null : Number(a.value), threshold: a.threshold === null ? null : Number(a.threshold),
+      since: new Date(a.since).toISOString(), at: new Date(at).toISOString(), ...extra,
+    },
+    ...(incident ? { incident, thread: incident.thread } : {}),
+    ...(t.channel === 'mqtt' ? { topic: topics.alert(a.zone) } : {}),
+  };
+}
+
+/**
+ * Queues one alert transition for every config target. Only for an alert as stored by this
+ * gateway (a `cleared` naming another gateway's alert changed nothing, so tells nobody).
+ * Returns the rows created.
+ */
+export async function queueTargetDeliveries(q: Queryable, alertId: string, transition: 'raised' | 'cleared', targets: readonly { channel: string; target: string }[],
+  o: { gateway?: string; extra?: Record<string, unknown> } = {}): Promise<number> {
+  if (!targets.length) return 0;
+  const a = await storedAlert(q, alertId);
+  if (!a || (o.gateway !== undefined && a.gateway !== o.gateway)) return 0;
+  let created = 0;
+  for (const t of targets) {
+    const rows = await q.query(
+      `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload)
+       VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING id`,
+      [a.id, transition, t.channel, t.target, JSON.stringify(targetPayload(a, transition, t, o.extra))]);
+    created += rows.length;
+  }
+  return created;
+}
+
+export interface ContactDelivery {
+  alertId: string;
+  /** the transition key: raised | escalated:L | reminder:rR:K | cleared | update */
+  key: string;
+  channel: string;
+  contactId: number;
+  routeId: number;
+  level: number;
+  stage: string;
+  payload: Record<string, unknown>;
+  now: Date;
+}
+
+/** Queues one person-bound message (escalation.ts decides who and when). Returns 1 if created, 0 if it was there. */
+export async function queueContactDelivery(q: Queryable, d: ContactDelivery): Promise<number> {
+  const rows = await q.query(
+    `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload, contact_id, route_id, level, stage, created_at)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id`,
+    [d.alertId, d.key, d.channel, `contact:${d.contactId}`, JSON.stringify(d.payload), d.contactId, d.routeId, d.level, d.stage, d.now]);
+  return rows.length;
+}

@@ -1,0 +1,122 @@
+import type { Queryable } from '../db/engine.ts';
+
+// Incidents: one zone event, many alerts (migration 0017). When a chiller fails every probe in the
+// room raises its own alert; people act on the room, so the alerts of one event share one
+// acknowledgement, one escalation chain and one notification thread.
+//
+// The rule, and why:
+// - An alert's key says what it belongs to: `zone:<zone>` for what a gateway raises (a room, or
+//   `gateway:<id>`, the zone the edge gives its own uplink troubles) and for a lot quarantined by a
+//   zone's excursion; `zone:gateway:<id>` for the cloud refusing what a gateway said (the same
+//   gateway's trouble as a stalled uplink); `alert:<id>` for an alert that stands alone: an info
+//   record (a defrost period is a record, not an event to act on) and the inventory rules' alerts
+//   (one low-stock item, one expiring lot: unrelated facts that merely share a pseudo-zone).
+// - An alert joins the open incident of its key, or opens one. An incident stays open while any
+//   of its alerts is active and closes when the last one clears: a probe that recovers while its
+//   neighbour is still warm is the same event going on; a new excursion after the room was all
+//   clear is a new event. No time window: a failing compressor can take hours to warm every probe.
+// - Severity is the highest of its alerts.
+// - Acknowledged: when someone acknowledges the incident (POST /api/incidents/:id/ack, which
+//   acknowledges all its alerts), or when every active alert in it was acknowledged one by one.
+//   An alert joining an acknowledged incident is acknowledged with it (the same people are on the
+//   same event), unless it is more severe than the incident was: the event got worse, so the
+//   incident's acknowledgement is withdrawn and escalation starts again.
+
+export const SEVERITY_RANK: Record<string, number> = { info: 1, warning: 2, critical: 3 };
+const rank = (s: string) => SEVERITY_RANK[s] ?? 0;
+
+/** inventory facts: one item's count or stock, however many share a zone, is its own matter */
+const STAND_ALONE_RULES = new Set(['low_stock', 'lot_expired', 'lot_near_expiry', 'count_drift']);
+
+export interface KeyFacts { id: string; gateway: string; zone: string; rule: string; severity: string; refusedGateway?: string | null }
+
+export function incidentKey(a: KeyFacts): string {
+  if (a.severity === 'info') return `alert:${a.id}`;
+  if (a.rule === 'gateway_refused' && a.refusedGateway) return `zone:gateway:${a.refusedGateway}`;
+  if (STAND_ALONE_RULES.has(a.rule)) return `alert:${a.id}`;
+  // the cloud's own rules: only a lot quarantined for its zone's excursion is part of a zone event
+  if (a.gateway === 'cloud' && a.rule !== 'lot_quarantined') return `alert:${a.id}`;
+  return `zone:${a.zone}`;
+}
+
+/**
+ * SQL (a boolean) for "incident i is acknowledged": the one definition the escalation pass and
+ * the dispatcher share. `i` is an incidents row alias.
+ */
+export const INCIDENT_ACKED_SQL = `(i.acked_at IS NOT NULL OR (
+  EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active')
+  AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active' AND x.acked_at IS NULL)))`;
+
+interface StoredAlert { id: string; gateway: string; zone: string; rule: string; severity: string; state: string; raised_at: Date; incident_id: string | null }
+
+/**
+ * Gives a stored alert its incident (once: a replayed or cleared transition keeps the one it has).
+ * Called in the transaction that stored the alert. Returns the incident id.
+ */
+export async function attachIncident(q: Queryable, alertId: string, now: Date, o: { refusedGateway?: string | null } = {}): Promise<number | null> {
+  const [a] = await q.query<StoredAlert>(
+    'SELECT id, gateway, zone, rule, severity, state, raised_at, incident_id FROM alerts WHERE id = $1', [alertId]);
+  if (!a) return null;
+  if (a.incident_id !== null) return Number(a.incident_id);
+  const key = incidentKey({ ...a, refusedGateway: o.refusedGateway });
+  // an open incident whose alerts have all cleared is over (its last clear came by a path that
+  // does not close incidents, e.g. a device back online): close it so this alert opens a new one
+  await q.query(
+    `UPDATE incidents i SET state = 'closed', closed_at = $2 WHERE key = $1 AND state = 'open'
+       AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active')`, [key, now]);
+  let [inc] = await q.query<{ id: string; severity: string; acked_at: Date | null; acked_by: string | null }>(
+    `SELECT id, severity, acked_at, acked_by FROM incidents WHERE key = $1 AND state = 'open' FOR UPDATE`, [key]);
+  if (!inc) {
+    // an alert stored already cleared (raised and cleared in one batch) opens a closed incident
+    const open = a.state === 'active';
+    [inc] = await q.query(
+      `INSERT INTO incidents (key, zone, severity, state, opened_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (key) WHERE state = 'open' DO NOTHING RETURNING id, severity, acked_at, acked_by`,
+      [key, a.zone, a.severity, open ? 'open' : 'closed', new Date(a.raised_at), open ? null : now]);
+    // another transaction opened it in the meantime: join that one
+    inc ??= (await q.query<{ id: string; severity: string; acked_at: Date | null; acked_by: string | null }>(
+      `SELECT id, severity, acked_at, acked_by FROM incidents WHERE key = $1 AND state = 'open' FOR UPDATE`, [key]))[0];
+  } else if (rank(a.severity) > rank(inc.severity)) {
+    // worse than it was: the incident takes the new severity, and an acknowledgement given for
+    // the milder event no longer holds
+    await q.query(
+      `UPDATE incidents SET severity = $2, acked_at = NULL, acked_by = NULL,
+         ack_note = CASE WHEN acked_at IS NULL THEN ack_note ELSE concat('acknowledgement by ', acked_by, ' withdrawn: ', $3::text, ' raised ', $2::text) END
+       WHERE id = $1`, [inc.id, a.severity, a.id]);
+  } else if (inc.acked_at && a.state === 'active') {
+    await q.query(
+      `UPDATE alerts SET acked_at = $2, acked_by = $3, ack_note = $4 WHERE id = $1 AND acked_at IS NULL`,
+      [a.id, now, inc.acked_by, `acknowledged with incident ${inc.id}`]);
+  }
+  if (!inc) return null;
+  await q.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [a.id, inc.id]);
+  return Number(inc.id);
+}
+
+/** closes the incidents (of these alerts, or all) that have no active alert left */
+export async function closeFinishedIncidents(q: Queryable, now: Date, alertIds?: readonly string[]): Promise<number> {
+  const rows = await q.query(
+    `UPDATE incidents i SET state = 'closed', closed_at = $1 WHERE state = 'open'
+       ${alertIds ? 'AND id IN (SELECT incident_id FROM alerts WHERE id = ANY($2::text[]))' : ''}
+       AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active') RETURNING id`,
+    alertIds ? [now, alertIds] : [now]);
+  return rows.length;
+}
+
+export interface IncidentAck { by: string; note?: string | null }
+
+/**
+ * Acknowledges an incident and every alert in it not acknowledged yet, in one transaction the
+ * caller owns. Returns the alert ids acknowledged now (empty when it was acknowledged before),
+ * or null when there is no such incident.
+ */
+export async function ackIncident(q: Queryable, id: number, ack: IncidentAck, now: Date): Promise<string[] | null> {
+  const [inc] = await q.query<{ id: string }>('SELECT id FROM incidents WHERE id = $1 FOR UPDATE', [id]);
+  if (!inc) return null;
+  await q.query('UPDATE incidents SET acked_at = $2, acked_by = $3, ack_note = $4 WHERE id = $1 AND acked_at IS NULL',
+    [id, now, ack.by, ack.note ?? null]);
+  const rows = await q.query<{ id: string }>(
+    'UPDATE alerts SET acked_at = $2, acked_by = $3, ack_note = $4 WHERE incident_id = $1 AND acked_at IS NULL RETURNING id',
+    [id, now, ack.by, ack.note ?? `acknowledged with incident ${id}`]);
+  return rows.map((r) => r.id);
+}
