@@ -1,7 +1,8 @@
 import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
-// API tokens (stored as hashes) and the append-only audit log of every write (0005).
+// API tokens (stored as hashes), the append-only audit log of every write (0005), and each
+// person's own settings (0018).
 
 export const apiTokens = pgTable('api_tokens', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -33,3 +34,10 @@ export const auditLog = pgTable('audit_log', {
   index('audit_log_at').on(t.at.desc()),
   index('audit_log_entity').on(t.entity, t.entityId),
 ]);
+
+/** a person's own settings by the name on their tokens (0018): the UI language */
+export const userPreferences = pgTable('user_preferences', {
+  name: text('name').primaryKey(),
+  locale: text('locale', { enum: ['en', 'zh-CN'] }).notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

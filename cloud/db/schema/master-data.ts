@@ -14,6 +14,7 @@ export const locations = pgTable('locations', {
   tempLow: doublePrecision('temp_low'),
   tempHigh: doublePrecision('temp_high'),
   createdAt: ts('created_at').notNull().defaultNow(),
+  archivedAt: ts('archived_at'),
 });
 
 export const items = pgTable('items', {
@@ -34,12 +35,14 @@ export const items = pgTable('items', {
   expiryAlertDays: integer('expiry_alert_days'),
   preferredSupplier: text('preferred_supplier').references(() => suppliers.id),
   serviceLevel: numeric('service_level', { precision: 6, scale: 5 }),
+  archivedAt: ts('archived_at'),
 });
 
 export const suppliers = pgTable('suppliers', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
+  archivedAt: ts('archived_at'),
 });
 
 export const supplierPrices = pgTable('supplier_prices', {
@@ -56,6 +59,7 @@ export const customers = pgTable('customers', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
+  archivedAt: ts('archived_at'),
 });
 
 export const storageProfiles = pgTable('storage_profiles', {

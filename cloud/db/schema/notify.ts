@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, unique } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, unique, uniqueIndex } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
 // Notifications: the delivery outbox, every attempt, contacts, routes and the escalation clock of
@@ -75,8 +75,10 @@ export const notifyEscalations = pgTable('notify_escalations', {
   level: integer('level').notNull().default(0),
   reminders: integer('reminders').notNull().default(0),
   closedAt: ts('closed_at'),
-  closedReason: text('closed_reason', { enum: ['acked', 'cleared', 'route_removed'] }),
+  closedReason: text('closed_reason', { enum: ['acked', 'cleared', 'route_removed', 'merged'] }),
+  incidentId: bigint('incident_id', { mode: 'number' }),
 }, (t) => [
   primaryKey({ columns: [t.alertId, t.routeId] }),
+  uniqueIndex('notify_escalations_one_chain').on(t.incidentId, t.routeId).where(sql`closed_at IS NULL AND incident_id IS NOT NULL`),
   index('notify_escalations_open').on(t.alertId).where(sql`closed_at IS NULL`),
 ]);

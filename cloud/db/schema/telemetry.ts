@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, doublePrecision, index, jsonb, pgTable, pgView, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, doublePrecision, index, jsonb, pgTable, pgView, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { ts } from './columns.ts';
 
 // What gateways watch and report: zones, sensors, devices, the readings series with its 1-minute
@@ -101,8 +101,26 @@ export const alerts = pgTable('alerts', {
   ackedAt: ts('acked_at'),
   ackedBy: text('acked_by'),
   ackNote: text('ack_note'),
+  incidentId: bigint('incident_id', { mode: 'number' }),
 }, (t) => [
+  index('alerts_incident').on(t.incidentId),
   index('alerts_defrost_zone_since').on(t.zone, t.since).where(sql`rule = 'defrost'`),
   index('alerts_state_raised').on(t.state, t.raisedAt.desc()),
   index('alerts_zone_raised').on(t.zone, t.raisedAt.desc()),
+]);
+
+export const incidents = pgTable('incidents', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  key: text('key').notNull(),
+  zone: text('zone').notNull(),
+  severity: text('severity').notNull(),
+  state: text('state', { enum: ['open', 'closed'] }).notNull().default('open'),
+  openedAt: ts('opened_at').notNull(),
+  closedAt: ts('closed_at'),
+  ackedAt: ts('acked_at'),
+  ackedBy: text('acked_by'),
+  ackNote: text('ack_note'),
+}, (t) => [
+  uniqueIndex('incidents_one_open').on(t.key).where(sql`state = 'open'`),
+  index('incidents_opened').on(t.openedAt.desc()),
 ]);
