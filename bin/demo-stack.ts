@@ -147,6 +147,26 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     webhookHeaders: (url) => (selfInbox.includes(url) && demoToken ? { authorization: `Bearer ${demoToken}` } : undefined),
   }).catch(async (e: unknown) => { await broker.close(); throw e; });
 
+  // the stock devices' master data (items with GTINs, bins, an open PO) before the gateway
+  // connects, so the open PO is pushed down to it with its first batch
+  const stockSpec = getScenario(o.scenario ?? 'bakery').stock;
+  if (stockSpec) {
+    const seeded = await seedDemoStock(cloud.db, stockSpec);
+    log.info({ purchaseOrder: seeded.purchaseOrder, created: seeded.created }, 'demo stock master data ready; the dock portal expects the open purchase order');
+    // dairy in the chiller, dough in the freezer, three months of sales behind them
+    const cold = await seedColdStock(cloud.db, { now: new Date(), timeScale });
+    if (cold.created) log.info({ lots: cold.lots, shipments: cold.shipments }, 'demo cold stock seeded (chiller and freezer lots, sales history)');
+    // near-expiry statuses and the reorder suggestion are there when the pages first open
+    // (the scheduler may be catching up the same job at this moment: its lock says so, we wait)
+    for (const job of ['expiry-sweep', 'replenishment']) {
+      for (let tries = 0; ; tries++) {
+        const r = await cloud.jobs.runNow(job, { actor: 'demo' });
+        if (r.ran || tries >= 40) { if (!r.ran) log.warn({ job, reason: r.reason }, 'demo start: job did not run'); break; }
+        await new Promise((res) => setTimeout(res, 250));
+      }
+    }
+  }
+
   // The gateway starts before the simulated devices so it hears their first frames (a door
   // contact reports its state once at start, then only on change or heartbeat).
   const publishMs = o.publishMs ?? 2000;
@@ -169,25 +189,6 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     storage: { dir: join(o.dataDir, 'edge') },
   });
   const gateway = new Gateway({ config: edgeConfig, log: log.child({ part: 'edge' }) });
-  // the stock devices' master data (items with GTINs, bins, an open PO) before the gateway
-  // connects, so the open PO is pushed down to it with its first batch
-  const stockSpec = getScenario(o.scenario ?? 'bakery').stock;
-  if (stockSpec) {
-    const seeded = await seedDemoStock(cloud.db, stockSpec);
-    log.info({ purchaseOrder: seeded.purchaseOrder, created: seeded.created }, 'demo stock master data ready; the dock portal expects the open purchase order');
-    // dairy in the chiller, dough in the freezer, three months of sales behind them
-    const cold = await seedColdStock(cloud.db, { now: new Date(), timeScale });
-    if (cold.created) log.info({ lots: cold.lots, shipments: cold.shipments }, 'demo cold stock seeded (chiller and freezer lots, sales history)');
-    // near-expiry statuses and the reorder suggestion are there when the pages first open
-    // (the scheduler may be catching up the same job at this moment: its lock says so, we wait)
-    for (const job of ['expiry-sweep', 'replenishment']) {
-      for (let tries = 0; ; tries++) {
-        const r = await cloud.jobs.runNow(job, { actor: 'demo' });
-        if (r.ran || tries >= 40) { if (!r.ran) log.warn({ job, reason: r.reason }, 'demo start: job did not run'); break; }
-        await new Promise((res) => setTimeout(res, 250));
-      }
-    }
-  }
   await gateway.start();
 
   sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort, publishMs, timeScale, stock: true, stockActivityMs: o.stockActivityMs ?? 20_000 });
