@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { startDemoStack, type DemoStack } from '../../bin/demo-stack.ts';
 import { COLD } from '../../bin/demo-cold-stock.ts';
+import { createApiToken } from '../../cloud/auth/tokens.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
 
@@ -73,6 +74,29 @@ describe(`the demo shows the cold chain and planning (${engineLabel})`, () => {
     expect(plans.find((p: any) => p.item === 'CREAM-1L')).toMatchObject({ status: 'ok' });
   });
 
+  it('a buyer changes a lead time on Planning and the suggestion follows; warehouse may not (403)', async () => {
+    const { token: buyer } = await createApiToken(tdb.db, { role: 'purchasing', name: 'story-buyer', createdBy: 'test' });
+    const { token: store } = await createApiToken(tdb.db, { role: 'warehouse', name: 'story-store', createdBy: 'test' });
+    const put = (token: string, body: object) => fetch(`${stack.url}/api/replenishment/items/CREAM-1L`, {
+      method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const denied = await put(store, { leadTimeDays: 5 });
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toMatchObject({ code: 'SP_ERR_FORBIDDEN' });
+    const bad = await put(buyer, { leadTimeDays: -1 });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).details[0]).toMatchObject({ field: 'body.leadTimeDays' });
+    const ok = await put(buyer, { leadTimeDays: 5, safetyStock: 6 });
+    const body = await ok.json() as any;
+    expect(ok.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ item: 'CREAM-1L', leadTimeDays: 5, safetyStock: 6 });
+    // 5 days of cream at ~6 a day is more than the 30 in the chiller: now a suggestion
+    expect(body.plan).toMatchObject({ item: 'CREAM-1L', status: 'reorder' });
+    expect(body.plan.explanation.inputs.leadTimeDays).toBe(5);
+    expect(body.plan.suggestedQty).toBeGreaterThan(0);
+    const item = await api('/api/items/CREAM-1L');
+    expect(item).toMatchObject({ leadTimeDays: 5, safetyStock: 6 });
+  });
+
   it('the Simulator offers room faults on rooms and device faults on devices only', async () => {
     const sim = await api('/api/sim');
     const t = (id: string) => sim.targets.find((x: any) => x.id === id);
@@ -92,17 +116,16 @@ describe(`the demo shows the cold chain and planning (${engineLabel})`, () => {
     const inStock = (l: { code: string; item: string }) => !l.code.includes('HIST') && (chilled.has(l.item) || frozen.has(l.item));
     // the exposure job runs every minute in the demo; here it is asked for until the rule has broken
     const after = await waitFor(async () => {
-      const r = await stack.cloud.jobs.runNow('cold-chain-exposure');
-      if (process.env.DEBUG_DEMO) console.log(JSON.stringify(r), JSON.stringify(stack.sim.status().zones.map((z) => [z.id, z.air])));
+      await stack.cloud.jobs.runNow('cold-chain-exposure');
       const ls = (await lots()).filter(inStock);
       return ls.filter((l) => chilled.has(l.item)).every((l) => l.status === 'quarantined') && ls;
     }, 'every chiller lot quarantined', 90_000, 1000);
     for (const l of after.filter((x) => frozen.has(x.item))) expect(l.status, l.code).not.toBe('quarantined');
     const milk = after.find((l) => l.code.startsWith('MK-B'))!;
     const passport = await api(`/api/lots/${milk.id}/exposure`);
-    expect(passport.lot).toMatchObject({ code: milk.code, status: 'quarantined' });
-    expect(passport.evidence.length).toBeGreaterThan(0);
-    expect(passport.evidence[0]).toMatchObject({ zone: 'chiller', profile: 'demo-chilled' });
+    expect(passport.quarantine.status).toBe('quarantined');
+    expect(passport.quarantine.evidence.length).toBeGreaterThan(0);
+    expect(passport.quarantine.evidence[0]).toMatchObject({ zone: 'chiller', profile: 'demo-chilled', quarantined: true });
     await api('/api/sim/faults', { method: 'POST', body: JSON.stringify({ target: 'chiller', fault: 'compressor_failure', active: false }) });
   }, 150_000);
 });
