@@ -97,7 +97,7 @@ describe.runIf(haveChromium)(`the demo story in chromium (${engineLabel})`, () =
       expect(await page.locator('[data-testid=skip-reason]').first().innerText()).toMatch(/no lead time set/);
       await page.screenshot({ path: join(SHOTS, `demo-planning-edit-${w}.png`), fullPage: w !== 390 });
       // no sideways scroll
-      const wide = await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      const wide = await page.evaluate(() => Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
         .slice(0, 5).map((e) => `${e.tagName}.${e.className}#${e.id} ${Math.round(e.getBoundingClientRect().right)}`));
       expect(await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]), wide.join(' | ')).toEqual([w, w]);
       await page.close();
