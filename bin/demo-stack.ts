@@ -8,12 +8,16 @@ import { Gateway } from '../edge/gateway.ts';
 import { startCloud, type Cloud } from '../cloud/cloud.ts';
 import { CloudEnv, cloudConfigFromEnv } from '../cloud/config.ts';
 import { startScenario, scenarioEdgeConfig, FAULTS, type ScenarioHandle } from '../simulators/index.ts';
+import { faultsFor } from '../simulators/faults.ts';
 import { freePort } from '../simulators/free-port.ts';
 import type { Db } from '../cloud/db/engine.ts';
 import { SpError } from '../protocols/errors.ts';
 import { createApiToken, revokeApiTokensNamed } from '../cloud/auth/tokens.ts';
 import { getScenario } from '../simulators/scenarios/index.ts';
 import { seedDemoStock } from './demo-seed.ts';
+import { seedColdStock } from './demo-cold-stock.ts';
+import { jobs as registeredJobs } from '../cloud/jobs/registry.ts';
+import { exposureJob } from '../cloud/rules/exposure/job.ts';
 import { demoGatewayCredential, uplinkBrokerSecurity } from './uplink-broker.ts';
 import { CLOUD_BROKER_USER } from '../cloud/gateways/registry.ts';
 import { randomBytes } from 'node:crypto';
@@ -67,7 +71,11 @@ function simRoutes(sim: () => ScenarioHandle | undefined): FastifyPluginAsync {
       const st = sim()!.status();
       return {
         scenario: st.scenario,
-        targets: [...st.zones.map((z) => ({ id: z.id, kind: 'zone' as const })), ...st.devices.map((d) => ({ id: d.id, kind: 'device' as const }))],
+        // each target with the faults that fit it (a room's door and compressor, a device's link)
+        targets: [
+          ...st.zones.map((z) => ({ id: z.id, kind: 'zone' as const, faults: [...faultsFor('zone')] })),
+          ...st.devices.map((d) => ({ id: d.id, kind: 'device' as const, faults: [...faultsFor('device')] })),
+        ],
         faults: [...FAULTS],
         active: st.faults.map((f) => ({ target: f.target, fault: f.fault })),
       };
@@ -75,8 +83,12 @@ function simRoutes(sim: () => ScenarioHandle | undefined): FastifyPluginAsync {
     app.get('/api/sim', { schema: { tags: ['demo'], summary: 'simulator targets and active faults (demo only)' } }, async () => view());
     app.post('/api/sim/faults', { schema: { tags: ['demo'], summary: 'switch a simulated fault on or off (demo only)', body: FaultBody } }, async (req) => {
       const body = req.body as z.infer<typeof FaultBody>;
-      const known = view().targets.map((t) => t.id);
-      if (!known.includes(body.target)) throw new SpError('SP_ERR_VALIDATION', { field: 'body.target', reason: `unknown target "${body.target}" (known: ${known.join(', ')})` });
+      const targets = view().targets;
+      const target = targets.find((t) => t.id === body.target);
+      if (!target) throw new SpError('SP_ERR_VALIDATION', { field: 'body.target', reason: `unknown target "${body.target}" (known: ${targets.map((t) => t.id).join(', ')})` });
+      if (!target.faults.includes(body.fault)) {
+        throw new SpError('SP_ERR_VALIDATION', { field: 'body.fault', reason: `"${body.fault}" does not fit ${target.kind === 'zone' ? 'a room' : 'a device'} like "${target.id}" (it may have: ${target.faults.join(', ')})` });
+      }
       sim()!.setFault(body.target, body.fault, body.active);
       return view();
     });
@@ -124,19 +136,42 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     STOCKPULSE_SITE_NAME: 'Bakery (demo)',
   });
   // a refused start (the data directory held by another process) leaves no broker listening
+  const timeScale = o.timeScale ?? 30;
   const cloud = await startCloud({
     config, log: log.child({ part: 'cloud' }), db: o.db,
+    // the exposure rule every minute instead of every 15: on the demo's time scale a compressor
+    // failure breaks the (scaled) chilled allowance within minutes, and the quarantine should follow
+    jobs: { jobs: registeredJobs.map((j) => (j.name === exposureJob.name ? { ...j, schedule: '* * * * *' } : j)) },
     extraRoutes: [simRoutes(() => sim), inboxRoutes(inbox, log.child({ part: 'inbox' }))],
     // the inbox is an /api route like any other: the notifier brings the demo admin token
     webhookHeaders: (url) => (selfInbox.includes(url) && demoToken ? { authorization: `Bearer ${demoToken}` } : undefined),
   }).catch(async (e: unknown) => { await broker.close(); throw e; });
+
+  // the stock devices' master data (items with GTINs, bins, an open PO) before the gateway
+  // connects, so the open PO is pushed down to it with its first batch
+  const stockSpec = getScenario(o.scenario ?? 'bakery').stock;
+  if (stockSpec) {
+    const seeded = await seedDemoStock(cloud.db, stockSpec);
+    log.info({ purchaseOrder: seeded.purchaseOrder, created: seeded.created }, 'demo stock master data ready; the dock portal expects the open purchase order');
+    // dairy in the chiller, dough in the freezer, three months of sales behind them
+    const cold = await seedColdStock(cloud.db, { now: new Date(), timeScale });
+    if (cold.created) log.info({ lots: cold.lots, shipments: cold.shipments }, 'demo cold stock seeded (chiller and freezer lots, sales history)');
+    // near-expiry statuses and the reorder suggestion are there when the pages first open
+    // (the scheduler may be catching up the same job at this moment: its lock says so, we wait)
+    for (const job of ['expiry-sweep', 'replenishment']) {
+      for (let tries = 0; ; tries++) {
+        const r = await cloud.jobs.runNow(job, { actor: 'demo' });
+        if (r.ran || tries >= 40) { if (!r.ran) log.warn({ job, reason: r.reason }, 'demo start: job did not run'); break; }
+        await new Promise((res) => setTimeout(res, 250));
+      }
+    }
+  }
 
   // The gateway starts before the simulated devices so it hears their first frames (a door
   // contact reports its state once at start, then only on change or heartbeat).
   const publishMs = o.publishMs ?? 2000;
   const modbusPort = await freePort();
   const delaySec = o.delaySec ?? 60;
-  const timeScale = o.timeScale ?? 30;
   // the demo registers its own gateway (one command): its credential is kept beside its outbox
   registry = cloud.db;
   const gatewayId = getScenario(o.scenario ?? 'bakery').gatewayId;
@@ -154,13 +189,6 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     storage: { dir: join(o.dataDir, 'edge') },
   });
   const gateway = new Gateway({ config: edgeConfig, log: log.child({ part: 'edge' }) });
-  // the stock devices' master data (items with GTINs, bins, an open PO) before the gateway
-  // connects, so the open PO is pushed down to it with its first batch
-  const stockSpec = getScenario(o.scenario ?? 'bakery').stock;
-  if (stockSpec) {
-    const seeded = await seedDemoStock(cloud.db, stockSpec);
-    log.info({ purchaseOrder: seeded.purchaseOrder, created: seeded.created }, 'demo stock master data ready; the dock portal expects the open purchase order');
-  }
   await gateway.start();
 
   sim = await startScenario(o.scenario ?? 'bakery', { mqttUrl: broker.url, modbusPort, publishMs, timeScale, stock: true, stockActivityMs: o.stockActivityMs ?? 20_000 });

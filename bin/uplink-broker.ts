@@ -24,7 +24,9 @@ export const gatewayBrokerIdentity = (id: string): BrokerIdentity => Object.free
 
 export const cloudBrokerIdentity: BrokerIdentity = Object.freeze({
   name: CLOUD_BROKER_USER, role: 'admin' as const,
-  publish: [topics.ack('+'), expectedDocumentsTopic('+'), 'stockpulse/v1/alerts/#'],
+  // digests too (the expiry sweep's per-role digest, cloud/rules/expiry/sweep.ts): aedes drops a
+  // client that publishes outside its ACL, and the cloud lost its ingest subscription in a loop
+  publish: [topics.ack('+'), expectedDocumentsTopic('+'), 'stockpulse/v1/alerts/#', 'stockpulse/v1/digests/#'],
   subscribe: [topics.batchSubscription()],
 });
 

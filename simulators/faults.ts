@@ -12,6 +12,16 @@ export type FaultName = z.infer<typeof FaultName>;
 export type ZoneFault = (typeof ZONE_FAULTS)[number];
 export type DeviceFault = (typeof DEVICE_FAULTS)[number];
 
+/**
+ * What makes sense where (issue #13: the Simulator box offered "Compressor fail" on the dock
+ * portal and the scales): a room has a door and a compressor; a device can go silent or send
+ * garbage. A room fault given a device still reaches its room through the runner, but a
+ * portal or a scale stands in no cold room, so nothing offers it there.
+ */
+export function faultsFor(kind: 'zone' | 'device'): readonly FaultName[] {
+  return kind === 'zone' ? ZONE_FAULTS : DEVICE_FAULTS;
+}
+
 export function isZoneFault(f: FaultName): f is ZoneFault {
   return (ZONE_FAULTS as readonly string[]).includes(f);
 }

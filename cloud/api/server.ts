@@ -106,7 +106,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(stockDeviceRoutes(o.db));
   await app.register(notifyRoutes(o.db));
   await app.register(exposureRoutes(o.db));
-  await app.register(planningRoutes(o.db));
+  await app.register(planningRoutes(o.db, o.settings));
   await app.register(analyticsRoutes(o.db));
   await app.register(gatewayRoutes(o.db));
   await app.register(jobRoutes(o.jobs ?? new JobRunner({ db: o.db, jobs: registeredJobs, settings: o.settings, log: o.log.child({ component: 'jobs' }) })));

@@ -49,13 +49,16 @@ export interface RunCounts {
   [k: string]: number;
 }
 
-export async function runReplenishment(db: Db, o: { now: Date; options?: Partial<ReplenishmentOptions>; notify?: JobNotify }): Promise<RunCounts> {
+/** a lead time is what the plan needs first: said in words, pointing at where to set it */
+export const NO_LEAD_TIME = 'no lead time set: enter the days from order to delivery in the L column on the Planning page';
+
+export async function runReplenishment(db: Db, o: { now: Date; options?: Partial<ReplenishmentOptions>; notify?: JobNotify; item?: string }): Promise<RunCounts> {
   const opt = { ...DEFAULT_REPLENISHMENT, ...o.options };
   const today = dayOf(o.now.getTime());
   const fromDay = today - opt.historyDays;
   const [items, demand, first] = await Promise.all([
-    db.query<ItemRow>('SELECT sku, name, unit, safety_stock, lead_time_days, service_level, preferred_supplier, cost_minor, currency FROM items ORDER BY sku'),
-    loadDailyDemand(db, { fromDay, toDay: today }),
+    db.query<ItemRow>('SELECT sku, name, unit, safety_stock, lead_time_days, service_level, preferred_supplier, cost_minor, currency FROM items WHERE ($1::text IS NULL OR sku = $1) ORDER BY sku', [o.item ?? null]),
+    loadDailyDemand(db, { fromDay, toDay: today, item: o.item }),
     firstMovementDays(db),
   ]);
   const counts: RunCounts = { items: items.length, below_reorder_point: 0, drafts_created: 0, alerts_raised: 0, alerts_cleared: 0, skipped: 0 };
@@ -83,7 +86,7 @@ async function planItem(db: Db, q: Queryable, it: ItemRow, c: Ctx): Promise<Outc
   if (it.lead_time_days === null) {
     // no lead time, no reorder point: say so instead of guessing one
     const cleared = await clearAlert(q, activeAlert, c);
-    await savePlan(q, it.sku, c.now, { status: 'skipped', reason: 'the item has no lead time (items.lead_time_days)', explanation: { item: it.sku, name: it.name, unit: it.unit } });
+    await savePlan(q, it.sku, c.now, { status: 'skipped', reason: NO_LEAD_TIME, explanation: { item: it.sku, name: it.name, unit: it.unit } });
     return { skipped: true, alertCleared: cleared };
   }
   // the series starts with the window, or with the item's first movement if it is younger

@@ -40,27 +40,78 @@ function note(bodyId, e, cols) {
 }
 
 // ------------------------------------------------------------------ replenishment
+// Lead time (L) and the safety-stock floor are edited in the row: a change is saved at once
+// (PUT /api/replenishment/items/:sku, purchasing), the answer carries the item's plan
+// recomputed, and a refusal is shown at the field it names (details[].field = body.leadTimeDays).
+const FIELDS = { leadTimeDays: { label: 'lead time (days)', step: '1' }, safetyStock: { label: 'minimum safety stock', step: 'any' } };
+
+function editor(sku, field, value) {
+  const input = el('input', {
+    type: 'number', min: '0', step: FIELDS[field].step, inputmode: field === 'leadTimeDays' ? 'numeric' : 'decimal', class: 'plan-edit',
+    'aria-label': `${FIELDS[field].label} of ${sku}`, dataset: { testid: `edit-${field}`, item: sku, field },
+  });
+  input.value = value === null || value === undefined ? '' : String(value);
+  const msg = el('span', { class: 'field-error', role: 'alert', dataset: { testid: `edit-${field}-error` } });
+  const wrap = el('span', { class: 'plan-field' }, input, msg);
+  // a click in the field must not fold the row's explanation open or shut
+  input.addEventListener('click', (e) => e.stopPropagation());
+  input.addEventListener('change', () => saveField(sku, field, input, msg));
+  return wrap;
+}
+
+async function saveField(sku, field, input, msg) {
+  msg.textContent = '';
+  input.removeAttribute('aria-invalid');
+  const raw = input.value.trim();
+  const value = raw === '' ? (field === 'leadTimeDays' ? null : 0) : Number(raw);
+  input.disabled = true;
+  try {
+    const res = await fetch(`/api/replenishment/items/${encodeURIComponent(sku)}`, {
+      method: 'PUT', headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeader() }, body: JSON.stringify({ [field]: value }),
+    });
+    const body = await res.json().catch(() => null);
+    if (res.status === 401) askForToken(body?.details?.[0]?.reason);
+    if (!res.ok) {
+      const named = body?.details?.find((d) => d.field === `body.${field}`);
+      const text = res.status === 403 ? 'Your role may not change planning settings (purchasing may).' : humanError(res.status, named ? { ...body, details: [named] } : body);
+      throw new Error(text);
+    }
+    await loadReplenishment();
+  } catch (e) {
+    input.disabled = false;
+    input.setAttribute('aria-invalid', 'true');
+    msg.textContent = e.message;
+    return;
+  }
+}
+
 async function loadReplenishment() {
   try {
-    const { plans } = await get('/api/replenishment');
+    const [{ plans }, items] = await Promise.all([get('/api/replenishment'), get('/api/items').catch(() => [])]);
+    const floor = new Map(items.map((i) => [i.sku, i.safetyStock]));
     const body = $('repl-body');
     body.replaceChildren();
     for (const p of plans.filter((x) => x.status !== 'skipped')) {
       const i = p.explanation.inputs;
       const tr = el('tr', { class: p.status === 'reorder' ? 'bad' : '', dataset: { testid: 'repl-row', item: p.item, status: p.status } },
-        el('td', {}, `${p.item} · ${p.explanation.name}`), el('td', {}, n(i.dBar)), el('td', {}, n(i.sigma)), el('td', {}, i.leadTimeDays),
+        el('td', {}, `${p.item} · ${p.explanation.name}`), el('td', {}, n(i.dBar)), el('td', {}, n(i.sigma)), el('td', {}, editor(p.item, 'leadTimeDays', i.leadTimeDays)),
         el('td', {}, n(i.z, 3)), el('td', {}, n(i.seasonality.indexUsed, 3)), el('td', {}, n(i.available)), el('td', {}, n(i.onOrder)),
-        el('td', {}, n(p.safetyStock)), el('td', { dataset: { testid: 'rop' } }, n(p.reorderPoint)), el('td', {}, p.suggestedQty ? n(p.suggestedQty, 0) : '—'),
+        el('td', {}, editor(p.item, 'safetyStock', floor.get(p.item) ?? i.safetyStockFloor)),
+        el('td', {}, n(p.safetyStock)), el('td', { dataset: { testid: 'rop' } }, n(p.reorderPoint)), el('td', { dataset: { testid: 'suggested' } }, p.suggestedQty ? n(p.suggestedQty, 0) : '—'),
         el('td', {}, p.purchaseOrder ? `${p.purchaseOrder} (${p.purchaseOrderStatus})` : '—'));
-      const why = el('tr', { hidden: '' }, el('td', { colspan: '12', class: 'txt' },
+      const why = el('tr', { hidden: '' }, el('td', { colspan: '13', class: 'txt' },
         el('details', { class: 'why', open: '' }, el('summary', {}, 'inputs and formula values'), el('pre', {}, JSON.stringify(p.explanation, null, 2)))));
       tr.addEventListener('click', () => { why.hidden = !why.hidden; });
       body.append(tr, why);
     }
-    const skipped = plans.filter((x) => x.status === 'skipped');
-    if (skipped.length) body.append(el('tr', {}, el('td', { colspan: '12', class: 'txt muted' }, `not planned: ${skipped.map((s) => `${s.item} (${s.reason})`).join('; ')}`)));
-    if (!plans.length) body.append(el('tr', {}, el('td', { colspan: '12', class: 'txt muted' }, 'no plan yet: the replenishment job has not run')));
-  } catch (e) { note('repl-body', e, 12); }
+    // items without a lead time are not planned: each says so in words, with the field to fill in
+    for (const s of plans.filter((x) => x.status === 'skipped')) {
+      body.append(el('tr', { dataset: { testid: 'repl-row', item: s.item, status: 'skipped' } },
+        el('td', {}, `${s.item} · ${s.explanation?.name ?? ''}`), el('td', {}, '—'), el('td', {}, '—'), el('td', {}, editor(s.item, 'leadTimeDays', null)),
+        el('td', { colspan: '9', class: 'txt muted', dataset: { testid: 'skip-reason' } }, s.reason)));
+    }
+    if (!plans.length) body.append(el('tr', {}, el('td', { colspan: '13', class: 'txt muted' }, 'no plan yet: the replenishment job has not run')));
+  } catch (e) { note('repl-body', e, 13); }
 }
 
 // ------------------------------------------------------------------ charts

@@ -48,7 +48,8 @@ export class SimBox {
     this.root.innerHTML = `<h3 class="box-head">Simulator <span class="demo-tag">demo</span></h3>
       <table class="sim-table">${(sim.targets ?? [])
         .map(
-          (t) => `<tr><th>${esc(t.id)}<small>${esc(t.kind)}</small></th><td>${(sim.faults ?? [])
+          // each target offers only the faults that fit it (a room: door, compressor; a device: its link)
+          (t) => `<tr><th>${esc(t.id)}<small>${esc(t.kind === 'zone' ? 'room' : 'device')}</small></th><td>${(t.faults ?? sim.faults ?? [])
             .map((f) => {
               const on = active.has(`${t.id}|${f}`);
               return `<button type="button" class="sim-btn${on ? ' on' : ''}" data-target="${esc(t.id)}" data-fault="${esc(f)}" aria-pressed="${on}">${esc(FAULT_LABEL[f] ?? f)}</button>`;

@@ -32,7 +32,7 @@ beforeAll(async () => {
   tdb = await testDatabase();
   dataDir = mkdtempSync(join(tmpdir(), 'sp-bakery-stock-'));
   stack = await startDemoStack({ log: pino({ level: 'silent' }), httpPort: 0, mqttPort: 0, dataDir, db: tdb.db, publishMs: 500, inbox: false, stockActivityMs: 1500 });
-}, 60_000);
+}, 120_000); // the first start seeds three months of cold-stock history (bin/demo-cold-stock.ts)
 
 afterAll(async () => {
   await stack?.stop();

@@ -6,6 +6,8 @@ import { canSeeCost } from '../../auth/permissions.ts';
 import { Id } from '../../inventory/model.ts';
 import { ItemPlanningInput, PlanQuery, listPlans, setItemPlanning, type PlanView } from '../../planning/plans.ts';
 import { ErrorBody } from '../schemas.ts';
+import { replenishmentOptions, runReplenishment } from '../../planning/replenishment.ts';
+import { DEFAULT_SETTINGS, type CloudSettings } from '../../config.ts';
 
 // Replenishment: the latest plan per item with every input and formula value behind it (the
 // `replenishment` job computes it), and the planning settings kept on the item.
@@ -20,7 +22,7 @@ function shape(p: PlanView, role: string | undefined): PlanView {
   return { ...p, explanation: { ...p.explanation, inputs: { ...p.explanation.inputs, supplier: rest } } };
 }
 
-export const planningRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => {
+export const planningRoutes = (db: Db, settings: CloudSettings = DEFAULT_SETTINGS): FastifyPluginAsyncZod => async (app) => {
   app.get('/api/replenishment', {
     schema: {
       tags: ['planning'], querystring: PlanQuery, response: errors,
@@ -31,10 +33,16 @@ export const planningRoutes = (db: Db): FastifyPluginAsyncZod => async (app) => 
     return { plans: plans.map((p) => shape(p, roleOf(req))) };
   });
   app.put('/api/replenishment/items/:sku', {
-    schema: { tags: ['planning'], summary: "an item's preferred supplier and service level", params: z.object({ sku: Id }), body: ItemPlanningInput, response: errors },
+    schema: {
+      tags: ['planning'], params: z.object({ sku: Id }), body: ItemPlanningInput, response: errors,
+      summary: "an item's preferred supplier, service level, lead time and safety stock; answers with the item's plan recomputed from them",
+    },
   }, async (req) => {
     const after = await setItemPlanning(db, req.params.sku, req.body);
     req.audit = { entity: 'item_planning', entityId: after.item, before: null, after };
-    return after;
+    // the buyer who changes a lead time sees what it does at once, not after tomorrow's 02:15 run
+    await runReplenishment(db, { now: new Date(), item: after.item, options: replenishmentOptions(settings) });
+    const [plan] = await listPlans(db, { item: after.item });
+    return { ...after, plan: plan ? shape(plan, roleOf(req)) : null };
   });
 };
