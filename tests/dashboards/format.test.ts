@@ -102,11 +102,11 @@ describe('format.js', () => {
     expect(f.currentLocale()).toBe('de-DE');
   });
 
-  it('the other web files format dates, times and numbers only through format.js', () => {
+  it('the other web files format dates, times and numbers only through format.js (plural rules for the catalogues are not formatting)', () => {
     const offenders: string[] = [];
     for (const file of readdirSync(WEB).filter((n) => n.endsWith('.js') && n !== 'format.js')) {
       readFileSync(new URL(file, WEB), 'utf8').split('\n').forEach((line, i) => {
-        if (/toLocale\w*String\(|\bIntl\.|\.get(Hours|Minutes|Seconds)\(\)|new Date\([^)]*\)\.toString\(\)/.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+        if (/toLocale\w*String\(|\bIntl\.(?!PluralRules)|\.get(Hours|Minutes|Seconds)\(\)|new Date\([^)]*\)\.toString\(\)/.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
       });
     }
     expect(offenders).toEqual([]);
