@@ -64,7 +64,20 @@ export class ModbusScaleSim implements SimDevice {
   }
 
   async start(): Promise<void> {
-    if (this.port === 0) this.port = await freePort(this.o.host);
+    // a port we picked ourselves may be taken between freePort() and listen() by another process
+    // on a busy box: then pick again (a port the caller chose is the caller's to fix)
+    const ownPort = this.port === 0;
+    for (let attempt = 1; ; attempt++) {
+      if (ownPort) this.port = await freePort(this.o.host);
+      try {
+        return await this.listen();
+      } catch (e) {
+        if (!ownPort || attempt >= 5 || !/EADDRINUSE/.test((e as Error).message)) throw e;
+      }
+    }
+  }
+
+  private async listen(): Promise<void> {
     const answer = (addr: number, length: number, cb: (err: Error | null, v: number[]) => void): void => {
       if (this.faults.has('dropout')) return;
       const regs = this.registers();
