@@ -89,8 +89,9 @@ describe.runIf(haveChromium)(`master data page in chromium (${engineLabel})`, ()
     await fill(page, 'shelfLifeDays', '');
     await fill(page, 'leadTimeDays', '5');
     await page.locator('[data-testid=md-save]').click();
+    // (the create said "Saved RYE-1." too: wait for the edit itself to be stored)
+    await expect.poll(async () => (await f.as('purchasing', 'GET', '/api/items/RYE-1')).json).toMatchObject({ shelfLifeDays: null, leadTimeDays: 5 });
     await expect.poll(() => text(page, 'md-message')).toBe('Saved RYE-1.');
-    expect((await f.as('purchasing', 'GET', '/api/items/RYE-1')).json).toMatchObject({ shelfLifeDays: null, leadTimeDays: 5 });
 
     // a duplicate SKU: 409 at the SKU field
     await page.locator('[data-testid=md-new]').click();
