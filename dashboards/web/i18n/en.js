@@ -5,6 +5,7 @@ import masterData from './master-data.en.js';
 import documents from './documents.en.js';
 import tasks from './tasks.en.js';
 import scan from './scan.en.js';
+import passport from './passport.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
@@ -13,6 +14,7 @@ export default {
   ...documents,
   ...tasks,
   ...scan,
+  ...passport,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',
