@@ -6,6 +6,7 @@ import documents from './documents.en.js';
 import tasks from './tasks.en.js';
 import scan from './scan.en.js';
 import passport from './passport.en.js';
+import planning from './planning.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
@@ -15,6 +16,7 @@ export default {
   ...tasks,
   ...scan,
   ...passport,
+  ...planning,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

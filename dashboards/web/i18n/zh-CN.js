@@ -6,6 +6,7 @@ import documents from './documents.zh-CN.js';
 import tasks from './tasks.zh-CN.js';
 import scan from './scan.zh-CN.js';
 import passport from './passport.zh-CN.js';
+import planning from './planning.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
@@ -15,6 +16,7 @@ export default {
   ...tasks,
   ...scan,
   ...passport,
+  ...planning,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',
