@@ -7,6 +7,7 @@ import tasks from './tasks.en.js';
 import scan from './scan.en.js';
 import passport from './passport.en.js';
 import planning from './planning.en.js';
+import panels from './panels.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
@@ -17,6 +18,7 @@ export default {
   ...scan,
   ...passport,
   ...planning,
+  ...panels,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

@@ -7,6 +7,7 @@ import tasks from './tasks.zh-CN.js';
 import scan from './scan.zh-CN.js';
 import passport from './passport.zh-CN.js';
 import planning from './planning.zh-CN.js';
+import panels from './panels.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
@@ -17,6 +18,7 @@ export default {
   ...scan,
   ...passport,
   ...planning,
+  ...panels,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',
