@@ -1,4 +1,4 @@
-// The dashboard panels' words (English): dock door and weighed bins (stock-devices-panels.js).
+// The dashboard panels' words (English): dock door and weighed bins (stock-devices-panels.js), the demo simulator box (sim-box.js).
 export default {
   'panels.dock.heading': 'Dock door',
   'panels.dock.unavailable': 'dock activity unavailable: {reason}',
@@ -28,4 +28,13 @@ export default {
   'panels.bins.system': 'system',
   'panels.bins.drift': 'DRIFT',
   'panels.bins.weighed': 'weighed {time}',
+  // the demo's fault injection box (sim-box.js)
+  'panels.sim.heading': 'Simulator',
+  'panels.sim.demo': 'demo',
+  'panels.sim.room': 'room',
+  'panels.sim.device': 'device',
+  'panels.sim.fault.door_open': 'Door open',
+  'panels.sim.fault.compressor_failure': 'Compressor fail',
+  'panels.sim.fault.dropout': 'Drop-out',
+  'panels.sim.fault.garbage': 'Garbage frames',
 };

@@ -1,4 +1,4 @@
-// 看板面板的文字（简体中文）：月台门与称重货位（stock-devices-panels.js）。
+// 看板面板的文字（简体中文）：月台门与称重货位（stock-devices-panels.js）、演示模拟器（sim-box.js）。
 export default {
   'panels.dock.heading': '月台门',
   'panels.dock.unavailable': '月台记录不可用：{reason}',
@@ -28,4 +28,13 @@ export default {
   'panels.bins.system': '系统',
   'panels.bins.drift': '偏差',
   'panels.bins.weighed': '称量于 {time}',
+  // the demo's fault injection box (sim-box.js)
+  'panels.sim.heading': '模拟器',
+  'panels.sim.demo': '演示',
+  'panels.sim.room': '库房',
+  'panels.sim.device': '设备',
+  'panels.sim.fault.door_open': '门未关',
+  'panels.sim.fault.compressor_failure': '压缩机故障',
+  'panels.sim.fault.dropout': '信号中断',
+  'panels.sim.fault.garbage': '乱码帧',
 };
