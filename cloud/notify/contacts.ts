@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Name } from '../api/fields.ts';
 import { SpError } from '../../protocols/errors.ts';
 import { ROLES } from '../auth/permissions.ts';
+import { LOCALES, type Locale } from '../auth/preferences.ts';
 import type { Queryable } from '../db/engine.ts';
 import { MASK, redactAddress } from './redact.ts';
 
@@ -34,8 +35,11 @@ export const ContactInput = z.object({
   channels: z.array(ChannelAddress).max(CHANNEL_TYPES.length).default([])
     .refine((l) => new Set(l.map((c) => c.type)).size === l.length, 'at most one address per channel type'),
   active: z.boolean().default(true),
+  /** the language of the words the notifier writes around an alert (migration 0020) */
+  locale: z.enum(LOCALES).default('en'),
 });
-export type ContactInput = z.infer<typeof ContactInput>;
+/** what the API validated; locale may be left out by code that builds a contact itself (English) */
+export type ContactInput = Omit<z.infer<typeof ContactInput>, 'locale'> & { locale?: Locale };
 
 export const RouteInput = z.object({
   name: Name(100),
@@ -52,7 +56,7 @@ export const RouteInput = z.object({
 export type RouteInput = z.infer<typeof RouteInput>;
 
 export interface Contact {
-  id: number; name: string; role: string; mobile: string | null; channels: ChannelAddress[]; active: boolean;
+  id: number; name: string; role: string; mobile: string | null; channels: ChannelAddress[]; active: boolean; locale: Locale;
 }
 export interface Route {
   id: number; name: string; kind: string | null; zone: string | null; severity: string | null; role: string | null;
@@ -72,7 +76,7 @@ export function publicContact(c: Contact) {
 }
 
 const toContact = (r: Record<string, any>): Contact => ({
-  id: Number(r.id), name: r.name, role: r.role, mobile: r.mobile ?? null, channels: r.channels ?? [], active: r.active,
+  id: Number(r.id), name: r.name, role: r.role, mobile: r.mobile ?? null, channels: r.channels ?? [], active: r.active, locale: r.locale ?? 'en',
 });
 const toRoute = (r: Record<string, any>): Route => ({
   id: Number(r.id), name: r.name, kind: r.kind, zone: r.zone, severity: r.severity, role: r.role,
@@ -120,8 +124,8 @@ const unique = (e: unknown, what: string, name: string): never => {
 export async function createContact(q: Queryable, c: ContactInput): Promise<Contact> {
   assertNoMask(c.channels);
   const rows = await q.query(
-    `INSERT INTO notify_contacts (name, role, mobile, channels, active) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING *`,
-    [c.name, c.role, c.mobile ?? null, JSON.stringify(c.channels), c.active]).catch((e) => unique(e, 'contact', c.name));
+    `INSERT INTO notify_contacts (name, role, mobile, channels, active, locale) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING *`,
+    [c.name, c.role, c.mobile ?? null, JSON.stringify(c.channels), c.active, c.locale ?? 'en']).catch((e) => unique(e, 'contact', c.name));
   return toContact(rows[0]!);
 }
 
@@ -130,9 +134,9 @@ export async function updateContact(q: Queryable, id: number, c: ContactInput): 
   const channels = keepStoredSecrets(c.channels, before.channels);
   assertNoMask(channels);
   const rows = await q.query(
-    `UPDATE notify_contacts SET name = $2, role = $3, mobile = $4, channels = $5::jsonb, active = $6, updated_at = now()
+    `UPDATE notify_contacts SET name = $2, role = $3, mobile = $4, channels = $5::jsonb, active = $6, locale = $7, updated_at = now()
      WHERE id = $1 RETURNING *`,
-    [id, c.name, c.role, c.mobile ?? null, JSON.stringify(channels), c.active]).catch((e) => unique(e, 'contact', c.name));
+    [id, c.name, c.role, c.mobile ?? null, JSON.stringify(channels), c.active, c.locale ?? 'en']).catch((e) => unique(e, 'contact', c.name));
   return toContact(rows[0]!);
 }
 

@@ -69,7 +69,8 @@ async function incidentFacts(q: Queryable, incidentId: string | null, lead: Aler
   if (!i) return undefined;
   const id = Number(incidentId);
   // the subject is the thread's first message's: the severity the incident started with
-  return { id, alerts: Number(i.alerts), severity: i.severity, subject: threadSubject(lead, i.lead_severity ?? lead.severity, id) };
+  const severity = i.lead_severity ?? lead.severity;
+  return { id, alerts: Number(i.alerts), severity: i.severity, subject: threadSubject(lead, severity, id), lead: { rule: lead.rule, zone: lead.zone, severity } };
 }
 
 const MIN = 60_000;
@@ -106,7 +107,7 @@ export async function escalationPass(db: Db, now: Date, o: EscalationOptions = {
     const c = contactById.get(contactId);
     if (!c?.active) return 0;   // deleted or deactivated since the chain was frozen (on leave): skipped
     const msg: NotifyMessage = {
-      stage, level, ...extra, alert: facts(a), contact: { name: c.name, role: c.role, mobile: c.mobile },
+      stage, level, ...extra, alert: facts(a), contact: { name: c.name, role: c.role, mobile: c.mobile }, locale: c.locale,
       ...(o.publicUrl ? { ackUrl: `${o.publicUrl.replace(/\/$/, '')}/?alert=${encodeURIComponent(a.id)}` } : {}),
     };
     let n = 0;

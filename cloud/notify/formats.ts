@@ -1,5 +1,6 @@
 import type { ChannelAddress, ChannelType } from './contacts.ts';
-import { ackLine, facts, iso, reason, ruleLabel, title, type NotifyMessage } from './message.ts';
+import { ackLine, facts, iso, reason, ruleLabel, threadSubject, title, type NotifyMessage } from './message.ts';
+import { tr } from './i18n/index.ts';
 import { SpError } from '../../protocols/errors.ts';
 
 // Each channel's own message format. The payload is built when the delivery is created and
@@ -83,12 +84,18 @@ export function emailPayload(m: NotifyMessage, ch: Extract<ChannelAddress, { typ
   // one incident, one e-mail thread: the first message has the thread's subject, every later one
   // (escalation, reminder, update, all clear) answers it ("Re: …") with the same References id
   const thread = m.incident ? `<incident-${m.incident.id}@stockpulse>` : undefined;
-  const subject = !m.incident ? title(m) : m.stage === 'raised' ? m.incident.subject : `Re: ${m.incident.subject}`;
+  // the thread's subject in the recipient's language (the stored one is English)
+  const threadSubj = m.incident && m.incident.lead && m.locale && m.locale !== 'en'
+    ? threadSubject(m.incident.lead, m.incident.lead.severity, m.incident.id, m.locale) : m.incident?.subject;
+  const subject = !m.incident ? title(m) : m.stage === 'raised' ? threadSubj! : tr(m.locale, 'email.reply', { subject: threadSubj! });
   const body = m.incident ? `${title(m)}\n\n${text}` : text;
   return { to: ch.address, subject, text: body, html: m.incident ? `<p><b>${htmlEsc(title(m))}</b></p>${html}` : html, ...(thread ? { thread } : {}) };
 }
 
-/** Generic JSON webhook for a person's own endpoint: the field names of the config-target body (targets.ts) plus who and why. */
+/**
+ * Generic JSON webhook for a person's own endpoint: the field names of the config-target body (targets.ts) plus who and why.
+ * Machine-readable: the keys and the codes (stage, rule, severity) stay English; only `title`, for people, is in the contact's language.
+ */
 export function webhookPayload(m: NotifyMessage) {
   const a = m.alert;
   return {

@@ -2,6 +2,8 @@
 // gets it now (first notice, escalation, reminder, all clear) and how to acknowledge. formats.ts
 // renders it in each channel's own format.
 
+import { tr, trWord, type Locale } from './i18n/index.ts';
+
 export type Stage = 'raised' | 'escalated' | 'reminder' | 'cleared' | 'update';
 
 /**
@@ -9,7 +11,11 @@ export type Stage = 'raised' | 'escalated' | 'reminder' | 'cleared' | 'update';
  * that started the thread, so every message of one incident reads as one conversation
  * (e-mail: "Re: <subject>" after the first; chat robots: the incident number in the title).
  */
-export interface IncidentFacts { id: number; alerts: number; severity: string; subject: string }
+export interface IncidentFacts {
+  id: number; alerts: number; severity: string; subject: string;
+  /** what the subject was made of, so a recipient with another language gets it in theirs */
+  lead?: { rule: string; zone: string; severity: string };
+}
 
 /** the alert as stored (alerts table) */
 export interface AlertFacts {
@@ -30,63 +36,74 @@ export interface NotifyMessage {
   contact: { name: string; role: string; mobile: string | null };
   /** where a person acknowledges (dashboard URL) — optional */
   ackUrl?: string;
+  /** the recipient's language (the contact's locale); absent = English */
+  locale?: Locale;
 }
 
-const RULE_LABEL: Record<string, string> = {
-  high: 'High temperature', low: 'Low temperature', cumulative: 'Cumulative exposure', door_open: 'Door open',
-  device_offline: 'Device offline', sensor_fault: 'Sensor fault', lot_quarantined: 'Lot quarantined', lot_expired: 'Lot expired',
-  lot_near_expiry: 'Lot near expiry', low_stock: 'Low stock', count_drift: 'Count drift', unauthorised_removal: 'Unauthorised removal',
-  unexpected_receipt: 'Unexpected receipt',
-};
-export const ruleLabel = (rule: string) => RULE_LABEL[rule] ?? rule.replace(/_/g, ' ');
+const word = (l: Locale | undefined, prefix: 'rule' | 'severity' | 'titleSeverity', v: string, fallback: string) => trWord(l, prefix, v) ?? fallback;
+export const ruleLabel = (rule: string, l?: Locale) => word(l, 'rule', rule, rule.replace(/_/g, ' '));
+const severityWord = (s: string, l?: Locale) => word(l, 'severity', s, s);
+const titleSeverity = (s: string, l?: Locale) => word(l, 'titleSeverity', s, s.toUpperCase());
 
 export function title(m: NotifyMessage): string {
+  const l = m.locale;
   // chat robots have no threads: the incident number in every title is what ties them together
-  const what = `${ruleLabel(m.alert.rule)} · ${m.alert.zone}${m.incident ? ` — incident #${m.incident.id}` : ''}`;
+  const what = m.incident
+    ? tr(l, 'title.whatIncident', { rule: ruleLabel(m.alert.rule, l), zone: m.alert.zone, incident: m.incident.id })
+    : tr(l, 'title.what', { rule: ruleLabel(m.alert.rule, l), zone: m.alert.zone });
   switch (m.stage) {
-    case 'raised': return `[${m.alert.severity.toUpperCase()}] ${what}`;
-    case 'escalated': return `[ESCALATED L${m.level}] ${what}`;
-    case 'reminder': return `[REMINDER ${m.reminder ?? ''}] ${what}`.replace(' ]', ']');
-    case 'cleared': return `[CLEARED] ${what}`;
-    case 'update': return `[UPDATE] ${what}`;
+    case 'raised': return tr(l, 'title.raised', { severity: titleSeverity(m.alert.severity, l), what });
+    case 'escalated': return tr(l, 'title.escalated', { level: m.level, what });
+    case 'reminder': return m.reminder === undefined ? tr(l, 'title.reminderFirst', { what }) : tr(l, 'title.reminder', { n: m.reminder, what });
+    case 'cleared': return tr(l, 'title.cleared', { what });
+    case 'update': return tr(l, 'title.update', { what });
   }
 }
 
-/** the subject that starts an incident's thread: "[CRITICAL] High temperature · chiller — incident #7" */
-export const threadSubject = (a: Pick<AlertFacts, 'rule' | 'zone'>, severity: string, incidentId: number) =>
-  `[${severity.toUpperCase()}] ${ruleLabel(a.rule)} · ${a.zone} — incident #${incidentId}`;
+/** the subject that starts an incident's thread: "[CRITICAL] High temperature · chiller — incident #7" (in the recipient's language) */
+export const threadSubject = (a: Pick<AlertFacts, 'rule' | 'zone'>, severity: string, incidentId: number, l?: Locale) =>
+  tr(l, 'title.raised', { severity: titleSeverity(severity, l),
+    what: tr(l, 'title.whatIncident', { rule: ruleLabel(a.rule, l), zone: a.zone, incident: incidentId }) });
 
 /** one sentence saying why this person gets this message now */
 export function reason(m: NotifyMessage): string {
+  const l = m.locale;
   switch (m.stage) {
-    case 'raised': return `You are the first contact for this alert.`;
-    case 'escalated': return `Not acknowledged for ${m.minutesUnacked} min: escalated to you (level ${m.level}).`;
-    case 'reminder': return `Still not acknowledged after ${m.minutesUnacked} min (reminder ${m.reminder}).`;
-    case 'cleared': return m.incident
-      ? `Every alert of incident #${m.incident.id} has cleared${m.alert.clearedAt ? ` (the last at ${iso(m.alert.clearedAt)})` : ''}.`
-      : `The condition has cleared${m.alert.clearedAt ? ` at ${iso(m.alert.clearedAt)}` : ''}.`;
-    case 'update': return `Another alert joined incident #${m.incident?.id ?? '?'} (${m.incident?.alerts ?? '?'} alerts now): the same event, not a new page.`;
+    case 'raised': return tr(l, 'reason.raised');
+    case 'escalated': return tr(l, 'reason.escalated', { minutes: String(m.minutesUnacked), level: m.level });
+    case 'reminder': return tr(l, 'reason.reminder', { minutes: String(m.minutesUnacked), n: String(m.reminder) });
+    case 'cleared': {
+      const at = m.alert.clearedAt ? iso(m.alert.clearedAt) : undefined;
+      if (m.incident) return at ? tr(l, 'reason.clearedIncidentAt', { incident: m.incident.id, at }) : tr(l, 'reason.clearedIncident', { incident: m.incident.id });
+      return at ? tr(l, 'reason.clearedAt', { at }) : tr(l, 'reason.cleared');
+    }
+    case 'update': return tr(l, 'reason.update', { incident: m.incident?.id ?? '?', alerts: m.incident?.alerts ?? '?' });
   }
 }
 
 export const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2).replace(/0$/, ''));
 
-/** label/value lines shared by every format, in a fixed order */
+/** label/value lines shared by every format, in a fixed order (labels in the recipient's language) */
 export function facts(m: NotifyMessage): [string, string][] {
   const a = m.alert;
-  const out: [string, string][] = [['Zone', a.zone]];
-  if (a.sensor) out.push(['Sensor', a.sensor]);
-  out.push(['Severity', a.severity]);
-  if (a.value !== null) out.push(['Value', a.threshold !== null ? `${num(a.value)} (threshold ${num(a.threshold)})` : num(a.value)]);
-  out.push(['Since', iso(a.since)]);
-  out.push(['Alert', a.id]);
-  if (m.incident) out.push(['Incident', `#${m.incident.id} (${m.incident.alerts} alert${m.incident.alerts === 1 ? '' : 's'}, ${m.incident.severity})`]);
+  const l = m.locale;
+  const out: [string, string][] = [[tr(l, 'fact.zone'), a.zone]];
+  if (a.sensor) out.push([tr(l, 'fact.sensor'), a.sensor]);
+  out.push([tr(l, 'fact.severity'), severityWord(a.severity, l)]);
+  if (a.value !== null) out.push([tr(l, 'fact.value'), a.threshold !== null ? tr(l, 'fact.valueThreshold', { value: num(a.value), threshold: num(a.threshold) }) : num(a.value)]);
+  out.push([tr(l, 'fact.since'), iso(a.since)]);
+  out.push([tr(l, 'fact.alert'), a.id]);
+  if (m.incident) {
+    out.push([tr(l, 'fact.incident'), tr(l, m.incident.alerts === 1 ? 'fact.incidentValue.one' : 'fact.incidentValue.other',
+      { incident: m.incident.id, count: m.incident.alerts, severity: severityWord(m.incident.severity, l) })]);
+  }
   return out;
 }
 
 export function ackLine(m: NotifyMessage): string | undefined {
+  const l = m.locale;
   if (m.stage === 'cleared') return undefined;
-  if (m.ackUrl) return `Acknowledge: ${m.ackUrl}`;
-  return m.incident ? `Acknowledge on the dashboard or POST /api/incidents/${m.incident.id}/ack` : `Acknowledge on the dashboard or POST /api/alerts/${m.alert.id}/ack`;
+  if (m.ackUrl) return tr(l, 'ack.url', { url: m.ackUrl });
+  return m.incident ? tr(l, 'ack.incident', { incident: m.incident.id }) : tr(l, 'ack.alert', { alert: m.alert.id });
 }

@@ -7,6 +7,7 @@ import { createChart } from './chart.js';
 import { fmtClock, fmtDate, fmtNum } from './format.js';
 import { askForToken, authHeader } from './token.js';
 import { humanError } from './error-text.js';
+import { initPage, onLangChange, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86_400_000;
@@ -35,7 +36,7 @@ function period() {
 
 /** a panel that failed says why in its own body, the others keep going */
 function note(bodyId, e, cols) {
-  const why = e.status === 403 ? 'your role may not see this' : e.message;
+  const why = e.status === 403 ? t('planning.roleMayNot') : e.message;
   $(bodyId).replaceChildren(el('tr', {}, el('td', { colspan: String(cols), class: 'txt muted' }, why)));
 }
 
@@ -43,12 +44,12 @@ function note(bodyId, e, cols) {
 // Lead time (L) and the safety-stock floor are edited in the row: a change is saved at once
 // (PUT /api/replenishment/items/:sku, purchasing), the answer carries the item's plan
 // recomputed, and a refusal is shown at the field it names (details[].field = body.leadTimeDays).
-const FIELDS = { leadTimeDays: { label: 'lead time (days)', step: '1' }, safetyStock: { label: 'minimum safety stock', step: 'any' } };
+const FIELDS = { leadTimeDays: { step: '1' }, safetyStock: { step: 'any' } };
 
 function editor(sku, field, value) {
   const input = el('input', {
     type: 'number', min: '0', step: FIELDS[field].step, inputmode: field === 'leadTimeDays' ? 'numeric' : 'decimal', class: 'plan-edit',
-    'aria-label': `${FIELDS[field].label} of ${sku}`, dataset: { testid: `edit-${field}`, item: sku, field },
+    'aria-label': t('planning.fieldOf', { field: t(`planning.field.${field}`), item: sku }), dataset: { testid: `edit-${field}`, item: sku, field },
   });
   input.value = value === null || value === undefined ? '' : String(value);
   const msg = el('span', { class: 'field-error', role: 'alert', dataset: { testid: `edit-${field}-error` } });
@@ -73,7 +74,7 @@ async function saveField(sku, field, input, msg) {
     if (res.status === 401) askForToken(body?.details?.[0]?.reason);
     if (!res.ok) {
       const named = body?.details?.find((d) => d.field === `body.${field}`);
-      const text = res.status === 403 ? 'Your role may not change planning settings (purchasing may).' : humanError(res.status, named ? { ...body, details: [named] } : body);
+      const text = res.status === 403 ? t('planning.editForbidden') : humanError(res.status, named ? { ...body, details: [named] } : body);
       throw new Error(text);
     }
     await loadReplenishment();
@@ -100,7 +101,7 @@ async function loadReplenishment() {
         el('td', {}, n(p.safetyStock)), el('td', { dataset: { testid: 'rop' } }, n(p.reorderPoint)), el('td', { dataset: { testid: 'suggested' } }, p.suggestedQty ? n(p.suggestedQty, 0) : '—'),
         el('td', {}, p.purchaseOrder ? `${p.purchaseOrder} (${p.purchaseOrderStatus})` : '—'));
       const why = el('tr', { hidden: '' }, el('td', { colspan: '13', class: 'txt' },
-        el('details', { class: 'why', open: '' }, el('summary', {}, 'inputs and formula values'), el('pre', {}, JSON.stringify(p.explanation, null, 2)))));
+        el('details', { class: 'why', open: '' }, el('summary', {}, t('planning.whySummary')), el('pre', {}, JSON.stringify(p.explanation, null, 2)))));
       tr.addEventListener('click', () => { why.hidden = !why.hidden; });
       body.append(tr, why);
     }
@@ -110,7 +111,7 @@ async function loadReplenishment() {
         el('td', {}, `${s.item} · ${s.explanation?.name ?? ''}`), el('td', {}, '—'), el('td', {}, '—'), el('td', {}, editor(s.item, 'leadTimeDays', null)),
         el('td', { colspan: '9', class: 'txt muted', dataset: { testid: 'skip-reason' } }, s.reason)));
     }
-    if (!plans.length) body.append(el('tr', {}, el('td', { colspan: '13', class: 'txt muted' }, 'no plan yet: the replenishment job has not run')));
+    if (!plans.length) body.append(el('tr', {}, el('td', { colspan: '13', class: 'txt muted' }, t('planning.noPlan'))));
   } catch (e) { note('repl-body', e, 13); }
 }
 
@@ -142,10 +143,10 @@ async function loadSales(item) {
     const actual = [...full.map((w) => w.qty), ...r.forecast.map(() => null)];
     // the forecast line starts at the last full week so the two lines join
     const forecast = xs.map((_, i) => (i === full.length - 1 ? full[i].qty : i >= full.length ? r.forecast[i - full.length].qty : null));
-    drawLines('sales', 'sales-chart', 'sales-hover', [{ id: 'shipped', label: 'shipped / week' }, { id: 'forecast', label: 'forecast' }], xs, [actual, forecast], r.unit);
+    drawLines('sales', 'sales-chart', 'sales-hover', [{ id: 'shipped', label: t('planning.series.shipped') }, { id: 'forecast', label: t('planning.series.forecast') }], xs, [actual, forecast], r.unit);
     $('sales-model').textContent = r.model.method === 'holt-linear'
-      ? `Holt linear α ${r.model.alpha} β ${r.model.beta}, trend ${n(r.model.trend)} ${r.unit}/week` : `${r.model.method} (too few weeks)`;
-  } catch (e) { $('sales-chart').replaceChildren(el('p', { class: 'muted' }, e.status === 403 ? 'your role may not see sales' : e.message)); }
+      ? t('planning.holt', { alpha: r.model.alpha, beta: r.model.beta, trend: n(r.model.trend), unit: r.unit }) : t('planning.tooFewWeeks', { method: r.model.method });
+  } catch (e) { $('sales-chart').replaceChildren(el('p', { class: 'muted' }, e.status === 403 ? t('planning.salesForbidden') : e.message)); }
 }
 
 async function loadPrices(item) {
@@ -165,11 +166,12 @@ async function loadPrices(item) {
         cols[0].push(p.avgPriceMinor / 100); cols[1].push(p.minPriceMinor / 100); cols[2].push(p.maxPriceMinor / 100);
       }
     }
-    drawLines('price', 'price-chart', 'price-hover', [{ id: 'avg', label: 'avg price' }, { id: 'min', label: 'min' }, { id: 'max', label: 'max' }], xs, cols, it?.currency ?? '');
+    drawLines('price', 'price-chart', 'price-hover', [{ id: 'avg', label: t('planning.series.avg') }, { id: 'min', label: t('planning.series.min') }, { id: 'max', label: t('planning.series.max') }], xs, cols, it?.currency ?? '');
     $('price-chart').dataset.months = String(pts.length);
-    $('price-change').textContent = it ? `${it.currency}, ${it.changePct === null ? '' : `${it.changePct > 0 ? '+' : ''}${n(it.changePct, 1)} % over the period`}` : 'no approved purchases of this item in the period';
+    $('price-change').textContent = it ? t('planning.priceChange', { currency: it.currency,
+      change: it.changePct === null ? '' : t('planning.priceChangePct', { pct: `${it.changePct > 0 ? '+' : ''}${n(it.changePct, 1)}` }) }) : t('planning.noPurchases');
   } catch (e) {
-    $('price-chart').replaceChildren(el('p', { class: 'muted', dataset: { testid: 'price-denied' } }, e.status === 403 ? 'purchase prices are visible to purchasing and finance only' : e.message));
+    $('price-chart').replaceChildren(el('p', { class: 'muted', dataset: { testid: 'price-denied' } }, e.status === 403 ? t('planning.priceForbidden') : e.message));
   }
 }
 
@@ -180,7 +182,7 @@ async function loadOnTime() {
     $('ontime-body').replaceChildren(...r.suppliers.map((s) => el('tr', { dataset: { testid: 'ontime-row' } },
       el('td', {}, s.name ?? s.supplier), el('td', {}, s.onTime), el('td', {}, s.late), el('td', {}, s.overdue), el('td', {}, s.pending),
       el('td', { class: s.onTimeRate !== null && s.onTimeRate < 0.9 ? 'bad' : '' }, pct(s.onTimeRate)), el('td', {}, n(s.avgDelayDaysWhenLate, 1)))));
-    if (!r.suppliers.length) note('ontime-body', new Error('no purchase orders due in the period'), 7);
+    if (!r.suppliers.length) note('ontime-body', new Error(t('planning.noPosDue')), 7);
   } catch (e) { note('ontime-body', e, 7); }
 }
 
@@ -189,7 +191,7 @@ async function loadTurnover() {
     const r = await get(`/api/analytics/turnover?${period()}`);
     $('turnover-body').replaceChildren(...r.items.filter((i) => i.avgOnHand || i.outflow).map((i) => el('tr', { dataset: { testid: 'turnover-row' } },
       el('td', {}, `${i.item} · ${i.name}`), el('td', {}, `${n(i.avgOnHand)} ${i.unit}`), el('td', {}, n(i.outflow)), el('td', {}, n(i.turnover)), el('td', {}, n(i.turnoverDays, 1)))));
-    $('turnover-total').textContent = r.total?.turnoverDays ? `all items (by cost): ${n(r.total.turnoverDays, 1)} days` : '';
+    $('turnover-total').textContent = r.total?.turnoverDays ? t('planning.turnoverTotal', { days: n(r.total.turnoverDays, 1) }) : '';
   } catch (e) { note('turnover-body', e, 5); }
 }
 
@@ -197,7 +199,7 @@ async function loadCounts() {
   try {
     const r = await get(`/api/analytics/count-accuracy?${period()}`);
     const o = r.overall;
-    $('count-overall').replaceChildren(el('span', { class: 'figure', dataset: { testid: 'count-line-accuracy' } }, pct(o.lineAccuracy)), el('span', { class: 'muted' }, `of ${o.lines} counted lines matched the books · quantity accuracy ${pct(o.qtyAccuracy)} · ${o.sessions} sessions`));
+    $('count-overall').replaceChildren(el('span', { class: 'figure', dataset: { testid: 'count-line-accuracy' } }, pct(o.lineAccuracy)), el('span', { class: 'muted' }, t('planning.countOverall', { lines: o.lines, qty: pct(o.qtyAccuracy), sessions: o.sessions })));
     $('count-body').replaceChildren(...r.sessions.map((s) => el('tr', {},
       el('td', {}, s.id), el('td', { class: 'txt' }, s.location), el('td', {}, fmtDate(s.approvedAt)), el('td', {}, s.lines), el('td', {}, s.exactLines),
       el('td', {}, pct(s.lineAccuracy)), el('td', {}, pct(s.qtyAccuracy)))));
@@ -217,9 +219,11 @@ async function loadItems() {
 async function refresh() {
   const item = $('item').value;
   await Promise.all([loadReplenishment(), loadOnTime(), loadTurnover(), loadCounts(), ...(item ? [loadSales(item), loadPrices(item)] : [])]);
-  $('updated').textContent = `updated ${fmtClock(Date.now())}`;
+  $('updated').textContent = t('common.updated', { time: fmtClock(Date.now()) });
 }
 
+initPage();
+onLangChange(() => void refresh());
 const today = Date.now();
 $('to').value = isoDay(today);
 $('from').value = isoDay(today - 181 * DAY);

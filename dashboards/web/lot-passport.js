@@ -7,6 +7,7 @@ import { createChart } from './chart.js';
 import { fmtDateTime, fmtNum } from './format.js';
 import { askForToken, authHeader } from './token.js';
 import { humanError } from './error-text.js';
+import { initPage, onLangChange, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => {
@@ -15,9 +16,10 @@ const el = (tag, attrs = {}, ...kids) => {
   e.append(...kids.map((k) => (k instanceof Node ? k : document.createTextNode(String(k)))));
   return e;
 };
-const when = (ms) => (ms === null || ms === undefined ? 'still there' : fmtDateTime(ms));
+const when = (ms) => (ms === null || ms === undefined ? t('passport.stillThere') : fmtDateTime(ms));
 const deg = (v) => (v === null || v === undefined ? '—' : `${fmtNum(v, 1)} °C`);
-const mins = (m) => (m >= 120 ? `${fmtNum(m / 60, 1)} h` : `${fmtNum(m, 0)} min`);
+const mins = (m) => (m >= 120 ? t('passport.hours', { n: fmtNum(m / 60, 1) }) : t('passport.minutes', { n: fmtNum(m, 0) }));
+const ruleText = (rule) => (t(`passport.rule.${rule}`) === `passport.rule.${rule}` ? rule.replace('_', ' ') : t(`passport.rule.${rule}`));
 
 async function call(method, path, body) {
   const res = await fetch(path, {
@@ -53,48 +55,63 @@ function drawChart(p) {
 }
 
 function render(p) {
-  $('pp-title').textContent = `${p.lot.item} · lot ${p.lot.code} · profile ${p.profile.name}`;
+  $('pp-title').textContent = t('passport.heading.lot', { item: p.lot.item, code: p.lot.code, profile: p.profile.name });
   drawChart(p);
-  $('pp-presence').replaceChildren(...p.presence.map((s) => el('tr', {}, el('td', {}, s.location), el('td', {}, s.zone ?? '(not measured)'), el('td', {}, when(s.from)), el('td', {}, when(s.to)))));
+  $('pp-presence').replaceChildren(...p.presence.map((s) => el('tr', {}, el('td', {}, s.location), el('td', {}, s.zone ?? t('passport.notMeasured')), el('td', {}, when(s.from)), el('td', {}, when(s.to)))));
   const ex = p.summary.excursions;
   $('pp-excursions').replaceChildren(...(ex.length ? ex.map((x) => el('tr', { dataset: { testid: 'pp-excursion' } },
-    el('td', {}, x.sensor), el('td', {}, when(x.from)), el('td', {}, x.ongoing ? 'ongoing' : when(x.to)), el('td', {}, fmtNum(x.minutes, 0)),
-    el('td', {}, x.direction === 'high' ? `max ${deg(x.max)}` : `min ${deg(x.min)}`)))
-    : [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'none'))]));
+    el('td', {}, x.sensor), el('td', {}, when(x.from)), el('td', {}, x.ongoing ? t('passport.ongoing') : when(x.to)), el('td', {}, fmtNum(x.minutes, 0)),
+    el('td', {}, x.direction === 'high' ? t('passport.max', { value: deg(x.max) }) : t('passport.min', { value: deg(x.min) }))))
+    : [el('tr', {}, el('td', { colspan: '5', class: 'muted' }, t('passport.none')))]));
   const s = p.summary;
   const range = `${p.profile.tempLow ?? '−∞'} … ${p.profile.tempHigh ?? '+∞'} °C`;
+  // [test id, label key, value]: the ids stay English whatever the language
   const rows = [
-    ['range', range], ['in range', mins(s.inRangeMinutes)], ['above', mins(s.aboveMinutes)], ['below', mins(s.belowMinutes)],
-    ['no data', mins(s.noDataMinutes)], ['max / min', `${deg(s.max)} / ${deg(s.min)}`],
-    ['MKT', `${deg(s.mkt)} (ΔH ${s.deltaHkJ} kJ/mol)`], ['worst sensor', s.worstSensor ?? '—'],
+    ['range', 'range', range], ['in-range', 'inRange', mins(s.inRangeMinutes)], ['above', 'above', mins(s.aboveMinutes)], ['below', 'below', mins(s.belowMinutes)],
+    ['no-data', 'noData', mins(s.noDataMinutes)], ['max-min', 'maxMin', `${deg(s.max)} / ${deg(s.min)}`],
+    ['MKT', 'mkt', t('passport.mkt', { value: deg(s.mkt), dh: s.deltaHkJ })], ['worst-sensor', 'worstSensor', s.worstSensor ?? '—'],
   ];
-  $('pp-summary').replaceChildren(...rows.map(([k, v]) => el('tr', { dataset: { testid: `pp-${k.replace(/\W+/g, '-')}` } }, el('th', {}, k), el('td', {}, v))));
+  $('pp-summary').replaceChildren(...rows.map(([id, k, v]) => el('tr', { dataset: { testid: `pp-${id}` } }, el('th', {}, t(`passport.row.${k}`)), el('td', {}, v))));
   const q = p.quarantine;
-  $('pp-status').replaceChildren(el('span', { class: `st-${q.status}` }, q.status));
+  $('pp-status').replaceChildren(el('span', { class: `st-${q.status}` }, t(`lotStatus.${q.status}`)));
   $('pp-evidence').replaceChildren(...q.evidence.map((e) => el('li', { dataset: { testid: 'pp-evidence-item' } },
-    `${e.rule.replace('_', ' ')} · ${e.zone}/${e.sensor} · ${when(e.start)} → ${e.ongoing ? 'ongoing' : when(e.end)} · ${fmtNum(e.minutes, 0)} min · max ${deg(e.maxTemp)}${e.quarantined ? ' · quarantined the lot' : ''}`)));
-  $('pp-history').replaceChildren(...q.history.map((h) => el('li', {}, `${when(h.at)} ${h.from ?? '—'} → ${h.to} by ${h.actor}: ${h.reason}`)));
+    t(e.quarantined ? 'passport.evidenceQuarantined' : 'passport.evidence', { rule: ruleText(e.rule), zone: e.zone, sensor: e.sensor, start: when(e.start),
+      end: e.ongoing ? t('passport.ongoing') : when(e.end), minutes: fmtNum(e.minutes, 0), max: deg(e.maxTemp) }))));
+  $('pp-history').replaceChildren(...q.history.map((h) => el('li', {}, t('passport.historyLine', { at: when(h.at), from: h.from ? t(`lotStatus.${h.from}`) : '—', to: t(`lotStatus.${h.to}`), actor: h.actor, reason: h.reason }))));
   $('pp-qa').hidden = q.status !== 'quarantined';
 }
 
 async function load(id) {
   if (!id) return;
   try {
-    render(await call('GET', `/api/lots/${id}/exposure`));
+    shown = await call('GET', `/api/lots/${id}/exposure`);
+    render(shown);
   } catch (e) {
-    $('pp-title').textContent = `lot ${id}: ${e.message}`;
+    $('pp-title').textContent = t('passport.lotFailed', { id, reason: e.message });
   }
 }
 
+let lotList = [];
+let shown = null;   // the passport on screen, re-rendered in the new language
+function fillLots() {
+  const select = $('lot-select');
+  const keep = select.value;
+  select.replaceChildren(el('option', { value: '' }, t('passport.pickOption')),
+    ...lotList.map((l) => el('option', { value: String(l.id) }, t('passport.lotOption', { item: l.item, code: l.code, status: t(`lotStatus.${l.status}`) }))));
+  select.value = keep;
+}
+
 async function init() {
+  initPage();
+  onLangChange(() => { fillLots(); if (shown) render(shown); });
   const params = new URLSearchParams(location.search);
   const select = $('lot-select');
   try {
     const lots = await call('GET', '/api/lots');
-    select.replaceChildren(el('option', { value: '' }, '— pick a lot —'),
-      ...lots.map((l) => el('option', { value: String(l.id) }, `${l.item} · ${l.code} (${l.status})`)));
+    lotList = lots;
+    fillLots();
   } catch (e) {
-    select.replaceChildren(el('option', { value: '' }, `lots: ${e.message}`));
+    select.replaceChildren(el('option', { value: '' }, t('passport.lotsFailed', { reason: e.message })));
   }
   const id = params.get('lot');
   if (id) select.value = id;
@@ -108,11 +125,11 @@ async function init() {
     const reason = $('pp-reason').value.trim();
     try {
       await call('POST', `/api/lots/${select.value}/${action}`, { reason });
-      $('pp-qa-msg').textContent = `${action}d`;
+      $('pp-qa-msg').textContent = t(action === 'reject' ? 'passport.rejected' : 'passport.released');
       $('pp-reason').value = '';
       await load(select.value);
     } catch (e) {
-      $('pp-qa-msg').textContent = `${action} refused: ${e.message}`;
+      $('pp-qa-msg').textContent = t(action === 'reject' ? 'passport.rejectRefused' : 'passport.releaseRefused', { reason: e.message });
     }
   });
   window.addEventListener('resize', () => chart?.setSize({ width: $('pp-chart').clientWidth, height: $('pp-chart').clientHeight }));

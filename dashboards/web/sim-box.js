@@ -3,14 +3,17 @@
 
 import { getSim, setSimFault } from './api.js';
 import { esc } from './format.js';
+import { onLangChange, t } from './i18n.js';
 
-const FAULT_LABEL = { door_open: 'Door open', compressor_failure: 'Compressor fail', dropout: 'Drop-out', garbage: 'Garbage frames' };
+// a fault the catalogue has no word for shows its code
+const faultLabel = (f) => (t(`panels.sim.fault.${f}`) === `panels.sim.fault.${f}` ? f : t(`panels.sim.fault.${f}`));
 
 export class SimBox {
   constructor(root) {
     this.root = root;
     this.disabled = false;
     this.busy = false;
+    onLangChange(() => { if (this.last) this.render(this.last); });
     root.addEventListener('click', async (e) => {
       const b = e.target.closest('button[data-fault]');
       if (!b || this.busy) return;
@@ -44,15 +47,16 @@ export class SimBox {
   render(sim) {
     if (this.busy && this.root.childElementCount) return;
     this.root.hidden = false;
+    this.last = sim;
     const active = new Set((sim.active ?? []).map((a) => `${a.target}|${a.fault}`));
-    this.root.innerHTML = `<h3 class="box-head">Simulator <span class="demo-tag">demo</span></h3>
+    this.root.innerHTML = `<h3 class="box-head">${esc(t('panels.sim.heading'))} <span class="demo-tag">${esc(t('panels.sim.demo'))}</span></h3>
       <table class="sim-table">${(sim.targets ?? [])
         .map(
           // each target offers only the faults that fit it (a room: door, compressor; a device: its link)
-          (t) => `<tr><th>${esc(t.id)}<small>${esc(t.kind === 'zone' ? 'room' : 'device')}</small></th><td>${(t.faults ?? sim.faults ?? [])
+          (tg) => `<tr><th>${esc(tg.id)}<small>${esc(t(tg.kind === 'zone' ? 'panels.sim.room' : 'panels.sim.device'))}</small></th><td>${(tg.faults ?? sim.faults ?? [])
             .map((f) => {
-              const on = active.has(`${t.id}|${f}`);
-              return `<button type="button" class="sim-btn${on ? ' on' : ''}" data-target="${esc(t.id)}" data-fault="${esc(f)}" aria-pressed="${on}">${esc(FAULT_LABEL[f] ?? f)}</button>`;
+              const on = active.has(`${tg.id}|${f}`);
+              return `<button type="button" class="sim-btn${on ? ' on' : ''}" data-target="${esc(tg.id)}" data-fault="${esc(f)}" aria-pressed="${on}">${esc(faultLabel(f))}</button>`;
             })
             .join('')}</td></tr>`,
         )

@@ -10,6 +10,7 @@
 import { authHeader } from './token.js';
 import { esc, fmtNum, fmtTime } from './format.js';
 import { humanError } from './error-text.js';
+import { onLangChange, t } from './i18n.js';
 
 const STYLE = `
 .dock-panel .dock-rows, .bins-panel .bin-rows { list-style: none; margin: 0; padding: 0 10px 8px; max-height: 260px; overflow: auto; font-size: 13px; }
@@ -47,11 +48,21 @@ function installStyle() {
 }
 
 const OUTCOME = {
-  booked: (r) => `<span class="outcome-booked">booked · ${esc(r.document ?? 'device')}</span>`,
-  refused: (r) => `<span class="outcome-refused" title="${esc(r.reason ?? '')}">not booked${r.document ? ` · ${esc(r.document)}` : ''}</span>`,
-  unauthorised_removal: () => '<span class="outcome-alert">ALERT · left with no shipment</span>',
-  unexpected_receipt: () => '<span class="outcome-alert">ALERT · nothing expected</span>',
+  booked: (r) => `<span class="outcome-booked">${esc(r.document ? t('panels.dock.booked', { document: r.document }) : t('panels.dock.bookedDevice'))}</span>`,
+  refused: (r) => `<span class="outcome-refused" title="${esc(r.reason ?? '')}">${esc(r.document ? t('panels.dock.notBookedDoc', { document: r.document }) : t('panels.dock.notBooked'))}</span>`,
+  unauthorised_removal: () => `<span class="outcome-alert">${esc(t('panels.dock.removal'))}</span>`,
+  unexpected_receipt: () => `<span class="outcome-alert">${esc(t('panels.dock.unexpected'))}</span>`,
 };
+
+/** the panel's header, in the current language; redrawn (with the last rows) when the language changes */
+function mount(panel, heading, list) {
+  const draw = () => {
+    panel.root.innerHTML = `<header class="box-head-row"><h2>${esc(t(heading))}</h2><span class="count" data-role="summary"></span></header>${list}`;
+    if (panel.last) panel.render(...panel.last);
+  };
+  draw();
+  onLangChange(draw);
+}
 
 export class DockActivityPanel {
   /** @param {HTMLElement|null} root an empty <section> */
@@ -59,8 +70,7 @@ export class DockActivityPanel {
     this.root = root;
     if (!root) return;
     installStyle();
-    root.innerHTML = `<header class="box-head-row"><h2>Dock door</h2><span class="count" data-role="summary"></span></header>
-      <ol class="dock-rows" data-testid="dock-rows"></ol>`;
+    mount(this, 'panels.dock.heading', '<ol class="dock-rows" data-testid="dock-rows"></ol>');
   }
 
   async refresh(now = Date.now()) {
@@ -69,24 +79,25 @@ export class DockActivityPanel {
       this.render(await get('/api/dock-activity?limit=20'), now);
     } catch (err) {
       if (err.unreachable) throw err;
-      this.root.querySelector('.dock-rows').innerHTML = `<li class="empty">dock activity unavailable: ${esc(err.message)}</li>`;
+      this.root.querySelector('.dock-rows').innerHTML = `<li class="empty">${esc(t('panels.dock.unavailable', { reason: err.message }))}</li>`;
     }
   }
 
   render(rows, now) {
+    this.last = [rows, now];
     const open = rows.filter((r) => r.alert && r.exception === 'open').length;
     const summary = this.root.querySelector('[data-role=summary]');
-    summary.textContent = open ? `${open} to resolve` : rows.length ? `${rows.length} passes` : '';
+    summary.textContent = open ? t('panels.dock.toResolve', { count: open }) : rows.length ? t('panels.dock.passes', { count: rows.length }) : '';
     summary.classList.toggle('hot', open > 0);
     const list = this.root.querySelector('.dock-rows');
-    if (!rows.length) return void (list.innerHTML = '<li class="empty">no pallet has passed the dock door yet</li>');
+    if (!rows.length) return void (list.innerHTML = `<li class="empty">${esc(t('panels.dock.empty'))}</li>`);
     list.innerHTML = rows.map((r) => {
       const dir = ['in', 'out'].includes(r.direction) ? r.direction : 'unknown';
       const outcome = (OUTCOME[r.outcome] ?? (() => esc(r.outcome)))(r);
-      const note = r.alert ? `${r.exception === 'resolved' ? 'resolved' : 'open'} · ${esc(r.message ?? '').slice(0, 140)}` : r.reason ? esc(r.reason) : '';
+      const note = r.alert ? `${esc(t(r.exception === 'resolved' ? 'panels.dock.resolved' : 'panels.dock.open'))} · ${esc(r.message ?? '').slice(0, 140)}` : r.reason ? esc(r.reason) : '';
       return `<li data-testid="dock-row" data-direction="${dir}" data-outcome="${esc(r.outcome)}" data-document="${esc(r.document ?? '')}">
-        <span class="dir dir-${dir}">${dir.toUpperCase()}</span>
-        <span>${fmtNum(r.cases, 0)} case${r.cases === 1 ? '' : 's'}${r.items ? ` · ${esc(r.items)}` : ''} · ${esc(r.portal ?? '')}</span>
+        <span class="dir dir-${dir}">${esc(t(`panels.dock.dir.${dir}`))}</span>
+        <span>${esc(t('panels.dock.cases', { count: r.cases, n: fmtNum(r.cases, 0) }))}${r.items ? ` · ${esc(r.items)}` : ''} · ${esc(r.portal ?? '')}</span>
         <span>${outcome} <span class="muted">${esc(fmtTime(r.at, now))}</span></span>
         ${note ? `<span class="note">${note}</span>` : ''}
       </li>`;
@@ -100,8 +111,7 @@ export class BinWeighingsPanel {
     this.root = root;
     if (!root) return;
     installStyle();
-    root.innerHTML = `<header class="box-head-row"><h2>Weighed bins</h2><span class="count" data-role="summary"></span></header>
-      <ul class="bin-rows" data-testid="bin-rows"></ul>`;
+    mount(this, 'panels.bins.heading', '<ul class="bin-rows" data-testid="bin-rows"></ul>');
   }
 
   async refresh(now = Date.now()) {
@@ -110,26 +120,27 @@ export class BinWeighingsPanel {
       this.render(await get('/api/bin-weighings'), now);
     } catch (err) {
       if (err.unreachable) throw err;
-      this.root.querySelector('.bin-rows').innerHTML = `<li class="empty">weighed bins unavailable: ${esc(err.message)}</li>`;
+      this.root.querySelector('.bin-rows').innerHTML = `<li class="empty">${esc(t('panels.bins.unavailable', { reason: err.message }))}</li>`;
     }
   }
 
   render(rows, now) {
+    this.last = [rows, now];
     const drifting = rows.filter((r) => r.alert && r.alert.state === 'active').length;
     const summary = this.root.querySelector('[data-role=summary]');
-    summary.textContent = drifting ? `${drifting} drifting` : rows.length ? `${rows.length} bins` : '';
+    summary.textContent = drifting ? t('panels.bins.drifting', { count: drifting }) : rows.length ? t('panels.bins.bins', { count: rows.length }) : '';
     summary.classList.toggle('hot', drifting > 0);
     const list = this.root.querySelector('.bin-rows');
-    if (!rows.length) return void (list.innerHTML = '<li class="empty">no scale has weighed a bin yet</li>');
+    if (!rows.length) return void (list.innerHTML = `<li class="empty">${esc(t('panels.bins.empty'))}</li>`);
     const digits = (unit) => (unit === 'pcs' ? 0 : 1);
     list.innerHTML = rows.map((r) => {
       const active = r.alert && r.alert.state === 'active';
-      return `<li data-testid="bin-row" data-bin="${esc(r.location)}" data-drift="${active ? 'yes' : 'no'}" title="${esc(`${r.device} · tolerance ${r.tolerance} ${r.unit}`)}">
+      return `<li data-testid="bin-row" data-bin="${esc(r.location)}" data-drift="${active ? 'yes' : 'no'}" title="${esc(t('panels.bins.tolerance', { device: r.device, tolerance: r.tolerance, unit: r.unit }))}">
         <span><b>${esc(r.location)}</b></span>
         <span>${esc(r.item)}</span>
-        <span class="qty">shelf <b data-role="weighed">${fmtNum(r.weighed, digits(r.unit))}</b> · system <b data-role="ledger">${fmtNum(r.ledger, digits(r.unit))}</b> ${esc(r.unit)}
-          <span class="${active ? 'drift' : 'agree'}">${active ? 'DRIFT' : '✓'}</span></span>
-        <span class="note">weighed ${esc(fmtTime(r.weighedAt, now))}${active ? ` · ${esc(r.alert.message)}` : ''}</span>
+        <span class="qty">${esc(t('panels.bins.shelf'))} <b data-role="weighed">${fmtNum(r.weighed, digits(r.unit))}</b> · ${esc(t('panels.bins.system'))} <b data-role="ledger">${fmtNum(r.ledger, digits(r.unit))}</b> ${esc(r.unit)}
+          <span class="${active ? 'drift' : 'agree'}">${active ? esc(t('panels.bins.drift')) : '✓'}</span></span>
+        <span class="note">${esc(t('panels.bins.weighed', { time: fmtTime(r.weighedAt, now) }))}${active ? ` · ${esc(r.alert.message)}` : ''}</span>
       </li>`;
     }).join('');
   }

@@ -72,6 +72,22 @@ describe.runIf(haveChromium)(`lot passport page in chromium (${engineLabel})`, (
     await page.locator('[data-testid=pp-status]', { hasText: 'available' }).waitFor({ timeout: 10_000 });
     expect(await page.locator('[data-testid=pp-qa]').isHidden()).toBe(true);
     expect((await f.as('qa', 'GET', `/api/lots/${lotId}/history`)).json.at(-1)).toMatchObject({ to: 'available', reason: 'QA release: core temperature checked: 5 °C' });
+
+    // issue #14: the switch in the header turns the whole passport Chinese, without a reload
+    await page.locator('[data-testid=lang-switch]').selectOption('zh-CN');
+    await expect.poll(async () => page.locator('[data-testid=pp-title]').textContent()).toBe('CREAM · 批次 CR-7 · 储存条件 chilled');
+    expect((await page.locator('[data-testid=pp-above] th').textContent())?.trim()).toBe('高于上限');
+    expect((await page.locator('[data-testid=pp-above] td').textContent())?.trim()).toBe('60 分钟');
+    expect((await page.locator('[data-testid=pp-status]').textContent())?.trim()).toBe('可用');
+    expect(await page.locator('[data-testid=pp-evidence-item]').textContent()).toMatch(/单次超温 · chiller\/chiller-t1 .* 60 分钟 · 最高 10\.5 °C · 已隔离该批次/);
+    expect(await page.locator('h1').textContent()).toBe('stockpulse · 批次温度履历');
+    expect(await page.locator('button[value=release]').textContent()).toBe('放行');
+    await page.screenshot({ path: join(ARTIFACTS, 'lot-passport-zh-CN.png'), fullPage: true });
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(`${url}/lot-passport.html?lot=${lotId}&lang=zh-CN#token=${f.tokens.qa}`);
+    await phone.locator('[data-testid=pp-evidence-item]').first().waitFor({ timeout: 20_000 });
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await phone.screenshot({ path: join(ARTIFACTS, 'lot-passport-zh-CN-390x844.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { chromiumOr, launchChromium } from '../helpers/browser.ts';
@@ -11,6 +12,7 @@ import { DAY, post } from './history.ts';
 // cost role — and for sales the price panel says it is not for them while the rest still works.
 
 const haveChromium = chromiumOr('analytics page browser test');
+const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
 
 let tdb: TestDatabase;
 let f: ApiFixture;
@@ -71,5 +73,32 @@ describe.runIf(haveChromium)(`analytics page in chromium (${engineLabel})`, () =
     await page.waitForFunction(() => Number(document.getElementById('sales-chart')?.dataset.points) > 0, undefined, { timeout: 20_000 });
     expect(await page.locator('#repl-body').textContent()).toMatch(/may not see/);
     expect(errors).toEqual([]);
+  });
+
+  it('issue #14: in Chinese (from ?lang= or the header switch) every heading, column and panel note is Chinese; no sideways scroll', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const [w, h] of [[1600, 900], [390, 844]] as const) {
+      const page = await browser.newPage({ viewport: { width: w, height: h } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${url}/analytics.html?item=BREAD&lang=zh-CN#token=${f.tokens.purchasing}`);
+      await page.locator('[data-testid=repl-row][data-item=BREAD]').waitFor({ timeout: 20_000 });
+      await page.waitForFunction(() => document.getElementById('price-chart')?.dataset.months === '1', undefined, { timeout: 20_000 });
+      expect(await page.title()).toBe('stockpulse · 计划与分析');
+      expect(await page.locator('[data-testid=replenishment-panel] h2').textContent()).toBe('补货建议');
+      expect(await page.locator('[data-testid=replenishment-panel] th').allTextContents()).toContain('ROP（再订货点）');
+      await expect.poll(() => page.locator('#sales-model').textContent()).toMatch(/^Holt 线性 .*\/周$/);
+      expect(await page.locator('[data-testid=edit-leadTimeDays]').getAttribute('aria-label')).toBe('BREAD 的采购提前期（天）');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await page.screenshot({ path: `${ARTIFACTS}analytics-zh-CN-${w}x${h}.png`, fullPage: w < 500 });
+      if (w === 1600) {
+        // one switch back to English: the page re-renders without a reload
+        await page.locator('[data-testid=lang-switch]').selectOption('en');
+        await expect.poll(() => page.locator('[data-testid=replenishment-panel] h2').textContent()).toBe('Replenishment suggestions');
+        await expect.poll(() => page.locator('#sales-model').textContent()).toMatch(/^Holt linear/);
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    }
   });
 });

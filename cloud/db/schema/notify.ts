@@ -49,6 +49,8 @@ export const notifyContacts = pgTable('notify_contacts', {
   active: boolean('active').notNull().default(true),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+  // the language of the notifier's own words to this person (migration 0020)
+  locale: text('locale').notNull().default('en'),
 });
 
 export const notifyRoutes = pgTable('notify_routes', {

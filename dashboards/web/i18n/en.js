@@ -5,6 +5,9 @@ import masterData from './master-data.en.js';
 import documents from './documents.en.js';
 import tasks from './tasks.en.js';
 import scan from './scan.en.js';
+import passport from './passport.en.js';
+import planning from './planning.en.js';
+import panels from './panels.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
@@ -13,6 +16,9 @@ export default {
   ...documents,
   ...tasks,
   ...scan,
+  ...passport,
+  ...planning,
+  ...panels,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

@@ -5,6 +5,9 @@ import masterData from './master-data.zh-CN.js';
 import documents from './documents.zh-CN.js';
 import tasks from './tasks.zh-CN.js';
 import scan from './scan.zh-CN.js';
+import passport from './passport.zh-CN.js';
+import planning from './planning.zh-CN.js';
+import panels from './panels.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
@@ -13,6 +16,9 @@ export default {
   ...documents,
   ...tasks,
   ...scan,
+  ...passport,
+  ...planning,
+  ...panels,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',

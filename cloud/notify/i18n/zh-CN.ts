@@ -1,0 +1,60 @@
+import type en from './en.ts';
+
+// 通知正文外围的中文措辞（标题、原因、字段名、确认说明）。告警本身的消息来自网关，保持英文原文，
+// 放在这些中文措辞之中发送。与 en.ts 的键和 {占位符} 一一对应（tests/notify/catalogue.test.ts）。
+export default {
+  'title.raised': '【{severity}】{what}',
+  'title.escalated': '【已升级 L{level}】{what}',
+  'title.reminder': '【提醒 {n}】{what}',
+  'title.reminderFirst': '【提醒】{what}',
+  'title.cleared': '【已解除】{what}',
+  'title.update': '【更新】{what}',
+  'title.what': '{rule} · {zone}',
+  'title.whatIncident': '{rule} · {zone} — 事件 #{incident}',
+
+  'titleSeverity.critical': '严重',
+  'titleSeverity.warning': '警告',
+  'titleSeverity.info': '提示',
+  'severity.critical': '严重',
+  'severity.warning': '警告',
+  'severity.info': '提示',
+
+  'rule.high': '温度过高',
+  'rule.low': '温度过低',
+  'rule.cumulative': '累计超温',
+  'rule.door_open': '门未关闭',
+  'rule.device_offline': '设备离线',
+  'rule.sensor_fault': '传感器故障',
+  'rule.lot_quarantined': '批次已隔离',
+  'rule.lot_expired': '批次已过期',
+  'rule.lot_near_expiry': '批次临近过期',
+  'rule.low_stock': '库存不足',
+  'rule.count_drift': '盘点差异',
+  'rule.unauthorised_removal': '未经授权的出库',
+  'rule.unexpected_receipt': '计划外入库',
+
+  'reason.raised': '您是此告警的第一联系人。',
+  'reason.escalated': '已 {minutes} 分钟未确认：升级至您（第 {level} 级）。',
+  'reason.reminder': '{minutes} 分钟后仍未确认（第 {n} 次提醒）。',
+  'reason.clearedIncident': '事件 #{incident} 的所有告警均已解除。',
+  'reason.clearedIncidentAt': '事件 #{incident} 的所有告警均已解除（最后一条解除于 {at}）。',
+  'reason.cleared': '告警条件已解除。',
+  'reason.clearedAt': '告警条件已于 {at} 解除。',
+  'reason.update': '事件 #{incident} 新增一条告警（现共 {alerts} 条）：属于同一事件，并非新的呼叫。',
+
+  'fact.zone': '区域',
+  'fact.sensor': '传感器',
+  'fact.severity': '严重程度',
+  'fact.value': '数值',
+  'fact.valueThreshold': '{value}（阈值 {threshold}）',
+  'fact.since': '开始时间',
+  'fact.alert': '告警',
+  'fact.incident': '事件',
+  'fact.incidentValue.one': '#{incident}（{count} 条告警，{severity}）',
+  'fact.incidentValue.other': '#{incident}（{count} 条告警，{severity}）',
+
+  'ack.url': '确认：{url}',
+  'ack.incident': '请在看板上确认，或 POST /api/incidents/{incident}/ack',
+  'ack.alert': '请在看板上确认，或 POST /api/alerts/{alert}/ack',
+  'email.reply': '回复：{subject}',
+} as const satisfies Record<keyof typeof en, string>;
