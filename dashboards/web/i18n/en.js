@@ -5,6 +5,8 @@ import masterData from './master-data.en.js';
 import documents from './documents.en.js';
 import tasks from './tasks.en.js';
 import scan from './scan.en.js';
+import dashboard from './dashboard.en.js';
+import alerts from './alerts.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
@@ -13,6 +15,8 @@ export default {
   ...documents,
   ...tasks,
   ...scan,
+  ...dashboard,
+  ...alerts,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

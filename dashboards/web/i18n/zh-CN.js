@@ -5,6 +5,8 @@ import masterData from './master-data.zh-CN.js';
 import documents from './documents.zh-CN.js';
 import tasks from './tasks.zh-CN.js';
 import scan from './scan.zh-CN.js';
+import dashboard from './dashboard.zh-CN.js';
+import alerts from './alerts.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
@@ -13,6 +15,8 @@ export default {
   ...documents,
   ...tasks,
   ...scan,
+  ...dashboard,
+  ...alerts,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',
