@@ -45,8 +45,8 @@ export function createTooltip(host, getMeta) {
   /** uPlot setCursor hook: fill and place the tooltip, or hide it. */
   function update(u) {
     const idx = u.cursor.idx;
-    const t = idx === null || idx === undefined ? undefined : u.data[0][idx];
-    if (!hovering || t === undefined || u.cursor.left < 0) return void (tip.hidden = true);
+    const ts = idx === null || idx === undefined ? undefined : u.data[0][idx];
+    if (!hovering || ts === undefined || u.cursor.left < 0) return void (tip.hidden = true);
     const { sensors, unit, bucketSec } = getMeta();
     const n = sensors.length;
     const rows = sensors.map((s, i) => {
@@ -63,7 +63,7 @@ export function createTooltip(host, getMeta) {
       </div>`;
     });
     const span = bucketSec ? t('dash.tip.bucket', { bucket: bucketLabel(bucketSec) }) : t('dash.panel.raw');
-    tip.innerHTML = `<div class="tip-time" data-ts="${Math.round(t * 1000)}">${esc(fmtDateTime(t * 1000, bucketSec < 60))} <span class="tip-bucket">${esc(span)}</span></div>${rows.join('')}`;
+    tip.innerHTML = `<div class="tip-time" data-ts="${Math.round(ts * 1000)}">${esc(fmtDateTime(ts * 1000, bucketSec < 60))} <span class="tip-bucket">${esc(span)}</span></div>${rows.join('')}`;
     tip.hidden = false;
     place(u);
   }

@@ -66,4 +66,8 @@ export default {
   'alerts.rule.count_drift': 'Count drift',
   'alerts.rule.low_stock': 'Low stock',
   'alerts.rule.broker_dropping': 'Broker dropping messages',
+  'alerts.rule.gateway_refused': 'Gateway refused',
+  'alerts.rule.lot_expired': 'Lot expired',
+  'alerts.rule.lot_near_expiry': 'Lot near expiry',
+  'alerts.rule.lot_quarantined': 'Lot quarantined',
 };

@@ -65,4 +65,8 @@ export default {
   'alerts.rule.count_drift': '数量偏差',
   'alerts.rule.low_stock': '库存不足',
   'alerts.rule.broker_dropping': '消息代理丢弃消息',
+  'alerts.rule.gateway_refused': '网关被拒',
+  'alerts.rule.lot_expired': '批次已过期',
+  'alerts.rule.lot_near_expiry': '批次即将过期',
+  'alerts.rule.lot_quarantined': '批次已隔离',
 };
