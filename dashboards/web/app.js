@@ -224,7 +224,9 @@ function bannerDetail(down) {
   return down.status ? t('dash.banner.answered', { status: down.status }) : t('dash.banner.reason', { reason: down.details?.[0]?.reason ?? t('dash.banner.noAnswer') });
 }
 
+let lastHealth = null;
 function renderHealth(h) {
+  lastHealth = h;
   if (h.site) showSite(h.site);
   const mqtt = h.mqtt?.connected;
   $('health').innerHTML = `<span class="chip ${mqtt ? 'chip-ok' : 'chip-bad'}">${mqtt ? t('dash.health.mqttOk') : t('dash.health.mqttDown')}</span>
@@ -353,6 +355,7 @@ onLangChange(() => {
   if (state.reachable !== null) setReachable(state.reachable, state.reachable || !lastDown ? '' : bannerDetail(lastDown));
   renderBar();
   tickClock();
+  if (lastHealth) renderHealth(lastHealth);
   for (const p of state.panels.values()) p.relabel(state.activeList, now);
   if (alertList.loaded) alertList.render(state.allAlerts, now);
   if (lastSensors) renderSensors(lastSensors, now);

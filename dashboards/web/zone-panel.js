@@ -222,8 +222,10 @@ export class ZonePanel {
     const shading = new Set(this.view.alarms.filter(([a, b]) => b >= viewFrom && a <= viewTo).map(([, , sev]) => sev));
     this.$('.legend').innerHTML = legendHtml({ sensors: this.sensors, stats: viewStats(data, this.sensors.length, viewFrom, viewTo), unit, profile: this.zone.profile, shading });
     const src = this.results[0]?.source;
+    // where the API read them (its table names in English, kept as they were; words in other languages)
+    const srcText = src && t(`dash.source.${src}`) !== `dash.source.${src}` ? t(`dash.source.${src}`) : src;
     const b = this.results[0]?.bucket;
-    this.$('.bucket-info').textContent = this.results.length ? `${b ? t('dash.panel.buckets', { bucket: bucketLabel(b) }) : t('dash.panel.raw')}${src ? ` · ${src}` : ''}` : '';
+    this.$('.bucket-info').textContent = this.results.length ? `${b ? t('dash.panel.buckets', { bucket: bucketLabel(b) }) : t('dash.panel.raw')}${src ? ` · ${srcText}` : ''}` : '';
     // Hooks for the browser tests: what the panel asked for and how many points it drew.
     Object.assign(this.el.dataset, {
       points: String(n), series: String(this.results.length), bucket: String(this.bucket),

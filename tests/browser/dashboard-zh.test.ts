@@ -33,8 +33,9 @@ async function open(locale: string, viewport: { width: number; height: number })
   const page = await ctx.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${stack.url}/?range=15m#token=${stack.token}`);
-  await page.locator('body[data-ready=true]').waitFor({ timeout: 30_000 });
+  // the body's data-ready says the page is drawn; the load event can lag on a busy machine
+  await page.goto(`${stack.url}/?range=15m#token=${stack.token}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+  await page.locator('body[data-ready=true]').waitFor({ timeout: 60_000 });
   await page.locator('[data-testid=zone-panel][data-zone=chiller] [data-testid=panel-canvas-ready]').waitFor({ state: 'attached', timeout: 20_000 });
   await page.locator('[data-testid=alert-row]').first().waitFor({ timeout: 20_000 });
   await page.locator('[data-testid=strip-alert]').first().waitFor({ timeout: 20_000 });
@@ -85,6 +86,7 @@ describe.runIf(haveChromium)(`the dashboard in Chinese, in chromium (${engineLab
     await expect.poll(() => text(page, '#conn .conn-text')).toBe('实时');
     await expect.poll(() => text(page, '[data-testid=last-updated]')).toMatch(/^更新于 \d{2}:\d{2}:\d{2} · \d+秒前$/);
     expect(await text(page, '.alerts-panel h2')).toBe('报警');
+    expect(await text(page, '#health .chip')).toBe('MQTT 已连接');
     expect(await text(page, '.operator')).toBe('确认人');
 
     // the time bar
@@ -138,6 +140,7 @@ describe.runIf(haveChromium)(`the dashboard in Chinese, in chromium (${engineLab
     expect(await text(page, '[data-testid=time-window]')).toBe('Last 15 min');
     expect(await text(page, '[data-testid=zoom-reset]')).toBe('Reset');
     expect(await text(page, '.alerts-panel h2')).toBe('Alerts');
+    expect(await text(page, '#health .chip')).toBe('MQTT connected');
     expect(await chiller.locator('.legend').textContent()).toContain('light band: min–max in each bucket');
     expect(await row.locator('.sev').textContent()).toMatch(/^(CRITICAL|WARNING|INFO)$/);
     expect(await row.locator('.ar-times').textContent()).toMatch(/^raised /);
@@ -145,14 +148,24 @@ describe.runIf(haveChromium)(`the dashboard in Chinese, in chromium (${engineLab
     expect(await strip.locator('.as-when').textContent()).toMatch(/^since .+ · for \d+(s|m \d{2}s|h \d{2}m)$/);
     expect(await strip.locator('[data-testid=strip-ack]').textContent()).toBe('Acknowledge');
     // nothing Chinese left in what the page writes itself (zone and sensor names are the site's data)
-    const han = await page.evaluate(() => [...document.querySelectorAll('header.top, #time-bar, .legend, .alerts-panel, [data-testid=alert-strip]')]
+    const han = await page.evaluate(() => Array.from(document.querySelectorAll('header.top, #time-bar, .legend, .alerts-panel, [data-testid=alert-strip]'))
       .map((e) => (e as HTMLElement).innerText).join('\n'));
     expect(han.match(/\p{Script=Han}+/gu)?.filter((w) => w !== '中文') ?? []).toEqual([]);
     expect(await rawKeys(page)).toEqual([]);
+
+    // and back: Chinese again, kept for this person on the server (the switch saves it with the token)
+    await page.locator('header.top [data-testid=lang-switch]').selectOption('zh-CN');
+    await expect.poll(() => text(page, '[data-testid=alert-strip-status]')).toMatch(/^\d+ 个进行中的事件/);
+    expect(await text(page, '[data-testid=time-window]')).toBe('最近 15 分钟');
+    expect(await row.locator('.sev').textContent()).toMatch(/^(严重|预警|信息)$/);
+    await expect.poll(async () => (await fetch(`${stack.url}/api/me/preferences`, { headers: auth() })).json()).toEqual({ locale: 'zh-CN' });
     expect(errors).toEqual([]);
   });
 
   it('fits a 390×844 phone in Chinese with no sideways scroll', async () => {
+    // the account's stored choice wins over the browser's language: make it Chinese whatever the test before left
+    const put = await fetch(`${stack.url}/api/me/preferences`, { method: 'PUT', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ locale: 'zh-CN' }) });
+    expect(put.status).toBe(200);
     const { page, errors } = await open('zh-CN', { width: 390, height: 844 });
     expect(await texts(page, 'nav.controls > a')).toEqual(['库存', '批次履历', '计划']);
     await expect.poll(() => text(page, '[data-testid=alert-strip-status]')).toMatch(/^\d+ 个进行中的事件/);
