@@ -5,29 +5,23 @@
 // by alert id and updated in place, so a refresh never swallows an Acknowledge click or resets
 // scroll.
 
-import { esc, fmtDuration, fmtTime } from './format.js';
+import { esc, fmtTime } from './format.js';
+import { span } from './dash-words.js';
+import { applyI18n, t } from './i18n.js';
 import * as api from './api.js';
 import { groupIncidents, SEV_RANK } from './incident-group.js';
 
-export const RULE_LABEL = {
-  high: 'High temp',
-  low: 'Low temp',
-  cumulative: 'Cumulative exposure',
-  door_open: 'Door open',
-  device_offline: 'Device offline',
-  sensor_fault: 'Sensor fault',
-  uplink_stalled: 'Uplink stalled',
-  high_warning: 'Warm (warning)',
-  low_warning: 'Cold (warning)',
-  defrost: 'Defrost',
-  defrost_overrun: 'Defrost overrun',
-  missed_defrost: 'Missed defrost',
-  unauthorised_removal: 'Unauthorised removal',
-  unexpected_receipt: 'Unexpected receipt',
-  count_drift: 'Count drift',
-  low_stock: 'Low stock',
-  broker_dropping: 'Broker dropping messages',
-};
+/** a rule as words (alerts.rule.* in the catalogues); a rule the page does not know shows as its id */
+export function ruleLabel(rule) {
+  const k = t(`alerts.rule.${rule}`);
+  return k === `alerts.rule.${rule}` ? rule : k;
+}
+
+/** a severity as the badge says it: CRITICAL / 严重 (an unknown one in capitals, as before) */
+export function sevText(sev) {
+  const k = t(`alerts.sev.${sev}`);
+  return k === `alerts.sev.${sev}` ? String(sev).toUpperCase() : k;
+}
 const OPERATOR_KEY = 'stockpulse.operator';
 
 /** active alarms, info records still running (not alarms: never counted as active), and cleared */
@@ -50,15 +44,16 @@ export class AlertList {
     this.rows = new Map(); // id -> {el, alert}
     this.groups = new Map(); // incident key -> {el, pending, error}
     root.innerHTML = `
-      <p class="empty list-status" data-testid="alert-list-status">Loading alerts…</p>
-      <h3 class="list-head">Active <span class="count active-count">–</span></h3>
+      <p class="empty list-status" data-testid="alert-list-status" data-i18n="alerts.strip.loading"></p>
+      <h3 class="list-head"><span data-i18n="alerts.list.active"></span> <span class="count active-count">–</span></h3>
       <ol class="alert-rows active-rows" data-testid="active-alerts"></ol>
-      <p class="empty active-empty" hidden>No active alerts — all clear</p>
-      <h3 class="list-head records-head" hidden>Records running <small>(not alarms)</small></h3>
+      <p class="empty active-empty" hidden data-i18n="alerts.strip.empty"></p>
+      <h3 class="list-head records-head" hidden><span data-i18n="alerts.list.records"></span> <small data-i18n="alerts.list.notAlarms"></small></h3>
       <ol class="alert-rows record-rows" data-testid="record-alerts" hidden></ol>
-      <h3 class="list-head">Recently cleared</h3>
+      <h3 class="list-head" data-i18n="alerts.list.cleared"></h3>
       <ol class="alert-rows cleared-rows"></ol>
-      <p class="empty cleared-empty" hidden>Nothing cleared recently</p>`;
+      <p class="empty cleared-empty" hidden data-i18n="alerts.list.noneCleared"></p>`;
+    applyI18n(root);
     this.activeEl = root.querySelector('.active-rows');
     this.recordsEl = root.querySelector('.record-rows');
     this.clearedEl = root.querySelector('.cleared-rows');
@@ -74,6 +69,7 @@ export class AlertList {
    *  says so in words instead of showing an empty list as if it were data. */
   showStatus(text) {
     const st = this.root.querySelector('.list-status');
+    delete st.dataset.i18n; // the words given here, not the catalogue's "Loading…" again on a language change
     st.textContent = text;
     st.hidden = false;
     if (!this.loaded) for (const s of this.root.querySelectorAll('.list-head, .empty:not(.list-status)')) s.hidden = true;
@@ -81,6 +77,12 @@ export class AlertList {
 
   /** @param {object[]} alerts active + recent cleared (deduplicated by id) */
   render(alerts, now = Date.now(), clearedLimit = 15) {
+    if (this.lang !== document.documentElement.lang) {
+      // another language: every row and group header is written again, not only the changed ones
+      this.lang = document.documentElement.lang;
+      for (const r of this.rows.values()) delete r.el.querySelector('.ar-ack').dataset.key;
+      for (const gr of this.groups.values()) delete gr.el.querySelector('.ig-ack').dataset.key;
+    }
     this.loaded = true;
     this.root.querySelector('.list-status').hidden = true;
     for (const h of this.root.querySelectorAll('.list-head:not(.records-head)')) h.hidden = false;
@@ -131,18 +133,18 @@ export class AlertList {
     el.className = `incident-group sev-${g.severity}${g.acked ? ' acked' : ''}`;
     if (g.incidentId != null) el.dataset.incidentId = String(g.incidentId);
     const sev = el.querySelector('.sev');
-    sev.textContent = g.severity.toUpperCase();
+    sev.textContent = sevText(g.severity);
     sev.className = `sev sev-${g.severity}`;
-    el.querySelector('.ig-what').innerHTML = `<b>${esc(this.deps.zoneName(g.zone))}</b> · incident${g.incidentId != null ? ` #${esc(g.incidentId)}` : ''}`
-      + ` · <span data-testid="incident-probes">${g.probes} probe${g.probes === 1 ? '' : 's'}</span>, ${g.alerts.length} alerts`
-      + ` · since <b>${esc(fmtTime(g.since, now))}</b>`;
+    el.querySelector('.ig-what').innerHTML = `<b>${esc(this.deps.zoneName(g.zone))}</b> · ${esc(t('alerts.group.incident'))}${g.incidentId != null ? ` #${esc(g.incidentId)}` : ''}`
+      + ` · <span data-testid="incident-probes">${esc(t('alerts.group.probes', { count: g.probes }))}</span>, ${esc(t('alerts.group.alerts', { count: g.alerts.length }))}`
+      + ` · ${esc(t('alerts.group.since'))} <b>${esc(fmtTime(g.since, now))}</b>`;
     const ack = el.querySelector('.ig-ack');
     const key = `${g.acked}|${g.ackedBy ?? ''}|${gr.pending}|${gr.error ?? ''}`;
     if (ack.dataset.key !== key) {
       ack.dataset.key = key;
       ack.innerHTML = g.acked
         ? `<span class="acked-by" data-testid="incident-acked">✓ ${esc(g.ackedBy ?? '?')}${g.ackedAt ? ` · ${esc(fmtTime(g.ackedAt, now))}` : ''}</span>`
-        : `<button type="button" class="ack-btn" data-testid="incident-ack" ${gr.pending ? 'disabled' : ''}>${gr.pending ? 'Acknowledging…' : 'Acknowledge all'}</button>${gr.error ? `<span class="ack-error">${esc(gr.error)}</span>` : ''}`;
+        : `<button type="button" class="ack-btn" data-testid="incident-ack" ${gr.pending ? 'disabled' : ''}>${esc(gr.pending ? t('alerts.acking') : t('alerts.ackAll'))}</button>${gr.error ? `<span class="ack-error">${esc(gr.error)}</span>` : ''}`;
     }
     return el;
   }
@@ -161,7 +163,7 @@ export class AlertList {
       gr.g = groupIncidents(gr.g.alerts.map((a) => inc.alerts.find((x) => x.id === a.id) ?? a))[0];
     } catch (err) {
       gr.pending = false;
-      gr.error = err?.message ?? 'failed';
+      gr.error = err?.message ?? t('alerts.failed');
     }
     this.group(gr.g, Date.now());
   }
@@ -173,9 +175,10 @@ export class AlertList {
       el.dataset.testid = 'alert-row';
       el.dataset.alertId = a.id;
       el.innerHTML = `
-        <div class="ar-line1"><span class="sev"></span><span class="ar-where"></span><span class="ar-duration" title="duration"></span></div>
+        <div class="ar-line1"><span class="sev"></span><span class="ar-where"></span><span class="ar-duration" data-i18n-attr="title:alerts.list.duration"></span></div>
         <div class="ar-line2"><span class="ar-rule"></span><span class="ar-message"></span></div>
         <div class="ar-line3"><span class="ar-times"></span><span class="ar-ack"></span></div>`;
+      applyI18n(el);
       r = { el, alert: null, pending: false };
       this.rows.set(a.id, r);
     }
@@ -191,15 +194,16 @@ export class AlertList {
     const { el } = r;
     el.className = `alert-row sev-${a.severity} state-${a.state}${a.ackedAt ? ' acked' : ''}`;
     const q = (s) => el.querySelector(s);
-    q('.sev').textContent = a.severity.toUpperCase();
+    q('.sev').textContent = sevText(a.severity);
     q('.sev').className = `sev sev-${a.severity}`;
     const zone = this.deps.zoneName(a.zone);
     q('.ar-where').innerHTML = `<b>${esc(zone)}</b>${a.sensor ? ` · <span class="ar-sensor">${esc(a.sensor)}</span>` : ''}`;
-    q('.ar-rule').textContent = RULE_LABEL[a.rule] ?? a.rule;
+    q('.ar-rule').textContent = ruleLabel(a.rule);
     const end = a.clearedAt ?? now;
-    q('.ar-duration').textContent = fmtDuration(end - (a.raisedAt ?? a.since));
+    q('.ar-duration').textContent = span(end - (a.raisedAt ?? a.since));
+    // the message is the server's sentence (English): shown as it comes
     q('.ar-message').textContent = a.message;
-    q('.ar-times').innerHTML = `raised <b>${esc(fmtTime(a.raisedAt, now))}</b>${a.clearedAt ? ` · cleared <b>${esc(fmtTime(a.clearedAt, now))}</b>` : a.state === 'active' ? ' · <em>ongoing</em>' : ''}`;
+    q('.ar-times').innerHTML = `${esc(t('alerts.list.raised'))} <b>${esc(fmtTime(a.raisedAt, now))}</b>${a.clearedAt ? ` · ${esc(t('alerts.list.clearedAt'))} <b>${esc(fmtTime(a.clearedAt, now))}</b>` : a.state === 'active' ? ` · <em>${esc(t('alerts.list.ongoing'))}</em>` : ''}`;
 
     const ack = q('.ar-ack');
     const key = `${a.ackedAt ?? ''}|${a.ackedBy ?? ''}|${r.pending}|${r.error ?? ''}`;
@@ -208,7 +212,7 @@ export class AlertList {
     if (a.ackedAt || a.ackedBy) {
       ack.innerHTML = `<span class="acked-by" data-testid="acked-by">✓ ${esc(a.ackedBy ?? '?')} · ${esc(fmtTime(a.ackedAt, now))}</span>`;
     } else {
-      ack.innerHTML = `<span class="acked-by" data-testid="acked-by"></span><button type="button" class="ack-btn" data-testid="ack-button" ${r.pending ? 'disabled' : ''}>${r.pending ? 'Acknowledging…' : 'Acknowledge'}</button>${r.error ? `<span class="ack-error">${esc(r.error)}</span>` : ''}`;
+      ack.innerHTML = `<span class="acked-by" data-testid="acked-by"></span><button type="button" class="ack-btn" data-testid="ack-button" ${r.pending ? 'disabled' : ''}>${esc(r.pending ? t('alerts.acking') : t('alerts.ack'))}</button>${r.error ? `<span class="ack-error">${esc(r.error)}</span>` : ''}`;
     }
   }
 
@@ -225,7 +229,7 @@ export class AlertList {
       r.alert = { ...r.alert, ...updated };
     } catch (err) {
       r.pending = false;
-      r.error = err?.message ?? 'failed';
+      r.error = err?.message ?? t('alerts.failed');
     }
     this.fill(r);
   }

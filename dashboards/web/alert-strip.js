@@ -14,9 +14,11 @@
 // Loaded as a module by each page: <script type="module" src="alert-strip.js">; it mounts itself.
 
 import * as api from './api.js';
-import { RULE_LABEL } from './alert-list.js';
+import { ruleLabel, sevText } from './alert-list.js';
 import { groupIncidents } from './incident-group.js';
-import { esc, fmtDuration, fmtTime } from './format.js';
+import { esc, fmtTime } from './format.js';
+import { span } from './dash-words.js';
+import { applyI18n, onLangChange, t } from './i18n.js';
 import { getToken, setToken } from './token.js';
 
 const POLL_MS = 5_000;
@@ -24,11 +26,12 @@ const POLL_MS = 5_000;
 const COLLAPSED_ROWS = 3;
 const OPERATOR_KEY = 'stockpulse.operator';
 
-const STATUS_TEXT = {
-  loading: 'Loading alerts…',
-  signin: 'Sign in to see alerts: paste an API token.',
-  unreachable: 'Cannot reach the server, retrying…',
-  empty: 'No active alerts — all clear',
+/** the strip's state in words (catalogue keys) */
+const STATUS_KEY = {
+  loading: 'alerts.strip.loading',
+  signin: 'alerts.strip.signin',
+  unreachable: 'error.unreachable',
+  empty: 'alerts.strip.empty',
 };
 
 export class AlertStrip {
@@ -48,7 +51,8 @@ export class AlertStrip {
     this.errors = new Map();
     root.className = 'alert-strip';
     root.dataset.testid = 'alert-strip';
-    root.setAttribute('aria-label', 'active alerts');
+    root.setAttribute('aria-label', t('alerts.strip.label'));
+    root.dataset.i18nAttr = 'aria-label:alerts.strip.label';
     root.setAttribute('aria-live', 'polite');
     root.innerHTML = `
       <div class="as-head">
@@ -56,12 +60,15 @@ export class AlertStrip {
         <button type="button" class="as-more" data-testid="alert-strip-more" hidden></button>
       </div>
       <form class="as-signin" data-testid="sign-in" hidden>
-        <label>API token <input name="token" type="password" autocomplete="off" spellcheck="false" placeholder="sp_…" required data-testid="sign-in-token"></label>
-        <button type="submit" data-testid="sign-in-button">Sign in</button>
-        <small>An administrator creates one with <code>stockpulse token create --role viewer --name NAME</code>.</small>
+        <label><span data-i18n="alerts.strip.token"></span> <input name="token" type="password" autocomplete="off" spellcheck="false" placeholder="sp_…" required data-testid="sign-in-token"></label>
+        <button type="submit" data-testid="sign-in-button" data-i18n="alerts.strip.signInButton"></button>
+        <small><span data-i18n="alerts.strip.adminCreates"></span> <code>stockpulse token create --role viewer --name NAME</code>.</small>
       </form>
       <ol class="as-rows" data-testid="alert-strip-rows"></ol>`;
+    applyI18n(root);
     this.rowsEl = root.querySelector('.as-rows');
+    // the strip is on every page: it writes itself again in the new language (applyI18n did its static words)
+    onLangChange(() => this.render());
     root.querySelector('.as-signin').addEventListener('submit', (e) => {
       e.preventDefault();
       setToken(String(new FormData(e.target).get('token') ?? ''));
@@ -148,14 +155,14 @@ export class AlertStrip {
     if (this.state === 'active') {
       const crit = groups.filter((g) => g.severity === 'critical').length;
       const n = groups.length;
-      status.innerHTML = `<b>${n} active incident${n === 1 ? '' : 's'}</b>${crit ? ` · <span class="as-crit">${crit} critical</span>` : ''}`
-        + (this.alerts.length > n ? ` <span class="as-count">(${this.alerts.length} alerts)</span>` : '');
-    } else status.textContent = STATUS_TEXT[this.state];
+      status.innerHTML = `<b>${esc(t('alerts.strip.incidents', { count: n }))}</b>${crit ? ` · <span class="as-crit">${esc(t('alerts.strip.critical', { count: crit }))}</span>` : ''}`
+        + (this.alerts.length > n ? ` <span class="as-count">${esc(t('alerts.strip.alertCount', { count: this.alerts.length }))}</span>` : '');
+    } else status.textContent = t(STATUS_KEY[this.state]);
 
     const shown = this.expanded ? groups : groups.slice(0, COLLAPSED_ROWS);
     const more = this.root.querySelector('.as-more');
     more.hidden = groups.length <= COLLAPSED_ROWS || this.state !== 'active';
-    more.textContent = this.expanded ? 'Show fewer' : `Show all ${groups.length}`;
+    more.textContent = this.expanded ? t('alerts.strip.showFewer') : t('alerts.strip.showAll', { count: groups.length });
 
     const rows = [];
     const hasFocus = (this.focusId || this.focusIncident) && (this.focus || this.focusMissing);
@@ -177,19 +184,19 @@ export class AlertStrip {
     const pending = this.pending.has(g.key);
     const err = this.errors.get(g.key);
     const action = g.acked
-      ? `<span class="as-acked" data-testid="strip-acked">✓ acknowledged by ${esc(g.ackedBy ?? '?')}${g.ackedAt ? ` · ${esc(fmtTime(g.ackedAt, now))}` : ''}</span>`
+      ? `<span class="as-acked" data-testid="strip-acked">${esc(t('alerts.strip.ackedBy', { who: g.ackedBy ?? '?' }))}${g.ackedAt ? ` · ${esc(fmtTime(g.ackedAt, now))}` : ''}</span>`
       : g.state === 'active'
-        ? `<button type="button" class="ack-btn" data-testid="strip-ack" ${pending ? 'disabled' : ''}>${pending ? 'Acknowledging…' : 'Acknowledge'}</button>`
+        ? `<button type="button" class="ack-btn" data-testid="strip-ack" ${pending ? 'disabled' : ''}>${esc(pending ? t('alerts.acking') : t('alerts.ack'))}</button>`
         : '';
     const end = g.state === 'active' ? now : Math.max(...g.alerts.map((a) => a.clearedAt ?? now));
-    const dur = fmtDuration(end - g.since);
-    const when = g.state === 'active' ? `since ${fmtTime(g.since, now)} · for ${dur}` : `cleared ${fmtTime(end, now)} · lasted ${dur}`;
-    const rules = g.rules.map((r) => RULE_LABEL[r] ?? r).join(', ');
+    const dur = span(end - g.since);
+    const when = g.state === 'active' ? t('alerts.strip.since', { time: fmtTime(g.since, now), span: dur }) : t('alerts.strip.cleared', { time: fmtTime(end, now), span: dur });
+    const rules = g.rules.map(ruleLabel).join(', ');
     const sensors = g.alerts.map((a) => a.sensor).filter(Boolean);
-    const probes = g.probes > 1 ? `<span class="as-probes" data-testid="strip-probes">${g.probes} probes</span>` : '';
+    const probes = g.probes > 1 ? `<span class="as-probes" data-testid="strip-probes">${esc(t('alerts.strip.probes', { count: g.probes }))}</span>` : '';
     return `<li class="as-row sev-${esc(g.severity)} state-${esc(g.state)}${g.acked ? ' acked' : ''}${extraClass}" data-testid="strip-alert"
         data-group="${esc(g.key)}" data-alert-id="${esc(alertId)}"${g.incidentId != null ? ` data-incident-id="${esc(g.incidentId)}"` : ''} data-state="${esc(g.state)}">
-      <span class="sev sev-${esc(g.severity)}">${esc(g.severity.toUpperCase())}</span>
+      <span class="sev sev-${esc(g.severity)}">${esc(sevText(g.severity))}</span>
       <span class="as-what"><b>${esc(this.zoneName(g.zone))}</b> · ${esc(rules)} ${probes}${sensors.length ? ` <span class="as-sensor">${esc(sensors.join(' · '))}</span>` : ''}
         <span class="as-when">${esc(when)}</span></span>
       <span class="as-action">${action}${err ? `<span class="ack-error">${esc(err)}</span>` : ''}</span>
@@ -197,14 +204,15 @@ export class AlertStrip {
   }
 
   focusRow(now) {
-    const close = '<button type="button" class="as-close" data-testid="strip-focus-close" aria-label="close this incident" title="close">✕</button>';
-    const linked = this.focusId ?? `incident ${this.focusIncident}`;
+    const close = `<button type="button" class="as-close" data-testid="strip-focus-close" aria-label="${esc(t('alerts.strip.close'))}" title="${esc(t('alerts.strip.closeTitle'))}">✕</button>`;
+    const linked = this.focusId ?? t('alerts.strip.linkedIncident', { id: this.focusIncident });
     if (!this.focus) {
-      return `<li class="as-row as-focused" data-testid="strip-focus" data-alert-id="${esc(linked)}"><span class="as-what">The ${this.focusId ? 'alert' : 'incident'} in this link (${esc(linked)}) is not among recent alerts.</span>${close}</li>`;
+      const missing = this.focusId ? t('alerts.strip.missingAlert', { id: linked }) : t('alerts.strip.missingIncident', { id: linked });
+      return `<li class="as-row as-focused" data-testid="strip-focus" data-alert-id="${esc(linked)}"><span class="as-what">${esc(missing)}</span>${close}</li>`;
     }
     // the group as the list has it now (acknowledged since?), else as fetched
     const g = groupIncidents(this.alerts).find((x) => x.key === this.focus.key && x.alerts.length === this.focus.alerts.length) ?? this.focus;
-    const label = `<span class="as-state" data-testid="strip-focus-state">${g.state !== 'active' ? 'CLEARED' : g.acked ? 'ACKNOWLEDGED' : 'ACTIVE'}</span>`;
+    const label = `<span class="as-state" data-testid="strip-focus-state">${esc(t(`alerts.state.${g.state !== 'active' ? 'cleared' : g.acked ? 'acknowledged' : 'active'}`))}</span>`;
     return this.row(g, now, ' as-focused', this.focusId ?? g.lead.id).replace('data-testid="strip-alert"', 'data-testid="strip-focus"')
       .replace('<span class="as-action">', `${label}<span class="as-action">`).replace(/<\/li>\s*$/, `${close}</li>`);
   }
@@ -226,7 +234,7 @@ export class AlertStrip {
       // the dashboard's alert list shows them at once too (app.js listens)
       for (const a of updated) document.dispatchEvent(new CustomEvent('sp:alert-acked', { detail: a }));
     } catch (err) {
-      this.errors.set(key, err?.message ?? 'not acknowledged');
+      this.errors.set(key, err?.message ?? t('alerts.notAcked'));
     } finally {
       this.pending.delete(key);
       this.render();

@@ -12,7 +12,9 @@ import { NotificationsPanel } from './notifications-panel.js';
 import { JobsPanel } from './jobs-panel.js';
 import { GatewaysPanel } from './gateways-panel.js';
 import { BinWeighingsPanel, DockActivityPanel } from './stock-devices-panels.js';
-import { fmtClock, fmtDuration } from './format.js';
+import { fmtClock } from './format.js';
+import { span } from './dash-words.js';
+import { initPage, onLangChange, t } from './i18n.js';
 import { renderSensorStrip } from './sensor-strip.js';
 import { SimBox } from './sim-box.js';
 import { absolute, findRange, findRefresh, fitRange, parseState, pickBucketSec, resolveView, shift, stateToSearch, zoomOut } from './time-range.js';
@@ -21,6 +23,8 @@ import { connectLiveEvents } from './live-events.js';
 import { createTimeBar } from './chart-controls.js';
 
 const $ = (id) => document.getElementById(id);
+// static words of index.html and the language switch in the header, before anything renders
+initPage();
 
 /** the URL's view as page state (the zone filter is `zoneFilter`: `zones` is the zones by id) */
 const fromUrl = (s) => ({ range: s.range, from: s.from, to: s.to, refresh: s.refresh, explicit: s.explicit, zoneFilter: s.zones });
@@ -212,21 +216,35 @@ function setReachable(ok, detail = '') {
   document.body.classList.toggle('offline', !ok);
   const c = $('conn');
   c.className = `conn ${ok ? 'conn-ok' : 'conn-down'}`;
-  c.querySelector('.conn-text').textContent = ok ? 'live' : 'offline';
+  c.querySelector('.conn-text').textContent = ok ? t('dash.conn.live') : t('dash.conn.offline');
 }
 
+/** the banner's detail: the HTTP status, or why nothing answered */
+function bannerDetail(down) {
+  return down.status ? t('dash.banner.answered', { status: down.status }) : t('dash.banner.reason', { reason: down.details?.[0]?.reason ?? t('dash.banner.noAnswer') });
+}
+
+let lastHealth = null;
 function renderHealth(h) {
-  if (h.site) $('site-name').textContent = h.site;
+  lastHealth = h;
+  if (h.site) showSite(h.site);
   const mqtt = h.mqtt?.connected;
-  $('health').innerHTML = `<span class="chip ${mqtt ? 'chip-ok' : 'chip-bad'}">MQTT ${mqtt ? 'connected' : 'DISCONNECTED'}</span>
+  $('health').innerHTML = `<span class="chip ${mqtt ? 'chip-ok' : 'chip-bad'}">${mqtt ? t('dash.health.mqttOk') : t('dash.health.mqttDown')}</span>
     <span class="chip">${h.db?.engine ?? 'db'}${h.db?.timescale ? ' + timescale' : ''}</span>
     <span class="chip chip-dim">v${h.version ?? '?'}</span>`;
+}
+
+/** the site's own name replaces the product name (and a language change must not put it back) */
+function showSite(name) {
+  const h = $('site-name');
+  delete h.dataset.i18n;
+  h.textContent = name;
 }
 
 function tickClock() {
   const now = Date.now();
   $('clock').textContent = fmtClock(now);
-  $('updated').textContent = state.lastUpdated ? `updated ${fmtClock(state.lastUpdated)} · ${fmtDuration(now - state.lastUpdated)} ago` : 'not updated yet';
+  $('updated').textContent = state.lastUpdated ? t('dash.updatedAgo', { time: fmtClock(state.lastUpdated), span: span(now - state.lastUpdated) }) : t('common.notUpdated');
 }
 setInterval(tickClock, 1000);
 tickClock();
@@ -267,7 +285,8 @@ async function refresh() {
     const down = failures.find((e) => e?.unreachable);
     if (down) {
       alertList.showStatus(down.message);
-      setReachable(false, down.status ? `(the server answered ${down.status})` : `(${down.details?.[0]?.reason ?? 'no answer'})`);
+      lastDown = down;
+      setReachable(false, bannerDetail(down));
       return;
     }
     if (health.status === 'fulfilled') renderHealth(health.value);
@@ -277,7 +296,7 @@ async function refresh() {
       // Tolerate a zone without sensors/latest yet (gateway manifest arrived, no readings).
       for (const z of zones.value) (z.sensors ??= []), (z.latest ??= []), (z.profile ??= {});
       state.zones = new Map(zones.value.map((z) => [z.id, z]));
-      if (!health.value?.site && zones.value[0]?.site) $('site-name').textContent = zones.value[0].site;
+      if (!health.value?.site && zones.value[0]?.site) showSite(zones.value[0].site);
       // zone panels are cold-chain charts with threshold bands: rooms with a temperature profile or
       // probes; the dock and the weighed bins have their own panels (stock-devices-panels.js)
       state.chartZones = zones.value.filter(chartable);
@@ -285,13 +304,13 @@ async function refresh() {
       syncPanels();
     }
     if (active.status === 'fulfilled') alertList.render(state.allAlerts, now);
-    else alertList.showStatus(active.reason?.message ?? 'Alerts unavailable');
+    else alertList.showStatus(active.reason?.message ?? t('dash.alerts.unavailable'));
     if (sensors.status === 'fulfilled') renderSensors(sensors.value, now);
     renderBar();
 
     const rs = await Promise.allSettled([reloadCharts(now), simBox.refresh(), devicesPanel.refresh(now), notificationsPanel.refresh(now), jobsPanel.refresh(now), gatewaysPanel.refresh(now), dockPanel.refresh(now), binsPanel.refresh(now)]);
     const lost = rs.find((r) => r.status === 'rejected') || rs[0].value?.find?.((r) => r.status === 'rejected');
-    if (lost) return setReachable(false, '');
+    if (lost) return (lastDown = null), setReachable(false, '');
     setReachable(true);
     state.lastUpdated = Date.now();
     tickClock();
@@ -314,8 +333,13 @@ function fitDefaultRange(now) {
   if (!state.from) state.range = state.fitted;
 }
 
+/** the last sensors and the last failure, kept to write them again in another language */
+let lastSensors = null;
+let lastDown = null;
+
 /** The sensor strip follows the zone filter (sensors of zones without a chart stay). */
 function renderSensors(sensors, now) {
+  lastSensors = sensors;
   const hidden = new Set(state.chartZones.filter((z) => !shown(z)).map((z) => z.id));
   renderSensorStrip($('sensors'), sensors.filter((s) => !hidden.has(s.zone)), state.zones, now);
 }
@@ -324,6 +348,18 @@ setFull(state.full, false);
 renderBar();
 writeUrl(false);
 refresh();
+
+// another language: everything written from data is written again from what is on screen (no fetch)
+onLangChange(() => {
+  const now = Date.now();
+  if (state.reachable !== null) setReachable(state.reachable, state.reachable || !lastDown ? '' : bannerDetail(lastDown));
+  renderBar();
+  tickClock();
+  if (lastHealth) renderHealth(lastHealth);
+  for (const p of state.panels.values()) p.relabel(state.activeList, now);
+  if (alertList.loaded) alertList.render(state.allAlerts, now);
+  if (lastSensors) renderSensors(lastSensors, now);
+});
 
 // ---- live updates -----------------------------------------------------------------------------
 // A batch committed on any cloud instance updates only what it changed, at most once per

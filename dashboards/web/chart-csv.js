@@ -1,6 +1,9 @@
 // CSV download of a panel's data: exactly what the panel fetched (same bucket, same window),
 // one row per bucket time, times in ISO 8601 UTC so a spreadsheet anywhere reads them alike,
 // the unit in every value column's header. Named after the zone and the range.
+// The header stays in English in every language, like the ISO times: the file is read by
+// spreadsheets and scripts ("time (UTC)", "<sensor> min"), and a column name that changed with the
+// operator's language would break every import that names it. Sensor ids are ids, not words.
 
 const cell = (v) => (v === null || v === undefined || !Number.isFinite(v) ? '' : String(v));
 const quote = (s) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

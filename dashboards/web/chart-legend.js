@@ -3,7 +3,9 @@
 // key for what the band, the dashed lines and the shading mean.
 
 import { SERIES_COLORS, THEME } from './chart.js';
-import { esc, fmtNum, fmtProfile } from './format.js';
+import { esc, fmtNum } from './format.js';
+import { profileText } from './dash-words.js';
+import { t } from './i18n.js';
 
 /** Per sensor {last, min, max} over x in [fromMs, toMs] of an aligned table (see alignSeries). */
 export function viewStats(data, nSensors, fromMs, toMs) {
@@ -34,19 +36,18 @@ export function legendHtml({ sensors, stats, unit, profile, shading }) {
     const st = stats[i] ?? {};
     return `<li class="lg-series" data-sensor="${esc(s.id)}"><i class="swatch" style="background:${SERIES_COLORS[i % SERIES_COLORS.length]}"></i>
       <span class="lg-name">${esc(s.label)}</span>
-      <span class="lg-stat">last <b data-role="last">${fmtNum(st.last)}</b>${u}</span>
-      <span class="lg-stat">min <b data-role="min">${fmtNum(st.min)}</b></span>
-      <span class="lg-stat">max <b data-role="max">${fmtNum(st.max)}</b></span></li>`;
+      <span class="lg-stat">${esc(t('dash.legend.last'))} <b data-role="last">${fmtNum(st.last)}</b>${u}</span>
+      <span class="lg-stat">${esc(t('dash.legend.min'))} <b data-role="min">${fmtNum(st.min)}</b></span>
+      <span class="lg-stat">${esc(t('dash.legend.max'))} <b data-role="max">${fmtNum(st.max)}</b></span></li>`;
   });
-  const key = ['<li class="lg-key"><i class="swatch swatch-env"></i>light band: min–max in each bucket</li>'];
+  const key = [`<li class="lg-key"><i class="swatch swatch-env"></i>${esc(t('dash.legend.band'))}</li>`];
   const hasLimits = typeof profile?.low === 'number' || typeof profile?.high === 'number';
   if (hasLimits) {
-    key.push(`<li class="lg-key"><i class="swatch" style="background:${THEME.okBand.replace('0.11', '0.5')}"></i>green: acceptable (${esc(fmtProfile(profile))})</li>`);
-    key.push(`<li class="lg-key"><i class="swatch swatch-dash" style="border-color:${THEME.limit}"></i>dashed: alarm limits</li>`);
+    key.push(`<li class="lg-key"><i class="swatch" style="background:${THEME.okBand.replace('0.11', '0.5')}"></i>${esc(t('dash.legend.ok', { profile: profileText(profile) }))}</li>`);
+    key.push(`<li class="lg-key"><i class="swatch swatch-dash" style="border-color:${THEME.limit}"></i>${esc(t('dash.legend.limits'))}</li>`);
   }
-  const SHADE = { critical: 'red: critical alarm', warning: 'amber: warning', info: 'blue-grey: defrost / recorded event' };
   for (const sev of ['critical', 'warning', 'info']) {
-    if (shading.has(sev)) key.push(`<li class="lg-key" data-shade="${sev}"><i class="swatch" style="background:${THEME.alarmEdge[sev]}"></i>${SHADE[sev]}</li>`);
+    if (shading.has(sev)) key.push(`<li class="lg-key" data-shade="${sev}"><i class="swatch" style="background:${THEME.alarmEdge[sev]}"></i>${esc(t(`dash.legend.${sev}`))}</li>`);
   }
   return `<ul class="lg-list">${series.join('')}</ul><ul class="lg-list lg-keys">${key.join('')}</ul>`;
 }

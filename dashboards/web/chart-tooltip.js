@@ -5,15 +5,16 @@
 
 import { SERIES_COLORS } from './chart.js';
 import { esc, fmtDateTime, fmtNum } from './format.js';
+import { t } from './i18n.js';
 
 const GAP = 14;
 
 /** A bucket width as people say it: 30 s, 5 min, 3 h, 1 d (always whole: NICE_BUCKETS_SEC). */
 export function bucketLabel(sec) {
-  if (sec % 86400 === 0) return `${sec / 86400} d`;
-  if (sec % 3600 === 0) return `${sec / 3600} h`;
-  if (sec % 60 === 0) return `${sec / 60} min`;
-  return `${sec} s`;
+  if (sec % 86400 === 0) return t('dash.bucket.d', { n: sec / 86400 });
+  if (sec % 3600 === 0) return t('dash.bucket.h', { n: sec / 3600 });
+  if (sec % 60 === 0) return t('dash.bucket.min', { n: sec / 60 });
+  return t('dash.bucket.s', { n: sec });
 }
 
 /**
@@ -44,8 +45,8 @@ export function createTooltip(host, getMeta) {
   /** uPlot setCursor hook: fill and place the tooltip, or hide it. */
   function update(u) {
     const idx = u.cursor.idx;
-    const t = idx === null || idx === undefined ? undefined : u.data[0][idx];
-    if (!hovering || t === undefined || u.cursor.left < 0) return void (tip.hidden = true);
+    const ts = idx === null || idx === undefined ? undefined : u.data[0][idx];
+    if (!hovering || ts === undefined || u.cursor.left < 0) return void (tip.hidden = true);
     const { sensors, unit, bucketSec } = getMeta();
     const n = sensors.length;
     const rows = sensors.map((s, i) => {
@@ -58,11 +59,11 @@ export function createTooltip(host, getMeta) {
         <i class="swatch" style="background:${SERIES_COLORS[i % SERIES_COLORS.length]}"></i>
         <span class="tip-name">${esc(s.label)}</span>
         <b class="tip-avg">${fmtNum(avg)}${u1}</b>
-        <span class="tip-range">min <b data-role="min">${fmtNum(min)}</b> · max <b data-role="max">${fmtNum(max)}</b></span>
+        <span class="tip-range">${esc(t('dash.legend.min'))} <b data-role="min">${fmtNum(min)}</b> · ${esc(t('dash.legend.max'))} <b data-role="max">${fmtNum(max)}</b></span>
       </div>`;
     });
-    const span = bucketSec ? `${bucketLabel(bucketSec)} bucket` : 'raw';
-    tip.innerHTML = `<div class="tip-time" data-ts="${Math.round(t * 1000)}">${esc(fmtDateTime(t * 1000, bucketSec < 60))} <span class="tip-bucket">${esc(span)}</span></div>${rows.join('')}`;
+    const span = bucketSec ? t('dash.tip.bucket', { bucket: bucketLabel(bucketSec) }) : t('dash.panel.raw');
+    tip.innerHTML = `<div class="tip-time" data-ts="${Math.round(ts * 1000)}">${esc(fmtDateTime(ts * 1000, bucketSec < 60))} <span class="tip-bucket">${esc(span)}</span></div>${rows.join('')}`;
     tip.hidden = false;
     place(u);
   }

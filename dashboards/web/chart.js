@@ -4,6 +4,7 @@
 // uPlot is loaded as a classic script (window.uPlot) from /vendor/uplot.
 
 import { fmtAxisTime, fmtNum } from './format.js';
+import { t } from './i18n.js';
 
 const uPlot = globalThis.uPlot;
 
@@ -89,8 +90,8 @@ export function createChart(el, { sensors, envelope, getView, onCursor, onZoom, 
     sensors.forEach((s, i) => {
       const color = SERIES_COLORS[i % SERIES_COLORS.length];
       const minIdx = series.length;
-      series.push({ label: `${s.label} min`, stroke: withAlpha(color, 0.35), width: 1, points: { show: false } });
-      series.push({ label: `${s.label} max`, stroke: withAlpha(color, 0.35), width: 1, points: { show: false } });
+      series.push({ label: t('dash.chart.seriesMin', { name: s.label }), stroke: withAlpha(color, 0.35), width: 1, points: { show: false } });
+      series.push({ label: t('dash.chart.seriesMax', { name: s.label }), stroke: withAlpha(color, 0.35), width: 1, points: { show: false } });
       bands.push({ series: [minIdx + 1, minIdx], fill: withAlpha(color, 0.16) });
     });
   }
@@ -211,7 +212,7 @@ function drawLimits(u, view) {
     ctx.lineTo(bbox.left + bbox.width, y);
     ctx.stroke();
     ctx.textBaseline = name === 'high' ? 'bottom' : 'top';
-    ctx.fillText(`${name} ${fmtNum(v, v % 1 ? 1 : 0)}`, bbox.left + 6 * pr, y + (name === 'high' ? -2 : 2) * pr);
+    ctx.fillText(`${t(`dash.chart.${name}`)} ${fmtNum(v, v % 1 ? 1 : 0)}`, bbox.left + 6 * pr, y + (name === 'high' ? -2 : 2) * pr);
   }
   ctx.restore();
 }

@@ -3,6 +3,9 @@
 // and goes out as `Authorization: Bearer …` on every API call. Without one (or after a 401) a
 // small box asks for it.
 
+import { esc } from './format.js';
+import { t } from './i18n.js';
+
 const KEY = 'stockpulse.token';
 
 function fromFragment() {
@@ -38,10 +41,10 @@ export function askForToken(reason) {
   const box = document.createElement('form');
   box.className = 'token-box';
   box.dataset.testid = 'token-box';
-  box.innerHTML = `<strong>API token needed</strong><span></span>
+  box.innerHTML = `<strong>${esc(t('dash.token.needed'))}</strong><span></span>
     <input name="token" type="password" autocomplete="off" placeholder="sp_…" required size="40">
-    <button type="submit">Use token</button>
-    <small>Create one with <code>stockpulse token create --role viewer --name NAME</code></small>`;
+    <button type="submit">${esc(t('dash.token.use'))}</button>
+    <small>${esc(t('dash.token.create'))} <code>stockpulse token create --role viewer --name NAME</code></small>`;
   box.querySelector('span').textContent = reason ?? '';
   box.style.cssText = 'position:fixed;top:1rem;right:1rem;z-index:1000;display:flex;flex-direction:column;gap:.4rem;padding:1rem;background:#1e2430;color:#e6e9ef;border:1px solid #f5a623;border-radius:6px;max-width:26rem;font:14px system-ui';
   box.addEventListener('submit', (e) => {

@@ -8,7 +8,9 @@ import { alignSeries, createChart, SERIES_COLORS, toTable } from './chart.js';
 import { csvName, downloadCsv, toCsv } from './chart-csv.js';
 import { legendHtml, viewStats } from './chart-legend.js';
 import { bucketLabel, createTooltip } from './chart-tooltip.js';
-import { esc, fmtAge, fmtNum, fmtProfile, unitLabel } from './format.js';
+import { esc, fmtNum, unitLabel } from './format.js';
+import { ago, profileText } from './dash-words.js';
+import { applyI18n, t } from './i18n.js';
 import { sensorStatus, STALE_MS, zoneStatus } from './status.js';
 
 /** Kinds worth a line chart, in preference order: a zone without thermometers still gets a graph. */
@@ -22,7 +24,6 @@ export function chartSensors(zone) {
   return [];
 }
 
-const STATUS_TEXT = { ok: 'OK', excursion: 'EXCURSION', warning: 'WARNING', alarm: 'ALARM', stale: 'NO DATA', none: '' };
 
 export class ZonePanel {
   /** @param {{syncKey?:string, onZoom?:(from:number,to:number)=>void, onFull?:(zoneId:string)=>void}} hooks */
@@ -47,15 +48,16 @@ export class ZonePanel {
         <div class="panel-title"><h2 class="zone-name"></h2><span class="zone-profile"></span></div>
         <div class="panel-badges"><span class="door-badge" hidden></span><span class="alert-badge" hidden></span><span class="status-badge"></span></div>
         <div class="panel-tools">
-          <button type="button" class="tool-btn" data-act="csv" data-testid="panel-csv" title="Download this panel's data (CSV)" aria-label="Download CSV">CSV</button>
-          <button type="button" class="tool-btn" data-act="full" data-testid="panel-full" title="Full screen (Esc to leave)" aria-label="Full screen"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="currentColor" stroke-width="2"/></svg></button>
+          <button type="button" class="tool-btn" data-act="csv" data-testid="panel-csv" data-i18n-attr="title:dash.panel.csvTitle;aria-label:dash.panel.csv">CSV</button>
+          <button type="button" class="tool-btn" data-act="full" data-testid="panel-full" data-i18n-attr="title:dash.panel.fullTitle;aria-label:dash.panel.full"><svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="currentColor" stroke-width="2"/></svg></button>
         </div>
       </header>
       <div class="panel-body">
         <div class="readouts"></div>
-        <div class="chart-wrap"><div class="chart"></div><div class="chart-empty" hidden>No readings in this range</div></div>
+        <div class="chart-wrap"><div class="chart"></div><div class="chart-empty" hidden data-i18n="dash.panel.empty"></div></div>
       </div>
       <footer class="panel-foot"><div class="legend" data-testid="panel-legend"></div><span class="panel-error" hidden></span><span class="bucket-info"></span></footer>`;
+    applyI18n(el);
     this.$ = (sel) => el.querySelector(sel);
     this.chartEl = this.$('.chart');
     this.tooltip = createTooltip(this.$('.chart-wrap'), () => ({ sensors: this.sensors, unit: this.view.unit, bucketSec: this.bucket }));
@@ -98,9 +100,9 @@ export class ZonePanel {
     const status = zoneStatus({ zone, activeAlerts: zoneAlerts, now });
     this.el.className = `panel zone-panel status-${status}${this.el.classList.contains('panel-full') ? ' panel-full' : ''}`;
     this.$('.zone-name').textContent = zone.name;
-    this.$('.zone-profile').textContent = fmtProfile(zone.profile);
+    this.$('.zone-profile').textContent = profileText(zone.profile);
     const sb = this.$('.status-badge');
-    sb.textContent = STATUS_TEXT[status] ?? '';
+    sb.textContent = status === 'none' ? '' : t(`dash.status.${status}`);
     sb.className = `status-badge badge-${status}`;
 
     const door = zone.sensors.find((s) => s.kind === 'door');
@@ -110,15 +112,15 @@ export class ZonePanel {
       const l = zone.latest.find((x) => x.sensor === door.id);
       const stale = !l || now - l.ts > STALE_MS;
       const open = l && l.value >= 0.5;
-      db.textContent = stale ? 'Door ?' : open ? 'DOOR OPEN' : 'Door closed';
+      db.textContent = stale ? t('dash.panel.doorUnknown') : open ? t('dash.panel.doorOpen') : t('dash.panel.doorClosed');
       db.className = `door-badge ${stale ? 'door-unknown' : open ? 'door-open' : 'door-closed'}`;
-      db.title = l ? `${door.id}: ${fmtAge(l.ts, now)}` : `${door.id}: no reading`;
+      db.title = `${door.id}: ${l ? ago(l.ts, now) : t('dash.panel.noReading')}`;
     }
 
     const count = zoneAlerts.length;
     const ab = this.$('.alert-badge');
     ab.hidden = !count;
-    ab.textContent = `${count} active alert${count === 1 ? '' : 's'}`;
+    ab.textContent = t('dash.panel.activeAlerts', { count });
     ab.dataset.count = String(count);
 
     const sensors = chartSensors(zone);
@@ -130,10 +132,10 @@ export class ZonePanel {
         const color = SERIES_COLORS[i % SERIES_COLORS.length];
         return `<div class="readout status-${st}" data-sensor="${esc(s.id)}">
           <div class="big">${l ? esc(fmtNum(l.value)) : '—'}<span class="unit">${esc(unitLabel(s.unit))}</span></div>
-          <div class="readout-label">${showLabel ? `<i class="swatch" style="background:${color}"></i>` : ''}${esc(s.id)} · ${l ? esc(fmtAge(l.ts, now)) : 'no data'}</div>
+          <div class="readout-label">${showLabel ? `<i class="swatch" style="background:${color}"></i>` : ''}${esc(s.id)} · ${esc(l ? ago(l.ts, now) : t('dash.panel.noData'))}</div>
         </div>`;
       })
-      .join('') || '<div class="readout status-none"><div class="big">—</div><div class="readout-label">no sensors</div></div>';
+      .join('') || `<div class="readout status-none"><div class="big">—</div><div class="readout-label">${esc(t('dash.panel.noSensors'))}</div></div>`;
   }
 
   /**
@@ -220,8 +222,10 @@ export class ZonePanel {
     const shading = new Set(this.view.alarms.filter(([a, b]) => b >= viewFrom && a <= viewTo).map(([, , sev]) => sev));
     this.$('.legend').innerHTML = legendHtml({ sensors: this.sensors, stats: viewStats(data, this.sensors.length, viewFrom, viewTo), unit, profile: this.zone.profile, shading });
     const src = this.results[0]?.source;
+    // where the API read them (its table names in English, kept as they were; words in other languages)
+    const srcText = src && t(`dash.source.${src}`) !== `dash.source.${src}` ? t(`dash.source.${src}`) : src;
     const b = this.results[0]?.bucket;
-    this.$('.bucket-info').textContent = this.results.length ? `${b ? `${bucketLabel(b)} buckets` : 'raw'}${src ? ` · ${src}` : ''}` : '';
+    this.$('.bucket-info').textContent = this.results.length ? `${b ? t('dash.panel.buckets', { bucket: bucketLabel(b) }) : t('dash.panel.raw')}${src ? ` · ${srcText}` : ''}` : '';
     // Hooks for the browser tests: what the panel asked for and how many points it drew.
     Object.assign(this.el.dataset, {
       points: String(n), series: String(this.results.length), bucket: String(this.bucket),
@@ -234,6 +238,17 @@ export class ZonePanel {
       mark.hidden = true;
       this.el.append(mark);
     }
+  }
+
+  /** Another language: header, badges, legend and footer written again from what is held (no fetch). */
+  relabel(activeAlerts, now = Date.now()) {
+    applyI18n(this.el);
+    this.updateInfo(this.zone, activeAlerts, now);
+    if (!this.query) return;
+    // the series' names (min / max) live in the uPlot instance: a new one takes the new words
+    this.chart?.destroy();
+    this.chart = null;
+    this.draw(this.view.from, this.view.to);
   }
 
   /** The CSV of exactly what is drawn (same window, same bucket), named after zone and window. */

@@ -46,9 +46,10 @@ describe.runIf(haveChromium)(`dates and times in the browser's locale, 24 h (${e
   });
 
   it.each([
-    ['en-US', 'Dec 5, 2026, 20:10'],
-    ['zh-CN', '2026年12月5日 20:10'],
-  ])('%s: the dashboard reads 24 h and the formatter follows the browser', async (locale, dateTime) => {
+    // the words around the times follow the language too (issue #14): "updated" / "更新于"
+    ['en-US', 'Dec 5, 2026, 20:10', 'updated'],
+    ['zh-CN', '2026年12月5日 20:10', '更新于'],
+  ])('%s: the dashboard reads 24 h and the formatter follows the browser', async (locale, dateTime, updated) => {
     // an evening hour in the browser's zone, so a 12 h clock would show PM
     const context = await browser.newContext({ locale, timezoneId: 'Asia/Shanghai', viewport: { width: 1600, height: 900 } });
     try {
@@ -61,7 +62,7 @@ describe.runIf(haveChromium)(`dates and times in the browser's locale, 24 h (${e
       expect(await page.evaluate(() => navigator.language)).toBe(locale);
 
       expect(await page.locator('#clock').textContent()).toMatch(/^\d{2}:\d{2}:\d{2}$/);
-      await expect.poll(() => page.locator('[data-testid=last-updated]').textContent(), { timeout: 10_000 }).toMatch(/^updated \d{2}:\d{2}:\d{2} /);
+      await expect.poll(() => page.locator('[data-testid=last-updated]').textContent(), { timeout: 10_000 }).toMatch(new RegExp(`^${updated} \\d{2}:\\d{2}:\\d{2} `));
       const raised = await page.locator('[data-testid=alert-row] .ar-times b').first().textContent();
       expect(raised).toMatch(/\d{2}:\d{2}/);
       expect(await page.locator('body').innerText()).not.toMatch(twelveHour);
@@ -77,8 +78,7 @@ describe.runIf(haveChromium)(`dates and times in the browser's locale, 24 h (${e
 
       // the stock page (its "updated" time was toLocaleTimeString: 8:10:18 PM in en-US)
       await page.goto(`${stack.url}/stock.html#token=${stack.token}`);
-      // (the stock page speaks the browser's language: 更新于 in Chinese)
-      await expect.poll(() => page.locator('[data-testid=stock-updated]').textContent(), { timeout: 15_000 }).toMatch(locale === 'zh-CN' ? /^更新于 \d{2}:\d{2}:\d{2}$/ : /^updated \d{2}:\d{2}:\d{2}$/);
+      await expect.poll(() => page.locator('[data-testid=stock-updated]').textContent(), { timeout: 15_000 }).toMatch(new RegExp(`^${updated} \\d{2}:\\d{2}:\\d{2}$`));
       expect(await page.locator('body').innerText()).not.toMatch(twelveHour);
       expect(errors).toEqual([]);
     } finally {

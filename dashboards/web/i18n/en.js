@@ -8,6 +8,8 @@ import scan from './scan.en.js';
 import passport from './passport.en.js';
 import planning from './planning.en.js';
 import panels from './panels.en.js';
+import dashboard from './dashboard.en.js';
+import alerts from './alerts.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
@@ -19,6 +21,8 @@ export default {
   ...passport,
   ...planning,
   ...panels,
+  ...dashboard,
+  ...alerts,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

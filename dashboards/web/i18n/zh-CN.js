@@ -8,6 +8,8 @@ import scan from './scan.zh-CN.js';
 import passport from './passport.zh-CN.js';
 import planning from './planning.zh-CN.js';
 import panels from './panels.zh-CN.js';
+import dashboard from './dashboard.zh-CN.js';
+import alerts from './alerts.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
@@ -19,6 +21,8 @@ export default {
   ...passport,
   ...planning,
   ...panels,
+  ...dashboard,
+  ...alerts,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',
