@@ -62,7 +62,7 @@ describe(`spine: simulator → edge → cloud → ${engineLabel} → API → web
 
   it('a compressor failure raises an alert after the delay, reaches the webhook once, and clears on recovery', async () => {
     stack.sim.setFault('chiller', 'compressor_failure', true);
-    const raised = await waitFor(() => hook.calls.find((c) => c.body.transition === 'raised' && c.body.alert?.zone === 'chiller'), 'raised webhook', 30_000);
+    const raised = await waitFor(() => hook.calls.find((c) => c.body.transition === 'raised' && c.body.alert?.zone === 'chiller' && c.body.alert.rule === 'high'), 'raised webhook', 30_000);
     const alert = raised.body.alert;
     expect(alert.rule).toBe('high');
     expect(alert.value).toBeGreaterThanOrEqual(8);
