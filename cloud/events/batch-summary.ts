@@ -9,9 +9,10 @@ export function batchSummary(b: UplinkBatch): IngestSummary {
   const zones = new Set<string>();
   for (const a of b.alerts) zones.add(a.zone);
   for (const m of b.movements) zones.add(m.location.zone);
-  for (const z of b.manifest?.zones ?? []) zones.add(z.id);
+  const manifestZones = (b.manifest?.zones ?? []).map((z) => z.id);
+  for (const z of manifestZones) zones.add(z);
   return {
-    gateway: b.gateway, zones: [...zones],
+    gateway: b.gateway, zones: [...zones], manifestZones,
     readings: b.readings.length, alerts: b.alerts.length, devices: b.devices.length, movements: b.movements.length,
   };
 }

@@ -24,6 +24,8 @@ export interface CloudEvent {
   at: number;
   gateways?: string[];
   zones?: string[];
+  /** zones a gateway declared in a manifest: the only ones that can be new to a dashboard */
+  manifestZones?: string[];
   batches?: number;
   readings?: number;
   alerts?: number;
@@ -34,6 +36,8 @@ export interface CloudEvent {
 export interface IngestSummary {
   gateway: string;
   zones: string[];
+  /** the zones of the batch's manifest, when it carried one (alerts and movements name zones too, not new ones) */
+  manifestZones?: string[];
   readings: number;
   alerts: number;
   devices: number;
@@ -83,7 +87,7 @@ export async function startEventBus(o: EventBusOptions): Promise<EventBus> {
       ? await listenPglite(client as PGlite, onPayload)
       : await listenPostgres(client as pg.Pool, onPayload, o.log, () => dispatch({ type: 'resync', origin, at: Date.now() }));
 
-  let pending: { gateways: Set<string>; zones: Set<string>; batches: number; readings: number; alerts: number; devices: number; movements: number } | undefined;
+  let pending: { gateways: Set<string>; zones: Set<string>; manifestZones: Set<string>; batches: number; readings: number; alerts: number; devices: number; movements: number } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let sending = Promise.resolve();
   const flush = () => {
@@ -94,7 +98,7 @@ export async function startEventBus(o: EventBusOptions): Promise<EventBus> {
     if (!p) return sending;
     const e: CloudEvent = {
       type: 'ingest', origin, at: Date.now(),
-      gateways: [...p.gateways].slice(0, MAX_IDS), zones: [...p.zones].slice(0, MAX_IDS),
+      gateways: [...p.gateways].slice(0, MAX_IDS), zones: [...p.zones].slice(0, MAX_IDS), manifestZones: [...p.manifestZones].slice(0, MAX_IDS),
       batches: p.batches, readings: p.readings, alerts: p.alerts, devices: p.devices, movements: p.movements,
     };
     // After the commit, not inside it: store-batch owns the transaction. A crash between the
@@ -107,9 +111,10 @@ export async function startEventBus(o: EventBusOptions): Promise<EventBus> {
   return {
     origin,
     ingested(s) {
-      pending ??= { gateways: new Set(), zones: new Set(), batches: 0, readings: 0, alerts: 0, devices: 0, movements: 0 };
+      pending ??= { gateways: new Set(), zones: new Set(), manifestZones: new Set(), batches: 0, readings: 0, alerts: 0, devices: 0, movements: 0 };
       pending.gateways.add(s.gateway);
       for (const z of s.zones) pending.zones.add(z);
+      for (const z of s.manifestZones ?? []) pending.manifestZones.add(z);
       pending.batches++;
       pending.readings += s.readings;
       pending.alerts += s.alerts;

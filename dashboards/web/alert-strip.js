@@ -40,6 +40,8 @@ export class AlertStrip {
     this.root = root;
     this.alerts = [];
     this.zones = new Map();
+    /** zones whose names were asked of /api/zones once already (found or not) */
+    this.askedZones = new Set();
     const params = new URLSearchParams(location.search);
     this.focusId = params.get('alert');
     this.focusIncident = this.focusId ? null : params.get('incident');
@@ -95,7 +97,12 @@ export class AlertStrip {
     try {
       if (!getToken()) throw new api.ApiError(401, 'SP_ERR_UNAUTHENTICATED', '');
       const active = await api.getAlerts({ state: 'active', limit: 200 });
-      if (active.some((a) => !this.zones.has(a.zone)) || ((this.focusId || this.focusIncident) && !this.zones.size)) {
+      // zone names: asked again only for a zone not asked about before (an alert on a lot, a dock or a
+      // gateway's uplink names a zone /api/zones never lists; asking every poll would be polling)
+      const unknown = active.map((a) => a.zone).filter((z) => z && !this.zones.has(z) && !this.askedZones.has(z));
+      if (unknown.length || ((this.focusId || this.focusIncident) && !this.zones.size && !this.askedZones.size)) {
+        for (const z of unknown) this.askedZones.add(z);
+        this.askedZones.add('');
         try { this.zones = new Map((await api.getZones()).map((z) => [z.id, z])); } catch { /* ids stand in for names */ }
       }
       if (this.focusId || this.focusIncident) await this.loadFocus(active);

@@ -365,15 +365,16 @@ onLangChange(() => {
 // A batch committed on any cloud instance updates only what it changed, at most once per
 // LIVE_MIN_GAP_MS (a busy site commits many batches a second): the sensors' last values, the
 // newest bucket of the panels whose gateway or zone the batch names, and the alerts when it
-// carried any. No /api/zones: with auto refresh Off nothing polls. A new zone (a manifest) or a
-// `resync` (events may have been missed) is a full refresh.
+// carried any. No /api/zones: with auto refresh Off nothing polls. A new zone (one a gateway's
+// manifest declares that the page does not know) or a `resync` (events may have been missed) is
+// a full refresh; zones named by alerts and movements (a dock, a gateway's uplink) are not new.
 const LIVE_MIN_GAP_MS = 2000;
 let liveTimer = 0;
 let livePending = null;
 let liveLast = 0;
 
 async function liveUpdate(ev) {
-  if (ev.resync || ev.zones.some((z) => !state.zones.has(z))) return refresh();
+  if (ev.resync || ev.manifestZones.some((z) => !state.zones.has(z))) return refresh();
   const now = Date.now();
   const [sensors, active, recent] = await Promise.all([
     api.getSensors(),
@@ -413,8 +414,9 @@ function runLive() {
 }
 
 function queueLive(ev, wait) {
-  livePending ??= { zones: [], gateways: [], alerts: 0, resync: false };
+  livePending ??= { zones: [], manifestZones: [], gateways: [], alerts: 0, resync: false };
   livePending.zones.push(...ev.zones);
+  livePending.manifestZones.push(...ev.manifestZones);
   livePending.gateways.push(...ev.gateways);
   livePending.alerts += ev.alerts;
   livePending.resync ||= ev.resync;
@@ -425,7 +427,7 @@ connectLiveEvents({
   onEvent: (type, data) => {
     if (type === 'hello') return;
     const wait = Math.max(0, Math.max(state.lastUpdated, liveLast) + LIVE_MIN_GAP_MS - Date.now());
-    queueLive({ zones: data.zones ?? [], gateways: data.gateways ?? [], alerts: data.alerts ?? 0, resync: type === 'resync' }, wait);
+    queueLive({ zones: data.zones ?? [], manifestZones: data.manifestZones ?? [], gateways: data.gateways ?? [], alerts: data.alerts ?? 0, resync: type === 'resync' }, wait);
   },
   onOpen: () => (document.body.dataset.live = 'true'),
   onDown: () => (document.body.dataset.live = 'false'),
