@@ -80,5 +80,5 @@ describe.runIf(haveChromium)(`dock door and weighed bins panels in chromium (${e
     await bins.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, `stock-panels-${engineLabel}.png`) });
     expect(errors).toEqual([]);
-  });
+  }, 240_000); // its own waits (90 s for the passes, 60 s for a weighing) exceed the 60 s default on a loaded box
 });
