@@ -5,8 +5,8 @@
 // decides who may press them (403 for other roles).
 import { createChart } from './chart.js';
 import { fmtDateTime, fmtNum } from './format.js';
-import { askForToken, authHeader } from './token.js';
-import { humanError } from './error-text.js';
+import { askForToken } from './token.js';
+import { call as httpCall } from './panel-http.js';
 import { initPage, onLangChange, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,16 +21,14 @@ const deg = (v) => (v === null || v === undefined ? '—' : `${fmtNum(v, 1)} °C
 const mins = (m) => (m >= 120 ? t('passport.hours', { n: fmtNum(m / 60, 1) }) : t('passport.minutes', { n: fmtNum(m, 0) }));
 const ruleText = (rule) => (t(`passport.rule.${rule}`) === `passport.rule.${rule}` ? rule.replace('_', ' ') : t(`passport.rule.${rule}`));
 
+/** the API through panel-http.js; a 401 opens the sign-in box with the server's reason */
 async function call(method, path, body) {
-  const res = await fetch(path, {
-    method, cache: 'no-store',
-    headers: { accept: 'application/json', ...authHeader(), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (res.status === 401) askForToken(json?.details?.[0]?.reason);
-  if (!res.ok) throw new Error(humanError(res.status, json));
-  return json;
+  try {
+    return await httpCall(method, path, body);
+  } catch (e) {
+    if (e.status === 401) askForToken(e.body?.details?.[0]?.reason);
+    throw e;
+  }
 }
 
 let chart;
