@@ -22,10 +22,12 @@ function weighing(d: SerialScaleDeviceConfig | ModbusScaleDeviceConfig, ctx: Dri
   const restored = Number(ctx.state.savedState(key) ?? NaN);
   const tracker = new WeighTracker(d.id, tuning, Number.isFinite(restored) ? restored : undefined);
   let kept = tracker.state().bookedNetKg;
+  ctx.log.info({ device: d.id, bookedNetKg: kept ?? null }, kept === undefined ? 'scale: no booked level kept, the first stable level is the baseline' : 'scale: booked level restored');
   return (s) => {
     if (s.kg !== undefined) ctx.emitReading({ sensor: point.sensor, kind: 'weight', ts: s.ts, value: s.kg, quality: s.stable ? 'good' : 'uncertain' }, d.id);
     for (const m of tracker.ingest(s)) {
       const booked = tracker.state().bookedNetKg;
+      if (m.type !== 'count') ctx.log.info({ device: d.id, movement: m.id, type: m.type, quantity: m.quantity, unit: m.unit, bookedNetKg: booked ?? null }, `scale ${m.type} ${m.quantity} ${m.unit}`);
       if (m.type === 'count' || booked === undefined) ctx.onMovement(m);
       else {
         ctx.onMovement(m, { [key]: String(booked) });
@@ -35,6 +37,7 @@ function weighing(d: SerialScaleDeviceConfig | ModbusScaleDeviceConfig, ctx: Dri
     const booked = tracker.state().bookedNetKg;
     if (booked !== undefined && booked !== kept) { // the first stable level: the baseline
       kept = booked;
+      ctx.log.info({ device: d.id, bookedNetKg: booked }, 'scale: baseline level booked');
       ctx.state.saveState({ [key]: String(booked) });
     }
   };
