@@ -7,7 +7,7 @@ const chaosOnly = Boolean(process.env.STOCKPULSE_CHAOS);
 
 export default defineConfig({
   test: {
-    include: chaosOnly ? ['tests/chaos/**/*.test.ts'] : ['tests/**/*.test.ts'],
+    include: chaosOnly ? ['tests/e2e/chaos/**/*.test.ts'] : ['tests/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -1,5 +1,5 @@
 // THE permission matrix: which role may call which /api route, and which fields a role may see.
-// Enforced for every route by cloud/auth/guard.ts; tests/auth/matrix.test.ts walks it route by
+// Enforced for every route by cloud/auth/guard.ts; tests/cloud/auth/matrix.test.ts walks it route by
 // route (401 without a token, 403 for every role not listed, through for every role listed).
 // `admin` may do everything and is not repeated below. A route missing here is admin-only.
 

@@ -82,3 +82,30 @@ describe('import graph', () => {
     expect(graph.edges.get('edge/metrics.ts')).toContain('edge/outbox/queue.ts'); // `import type`
   });
 });
+
+describe('the test tree mirrors the source tree', () => {
+  // tests/<layer>/<folder>/… beside the code they test; whole-stack suites in e2e/ and security/;
+  // shared helpers only in tests/helpers/ (a suite never borrows another suite's files, except
+  // captured-frame fixtures, which are data)
+  const TOP = ['architecture', 'bench', 'bin', 'cloud', 'dashboards', 'e2e', 'edge', 'helpers', 'protocols', 'security', 'simulators'];
+  const tests = importGraph(['tests']);
+
+  it(`every test folder is one of ${TOP.join(', ')}`, () => {
+    const tops = new Set([...tests.edges.keys()].map((f) => f.split('/')[1]!).filter((t) => !t.endsWith('.ts')));
+    expect([...tops].filter((t) => !TOP.includes(t))).toEqual([]);
+  });
+
+  it('a suite imports only tests/helpers/, fixtures and files of its own folder', () => {
+    const dir = (f: string) => f.slice(0, f.lastIndexOf('/'));
+    const borrowed: string[] = [];
+    for (const [from, tos] of tests.edges) {
+      for (const to of tos) {
+        if (!to.startsWith('tests/') || to.startsWith('tests/helpers/') || to.includes('/fixtures/')) continue;
+        // its own folder, a parent of it, or a subfolder of it (a suite's own helpers/)
+        if (dir(from) === dir(to) || dir(from).startsWith(`${dir(to)}/`) || dir(to).startsWith(`${dir(from)}/`)) continue;
+        borrowed.push(`${from} → ${to}`);
+      }
+    }
+    expect(borrowed).toEqual([]);
+  });
+});

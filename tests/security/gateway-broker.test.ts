@@ -11,7 +11,7 @@ import { engineLabel, freshPostgresDatabase, testDatabase, usingPostgres } from 
 import { registerGateway } from '../helpers/gateways.ts';
 import { runCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/net.ts';
-import { MOSQUITTO, startMosquitto } from '../chaos/harness.ts';
+import { MOSQUITTO, startMosquitto } from '../helpers/chaos-harness.ts';
 
 // "A gateway publishes only on its own topics", on a real broker: the demo's embedded aedes
 // (logins checked against the cloud's gateway registry) and a real Mosquitto run on the password

@@ -8,7 +8,7 @@ import { postMovement } from '../../cloud/inventory/ledger.ts';
 import { SYSTEM } from '../../cloud/inventory/model.ts';
 import { engineLabel } from '../helpers/db.ts';
 import { waitFor } from '../helpers/net.ts';
-import { startStockRig, type StockRig } from '../stock-devices-e2e/rig.ts';
+import { startStockRig, type StockRig } from '../helpers/stock-devices-rig.ts';
 
 // Issue #11, "device shipments take the same path", replayed through every real hop: a simulated
 // Modbus TCP bench scale → the real edge Gateway → aedes → the cloud's MQTT ingest → the ledger.

@@ -9,7 +9,7 @@ import { createSalesOrder, salesOrderAction } from '../../cloud/inventory/docume
 import { verifyLedger } from '../../cloud/inventory/verify.ts';
 import { SYSTEM, type Actor } from '../../cloud/inventory/model.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
-import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../inventory/fixture.ts';
+import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../helpers/inventory-fixture.ts';
 import { registerGateway } from '../helpers/gateways.ts';
 
 // Issue #11, "reserved stock is not protected from movements" and "the device path books a

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { engineLabel, testDatabase, type TestDatabase } from '../helpers/db.ts';
-import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../inventory/fixture.ts';
+import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../helpers/inventory-fixture.ts';
 import { startDemoStack, type DemoStack } from '../../bin/demo-stack.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScenario, type ScenarioHandle } from '../../simulators/scenario-runner.ts';
 import { startControlServer, type ControlServer } from '../../simulators/control-server.ts';
-import { startBroker, type TestBroker } from './helpers.ts';
+import { startBroker, type TestBroker } from '../helpers/simulators.ts';
 
 // The fault control API over real HTTP on loopback.
 

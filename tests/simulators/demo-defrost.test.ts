@@ -9,7 +9,7 @@ import type { ZoneConfig } from '../../edge/config.schema.ts';
 import type { AlertEvent } from '../../protocols/uplink/contract.ts';
 import { decodeRegisters } from '../../protocols/modbus/register-map.ts';
 import { MODBUS_TEMPERATURE_POINTS } from '../../simulators/devices/modbus-temperature.ts';
-import { startBroker, type TestBroker } from './helpers.ts';
+import { startBroker, type TestBroker } from '../helpers/simulators.ts';
 
 // The demo's freezer as `npm start` runs it (time scale 30, alarm delay 60 s): its defrosts
 // (−21 → −13 °C every 12 real minutes) used to raise a critical "High temp" each time. The

@@ -4,7 +4,7 @@ import { ManualClock } from '../../simulators/clock.ts';
 import { startScenario, type ScenarioHandle } from '../../simulators/scenario-runner.ts';
 import { MODBUS_TEMPERATURE_POINTS } from '../../simulators/devices/modbus-temperature.ts';
 import { decodeRegisters } from '../../protocols/modbus/register-map.ts';
-import { startBroker, type TestBroker } from './helpers.ts';
+import { startBroker, type TestBroker } from '../helpers/simulators.ts';
 
 // The freezer controller answers a real modbus-serial master over TCP.
 

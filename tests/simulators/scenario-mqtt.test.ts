@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../simulators/clock.ts';
 import { startScenario, type ScenarioHandle } from '../../simulators/scenario-runner.ts';
 import { isSpError } from '../../protocols/errors.ts';
-import { parseObject, record, startBroker, type Frame, type Recorder, type TestBroker } from './helpers.ts';
+import { parseObject, record, startBroker, type Frame, type Recorder, type TestBroker } from '../helpers/simulators.ts';
 
 // The bakery scenario over a real broker: frames a real subscriber receives.
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EdgeConfig } from '../../edge/config.schema.ts';
 import { main } from '../../bin/cli.ts';
-import { parseObject, record, startBroker, type TestBroker } from './helpers.ts';
+import { parseObject, record, startBroker, type TestBroker } from '../helpers/simulators.ts';
 
 // `stockpulse sim` as a user runs it: a real process, a real broker, real HTTP, real signals.
 

@@ -1,6 +1,6 @@
 // The words the notifier writes itself around an alert (titles, reasons, fact labels, the
 // acknowledge line), in English. zh-CN.ts has the same keys with the same {placeholders}
-// (tests/notify/catalogue.test.ts). The alert's own message comes from the gateway in English
+// (tests/cloud/notify/catalogue.test.ts). The alert's own message comes from the gateway in English
 // and is sent as it is, inside these words. JSON keys of machine payloads are never translated.
 export default {
   'title.raised': '[{severity}] {what}',

@@ -1,7 +1,7 @@
 import type en from './en.ts';
 
 // 通知正文外围的中文措辞（标题、原因、字段名、确认说明）。告警本身的消息来自网关，保持英文原文，
-// 放在这些中文措辞之中发送。与 en.ts 的键和 {占位符} 一一对应（tests/notify/catalogue.test.ts）。
+// 放在这些中文措辞之中发送。与 en.ts 的键和 {占位符} 一一对应（tests/cloud/notify/catalogue.test.ts）。
 export default {
   'title.raised': '【{severity}】{what}',
   'title.escalated': '【已升级 L{level}】{what}',
