@@ -21,7 +21,7 @@ export async function ok(r: Promise<{ status: number; json: any }>, want = 200) 
 
 export interface RolePage { page: Page; errors: string[]; close(): Promise<void> }
 
-export async function openAs(browser: Browser, f: ApiFixture, base: string, role: Role, path: string,
+export async function openAs(browser: Browser, f: Pick<ApiFixture, 'tokens'>, base: string, role: Role, path: string,
   o: { viewport?: { width: number; height: number }; lang?: 'en' | 'zh-CN' } = {}): Promise<RolePage> {
   const ctx = await browser.newContext({ viewport: o.viewport ?? LAPTOP, locale: o.lang ?? 'en' });
   await ctx.addInitScript(([token, lang]) => {
