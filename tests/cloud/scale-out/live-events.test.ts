@@ -108,7 +108,7 @@ describe(`live events over /api/events (${engineLabel})`, () => {
     vi.stubGlobal('fetch', (u: string, o: RequestInit) => nodeFetch(new URL(u, cloud.url), o));
     const seen: { type: string; data: any }[] = [];
     let opened = 0;
-    const mod = '../../dashboards/web/live-events.js';
+    const mod = '../../../dashboards/web/live-events.js';
     const { connectLiveEvents } = await import(mod) as { connectLiveEvents: (h: object) => () => void };
     const stop = connectLiveEvents({ onEvent: (type: string, data: unknown) => seen.push({ type, data }), onOpen: () => opened++ });
     try {
