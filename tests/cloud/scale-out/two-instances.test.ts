@@ -7,7 +7,7 @@ import pino from 'pino';
 import pg from 'pg';
 import { openDb, type Db } from '../../../cloud/db/engine.ts';
 import { createApiToken } from '../../../cloud/auth/tokens.ts';
-import { MemoryOutbox } from '../../../edge/uplink/outbox.ts';
+import { MemoryOutbox } from '../../../edge/outbox/memory-outbox.ts';
 import { Uplink } from '../../../edge/uplink/uplink.ts';
 import { MemoryDeadLetters } from '../../../edge/dead-letters.ts';
 import { freePort } from '../../../simulators/free-port.ts';
