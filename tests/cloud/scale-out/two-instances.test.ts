@@ -13,6 +13,7 @@ import { MemoryDeadLetters } from '../../../edge/dead-letters.ts';
 import { freePort } from '../../../simulators/free-port.ts';
 import { freshPostgresDatabase, usingPostgres } from '../../helpers/db.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { pace } from '../../helpers/pause.ts';
 import { MOSQUITTO, startMosquitto } from '../../helpers/chaos-harness.ts';
 import { startCloudProcess, type CloudProcess } from '../../helpers/cloud-process.ts';
 import { openEventStream, type SseStream } from '../../helpers/sse-client.ts';
@@ -104,7 +105,7 @@ describe.runIf(usingPostgres && haveMosquitto)('two cloud instances, one broker,
         }
         gw.uplink.notify(c === 10 || c === 60);
         chunksDone++;
-        await new Promise((r) => setTimeout(r, CHUNK_MS));
+        await pace(CHUNK_MS);
       }
     }));
 
