@@ -56,7 +56,7 @@ beforeAll(async () => {
   edgeClient = await mqtt.connectAsync(broker.url);
   uplink = new Uplink({ gateway: GW, client: edgeClient, outbox: store.outbox, log, deadLetters: store.deadLetters, flushMs: 10, batchMaxItems: 100, ackTimeoutMs: 2000 });
   await uplink.start();
-}, 60_000);
+});
 
 afterAll(async () => {
   await uplink?.stop();

@@ -66,7 +66,7 @@ beforeAll(async () => {
       weighing: { item: { sku: 'BUTTER-250' }, bin: 'B-07', pieceWeightKg: 0.25, stableMinMs: 600, countEveryMs: 1000 },
     },
   ], ['dock', 'bakehouse']);
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.allSettled([portal?.stop(), bench?.stop()]);

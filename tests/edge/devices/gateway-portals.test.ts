@@ -37,7 +37,7 @@ beforeAll(async () => {
       expected: [{ id: 'ASN-77', type: 'receipt', portal: 'dock-2', lines: [{ gtin: GTIN, quantity: 12, lot: 'L2503B' }] }],
     },
   ]));
-}, 60_000);
+});
 
 afterAll(async () => {
   await gw?.stop(0);

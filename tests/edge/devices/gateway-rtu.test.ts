@@ -50,7 +50,7 @@ beforeAll(async () => {
   gw = new Gateway({ config, log: pino({ level: 'silent' }), outbox: new MemoryOutbox(), deadLetters: new MemoryDeadLetters() });
   gw.readings.subscribe((r) => readings.push({ sensor: r.sensor, value: r.value }));
   await gw.start();
-}, 30_000);
+});
 
 afterAll(async () => {
   await gw?.stop(0);

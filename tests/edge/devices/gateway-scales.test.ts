@@ -49,7 +49,7 @@ beforeAll(async () => {
       weighing: { item: { sku: 'BUTTER-250' }, bin: 'B-07', pieceWeightKg: 0.25 },
     }] : []),
   ]));
-}, 60_000);
+});
 
 afterAll(async () => {
   await gw?.stop(0);
