@@ -1,12 +1,34 @@
 import type { ThermalZoneOptions } from './thermal-model.ts';
 import type { TemperatureProfile } from '../protocols/uplink/contract.ts';
-import type { AlarmRules } from '../edge/config.schema.ts';
-import type { DefrostConfig } from '../edge/alarm/cold-chain.schema.ts';
 import type { StockDevicesSpec } from './stock-types.ts';
 
 // A scenario is plain data: rooms with their physics and the devices in them, plus what the
-// edge gateway should watch. The runner and the edge-config builder are generic, so a new site
-// is one new file in scenarios/ and one line in the registry.
+// edge gateway should watch. The runner and the edge-config builder (bin/scenario-edge-config.ts)
+// are generic, so a new site is one new file in scenarios/ and one line in the registry.
+// simulators/ never imports edge/: what the gateway should watch is said in the scenario's own
+// plain types below, which the bridge checks against the edge config's (tsc, both ways).
+
+/** The zone's alarm rules, as the edge config's `alarm` (edge/config.schema.ts AlarmRules). */
+export interface ScenarioAlarmRules {
+  /** an excursion beyond the profile must last this long before it raises an alert (seconds) */
+  delaySec: number;
+  /** once raised, the value must come back this far inside the band before the alert clears (°C) */
+  hysteresis: number;
+  /** excursions while the door is open are expected for this long (seconds) */
+  doorGraceSec: number;
+  /** total time out of band within a rolling window */
+  cumulative?: { windowSec: number; limitSec: number };
+  /** an earlier warning level inside the profile's band, with its own delay */
+  warning?: { high?: number; low?: number; delaySec?: number };
+}
+
+/** The gateway's defrost rules for a zone whose model defrosts (model minutes). */
+export interface ScenarioDefrostRules {
+  /** a defrost still running after this long raises defrost_overrun (minutes) */
+  maxDurationMin: number;
+  /** after a defrost ends the zone has this long to come back below its high limit (minutes) */
+  recoveryMin: number;
+}
 
 export interface ZoneSpec {
   id: string;
@@ -15,12 +37,12 @@ export interface ZoneSpec {
   model: Omit<ThermalZoneOptions, 'clock' | 'rng' | 'timeScale'>;
   /** what the edge alarms on */
   profile: TemperatureProfile;
-  alarm: AlarmRules;
+  alarm: ScenarioAlarmRules;
   /**
    * the gateway's defrost rules for the model's defrost (model minutes): the schedule itself is
-   * derived from model.defrost and the time scale (scenario-edge-config.ts)
+   * derived from model.defrost and the time scale (bin/scenario-edge-config.ts)
    */
-  defrost?: Pick<DefrostConfig, 'maxDurationMin' | 'recoveryMin'>;
+  defrost?: ScenarioDefrostRules;
 }
 
 interface DeviceSpecBase {

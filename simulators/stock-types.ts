@@ -1,6 +1,6 @@
 // A scenario's stock-moving devices (issue #5): a dock door RFID portal, a silo scale on Modbus
 // TCP, a bench balance on a serial line (MT-SICS over a socat pty). Plain data, like the rest of
-// a scenario; simulators/stock-devices.ts runs them, simulators/scenario-edge-config.ts turns them
+// a scenario; simulators/stock-devices.ts runs them, bin/scenario-edge-config.ts turns them
 // into the gateway's devices, and the demo seeds the matching master data from `masterData`.
 
 export interface StockZoneSpec {

@@ -3,7 +3,7 @@ import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
 import { SpError } from '../../protocols/errors.ts';
 import { startScenario, type FaultEvent } from '../../simulators/scenario-runner.ts';
-import { scenarioEdgeConfig } from '../../simulators/scenario-edge-config.ts';
+import { scenarioEdgeConfig } from '../scenario-edge-config.ts';
 import { getScenario, listScenarios } from '../../simulators/scenarios/index.ts';
 import { startControlServer } from '../../simulators/control-server.ts';
 import { parseFaultSpec, type FaultChange } from '../../simulators/faults.ts';

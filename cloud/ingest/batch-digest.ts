@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
 
 // The content digest of an uplink batch, kept with its idempotency record (uplink_batches).
-// A resend repeats the batch exactly (edge/uplink/outbox.ts: same seq, same entries, also after
+// A resend repeats the batch exactly (edge/outbox/queue.ts: same seq, same entries, also after
 // a restart from the durable outbox) except `sentAt`, which is stamped per send — so the digest
 // covers everything but `sentAt` (and the key itself). Readings are hashed as the five fields the
 // cloud stores, in order, so a reading restored from the outbox's columns hashes like the one

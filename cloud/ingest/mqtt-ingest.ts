@@ -13,7 +13,7 @@ import { classifyStoreFault, faultCode } from './store-fault.ts';
 import { storeBatchItemwise, type ItemFailure } from './store-itemwise.ts';
 import { salvageUplinkBatch } from '../../protocols/uplink/salvage.ts';
 import { StreamProgress, type UplinkHealth } from './stream-progress.ts';
-import { clearCloudAlerts, raiseCloudAlerts } from '../rules/cloud-alerts.ts';
+import { clearCloudAlerts, raiseCloudAlerts } from '../notify/alerts.ts';
 import type { IngestSettings } from './store-movements.ts';
 import { GroupCommitter } from './group-commit.ts';
 
@@ -270,7 +270,7 @@ export class MqttIngest {
           await this.o.db.tx((q) => raiseCloudAlerts(q, [{
             id, zone: `gateway:${g.gateway}`, rule: 'uplink_stalled', severity: 'critical', value: g.oldestUnackedSec,
             message: `gateway ${g.gateway}: its uplink stream has not advanced for ${Math.round(g.oldestUnackedSec)} s (${g.attempts} attempts at its oldest batch); nothing newer from it is stored`,
-          }], now, { targets: this.o.targets, kick: () => this.o.kick?.() }));
+          }], now, { targets: this.o.targets }));
           this.stalledAlerts.set(g.gateway, id);
           this.o.kick?.();
           this.o.log.error({ gateway: g.gateway, oldestUnackedSec: g.oldestUnackedSec, attempts: g.attempts }, 'uplink stalled');

@@ -2,7 +2,7 @@ import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
 import type { SpError } from '../../protocols/errors.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
-import { raiseCloudAlerts, type CloudAlert } from '../rules/cloud-alerts.ts';
+import { raiseCloudAlerts, type CloudAlert } from '../notify/alerts.ts';
 import type { Refusal } from './gateway-policy.ts';
 
 // What admins see when the cloud refuses something a gateway said: one `gateway_refused` alert
@@ -27,6 +27,6 @@ export async function raiseRefusalAlerts(q: Queryable, gateway: string, refused:
       message: `batch from gateway "${gateway}" refused (${r.code}): ${r.reason}`, extra: { gateway, code: r.code } }
     : { id: `gateway_refused:${gateway}:${r.what}:${r.subject}`, zone: r.zone ?? GATEWAYS_ZONE, rule: 'gateway_refused', severity: 'warning', value: null,
       message: `gateway "${gateway}" refused ${r.what} ${r.subject}: ${r.reason}`, extra: { gateway, code: 'SP_ERR_GATEWAY_REFUSED' } });
-  const raised = await raiseCloudAlerts(q, alerts, new Date(), { targets, kick: () => {} });
+  const raised = await raiseCloudAlerts(q, alerts, new Date(), { targets });
   return raised.length * targets.length;
 }

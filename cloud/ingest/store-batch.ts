@@ -1,9 +1,8 @@
-import { topics, type AlertEvent, type GatewayManifest, type UplinkBatch } from '../../protocols/uplink/contract.ts';
+import { topics, type GatewayManifest, type UplinkBatch } from '../../protocols/uplink/contract.ts';
 import type { Db, Queryable } from '../db/engine.ts';
 import { unitOfKind } from '../../protocols/units.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
-import { attachIncident, closeFinishedIncidents } from '../notify/incidents.ts';
-import { queueTargetDeliveries } from '../notify/deliveries.ts';
+import { storeAlert } from '../notify/alerts.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { canCopy, copyReadings } from './copy-readings.ts';
 import { storeMovements, type IngestSettings } from './store-movements.ts';
@@ -179,24 +178,4 @@ export async function storeReadings(q: Queryable, batch: Pick<UplinkBatch, 'gate
     [ts, sensor, value],
   );
   return inserted?.n ?? 0;
-}
-
-/**
- * Stores one alert transition, gives the alert its incident (cloud/notify/incidents.ts), closes
- * the incident when this was its last active alert, and queues the transition for the
- * configured targets (cloud/notify/deliveries.ts). Returns the deliveries created.
- */
-export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[]): Promise<number> {
-  const cleared = a.transition === 'cleared';
-  await q.query(
-    `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), to_timestamp($9 / 1000.0), $10, $11, $12, $13)
-     ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at WHERE alerts.gateway = excluded.gateway` : 'NOTHING'}`,
-    [a.id, gateway, a.zone, a.sensor ?? null, a.rule, a.severity, cleared ? 'cleared' : 'active', a.since,
-      cleared ? a.since : a.ts, cleared ? new Date(a.ts) : null, a.value ?? null, a.threshold ?? null, a.message],
-  );
-  const now = new Date(a.ts);
-  await attachIncident(q, a.id, now);
-  if (cleared) await closeFinishedIncidents(q, now, [a.id]);
-  return queueTargetDeliveries(q, a.id, a.transition, targets, { gateway });
 }

@@ -1,13 +1,15 @@
 import type { Queryable } from '../db/engine.ts';
 import { topics } from '../../protocols/uplink/contract.ts';
 
-// The one place notification deliveries are written from stored alerts. Two kinds, both rows of
-// the notification_deliveries outbox (sent by dispatcher.ts), both keyed (alert, transition,
-// channel, target) so writing twice sends nothing twice:
+// The one place notification deliveries are written (tests/architecture/writers.test.ts holds
+// it). Three kinds, all rows of the notification_deliveries outbox (sent by dispatcher.ts), all
+// keyed (alert or digest, transition, channel, target) so writing twice sends nothing twice:
 //   - config targets (STOCKPULSE_WEBHOOKS, MQTT alert topics): every transition of every alert,
 //     queued in the transaction that stored the alert (ingest, the cloud's own rules);
-//   - routed contacts: what the escalation pass (escalation.ts) decides, person by person.
-// Both are built from the alert AS STORED (with its incident), not from what a gateway sent, so
+//   - routed contacts: what the escalation pass (escalation.ts) decides, person by person;
+//   - digests (the expiry sweep's daily digest per role): not an alert, keyed by the digest's
+//     own id with transition 'digest', to every config target.
+// The alert ones are built from the alert AS STORED (with its incident), not from what a gateway sent, so
 // a receiver sees the same facts the API shows.
 //
 // Thread: every payload carries the alert's incident: {id, thread: "incident:<id>", update}. The
@@ -103,4 +105,22 @@ export async function queueContactDelivery(q: Queryable, d: ContactDelivery): Pr
      VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id`,
     [d.alertId, d.key, d.channel, `contact:${d.contactId}`, JSON.stringify(d.payload), d.contactId, d.routeId, d.level, d.stage, d.now]);
   return rows.length;
+}
+
+/**
+ * Queues one digest (a summary, not an alert transition) for every config target: its body as
+ * given, with the MQTT topic for the mqtt target. Keyed (digest id, 'digest', channel, target):
+ * written twice it is sent once. Returns the rows created.
+ */
+export async function queueDigestDeliveries(q: Queryable, digestId: string, targets: readonly { channel: string; target: string }[],
+  body: object, mqttTopic: string): Promise<number> {
+  let created = 0;
+  for (const t of targets) {
+    const rows = await q.query(
+      `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload) VALUES ($1, 'digest', $2, $3, $4::jsonb)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [digestId, t.channel, t.target, JSON.stringify({ ...body, ...(t.channel === 'mqtt' ? { topic: mqttTopic } : {}) })]);
+    created += rows.length;
+  }
+  return created;
 }

@@ -7,6 +7,7 @@ import { denseSeries, firstMovementDays, loadDailyDemand, type DailyDemand } fro
 import { computePlan, r6, type PlanFigures } from './plan.ts';
 import { sum } from './stats.ts';
 import { DEFAULT_SETTINGS, type CloudSettings } from '../config.ts';
+import { clearCloudAlerts, raiseCloudAlerts } from '../notify/alerts.ts';
 
 // The replenishment run: for every item, demand from the ledger → plan (plan.ts) → when the
 // position (available + on order) is below the reorder point, a low_stock alert and a draft
@@ -14,6 +15,8 @@ import { DEFAULT_SETTINGS, type CloudSettings } from '../config.ts';
 // enters the normal submit → approve flow. Each item is decided in one transaction under an
 // item-scoped advisory lock, so two runs at once (two cloud instances, or the API and the
 // scheduler) never open two drafts for one item; a re-run finds the open order and adds nothing.
+// The alert is raised and cleared through cloud/notify/alerts.ts, like every alert: its incident
+// and its deliveries to the configured targets follow in the same transaction.
 
 export interface ReplenishmentOptions {
   /** default service level for items without their own (items.service_level) */
@@ -133,11 +136,10 @@ async function planItem(db: Db, q: Queryable, it: ItemRow, c: Ctx): Promise<Outc
   if (!alertId) {
     alertId = `low_stock:${it.sku}:${c.now.getTime()}`;
     const message = `Low stock: ${it.sku} (${it.name}) available ${available} + on order ${onOrder} = ${f.position} ${it.unit}, below the reorder point ${f.reorderPoint} ${it.unit}; suggested order ${f.suggestedQty} ${it.unit}${poId !== null ? ` (purchase order ${poId})` : ''}`;
-    await q.query(
-      `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, value, threshold, message)
-       VALUES ($1, 'cloud', $2, NULL, 'low_stock', 'warning', 'active', $3, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-      [alertId, ALERT_ZONE, c.now, f.position, f.reorderPoint, message]);
-    await queueNotifications(q, c, { id: alertId, transition: 'raised', message, value: f.position, threshold: f.reorderPoint, item: it.sku, purchaseOrder: poId });
+    await raiseCloudAlerts(q, [{
+      id: alertId, zone: ALERT_ZONE, rule: 'low_stock', severity: 'warning', value: f.position, threshold: f.reorderPoint, message,
+      extra: { item: it.sku, purchaseOrder: poId },
+    }], c.now, c.notify);
     out.alertRaised = true;
   }
   await savePlan(q, it.sku, c.now, { status: 'reorder', f, poId, alertId, explanation: { ...explanation, purchaseOrder: { id: poId, note: draftNote } } });
@@ -185,28 +187,12 @@ const ALERT_ZONE = 'inventory';
 
 async function clearAlert(q: Queryable, id: string | null, c: Ctx): Promise<boolean> {
   if (!id) return false;
-  const rows = await q.query<{ message: string }>(`UPDATE alerts SET state = 'cleared', cleared_at = $2 WHERE id = $1 AND state = 'active' RETURNING message`, [id, c.now]);
-  if (!rows.length) return false;
-  await queueNotifications(q, c, { id, transition: 'cleared', message: `Cleared (back above the reorder point): ${rows[0]!.message}` });
-  return true;
-}
-
-/** the same generic payload the ingest and the other rules write, in the same transaction as the alert */
-async function queueNotifications(q: Queryable, c: Ctx, a: {
-  id: string; transition: 'raised' | 'cleared'; message: string; value?: number; threshold?: number; item?: string; purchaseOrder?: number | null;
-}): Promise<void> {
-  for (const t of c.notify?.targets ?? []) {
-    const payload = {
-      type: 'stockpulse.alert', transition: a.transition,
-      alert: { id: a.id, rule: 'low_stock', severity: 'warning', zone: ALERT_ZONE, sensor: null, gateway: 'cloud', message: a.message,
-        value: a.value ?? null, threshold: a.threshold ?? null, since: c.now.toISOString(), at: c.now.toISOString(),
-        ...(a.item ? { item: a.item, purchaseOrder: a.purchaseOrder ?? null } : {}) },
-      ...(t.channel === 'mqtt' ? { topic: `stockpulse/v1/alerts/${ALERT_ZONE}` } : {}),
-    };
-    await q.query(
-      `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
-      [a.id, a.transition, t.channel, t.target, JSON.stringify(payload)]);
-  }
+  const cleared = await clearCloudAlerts(q, [id], c.now, c.notify && {
+    targets: c.notify.targets,
+    // the stored alert keeps the message it was raised with; the receivers are told why it cleared
+    extra: (a) => ({ message: `Cleared (back above the reorder point): ${a.message}` }),
+  });
+  return cleared.length > 0;
 }
 
 function explain(it: ItemRow, series: number[], startDay: number, c: Ctx, serviceLevel: number, available: number, onOrder: number,

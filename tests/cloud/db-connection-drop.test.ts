@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
+import { waitFor } from '../helpers/net.ts';
 
 // PostgreSQL only (PGlite is in-process: there is no connection to lose). A database restart or
 // an operator's pg_terminate_backend can hit a transaction between two of its statements, while
@@ -26,8 +27,9 @@ describe.runIf(usingPostgres)('db.tx when the server drops its connection', () =
       const admin = new pg.Client({ connectionString: tdb!.url });
       await admin.connect();
       await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      // the backend is gone (its FATAL notice sent): it arrives here between statements
+      await waitFor(async () => (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n === 0, 'the terminated backend gone', 10_000);
       await admin.end();
-      await new Promise((r) => setTimeout(r, 300)); // the FATAL notice arrives between statements
       return 'returned';
     });
     await expect(outcome).rejects.toThrow();

@@ -74,7 +74,7 @@ beforeAll(async () => {
     c.on('message', (_t, p) => acks.push(JSON.parse(p.toString())));
     edges.push(c);
   }
-}, 60_000);
+});
 
 afterAll(async () => {
   for (const e of edges) await e.endAsync();

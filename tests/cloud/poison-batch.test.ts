@@ -59,7 +59,7 @@ beforeAll(async () => {
   edge = await mqtt.connectAsync(broker.url);
   await edge.subscribeAsync(topics.ack(GW), { qos: 1 });
   edge.on('message', (_t, p) => acks.push(JSON.parse(p.toString())));
-}, 30_000);
+});
 
 afterAll(async () => {
   await edge?.endAsync();

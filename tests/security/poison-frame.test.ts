@@ -63,7 +63,7 @@ beforeAll(async () => {
   });
   await gw.start();
   device = await mqtt.connectAsync(broker.url);
-}, 60_000);
+});
 
 afterAll(async () => {
   await device?.endAsync();

@@ -40,7 +40,7 @@ beforeAll(async () => {
     points: [{ sensor: 'bench-weight', zone: 'bakehouse', kind: 'weight' }],
     weighing: { item: { sku: 'BUTTER-250' }, bin: 'B-07', pieceWeightKg: 0.25, stableMinMs: 600, countEveryMs: 1000 },
   }], ['bakehouse']);
-}, 60_000);
+});
 
 afterAll(async () => {
   await bench?.stop();

@@ -35,7 +35,7 @@ beforeAll(async () => {
   await registerGateway(db, GW, { site: 'site-1', zones: ['chiller'] });
   expect((await f.as('sales', 'POST', '/api/customers', { id: 'CAFE', name: 'Corner café' })).status).toBe(201);
   expect((await f.as('purchasing', 'POST', '/api/suppliers', { id: 'MILL', name: 'The mill' })).status).toBe(201);
-}, 60_000);
+});
 
 afterAll(async () => {
   await f?.close();

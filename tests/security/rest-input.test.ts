@@ -139,7 +139,7 @@ describe('the demo helper endpoints need a token', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'sp-sec-demo-'));
     stack = await startDemoStack({ log: pino({ level: 'silent' }), httpPort: 0, mqttPort: 0, dataDir, db: tdb.db, publishMs: 1000, inbox: false, stockActivityMs: 0 });
-  }, 60_000);
+  });
   afterAll(async () => {
     await stack?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { MemoryOutbox } from '../../edge/uplink/outbox.ts';
+import { MemoryOutbox } from '../../edge/outbox/memory-outbox.ts';
 import { Uplink } from '../../edge/uplink/uplink.ts';
 import { MemoryDeadLetters } from '../../edge/dead-letters.ts';
 import { engineLabel } from '../helpers/db.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ModbusSerial from 'modbus-serial';
 import { ManualClock } from '../../simulators/clock.ts';
 import { startScenario, type ScenarioHandle } from '../../simulators/scenario-runner.ts';
-import { scenarioEdgeConfig } from '../../simulators/scenario-edge-config.ts';
+import { scenarioEdgeConfig } from '../../bin/scenario-edge-config.ts';
 import { parseEdgeConfig } from '../../edge/config.ts';
 import { ZoneAlarmMachine } from '../../edge/alarm/index.ts';
 import type { ZoneConfig } from '../../edge/config.schema.ts';

@@ -2,7 +2,8 @@ import type { Queryable } from '../../db/engine.ts';
 import type { JobContext, JobNotify, JobResult } from '../../jobs/job.ts';
 import { num } from '../../inventory/model.ts';
 import { DIGEST_ROLES, buildDigests, type DigestLot } from './digest.ts';
-import { clearCloudAlerts, raiseCloudAlerts, type CloudAlert } from '../cloud-alerts.ts';
+import { clearCloudAlerts, raiseCloudAlerts, type CloudAlert } from '../../notify/alerts.ts';
+import { queueDigestDeliveries } from '../../notify/deliveries.ts';
 
 // The expiry sweep for one day D (the UTC date its period starts on):
 //   available lot, expires within its item's alert days (expires_on ≤ D + days) → near_expiry
@@ -119,13 +120,7 @@ async function writeDigests(q: Queryable, day: string, notify?: JobNotify): Prom
       [day, d.role, JSON.stringify(d)]);
     if (!ins.length) continue;
     written++;
-    for (const t of notify?.targets ?? []) {
-      await q.query(
-        `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload) VALUES ($1, 'digest', $2, $3, $4::jsonb)
-         ON CONFLICT DO NOTHING`,
-        [`expiry-digest:${day}:${d.role}`, t.channel, t.target,
-          JSON.stringify({ ...d, ...(t.channel === 'mqtt' ? { topic: `stockpulse/v1/digests/${d.role}` } : {}) })]);
-    }
+    await queueDigestDeliveries(q, `expiry-digest:${day}:${d.role}`, notify?.targets ?? [], d, `stockpulse/v1/digests/${d.role}`);
   }
   return written;
 }

@@ -1,7 +1,7 @@
 import { SpError } from '../../../protocols/errors.ts';
 import type { Db } from '../../db/engine.ts';
 import { postMovementIn, type Movement } from '../../inventory/ledger.ts';
-import { clearCloudAlertsStartingWith } from '../cloud-alerts.ts';
+import { clearCloudAlertsStartingWith } from '../../notify/alerts.ts';
 import { changeLotStatusIn, getLot, type Lot } from '../../inventory/lots.ts';
 import { dec, num, type Actor } from '../../inventory/model.ts';
 import { lockLot } from './lock.ts';

@@ -3,7 +3,7 @@ import { computeExposures } from './exposure.ts';
 import { loadLotFacts } from './presence.ts';
 import { loadProfiles } from './profiles.ts';
 import { applyFindings } from './quarantine.ts';
-import { raiseCloudAlerts, type CloudAlert } from '../cloud-alerts.ts';
+import { raiseCloudAlerts, type CloudAlert } from '../../notify/alerts.ts';
 import { DEFAULT_MAX_GAP_MS } from './series.ts';
 import type { Finding } from './evaluate.ts';
 

@@ -56,7 +56,7 @@ beforeAll(async () => {
     log: pino({ level: 'silent' }), db: tdb.db,
   });
   auth.authorization = `Bearer ${(await createApiToken(tdb.db, { role: 'viewer', name: 'test-viewer' })).token}`;
-}, 60_000); // migrations on PGlite take seconds on a busy 2-core box
+}); // migrations on PGlite take seconds on a busy 2-core box: the config's hook timeout (120 s) covers them
 
 afterAll(async () => {
   await cloud?.stop();

@@ -9,6 +9,7 @@ import { JobRunner, type RunOutcome } from '../../../cloud/jobs/runner.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../edge/broker/embedded-broker.ts';
 import { engineLabel, testDatabase, usingPostgres, type TestDatabase } from '../../helpers/db.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { quietFor } from '../../helpers/pause.ts';
 import { testClock } from '../../helpers/jobs-clock.ts';
 
 // "Two cloud instances started against one database run each job once." The real thing needs
@@ -26,7 +27,7 @@ function probeJob(): { job: JobDefinition; calls: string[] } {
     calls,
     job: {
       name: 'probe', description: 'counts its runs', schedule: '15 2 * * *',
-      run: async (ctx) => { calls.push(ctx.period.from.toISOString()); await new Promise((r) => setTimeout(r, 200)); return { ran: 1 }; },
+      run: async (ctx) => { calls.push(ctx.period.from.toISOString()); await quietFor(200, 'the run holds its lock a moment, so the other instance finds it taken'); return { ran: 1 }; },
     },
   };
 }

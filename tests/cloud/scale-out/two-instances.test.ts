@@ -7,12 +7,13 @@ import pino from 'pino';
 import pg from 'pg';
 import { openDb, type Db } from '../../../cloud/db/engine.ts';
 import { createApiToken } from '../../../cloud/auth/tokens.ts';
-import { MemoryOutbox } from '../../../edge/uplink/outbox.ts';
+import { MemoryOutbox } from '../../../edge/outbox/memory-outbox.ts';
 import { Uplink } from '../../../edge/uplink/uplink.ts';
 import { MemoryDeadLetters } from '../../../edge/dead-letters.ts';
 import { freePort } from '../../../simulators/free-port.ts';
 import { freshPostgresDatabase, usingPostgres } from '../../helpers/db.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { pace } from '../../helpers/pause.ts';
 import { MOSQUITTO, startMosquitto } from '../../helpers/chaos-harness.ts';
 import { startCloudProcess, type CloudProcess } from '../../helpers/cloud-process.ts';
 import { openEventStream, type SseStream } from '../../helpers/sse-client.ts';
@@ -104,7 +105,7 @@ describe.runIf(usingPostgres && haveMosquitto)('two cloud instances, one broker,
         }
         gw.uplink.notify(c === 10 || c === 60);
         chunksDone++;
-        await new Promise((r) => setTimeout(r, CHUNK_MS));
+        await pace(CHUNK_MS);
       }
     }));
 

@@ -11,6 +11,7 @@ import { cloudConfigFromEnv } from '../../../cloud/config.ts';
 import { topics } from '../../../protocols/uplink/contract.ts';
 import { engineLabel, testDatabase, usingPostgres, type TestDatabase } from '../../helpers/db.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { pace, quietFor } from '../../helpers/pause.ts';
 import { freePort } from '../../../simulators/free-port.ts';
 import { MOSQUITTO, gatewayProcess, startCuttableLink, startMosquitto } from '../../helpers/chaos-harness.ts';
 import { ModbusScaleSim } from '../../../simulators/devices/modbus-scale.ts';
@@ -130,7 +131,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
         const hot = i < 4 && (n * INTERVAL_MS) % 2000 >= 600 && (n * INTERVAL_MS) % 2000 < 1800;
         const value = hot ? 12 + (n % 3) : 4 + ((n * 7 + i) % 20) / 10;
         pending.push(c.publishAsync(`chaos/probe-${i}`, JSON.stringify({ ts, temperature: value }), { qos: 1 }).then(() => sent.add(`t-${i}@${ts}`)));
-        await new Promise((r) => setTimeout(r, INTERVAL_MS));
+        await pace(INTERVAL_MS);
       }
       await Promise.all(pending);
       await c.endAsync();
@@ -142,14 +143,15 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     const steps = Array.from({ length: Math.max(4, Math.floor(runMs / 700)) }, (_, k) => 1 + (k % 3));
     let piecesTaken = 0;
     const drawDown = (async () => {
-      await new Promise((r) => setTimeout(r, 1500)); // the gateway books its baseline first
+      // the gateway books its baseline first (its log says so; a fresh store, so no level is restored)
+      await waitFor(() => existsSync(gwLog) && readFileSync(gwLog, 'utf8').includes('scale: baseline level booked'), 'the scale baseline booked by the gateway', 60_000, 100);
       for (const k of steps) {
         shelf.load(-k);
         piecesTaken += k;
-        await new Promise((r) => setTimeout(r, Math.max(700, runMs / steps.length)));
+        await pace(Math.max(700, runMs / steps.length));
       }
     })();
-    const at = (frac: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + frac * runMs - Date.now())));
+    const at = (frac: number) => pace(t0 + frac * runMs - Date.now());
     const events: string[] = [];
     // the attackers: a NUL frame and garbage on a real probe's topic (frames the gateway must keep
     // as dead letters, costing only themselves), and forged batches on the uplink
@@ -170,7 +172,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
     const mark = (what: string) => events.push(`${what} @${Date.now() - t0}ms`);
     const chaos = (async () => {
       await at(0.12); await gateway.kill9(); mark('gateway kill -9');
-      await new Promise((r) => setTimeout(r, 800)); await gateway.start();
+      await quietFor(800, 'the gateway stays down a moment'); await gateway.start();
       await at(0.3); await broker.restart(); mark('broker restart');
       await at(0.45); await cloud.stop(); cloud = await startCloud({ config: cloudConfig, log, db: tdb.db }); mark('cloud restart');
       if (usingPostgres) {
@@ -186,7 +188,7 @@ describe.runIf(haveMosquitto)(`chaos (${engineLabel}, ${PER_DEVICE * DEVICES} re
       await at(0.65); await link.cut(2000); mark('uplink cut 2 s');
       await at(0.72); await attack(); mark('poison frames + forged batches');
       await at(0.8); await gateway.kill9(); mark('gateway kill -9');
-      await new Promise((r) => setTimeout(r, 500)); await gateway.start();
+      await quietFor(500, 'the gateway stays down a moment'); await gateway.start();
     })();
     await Promise.all([...fleet, chaos, drawDown]);
 

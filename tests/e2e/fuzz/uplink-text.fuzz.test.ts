@@ -8,7 +8,7 @@ import pino from 'pino';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../edge/broker/embedded-broker.ts';
 import { openEdgeStore, type EdgeStore } from '../../../edge/outbox/store.ts';
 import { Uplink } from '../../../edge/uplink/uplink.ts';
-import type { OutboxEntry } from '../../../edge/uplink/outbox.ts';
+import type { OutboxEntry } from '../../../edge/outbox/queue.ts';
 import { MqttIngest } from '../../../cloud/ingest/mqtt-ingest.ts';
 import { createCloudMetrics } from '../../../cloud/metrics.ts';
 import { cleanAlert, cleanDeviceEvent, cleanMovement, cleanReading } from '../../../protocols/uplink/clean.ts';
@@ -56,7 +56,7 @@ beforeAll(async () => {
   edgeClient = await mqtt.connectAsync(broker.url);
   uplink = new Uplink({ gateway: GW, client: edgeClient, outbox: store.outbox, log, deadLetters: store.deadLetters, flushMs: 10, batchMaxItems: 100, ackTimeoutMs: 2000 });
   await uplink.start();
-}, 60_000);
+});
 
 afterAll(async () => {
   await uplink?.stop();

@@ -12,6 +12,7 @@ import { postMovement } from '../../../cloud/inventory/ledger.ts';
 import { SYSTEM } from '../../../cloud/inventory/model.ts';
 import { engineLabel } from '../../helpers/db.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { quietFor, unchangedFor } from '../../helpers/pause.ts';
 import { startStockRig, type StockRig } from '../../helpers/stock-devices-rig.ts';
 
 // Issue #5's scenarios end to end, every hop a real socket: a simulated Impinj reader and a
@@ -65,7 +66,7 @@ beforeAll(async () => {
       weighing: { item: { sku: 'BUTTER-250' }, bin: 'B-07', pieceWeightKg: 0.25, stableMinMs: 600, countEveryMs: 1000 },
     },
   ], ['dock', 'bakehouse']);
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.allSettled([portal?.stop(), bench?.stop()]);
@@ -95,7 +96,7 @@ describe(`stock devices end to end: reader/scale → edge → broker → cloud (
   });
 
   it('the same cases leaving with no shipment → an unauthorised_removal alert and an open exception in the cloud; the ledger does not move', async () => {
-    await new Promise((r) => setTimeout(r, tuning.dedupeWindowMs + 200)); // the pallet is no longer "the one that just passed"
+    await quietFor(tuning.dedupeWindowMs + 200, 'past the dedupe window: the pallet is no longer "the one that just passed"');
     await portal.passPallet(cases, 'out');
     const alert = await waitFor(async () => (await rig.api<any[]>('/api/alerts?state=all')).find((a) => a.rule === 'unauthorised_removal'), 'unauthorised removal alert in the cloud');
     expect(alert).toMatchObject({ severity: 'critical', zone: 'dock', sensor: 'dock-1', value: 40, gateway: GW });
@@ -146,7 +147,7 @@ describe(`stock devices end to end: reader/scale → edge → broker → cloud (
 
     benchModel.load(16 * 0.25, { swings: 3, periodMs: 700, amplitudeKg: 1.5 });
     await waitFor(async () => (await stockOf('BUTTER-250'))?.onHand === 26, 'ledger 10 + 16 = 26');
-    await new Promise((r) => setTimeout(r, 2000)); // the swing has settled: nothing more may come
+    await unchangedFor(2000, async () => (await deviceMovements('BUTTER-250')).length, 'the bench movements in the ledger (the swing has settled: nothing more may come)', 200);
     const moves = await deviceMovements('BUTTER-250');
     expect(moves).toHaveLength(1);
     expect(moves[0]).toMatchObject({ kind: 'adjustment', qty: 16, to: 'B-07', actor: 'device:bench' });

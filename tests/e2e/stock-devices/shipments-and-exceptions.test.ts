@@ -46,7 +46,7 @@ beforeAll(async () => {
   await rig.startGateway(GW, [
     { id: 'dock-1', protocol: 'rfid-portal', topic: 'bakery/dock/reader', format: 'zebra', zone: 'dock', outside: [1], inside: [2], ...tuning },
   ], ['dock']);
-}, 60_000);
+});
 
 afterAll(async () => {
   await portal?.stop();

@@ -31,7 +31,7 @@ beforeAll(async () => {
       { sensor: 'chiller-opc-comp', zone: 'chiller', kind: 'compressor', nodeId: OPCUA_FRIDGE_NODES.compressor },
     ],
   }]));
-}, 60_000);
+});
 
 afterAll(async () => {
   await gw?.stop(0);

@@ -4,6 +4,7 @@ import { sgtinFromGtin } from '../../../protocols/epc/encode.ts';
 import { systemClock } from '../../../simulators/clock.ts';
 import { createRng } from '../../../simulators/random.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { pace, quietFor, unchangedFor } from '../../helpers/pause.ts';
 import { startEmbeddedBroker, startGatewayRig, type EmbeddedBroker, type RecordingOutbox } from './helpers/gateway-rig.ts';
 import { RfidPortalSim } from '../../../simulators/devices/rfid-portal.ts';
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
       expected: [{ id: 'ASN-77', type: 'receipt', portal: 'dock-2', lines: [{ gtin: GTIN, quantity: 12, lot: 'L2503B' }] }],
     },
   ]));
-}, 60_000);
+});
 
 afterAll(async () => {
   await gw?.stop(0);
@@ -51,12 +52,12 @@ describe('dock portals → receipts and exceptions (real broker)', () => {
     const [receipt] = await waitFor(() => { const m = outbox.movements('dock-1'); return m.length ? m : undefined; }, 'receipt movement');
     expect(receipt).toMatchObject({ type: 'receipt', item: { gtin: GTIN }, quantity: 40, lot: 'L2503A', document: 'PO-2025-0042', location: { zone: 'dock' } });
 
-    await new Promise((r) => setTimeout(r, 1300)); // past the dedupe window
+    await quietFor(1300, 'past the 1.2 s dedupe window: the same cases read again are a new pass');
     await impinj.passPallet(cases, 'out');
     const [alert] = await waitFor(() => { const a = outbox.alerts().filter((x) => x.rule === 'unauthorised_removal'); return a.length ? a : undefined; }, 'unauthorised removal');
     expect(alert).toMatchObject({ rule: 'unauthorised_removal', transition: 'raised', zone: 'dock', sensor: 'dock-1', value: 40 });
     for (const epc of cases) expect(alert!.message).toContain(epc);
-    await new Promise((r) => setTimeout(r, 700)); // nothing more trickles in
+    await unchangedFor(700, () => [outbox.movements('dock-1').length, outbox.alerts().length], 'the dock-1 movements and alerts (nothing more trickles in)');
     expect(outbox.movements('dock-1')).toHaveLength(1);
     expect(outbox.alerts().filter((x) => x.rule === 'unauthorised_removal')).toHaveLength(1);
   });
@@ -67,7 +68,8 @@ describe('dock portals → receipts and exceptions (real broker)', () => {
     await Promise.all([
       zebra.lyingTag(lying, 5000),
       zebra.neighbour(pallet(6, 7000), 2000),
-      (async () => { await new Promise((r) => setTimeout(r, 2500)); await zebra.stray(sgtinFromGtin(GTIN, 7, 8888, 2)); await zebra.passPallet(cases, 'in'); })(),
+      // the door's script: 2.5 s into the lying tag and the neighbour's reads, a stray, then the pallet
+      (async () => { await pace(2500); await zebra.stray(sgtinFromGtin(GTIN, 7, 8888, 2)); await zebra.passPallet(cases, 'in'); })(),
     ]);
     const mv = await waitFor(() => { const m = outbox.movements('dock-2'); return m.length ? m : undefined; }, 'zebra receipt', 10_000);
     expect(mv).toHaveLength(1);

@@ -3,6 +3,7 @@ import type { Gateway } from '../../../edge/gateway.ts';
 import { systemClock } from '../../../simulators/clock.ts';
 import { createRng } from '../../../simulators/random.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { unchangedFor } from '../../helpers/pause.ts';
 import { startEmbeddedBroker, startGatewayRig, type EmbeddedBroker, type RecordingOutbox } from './helpers/gateway-rig.ts';
 import { SerialScale } from '../../../simulators/devices/serial-scale.ts';
 import { ModbusScaleSim } from '../../../simulators/devices/modbus-scale.ts';
@@ -48,7 +49,7 @@ beforeAll(async () => {
       weighing: { item: { sku: 'BUTTER-250' }, bin: 'B-07', pieceWeightKg: 0.25 },
     }] : []),
   ]));
-}, 60_000);
+});
 
 afterAll(async () => {
   await gw?.stop(0);
@@ -60,7 +61,7 @@ afterAll(async () => {
 describe('scales → consumption / refill movements (real pty, Modbus TCP)', () => {
   it('flour silo on Modbus TCP: 25 kg drawn off → one consumption in kg, weight readings flow', async () => {
     await waitFor(() => gw.stock?.deviceStatuses().silo?.state === 'running', 'silo polled');
-    await new Promise((r) => setTimeout(r, 1500)); // baseline
+    await waitFor(() => outbox.savedState('scale-booked:silo') !== undefined, 'the silo baseline booked');
     siloModel.load(-25, { swings: 2, periodMs: 600 });
     const [m] = await waitFor(() => { const x = outbox.movements('silo'); return x.length ? x : undefined; }, 'silo consumption');
     expect(m).toMatchObject({ type: 'consumption', unit: 'kg', item: { sku: 'FLOUR-T55' }, location: { zone: 'dry', bin: 'SILO-1' } });
@@ -70,10 +71,10 @@ describe('scales → consumption / refill movements (real pty, Modbus TCP)', () 
 
   it.skipIf(!SOCAT)('bench balance on a pty (MT-SICS): loaded in 3 swings → exactly one refill of the right quantity', async () => {
     await waitFor(() => gw.stock?.deviceStatuses().bench?.state === 'running', 'bench port open');
-    await new Promise((r) => setTimeout(r, 1500)); // baseline 2.5 kg = 10 pieces
+    await waitFor(() => outbox.savedState('scale-booked:bench') !== undefined, 'the bench baseline booked (2.5 kg = 10 pieces)');
     benchModel.load(16 * 0.25, { swings: 3, periodMs: 700, amplitudeKg: 1.5 });
     const [m] = await waitFor(() => { const x = outbox.movements('bench'); return x.length ? x : undefined; }, 'bench refill');
-    await new Promise((r) => setTimeout(r, 1500)); // and nothing after it
+    await unchangedFor(1500, () => outbox.movements('bench').length, 'the bench movements (nothing after the refill)');
     expect(outbox.movements('bench')).toHaveLength(1);
     expect(m).toMatchObject({ type: 'refill', quantity: 16, unit: 'pcs', item: { sku: 'BUTTER-250' }, location: { zone: 'bakehouse', bin: 'B-07' } });
     expect(m!.evidence).toMatchObject({ pieceWeightKg: 0.25, previousNetKg: expect.closeTo(2.5, 1), netKg: expect.closeTo(6.5, 1) });

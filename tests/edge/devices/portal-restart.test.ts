@@ -9,6 +9,7 @@ import { systemClock } from '../../../simulators/clock.ts';
 import { createRng } from '../../../simulators/random.ts';
 import { RfidPortalSim } from '../../../simulators/devices/rfid-portal.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { quietFor } from '../../helpers/pause.ts';
 import { startEmbeddedBroker, startGatewayRig, type EmbeddedBroker } from './helpers/gateway-rig.ts';
 
 // A pallet half way through the dock door when the gateway goes down is still booked, once: the
@@ -71,7 +72,7 @@ describe('portal pass across a gateway restart', () => {
     // and a further restart books nothing again
     o = SqliteOutbox.open(store);
     ({ gw } = await startGatewayRig(broker, [portal], o));
-    await new Promise((r) => setTimeout(r, 1500));
+    await quietFor(1500, 'the restarted gateway has had time to replay its (empty) journal: nothing may come of it');
     await gw.stop(0);
     expect(contents(o).movements).toEqual([]);
     o.close();

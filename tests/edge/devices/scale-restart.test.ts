@@ -10,6 +10,7 @@ import { createRng } from '../../../simulators/random.ts';
 import { ModbusScaleSim } from '../../../simulators/devices/modbus-scale.ts';
 import { ScaleModel } from '../../../simulators/devices/scale-model.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { unchangedFor } from '../../helpers/pause.ts';
 import { startEmbeddedBroker, startGatewayRig, type EmbeddedBroker } from './helpers/gateway-rig.ts';
 
 // Goods taken from a scale while its gateway is down are still booked: the booked level is kept
@@ -60,16 +61,15 @@ describe('scale booked level across a gateway restart', () => {
     expect(first.map((m) => [m.type, m.quantity])).toEqual([['consumption', 5]]);
     o.close();
 
-    // down: 12 more taken
+    // down: 12 more taken (the gateway is stopped and its store closed: the change is made while down)
     sim.load(-12);
-    await new Promise((r) => setTimeout(r, 300));
 
     // second life: the same store → exactly one consumption of 12, from the booked 35
     o = SqliteOutbox.open(store);
     expect(Number(o.savedState('scale-booked:bins'))).toBeCloseTo(35, 1);
     ({ gw } = await startGatewayRig(broker, [device()], o));
     await waitFor(() => Number(o.savedState('scale-booked:bins')) < 24, 'the change made while down booked');
-    await new Promise((r) => setTimeout(r, 1000)); // and nothing more
+    await unchangedFor(1000, () => o.savedState('scale-booked:bins'), 'the booked level (no second movement)');
     await gw.stop(0);
     const second = movementsIn(o);
     expect(second.map((m) => [m.type, m.quantity])).toEqual([['consumption', 12]]);

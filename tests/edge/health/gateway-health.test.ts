@@ -86,7 +86,7 @@ beforeAll(async () => {
   });
   await gw.start();
   probe = await mqtt.connectAsync(broker.url);
-}, 60_000);
+});
 
 afterAll(async () => {
   silenceProbe();

@@ -5,7 +5,7 @@ import { type OutboxEntry } from '../../../edge/outbox/queue.ts';
 import { SqliteOutbox } from '../../../edge/outbox/sqlite-outbox.ts';
 import { alert, drain, indexOf, manifest, reading, tempDir } from './helpers.ts';
 
-// The Outbox contract (edge/uplink/outbox.ts), held by the durable outbox exactly as by the
+// The Outbox contract (edge/outbox/memory-outbox.ts), held by the durable outbox exactly as by the
 // memory one: the uplink and the cloud's dedup rely on it.
 
 const tmp = tempDir();

@@ -74,7 +74,7 @@ beforeAll(async () => {
   await lotIn('BARE', 'fz-bare-bin', T0, T0 + 18 * HOUR);     // the same air, no records
   await lotIn('EVENING', 'fz-records-bin', T0 + 19 * HOUR);   // C
   await runExposure(jobContext(tdb.db, T0 + 23 * HOUR + 30 * MIN));
-}, 60_000);
+});
 afterAll(async () => { await tdb?.cleanup(); });
 
 describe(`exposure: defrost periods (${engineLabel})`, () => {

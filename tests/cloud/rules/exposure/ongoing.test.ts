@@ -26,7 +26,7 @@ beforeAll(async () => {
   await iotZone(tdb.db, 'chiller', ['ch-t1']);
   // 4 °C until 20:00, then climbing 0.01 °C a minute from 10 °C until 30:00
   await readings(tdb.db, 'ch-t1', 'chiller', T0, T0 + 30 * HOUR, MIN, (t) => (t < T0 + 20 * HOUR ? 4 : 10 + (t - T0 - 20 * HOUR) / MIN / 100));
-}, 60_000);
+});
 afterAll(async () => { await tdb?.cleanup(); });
 
 const evidence = () => tdb.db.query<any>('SELECT * FROM lot_exposure_evidence ORDER BY id');

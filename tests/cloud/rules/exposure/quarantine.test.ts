@@ -72,7 +72,7 @@ beforeAll(async () => {
   await move({ kind: 'transfer', item: 'MILK', lot: 'D', from: 'chiller-a', to: 'chiller-b', at: EXC.from + 20 * MIN }); // same zone
   await move({ kind: 'receipt', item: 'MILK', lot: 'E', to: 'chiller-b', at: EXC.to - 15 * MIN });     // last 15 min only
   await move({ kind: 'receipt', item: 'PEAS', lot: 'P', to: 'freezer-a', at: T0 + HOUR });
-}, 60_000);
+});
 afterAll(async () => {
   await f?.close();
   await tdb?.cleanup();

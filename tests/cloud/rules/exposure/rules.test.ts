@@ -65,7 +65,7 @@ beforeAll(async () => {
   await lotIn('ICE', 'I-LATE', 'freezer-2-bin', T0 + 10 * HOUR);             // saw only the 50-min one
 
   await runExposure(jobContext(tdb.db, T0 + 30 * HOUR));
-}, 60_000);
+});
 afterAll(async () => { await tdb?.cleanup(); });
 
 describe(`exposure rules (${engineLabel})`, () => {

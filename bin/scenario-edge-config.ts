@@ -1,12 +1,25 @@
 import type { AlarmRules, EdgeConfigInput } from '../edge/config.schema.ts';
-import { MODBUS_TEMPERATURE_POINTS } from './devices/modbus-temperature.ts';
-import { getScenario } from './scenarios/index.ts';
-import type { DeviceSpec, ScenarioDefinition, ZoneSpec } from './scenario-types.ts';
-import type { StockDevicesSpec } from './stock-types.ts';
-import { DEMO_DEDUPE_MS, benchHostPath, defaultPtyDir, hasSocat } from './stock-devices.ts';
+import type { DefrostConfig } from '../edge/alarm/cold-chain.schema.ts';
+import { MODBUS_TEMPERATURE_POINTS } from '../simulators/devices/modbus-temperature.ts';
+import { getScenario } from '../simulators/scenarios/index.ts';
+import type { DeviceSpec, ScenarioAlarmRules, ScenarioDefinition, ScenarioDefrostRules, ZoneSpec } from '../simulators/scenario-types.ts';
+import type { StockDevicesSpec } from '../simulators/stock-types.ts';
+import { DEMO_DEDUPE_MS, benchHostPath, defaultPtyDir, hasSocat } from '../simulators/stock-devices.ts';
 
 // The edge gateway config that watches a scenario's devices: same ids, same topics, same
 // registers. Generated rather than hand-written so the simulator and the gateway cannot drift.
+// It lives in bin/ because it is the one place that knows both sides: simulators/ describes a
+// site in its own plain types (never importing edge/), and this bridge turns them into the
+// gateway's config — tsc checks just below that the two still fit.
+
+/** A compile error here when a scenario's plain type and the edge config's no longer fit (each way). */
+type Fits<A extends B, B> = A;
+export type ScenarioTypesFitEdge = [
+  Fits<ScenarioAlarmRules, AlarmRules>,
+  Fits<AlarmRules, ScenarioAlarmRules>,
+  Fits<ScenarioDefrostRules, Pick<DefrostConfig, 'maxDurationMin' | 'recoveryMin'>>,
+  Fits<Pick<DefrostConfig, 'maxDurationMin' | 'recoveryMin'>, ScenarioDefrostRules>,
+];
 
 export interface ScenarioEdgeConfigOptions {
   /** the broker the devices publish to */
@@ -107,11 +120,12 @@ export function scenarioEdgeConfig(nameOrDefinition: string | ScenarioDefinition
     uplink: { url: o.uplinkUrl ?? o.mqttUrl, clientId: `${gatewayId}-uplink` },
     zones: [...def.zones.map((z): EdgeConfigInput['zones'][number] => {
       const defrost = scenarioDefrost(z, o.timeScale);
+      const alarm: AlarmRules = z.alarm;
       return {
         id: z.id,
         name: z.name,
         profile: { ...z.profile },
-        alarm: { ...z.alarm, ...(z.alarm.cumulative ? { cumulative: { ...z.alarm.cumulative } } : {}), ...o.alarm, ...o.zoneAlarm?.[z.id] },
+        alarm: { ...alarm, ...(alarm.cumulative ? { cumulative: { ...alarm.cumulative } } : {}), ...o.alarm, ...o.zoneAlarm?.[z.id] },
         ...(defrost ? { defrost } : {}),
       };
     }), ...(stock ? stock.zones : [])],

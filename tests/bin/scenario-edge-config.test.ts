@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EdgeConfig } from '../../edge/config.schema.ts';
-import { scenarioEdgeConfig } from '../../simulators/scenario-edge-config.ts';
+import { scenarioEdgeConfig } from '../../bin/scenario-edge-config.ts';
 import { encodeValue, decodeRegisters } from '../../protocols/modbus/register-map.ts';
 import { MODBUS_TEMPERATURE_POINTS } from '../../simulators/devices/modbus-temperature.ts';
 

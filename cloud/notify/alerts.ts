@@ -1,0 +1,103 @@
+import type { AlertEvent } from '../../protocols/uplink/contract.ts';
+import type { Queryable } from '../db/engine.ts';
+import type { NotificationTarget } from './targets.ts';
+import { attachIncident, closeFinishedIncidents } from './incidents.ts';
+import { queueTargetDeliveries } from './deliveries.ts';
+
+// The one writer of alert rows (tests/architecture/writers.test.ts holds it): whoever raises an
+// alert — a gateway's transition stored by the ingest, or the cloud's own rules (expiry sweep,
+// cold-chain quarantine, replenishment's low stock, refusals, a stalled uplink) — stores it here,
+// and here the same three steps follow in the caller's transaction: the alert row, its incident
+// (incidents.ts), and its deliveries to the configured targets (deliveries.ts, built from the
+// alert as stored). So the alert list, acknowledge, routing, escalation and every receiver treat
+// an alert alike whoever raised it.
+
+type Targets = readonly { channel: string; target: string }[];
+
+/**
+ * Stores one alert transition from a gateway, gives the alert its incident, closes the incident
+ * when this was its last active alert, and queues the transition for the configured targets.
+ * Replayable: a raise stored before changes nothing; a clear naming another gateway's alert
+ * changes nothing and tells nobody. Returns the deliveries created.
+ */
+export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[]): Promise<number> {
+  const cleared = a.transition === 'cleared';
+  await q.query(
+    `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), to_timestamp($9 / 1000.0), $10, $11, $12, $13)
+     ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at WHERE alerts.gateway = excluded.gateway` : 'NOTHING'}`,
+    [a.id, gateway, a.zone, a.sensor ?? null, a.rule, a.severity, cleared ? 'cleared' : 'active', a.since,
+      cleared ? a.since : a.ts, cleared ? new Date(a.ts) : null, a.value ?? null, a.threshold ?? null, a.message],
+  );
+  const now = new Date(a.ts);
+  await attachIncident(q, a.id, now);
+  if (cleared) await closeFinishedIncidents(q, now, [a.id]);
+  return queueTargetDeliveries(q, a.id, a.transition, targets, { gateway });
+}
+
+/** An alert raised by the cloud's own rules (gateway 'cloud'), not by a gateway. */
+export interface CloudAlert {
+  /** stable per fact, e.g. lot:42:quarantined — the idempotency key */
+  id: string;
+  zone: string;
+  rule: string;
+  severity: 'info' | 'warning' | 'critical';
+  value: number | null;
+  /** the limit the value crossed, when there is one (low stock: the reorder point) */
+  threshold?: number | null;
+  message: string;
+  /** extra fields for the notification payload (the lot, its evidence) */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Inserts the cloud alerts not raised before (raised once per id: a re-run changes nothing),
+ * gives each its incident and queues it for the configured targets. Returns those raised now.
+ */
+export async function raiseCloudAlerts(q: Queryable, alerts: readonly CloudAlert[], now: Date, notify?: { targets: Targets }): Promise<CloudAlert[]> {
+  if (!alerts.length) return [];
+  const inserted = new Set((await q.query<{ id: string }>(
+    `INSERT INTO alerts (id, gateway, zone, rule, severity, state, since, raised_at, value, threshold, message)
+     SELECT a.id, 'cloud', a.zone, a.rule, a.severity, 'active', $6, $6, a.value, a.threshold, a.message
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $7::text[], $8::float8[]) AS a(id, zone, rule, severity, value, message, threshold)
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [alerts.map((a) => a.id), alerts.map((a) => a.zone), alerts.map((a) => a.rule), alerts.map((a) => a.severity),
+      alerts.map((a) => a.value), now, alerts.map((a) => a.message), alerts.map((a) => a.threshold ?? null)])).map((r) => r.id));
+  const raised = alerts.filter((a) => inserted.has(a.id));
+  for (const a of raised) {
+    // a refusal is the refused gateway's trouble (incidents.ts): its key names that gateway
+    const gw = a.rule === 'gateway_refused' && typeof a.extra?.gateway === 'string' ? a.extra.gateway : null;
+    await attachIncident(q, a.id, now, { refusedGateway: gw });
+    await queueTargetDeliveries(q, a.id, 'raised', notify?.targets ?? [], { extra: a.extra });
+  }
+  return raised;
+}
+
+export interface ClearNotice {
+  targets: Targets;
+  /** extra fields for the `cleared` payload of each alert (e.g. a message saying why it cleared) */
+  extra?: (a: { id: string; message: string }) => Record<string, unknown>;
+}
+
+/**
+ * Clears active cloud alerts by id (the fact is over: a lot released, rejected, or expired past
+ * its warning; stock back above its reorder point), closes the incidents left with no active
+ * alert and, when asked (`notice`), queues the `cleared` transition for the targets. Returns the
+ * ids cleared now.
+ */
+export async function clearCloudAlerts(q: Queryable, ids: readonly string[], now: Date, notice?: ClearNotice): Promise<string[]> {
+  if (!ids.length) return [];
+  const cleared = await q.query<{ id: string; message: string }>(
+    `UPDATE alerts SET state = 'cleared', cleared_at = $2 WHERE id = ANY($1::text[]) AND state = 'active' RETURNING id, message`, [ids, now]);
+  await closeFinishedIncidents(q, now, cleared.map((r) => r.id));
+  for (const a of notice ? cleared : []) {
+    await queueTargetDeliveries(q, a.id, 'cleared', notice!.targets, { extra: notice!.extra?.(a) });
+  }
+  return cleared.map((r) => r.id);
+}
+
+/** clears the active cloud alerts whose id starts with `prefix` (every quarantine alert of a lot) */
+export async function clearCloudAlertsStartingWith(q: Queryable, prefix: string, now: Date): Promise<void> {
+  const cleared = await q.query<{ id: string }>(`UPDATE alerts SET state = 'cleared', cleared_at = $2 WHERE gateway = 'cloud' AND left(id, length($1)) = $1 AND state = 'active' RETURNING id`, [prefix, now]);
+  await closeFinishedIncidents(q, now, cleared.map((r) => r.id));
+}
