@@ -127,6 +127,21 @@ describe(`stock value from the ledger (${engineLabel})`, () => {
   });
 });
 
+describe(`stock that arrives without a purchase order (${engineLabel})`, () => {
+  it('a receipt by hand takes the master-data cost when there is no history, else it is flagged unpriced at 0', async () => {
+    await seedItem(f, { sku: 'SALT', costMinor: 50 });
+    await seedItem(f, { sku: 'PEPPER' });
+    await ok(f.as('warehouse', 'POST', '/api/movements', { kind: 'receipt', item: 'SALT', to: 'dry', qty: 2 }), 201);
+    await ok(f.as('warehouse', 'POST', '/api/movements', { kind: 'receipt', item: 'PEPPER', to: 'dry', qty: 1 }), 201);
+    const v = await value();
+    expect(itemOf(v, 'SALT')).toMatchObject({ onHand: 2, averageCostMinor: '50', valueMinor: '100', unpriced: false });
+    expect(itemOf(v, 'PEPPER')).toMatchObject({ onHand: 1, averageCostMinor: '0', valueMinor: '0', unpriced: true });
+    // a later receipt against an order blends in at the order price as usual
+    await receivedPo('mill', [{ item: 'SALT', qty: 2, priceMinor: 70, to: 'dry' }]);
+    expect(itemOf(await value(), 'SALT')).toMatchObject({ onHand: 4, averageCostMinor: '60', valueMinor: '240' });
+  });
+});
+
 describe(`COGS, payables and receivables (${engineLabel})`, () => {
   it('COGS per shipment line: qty, unit cost, COGS, revenue at the order price, margin', async () => {
     const c = await ok(f.as('finance', 'GET', `/api/valuation/cogs?from=${today()}&to=${today()}`));
@@ -149,17 +164,17 @@ describe(`COGS, payables and receivables (${engineLabel})`, () => {
   it('payables: received value at the PO price per supplier; the finance pay task done by hand marks an order paid', async () => {
     let p = await ok(f.as('finance', 'GET', '/api/valuation/payables'));
     const mill = () => p.suppliers.find((s: any) => s.supplier === 'mill');
-    expect(mill()).toMatchObject({ name: 'Mill Ltd', currency: 'EUR', receivedMinor: '2601', paidMinor: '0', openMinor: '2601' });
+    expect(mill()).toMatchObject({ name: 'Mill Ltd', currency: 'EUR', receivedMinor: '2741', paidMinor: '0', openMinor: '2741' });
     expect(p.suppliers.find((s: any) => s.supplier === 'dairy')).toMatchObject({ receivedMinor: '816', openMinor: '816' });
     const pay = (await ok(f.as('finance', 'GET', '/api/tasks'))).find((t: any) => t.action === 'pay' && t.documentId === po1);
     await ok(f.as('finance', 'POST', `/api/tasks/${pay.id}/done`, {}));
     // closing an order closes its open tasks as a side effect of the workflow: that is no payment
     await ok(f.as('purchasing', 'POST', `/api/purchase-orders/${po2}/close`, {}));
     p = await ok(f.as('finance', 'GET', '/api/valuation/payables'));
-    expect(mill()).toMatchObject({ receivedMinor: '2601', paidMinor: '1000', openMinor: '1601' });
+    expect(mill()).toMatchObject({ receivedMinor: '2741', paidMinor: '1000', openMinor: '1741' });
     expect(mill().orders.filter((o: any) => o.paid).map((o: any) => o.id)).toEqual([po1]);
     expect(mill().orders.find((o: any) => o.id === po2)).toMatchObject({ status: 'closed', paid: false, receivedMinor: '1300' });
-    expect(p.totals).toEqual([{ currency: 'EUR', openMinor: '2417' }]);
+    expect(p.totals).toEqual([{ currency: 'EUR', openMinor: '2557' }]);
   });
 
   it('receivables: shipped value at the SO price per customer, less returns', async () => {
