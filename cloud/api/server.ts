@@ -28,6 +28,7 @@ import { jobs as registeredJobs } from '../jobs/registry.ts';
 import { exposureRoutes } from '../rules/exposure/routes.ts';
 import { planningRoutes } from './routes/planning.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
+import { valuationRoutes } from './routes/valuation.ts';
 import { gatewayRoutes } from '../gateways/routes.ts';
 import type { CloudSettings } from '../config.ts';
 
@@ -108,6 +109,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(exposureRoutes(o.db));
   await app.register(planningRoutes(o.db, o.settings));
   await app.register(analyticsRoutes(o.db));
+  await app.register(valuationRoutes(o.db));
   await app.register(gatewayRoutes(o.db));
   await app.register(jobRoutes(o.jobs ?? new JobRunner({ db: o.db, jobs: registeredJobs, settings: o.settings, log: o.log.child({ component: 'jobs' }) })));
   for (const r of o.extraRoutes ?? []) await app.register(r);

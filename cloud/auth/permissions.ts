@@ -17,6 +17,8 @@ const STOCK_WRITERS: readonly Role[] = ['warehouse'];
 /** who may see purchase cost, supplier prices and order amounts on the buying side */
 export const COST_ROLES: readonly Role[] = ['admin', 'purchasing', 'finance'];
 export const canSeeCost = (role: string | undefined): boolean => COST_ROLES.includes(role as Role);
+/** COST_ROLES as a route rule (admin is allowed everything anyway) */
+const COST_PEOPLE: readonly Role[] = COST_ROLES.filter((r) => r !== 'admin');
 
 /**
  * Document workflows: who may read, create, and take each action (state transition). The
@@ -175,6 +177,11 @@ const STATIC_ROUTES: Record<string, Rule> = {
   'GET /api/analytics/turnover': ['purchasing', 'finance', 'warehouse', 'sales', 'viewer'],
   'GET /api/analytics/sales-trend': ['sales', 'purchasing', 'finance', 'warehouse', 'viewer'],
   'GET /api/analytics/count-accuracy': ['warehouse', 'finance', 'purchasing', 'viewer'],
+  // stock value, COGS, payables and receivables (cloud/inventory/valuation/): all cost data
+  'GET /api/valuation': COST_PEOPLE,
+  'GET /api/valuation/cogs': COST_PEOPLE,
+  'GET /api/valuation/payables': COST_PEOPLE,
+  'GET /api/valuation/receivables': COST_PEOPLE,
   // notifications (cloud/notify/): delivery status for every person on the dashboard; who gets
   // which alert is set by QA (cold-chain owner) and admin
   'GET /api/notifications/deliveries': PEOPLE,

@@ -56,6 +56,40 @@ export function fmtQty(v, maxDigits = 3) {
   return formatter('num', { maximumFractionDigits: maxDigits }).format(v).replace('-', '−');
 }
 
+/** the digits after the point a currency has (EUR 2, JPY 0), from Intl */
+export function currencyDigits(currency = 'EUR') {
+  return formatter('num', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/**
+ * Minor units as exact decimal text ("1234.5" cents) → major units as exact decimal text
+ * ("12.345"): the point moved in the string, never through a binary float (money sums must
+ * not pick up 0.30000000000000004).
+ */
+export function minorToMajor(minor, digits = 2) {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(String(minor ?? '').trim());
+  if (!m) return null;
+  const whole = m[2].padStart(digits + 1, '0');
+  const int = whole.slice(0, whole.length - digits).replace(/^0+(?=\d)/, '');
+  const frac = `${whole.slice(whole.length - digits)}${m[3] ?? ''}`.replace(/0+$/, '');
+  const zero = /^0*$/.test(int + frac);
+  return `${m[1] && !zero ? '-' : ''}${int}${frac ? `.${frac}` : ''}`;
+}
+
+/**
+ * Money given in minor units (exact decimal text or an integer) in the locale's currency format:
+ * € 1,234.50 / 1.234,50 € / €1,234.50 · ¥ in zh-CN for CNY. `extraDigits` shows more than the
+ * currency's own (an average unit cost of 1.1533 €). Intl formats the decimal string exactly.
+ */
+export function fmtMoney(minor, currency = 'EUR', extraDigits = 0) {
+  if (minor === null || minor === undefined || minor === '') return '—';
+  const digits = currencyDigits(currency);
+  const major = minorToMajor(minor, digits);
+  if (major === null) return '—';
+  return formatter('num', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits + extraDigits })
+    .format(major).replace('-', '−');
+}
+
 export function fmtValue(kind, value, unit) {
   if (value === null || value === undefined) return '—';
   if (kind === 'door') return value >= 0.5 ? 'OPEN' : 'closed';

@@ -18,6 +18,17 @@ const cell = (v) => {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
+/**
+ * Any table as CSV, the same quoting and header language as the stock export (the value page's
+ * tables): columns [key, i18n key], rows of plain values.
+ * @param {[string, string][]} columns @param {Record<string, unknown>[]} rows
+ */
+export function tableCsv(columns, rows) {
+  const out = [columns.map(([, key]) => cell(t(key))).join(',')];
+  for (const r of rows) out.push(columns.map(([k]) => cell(r[k])).join(','));
+  return `${out.join('\r\n')}\r\n`;
+}
+
 /** @param {{row: object, lines: object[]}[]} shown what visible() returned */
 export function stockCsv(shown) {
   const out = [COLUMNS.map(([, key]) => cell(t(key))).join(',')];
