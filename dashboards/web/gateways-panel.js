@@ -15,7 +15,7 @@ const tHtml = (key, html) => esc(t(key)).replace(/\{(\w+)\}/g, (m, name) => html
 
 const STYLE = `
 .gateways-panel .gw-rows { list-style: none; margin: 0; padding: 0 10px 8px; font-size: 13px; }
-.gateways-panel .gw-rows li { display: grid; grid-template-columns: 1fr auto; gap: 2px 8px; padding: 6px 0; border-bottom: 1px solid var(--line, #2a3140); }
+.gateways-panel .gw-rows li { display: grid; grid-template-columns: minmax(0, 1fr) auto; align-items: center; gap: 2px 8px; padding: 6px 0; border-bottom: 1px solid var(--line, #2a3140); }
 .gateways-panel .g-name { font-weight: 600; }
 .gateways-panel .g-meta { grid-column: 1 / -1; color: var(--muted, #8a93a6); font-size: 12px; }
 .gateways-panel .g-revoked { color: #f85149; font-weight: 700; text-transform: uppercase; font-size: 11px; }

@@ -11,13 +11,16 @@ import { onLangChange, t } from './i18n.js';
 
 const STYLE = `
 .jobs-panel .job-rows { list-style: none; margin: 0; padding: 0 10px 8px; font-size: 13px; }
-.jobs-panel .job-rows li { display: grid; grid-template-columns: 1fr auto; gap: 2px 8px; padding: 6px 0; border-bottom: 1px solid var(--line, #2a3140); }
+.jobs-panel .job-rows li { display: grid; grid-template-columns: minmax(0, 1fr) auto; align-items: center; gap: 2px 8px; padding: 6px 0; border-bottom: 1px solid var(--line, #2a3140); }
 .jobs-panel .j-name { font-weight: 600; }
 .jobs-panel .j-meta, .jobs-panel .j-counts { grid-column: 1 / -1; color: var(--muted, #8a93a6); font-size: 12px; }
 .jobs-panel .j-status { font-weight: 700; text-transform: uppercase; font-size: 11px; }
 .jobs-panel .j-succeeded { color: #3fb950; } .jobs-panel .j-failed, .jobs-panel .j-abandoned { color: #f85149; } .jobs-panel .j-running { color: #d29922; }
 .jobs-panel .j-error { grid-column: 1 / -1; color: #f85149; font-size: 12px; }
-.jobs-panel button { font-size: 12px; }`;
+.jobs-panel button { font-size: 12px; }
+.jobs-panel .j-last { display: flex; align-items: center; justify-content: flex-end; gap: 6px; white-space: nowrap; }
+.jobs-panel .j-last .muted { font-size: 12px; }
+.jobs-panel .j-meta { overflow-wrap: anywhere; }`;
 
 
 

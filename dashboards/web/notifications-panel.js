@@ -33,7 +33,7 @@ const STYLE = `
 .notifications-panel .contact-rows li { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 4px 8px; padding: 4px 0; border-bottom: 1px solid var(--line, #2a3140); }
 .notifications-panel .contact-rows .c-who { min-width: 0; overflow-wrap: anywhere; }
 .notifications-panel .contact-rows .c-lang { font-size: 12px; color: var(--muted, #8a93a6); }
-.notifications-panel select, .notifications-panel input, .notifications-panel button { font-size: 12px; min-height: 32px; }
+@media (min-width: 701px) { .notifications-panel select, .notifications-panel input, .notifications-panel button { font-size: 12px; min-height: 32px; } }
 .notifications-panel form { display: flex; flex-wrap: wrap; gap: 6px; padding: 6px 10px; }
 .notifications-panel form input { flex: 1 1 8em; min-width: 0; }
 .notifications-panel .n-said { padding: 0 10px 6px; font-size: 12px; color: var(--muted, #8a93a6); }
