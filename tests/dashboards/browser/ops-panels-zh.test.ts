@@ -50,7 +50,7 @@ const PANELS = '[data-testid=devices-panel], [data-testid=notifications-panel], 
 /** what the four panels write themselves, with the data (names, ids, the server's sentences, schedules) taken out */
 const ownWords = (page: Page) => page.evaluate((sel) => Array.from(document.querySelectorAll(sel)).map((p) => {
   const c = p.cloneNode(true) as HTMLElement;
-  for (const e of c.querySelectorAll('.dev-name, .dev-error, .d-error, .j-error, b, .muted, code, select, input, .g-name')) e.remove();
+  for (const e of Array.from(c.querySelectorAll('.dev-name, .dev-error, .d-error, .j-error, b, .muted, code, select, input, .g-name'))) e.remove();
   return c.innerText;
 }).join('\n'), PANELS);
 const ENGLISH_UI = /\b(online|offline|failed|no report|never|seen|ago|just now|Run|ran|running|succeeded|next|by|Revoke|revoked|Add|registered|zones|sensors|site|credential|notified|sent|pending|recent|notice|escalation|reminder|Jobs|Gateways|Notifications|Devices|Contacts|down)\b/i;
