@@ -4,6 +4,7 @@ import type { SqlRow } from '../db/rows.ts';
 import type { lots } from '../db/schema.ts';
 import { conflictOnDuplicate, getItem } from './master-data.ts';
 import { LotInput, type Actor, type LotStatus } from './model.ts';
+import { closeLotInspection } from './documents/tasks.ts';
 
 // Lots of an item: code, production and expiry dates, status. Every status change is kept in
 // lot_status_history (who, when, why). A lot past its expiry date counts as expired for
@@ -78,6 +79,8 @@ export async function changeLotStatusIn(q: Queryable, id: number, to: LotStatus,
   await q.query('UPDATE lots SET status = $2 WHERE id = $1', [id, to]);
   await q.query('INSERT INTO lot_status_history (lot_id, from_status, to_status, actor, reason) VALUES ($1,$2,$3,$4,$5)',
     [id, before.status, to, actor.name, reason]);
+  // out of quarantine (QA's release or reject, or a status set by hand): QA's inspection task is done
+  if (before.status === 'quarantined') await closeLotInspection(q, before, actor.name);
   return { before, after: await getLot(q, id) };
 }
 

@@ -124,3 +124,12 @@ export async function queueDigestDeliveries(q: Queryable, digestId: string, targ
   }
   return created;
 }
+
+/** Queues one digest for one person on one of their channels (digest-delivery.ts renders it in their language). Returns 1 if created, 0 if it was there. */
+export async function queueContactDigest(q: Queryable, d: { digestId: string; channel: string; contactId: number; payload: object; now: Date }): Promise<number> {
+  const rows = await q.query(
+    `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload, contact_id, stage, created_at)
+     VALUES ($1, 'digest', $2, $3, $4::jsonb, $5, 'digest', $6) ON CONFLICT DO NOTHING RETURNING id`,
+    [d.digestId, d.channel, `contact:${d.contactId}`, JSON.stringify(d.payload), d.contactId, d.now]);
+  return rows.length;
+}

@@ -125,7 +125,7 @@ export function channelPayload(type: ChannelType, m: NotifyMessage, ch: ChannelA
   throw new SpError('SP_ERR_VALIDATION', { field: 'channel', reason: `unknown channel ${type}` }, `unknown channel ${type}`);
 }
 
-function truncateBytes(s: string, max: number): string {
+export function truncateBytes(s: string, max: number): string {
   if (Buffer.byteLength(s) <= max) return s;
   let out = s;
   while (Buffer.byteLength(out) > max - 3) out = out.slice(0, -1);

@@ -9,8 +9,9 @@ import { fmtClock, fmtDateTime } from './format.js';
 
 const REFRESH_MS = 10_000;
 /**
- * tasks closed by hand: payment and invoicing happen outside stockpulse; a lot's QA decision is
- * taken on the lot passport, which does not close the inspection task itself (yet)
+ * tasks closed by hand: payment and invoicing happen outside stockpulse; a lot's inspection is
+ * closed by QA's release or reject on the lot passport (in the same transaction), and by hand
+ * when the lot was dealt with another way
  */
 const BY_HAND = new Set(['pay', 'invoice', 'inspect_lot']);
 let lots = null;

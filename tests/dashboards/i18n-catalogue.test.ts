@@ -27,6 +27,82 @@ const webFiles = (ext: string) => readdirSync(WEB).filter((f) => f.endsWith(ext)
 
 /** pages whose every word comes from the catalogues (the list grows until it is every page) */
 const TRANSLATED_PAGES = ['stock.html', 'master-data.html', 'documents.html', 'tasks.html', 'lot-passport.html', 'analytics.html', 'index.html', 'value.html'];
+/**
+ * scripts that draw (part of) a translated page from data: the dashboard's operations panels. Their
+ * markup lives in string and template literals, so the check reads those (${…} parts blanked out).
+ */
+const TRANSLATED_SCRIPTS = ['devices-panel.js', 'jobs-panel.js', 'gateways-panel.js', 'notifications-panel.js'];
+
+/**
+ * The string and template literals of a script, comments skipped, each template's ${…} parts
+ * replaced by \u0001 (nested templates inside them are literals of their own). A small scanner,
+ * not a parser: a regex literal is recognised by what precedes its slash.
+ */
+function literalsOf(src: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const readTemplate = (): string => {
+    // at the opening backtick
+    let text = '';
+    i++;
+    while (i < src.length && src[i] !== '`') {
+      if (src[i] === '\\') { text += src.slice(i, i + 2); i += 2; continue; }
+      if (src[i] === '$' && src[i + 1] === '{') {
+        i += 2;
+        code('}');
+        i++; // the closing brace
+        text += '\u0001';
+        continue;
+      }
+      text += src[i++];
+    }
+    i++;
+    return text;
+  };
+  const readQuoted = (q: string): string => {
+    let text = '';
+    i++;
+    while (i < src.length && src[i] !== q) {
+      if (src[i] === '\\') { text += src.slice(i, i + 2); i += 2; continue; }
+      text += src[i++];
+    }
+    i++;
+    return text;
+  };
+  /** code up to an unmatched `end` (or the end of the file), collecting the literals in it */
+  const code = (end: string | null) => {
+    let depth = 0;
+    let prev = '';
+    while (i < src.length) {
+      const c = src[i]!;
+      if (end && c === end && depth === 0) return;
+      if (c === '{') depth++;
+      if (c === '}') depth--;
+      if (c === '/' && src[i + 1] === '/') { while (i < src.length && src[i] !== '\n') i++; continue; }
+      if (c === '/' && src[i + 1] === '*') { i = src.indexOf('*/', i + 2) + 2; continue; }
+      if (c === '/' && (prev === '' || /[(,=:[!&|?{};+\n]/.test(prev))) {
+        // a regex literal: skip it (character classes may hold a slash)
+        i++;
+        let inClass = false;
+        while (i < src.length && (src[i] !== '/' || inClass)) {
+          if (src[i] === '\\') i++;
+          else if (src[i] === '[') inClass = true;
+          else if (src[i] === ']') inClass = false;
+          i++;
+        }
+        i++;
+        prev = '/';
+        continue;
+      }
+      if (c === '`') { out.push(readTemplate()); prev = '`'; continue; }
+      if (c === '"' || c === "'") { out.push(readQuoted(c)); prev = c; continue; }
+      if (!/\s/.test(c)) prev = c;
+      i++;
+    }
+  };
+  code(null);
+  return out;
+}
 
 describe('web message catalogues, zh-CN and en', () => {
   it('have the same keys, none empty, with the same placeholders', () => {
@@ -91,6 +167,34 @@ describe('web message catalogues, zh-CN and en', () => {
         if (!/data-i18n=/.test(m[2]!)) bare.push(`<${m[1]}> ${m[3]!.trim()}`);
       }
       expect(bare, `${page}: text without data-i18n`).toEqual([]);
+    }
+  });
+
+  it('leave no words written into the scripts that draw a translated page: markup text, titles, placeholders and messages come from t()', () => {
+    // the scanner sees through templates and skips regex literals and comments
+    expect(literalsOf("const a = /['`]/g; // 'no'\nconst b = `<b>${t('x')}</b> and ${`<i>${y}</i>`}`; const c = 'Run';"))
+      .toEqual(['x', '<i>\u0001</i>', '<b>\u0001</b> and \u0001', 'Run']);
+    const letters = (s: string) => /\p{L}{2,}/u.test(s.replace(/&\w+;/g, ''));
+    for (const script of TRANSLATED_SCRIPTS) {
+      const bare: string[] = [];
+      for (const lit of literalsOf(readFileSync(join(WEB, script), 'utf8'))) {
+        // text between tags
+        for (const m of lit.matchAll(/>([^<>]*)</g)) if (letters(m[1]!)) bare.push(`>${m[1]!.trim()}<`);
+        // a literal that opens or closes with text next to markup (`notified: <span>…`)
+        if (/<\/?[a-z]/i.test(lit)) {   // markup (a stylesheet's child combinator is not)
+          const head = lit.slice(0, lit.search(/</) === -1 ? 0 : lit.search(/</));
+          const tail = lit.slice(lit.lastIndexOf('>') + 1);
+          for (const part of [head, tail]) if (letters(part)) bare.push(part.trim());
+        }
+        // attributes a person reads
+        for (const m of lit.matchAll(/\b(title|placeholder|aria-label|alt)="([^"]*)"/g)) if (letters(m[2]!)) bare.push(`${m[1]}="${m[2]}"`);
+      }
+      // messages set as text or asked in a dialog (a literal straight into the sink)
+      const src = readFileSync(join(WEB, script), 'utf8');
+      for (const m of src.matchAll(/(?:textContent\s*=|confirm\(|alert\(|\.say\(|messages\.set\([^,]+,)\s*(['"`])((?:\\.|(?!\1).)*)\1/g)) {
+        if (letters(m[2]!.replace(/\$\{[^}]*\}/g, '')) && !(m[2]! in en)) bare.push(m[2]!);   // a key handed to say() is fine
+      }
+      expect(bare, `${script}: words not from the catalogue`).toEqual([]);
     }
   });
 });

@@ -6,6 +6,7 @@ import { createLot, findLot } from '../lots.ts';
 import { postMovementIn } from '../ledger.ts';
 import { Currency, Id, IsoDate, Key, LotCode, Money, Qty, Text, dec, type Actor } from '../model.ts';
 import { assertCan, assertMay, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
+import { inspectLotTitle } from './tasks.ts';
 import { DEFAULT_SETTINGS, type CloudSettings } from '../../config.ts';
 
 // Purchase order: draft → submitted → approved → partially_received → received → closed
@@ -149,7 +150,7 @@ async function receive(q: Queryable, d: Doc, r: z.infer<typeof ReceiptInput>, ac
     let lot = l.lot;
     if (lot && !(await findLot(q, l.item, lot))) {
       const created = await createLot(q, { item: l.item, code: lot, producedOn: l.producedOn, expiresOn: l.expiresOn, status: l.quarantine ? 'quarantined' : 'available' }, actor);
-      if (l.quarantine) await q.query('INSERT INTO tasks (document_id, role, action, title) VALUES ($1,$2,$3,$4)', [gr.id, 'qa', 'inspect_lot', `Inspect quarantined lot ${created.code} of ${l.item} (goods receipt ${gr.id})`]);
+      if (l.quarantine) await q.query('INSERT INTO tasks (document_id, role, action, title) VALUES ($1,$2,$3,$4)', [gr.id, 'qa', 'inspect_lot', inspectLotTitle(created.code, l.item, gr.id)]);
     }
     const { movement } = await postMovementIn(q, {
       kind: 'receipt', item: l.item, lot, to: r.location, qty: Number(dec(l.qty)), sourceType: 'document', sourceRef: `goods_receipt:${gr.id}`,

@@ -17,6 +17,30 @@ export async function openTask(q: Queryable, documentId: number, role: string, a
   await q.query('INSERT INTO tasks (document_id, role, action, title) VALUES ($1,$2,$3,$4)', [documentId, role, action, title]);
 }
 
+/**
+ * The QA task a quarantined lot of a goods receipt opens. Its title names the lot ("lot CODE of
+ * ITEM", which the tasks page reads to link the lot passport) and is the one way a task finds its
+ * lot again (the tasks table has no lot column): built here only, by receipt and by release.
+ */
+export const inspectLotTitle = (code: string, item: string, goodsReceipt: number) =>
+  `Inspect quarantined lot ${code} of ${item} (goods receipt ${goodsReceipt})`;
+
+/**
+ * A lot leaves quarantine (QA released or rejected it, or its status was changed by hand): its
+ * open inspection task is done, in the caller's transaction, so QA's queue never keeps a lot
+ * that is already decided. Returns how many tasks it closed (0 when none was open).
+ */
+export async function closeLotInspection(q: Queryable, lot: { code: string; item: string }, by: string): Promise<number> {
+  const open = await q.query<{ id: string; document_id: string; title: string }>(
+    `SELECT t.id, t.document_id, t.title FROM tasks t JOIN documents d ON d.id = t.document_id
+     WHERE t.action = 'inspect_lot' AND t.status = 'open' AND d.type = 'goods_receipt' AND d.lines @> $1::jsonb
+     ORDER BY t.id FOR UPDATE OF t`, [JSON.stringify([{ item: lot.item, lot: lot.code }])]);
+  const ids = open.filter((t) => t.title === inspectLotTitle(lot.code, lot.item, Number(t.document_id))).map((t) => Number(t.id));
+  if (!ids.length) return 0;
+  await q.query(`UPDATE tasks SET status = 'done', closed_at = now(), closed_by = $2 WHERE id = ANY($1::bigint[]) AND status = 'open'`, [ids, by]);
+  return ids.length;
+}
+
 const fromRow = (r: Record<string, unknown>): Task => ({
   id: Number(r.id), documentId: Number(r.document_id), documentType: r.type as string, documentStatus: r.doc_status as string,
   role: r.role as string, action: r.action as string, title: r.title as string, status: r.status as Task['status'],

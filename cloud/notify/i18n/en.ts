@@ -58,4 +58,25 @@ export default {
   'ack.alert': 'Acknowledge on the dashboard or POST /api/alerts/{alert}/ack',
   // the reply prefix that threads an e-mail conversation in every mail client
   'email.reply': 'Re: {subject}',
+
+  // the daily expiry digest (cloud/rules/expiry/digest.ts): its heading, lines and each role's step.
+  // English is byte for byte the digest's `text` of before the catalogue (the machine payload keeps it).
+  'digest.title': 'Expiry digest {day} for {role}',
+  'digest.summary': 'Expiry digest {day} for {role}: {near} lot(s) near expiry, {expired} expired.',
+  'digest.near': 'Near expiry — {todo}:',
+  'digest.expired': 'Expired — {todo}:',
+  'digest.line': '  {item} lot {lot}: {qty} {unit}, expires {date} ({locations})',
+  'digest.listSeparator': ', ',
+  'digest.role.warehouse': 'warehouse',
+  'digest.role.qa': 'qa',
+  'digest.role.sales': 'sales',
+  'digest.role.purchasing': 'purchasing',
+  'digest.todo.warehouse.near': 'pick these lots first (FEFO) and move them to the front',
+  'digest.todo.warehouse.expired': 'pull these lots from the shelves; they cannot be picked',
+  'digest.todo.qa.near': 'check whether these lots can be used before their date',
+  'digest.todo.qa.expired': 'decide on disposal: reject (scrap) or re-inspect',
+  'digest.todo.sales.near': 'promote or sell these lots first',
+  'digest.todo.sales.expired': 'these lots are no longer available to promise',
+  'digest.todo.purchasing.near': 'slow down re-orders of these items',
+  'digest.todo.purchasing.expired': 'review order quantities: stock expired unsold',
 } as const satisfies Record<string, string>;

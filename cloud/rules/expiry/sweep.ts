@@ -4,14 +4,17 @@ import { num } from '../../inventory/model.ts';
 import { DIGEST_ROLES, buildDigests, type DigestLot } from './digest.ts';
 import { clearCloudAlerts, raiseCloudAlerts, type CloudAlert } from '../../notify/alerts.ts';
 import { queueDigestDeliveries } from '../../notify/deliveries.ts';
+import { queueDigestForContacts } from './digest-delivery.ts';
 
 // The expiry sweep for one day D (the UTC date its period starts on):
 //   available lot, expires within its item's alert days (expires_on ≤ D + days) → near_expiry
 //   available / near_expiry lot, expires_on < D                                  → expired
 // Quarantined and rejected lots are QA's and are left alone. Every change is written to
 // lot_status_history and raises an alert (lots with stock on hand only); then one digest per
-// role lists the near-expiry and expired lots still in stock. Idempotent for D: statuses only
-// move forward, alert ids are per lot and status, the digest is keyed by (day, role).
+// role lists the near-expiry and expired lots still in stock: to the config targets as a machine
+// payload, and to each active contact of that role in their language (digest-delivery.ts).
+// Idempotent for D: statuses only move forward, alert ids are per lot and status, the digest is
+// keyed by (day, role).
 
 /** alert days for items that do not set expiry_alert_days */
 export const DEFAULT_ALERT_DAYS = 3;
@@ -38,7 +41,7 @@ export async function sweepExpiry(ctx: JobContext): Promise<JobResult> {
     counts.alerts_raised += r.alerts;
     ctx.progress(i + batch.length, items.length);
   }
-  counts.digests = await ctx.db.tx((q) => writeDigests(q, day, ctx.notify));
+  counts.digests = await ctx.db.tx((q) => writeDigests(q, day, ctx.now, ctx.notify));
   if (ctx.notify && (counts.alerts_raised || counts.digests)) ctx.notify.kick();
   return counts;
 }
@@ -99,7 +102,7 @@ async function raiseLotAlerts(q: Queryable, lots: Candidate[], now: Date, notify
 }
 
 /** the day's digest per role over every near-expiry / expired lot still in stock */
-async function writeDigests(q: Queryable, day: string, notify?: JobNotify): Promise<number> {
+async function writeDigests(q: Queryable, day: string, now: Date, notify?: JobNotify): Promise<number> {
   // a re-run of the day: every role has its digest already, no need to read the lots again
   const [had] = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM expiry_digests WHERE day = $1 AND role = ANY($2::text[])',
     [day, Object.keys(DIGEST_ROLES)]);
@@ -121,6 +124,7 @@ async function writeDigests(q: Queryable, day: string, notify?: JobNotify): Prom
     if (!ins.length) continue;
     written++;
     await queueDigestDeliveries(q, `expiry-digest:${day}:${d.role}`, notify?.targets ?? [], d, `stockpulse/v1/digests/${d.role}`);
+    await queueDigestForContacts(q, d, now);
   }
   return written;
 }

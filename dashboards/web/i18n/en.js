@@ -11,6 +11,7 @@ import panels from './panels.en.js';
 import dashboard from './dashboard.en.js';
 import alerts from './alerts.en.js';
 import value from './value.en.js';
+import opsPanels from './ops-panels.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
@@ -25,6 +26,7 @@ export default {
   ...dashboard,
   ...alerts,
   ...value,
+  ...opsPanels,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

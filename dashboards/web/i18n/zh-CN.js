@@ -11,6 +11,7 @@ import panels from './panels.zh-CN.js';
 import dashboard from './dashboard.zh-CN.js';
 import alerts from './alerts.zh-CN.js';
 import value from './value.zh-CN.js';
+import opsPanels from './ops-panels.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
@@ -25,6 +26,7 @@ export default {
   ...dashboard,
   ...alerts,
   ...value,
+  ...opsPanels,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',
