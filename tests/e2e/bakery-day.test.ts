@@ -18,7 +18,8 @@ import { LAPTOP, PHONE, barcode, openAs, overflowX, shot, type RolePage } from '
 //   the web shop; the warehouse picks FEFO, confirms by scanning, ships); the warehouse counts the
 //   butter bench with the live bench scale's figure beside the count and finance approves the
 //   variance; QA releases a quarantined lot from its passport; purchasing reorders flour and
-//   finance approves it; afterwards `verify` finds the ledger clean.
+//   finance approves it; afterwards `verify` finds the ledger clean and finance sees the stock
+//   value moved (the delivery in at its PO price, what was shipped out at cost).
 // The demo runs as `npm start` does (its simulated devices, gateway, broker and cloud), on PGlite
 // or on PostgreSQL by DATABASE_URL.
 
@@ -76,7 +77,11 @@ describe.runIf(haveChromium)(`a day of the bakery in Chinese, in the browser (${
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  let totalBefore = 0;
+  const totalValue = async () => Number(((await api('finance', 'GET', '/api/valuation')) as { totals: { valueMinor: string }[] }).totals[0]?.valueMinor ?? 0);
+
   it('the morning delivery is received against its PO by scanning the pallet label on a phone', async () => {
+    totalBefore = await totalValue();
     const [po] = await tdb.db.query<{ id: string }>(`SELECT id FROM documents WHERE type = 'purchase_order' AND status = 'approved' ORDER BY id LIMIT 1`);
     expect(po).toBeDefined();
     const { page, errors } = await as('warehouse', `documents.html#/purchase-orders/${po!.id}`);
@@ -208,5 +213,24 @@ describe.runIf(haveChromium)(`a day of the bakery in Chinese, in the browser (${
     expect(fin.errors).toEqual([]);
 
     expect(await api('finance', 'GET', '/api/inventory/verify')).toMatchObject({ ok: true, differences: [] });
+  }, 240_000);
+
+  it('finance sees the stock value move: the delivery in at its PO price, the shipped cases out at cost', async () => {
+    const { page, errors } = await as('finance', 'value.html');
+    // 40 cases in at the PO's 14.50, 5 shipped at the average: 35 × 14.50 = 507.50 on the shelf
+    const flour = page.locator('[data-testid=value-row][data-item=FLOUR-CASE]');
+    await flour.waitFor({ timeout: 30_000 });
+    expect(await flour.locator('[data-testid=value]').textContent()).toMatch(/507\.50/);
+    const cogs = page.locator('[data-testid=cogs-row][data-item=FLOUR-CASE] [data-testid=cogs]');
+    await cogs.first().waitFor({ timeout: 30_000 });
+    expect(await cogs.first().textContent()).toMatch(/72\.50/);
+    // the whole stock value moved by the day: + the delivery, − what left at cost (milk, flour,
+    // the butter block written off); read from the same API the page shows
+    const after = await totalValue();
+    expect(after).not.toBe(totalBefore);
+    expect(await page.locator('[data-testid=total-stock]').textContent()).toMatch(new RegExp((after / 100).toFixed(2).replace('.', '\\.')));
+    expect(await overflowX(page)).toBeLessThanOrEqual(0);
+    await shot(page, 'day-value-zh-CN-390x844');
+    expect(errors).toEqual([]);
   }, 240_000);
 });

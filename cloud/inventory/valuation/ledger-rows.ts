@@ -42,8 +42,12 @@ export async function loadLedger(q: Queryable, atMs: number | null): Promise<Led
            o.id AS order_id, o.type AS order_type, o.partner, o.currency, o.status AS order_status, o.lines AS order_lines
     FROM movements m
     LEFT JOIN lots l ON l.id = m.lot_id
-    LEFT JOIN documents src ON m.source_type = 'document' AND m.source_ref ~ '^[a-z_]+:[0-9]{1,15}$'
-      AND src.id = split_part(m.source_ref, ':', 2)::bigint AND src.type = split_part(m.source_ref, ':', 1)
+    -- the cast only where the pattern holds: SQL does not promise to test the conditions of an
+    -- AND in the order written (a demo opening balance's ref is not 'type:id', and on the demo the
+    -- planner cast it first: 22P02)
+    LEFT JOIN documents src ON m.source_type = 'document'
+      AND src.id = CASE WHEN m.source_ref ~ '^[a-z_]+:[0-9]{1,15}$' THEN split_part(m.source_ref, ':', 2)::bigint END
+      AND src.type = split_part(m.source_ref, ':', 1)
     LEFT JOIN documents o ON o.id = CASE WHEN src.type IN ('goods_receipt', 'shipment', 'customer_return') THEN src.parent_id
                                          WHEN src.type = 'sales_order' THEN src.id END
                          AND o.type IN ('purchase_order', 'sales_order')
