@@ -1,0 +1,18 @@
+import type { ReportDefinition } from './report.ts';
+import { stockReport } from './stock-report.ts';
+import { countAccuracyReport, priceTrendReport, reorderReport, supplierOnTimeReport, turnoverReport } from './analytics-reports.ts';
+
+// Every report the API lists, exports and e-mails (routes.ts, job.ts).
+//
+// TO ADD A REPORT (e.g. the stock value page's): one import line above + one entry below, and its
+// title and column names in i18n.ts (both languages; tests/cloud/reports/registry.test.ts checks).
+export const reports: readonly ReportDefinition[] = [
+  stockReport,
+  reorderReport,
+  turnoverReport,
+  supplierOnTimeReport,
+  countAccuracyReport,
+  priceTrendReport,
+];
+
+export const reportById = (id: string): ReportDefinition | undefined => reports.find((r) => r.id === id);
