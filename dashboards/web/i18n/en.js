@@ -10,6 +10,7 @@ import planning from './planning.en.js';
 import panels from './panels.en.js';
 import dashboard from './dashboard.en.js';
 import alerts from './alerts.en.js';
+import reports from './reports.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
@@ -23,6 +24,7 @@ export default {
   ...panels,
   ...dashboard,
   ...alerts,
+  ...reports,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

@@ -10,6 +10,7 @@ import planning from './planning.zh-CN.js';
 import panels from './panels.zh-CN.js';
 import dashboard from './dashboard.zh-CN.js';
 import alerts from './alerts.zh-CN.js';
+import reports from './reports.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
@@ -23,6 +24,7 @@ export default {
   ...panels,
   ...dashboard,
   ...alerts,
+  ...reports,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',
