@@ -75,6 +75,9 @@ describe(`scheduled report e-mails (${engineLabel})`, () => {
     expect(csv.split('\r\n').slice(0, 2)).toEqual(['\uFEFF物料,名称,单位,批次,库位,批次状态,到期日,批次在库,物料在库,已预留,隔离,已过期,可用',
       'TOFU,"嫩豆腐, ""silken""",pcs,T-1,bin-a,可用,2099-01-31,24,24,0,0,0,24']);
     expect((await f.as('admin', 'GET', '/api/report-schedules')).json[0].lastOccurrence).toBe(Date.parse('2026-12-07T00:00:00Z'));
+    // the delivery list is every person's: it names the file, never shows its content
+    const listed = (await f.as('viewer', 'GET', '/api/notifications/deliveries')).json.deliveries.find((d: any) => d.stage === 'report');
+    expect(listed.payload.attachments).toEqual([{ filename: 'stock_2026-12-07.csv', contentType: 'text/csv; charset=utf-8', bytes: Buffer.byteLength(csv) }]);
 
     // the dispatcher sends it through the e-mail channel, file attached byte for byte
     const dispatcher = new NotificationDispatcher({
