@@ -6,13 +6,14 @@ import type { Locale } from '../auth/preferences.ts';
 
 const en = {
   'title.stock': 'Stock by item, location and lot',
+  'title.expiring-lots': 'Lots near or past expiry',
   'title.reorder-suggestions': 'Reorder suggestions',
   'title.turnover': 'Inventory turnover',
   'title.supplier-on-time': 'Supplier on-time delivery',
   'title.count-accuracy': 'Count accuracy',
   'title.price-trend': 'Purchase price trend',
   'col.item': 'item', 'col.name': 'name', 'col.unit': 'unit', 'col.lot': 'lot', 'col.location': 'location', 'col.status': 'lot status',
-  'col.expiresOn': 'expires on', 'col.lotOnHand': 'lot on hand', 'col.onHand': 'item on hand', 'col.reserved': 'reserved',
+  'col.expiresOn': 'expires on', 'col.lotOnHand': 'lot on hand', 'col.daysLeft': 'days left', 'col.onHand': 'item on hand', 'col.reserved': 'reserved',
   'col.quarantined': 'quarantined', 'col.expired': 'expired', 'col.available': 'available',
   'col.onOrder': 'on order', 'col.safetyStock': 'safety stock', 'col.reorderPoint': 'reorder point', 'col.suggestedQty': 'suggested qty',
   'col.purchaseOrder': 'draft purchase order',
@@ -29,13 +30,14 @@ const en = {
 
 const zh: Record<keyof typeof en, string> = {
   'title.stock': '按物料、库位和批次的库存',
+  'title.expiring-lots': '临期和过期批次',
   'title.reorder-suggestions': '补货建议',
   'title.turnover': '库存周转',
   'title.supplier-on-time': '供应商准时交货',
   'title.count-accuracy': '盘点准确率',
   'title.price-trend': '采购价格趋势',
   'col.item': '物料', 'col.name': '名称', 'col.unit': '单位', 'col.lot': '批次', 'col.location': '库位', 'col.status': '批次状态',
-  'col.expiresOn': '到期日', 'col.lotOnHand': '批次在库', 'col.onHand': '物料在库', 'col.reserved': '已预留',
+  'col.expiresOn': '到期日', 'col.lotOnHand': '批次在库', 'col.daysLeft': '剩余天数', 'col.onHand': '物料在库', 'col.reserved': '已预留',
   'col.quarantined': '隔离', 'col.expired': '已过期', 'col.available': '可用',
   'col.onOrder': '在途', 'col.safetyStock': '安全库存', 'col.reorderPoint': '再订货点', 'col.suggestedQty': '建议数量',
   'col.purchaseOrder': '采购订单草稿',

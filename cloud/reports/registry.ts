@@ -1,5 +1,5 @@
 import type { ReportDefinition } from './report.ts';
-import { stockReport } from './stock-report.ts';
+import { expiringReport, stockReport } from './stock-report.ts';
 import { countAccuracyReport, priceTrendReport, reorderReport, supplierOnTimeReport, turnoverReport } from './analytics-reports.ts';
 
 // Every report the API lists, exports and e-mails (routes.ts, job.ts).
@@ -8,6 +8,7 @@ import { countAccuracyReport, priceTrendReport, reorderReport, supplierOnTimeRep
 // title and column names in i18n.ts (both languages; tests/cloud/reports/registry.test.ts checks).
 export const reports: readonly ReportDefinition[] = [
   stockReport,
+  expiringReport,
   reorderReport,
   turnoverReport,
   supplierOnTimeReport,

@@ -7,6 +7,7 @@ import { apiFixture, seedItem, seedLocations, type ApiFixture } from '../../help
 
 let tdb: TestDatabase;
 let f: ApiFixture;
+const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
 
 beforeAll(async () => {
   tdb = await testDatabase();
@@ -16,6 +17,10 @@ beforeAll(async () => {
   await f.as('warehouse', 'POST', '/api/lots', { item: 'TOFU', code: 'T-1', expiresOn: '2099-01-31' });
   const m = await f.as('warehouse', 'POST', '/api/movements', { kind: 'receipt', item: 'TOFU', lot: 'T-1', to: 'bin-a', qty: 24 });
   if (m.status !== 201) throw new Error(`seed movement: ${m.status} ${JSON.stringify(m.json)}`);
+  // a lot that expires in 10 days
+  await seedItem(f, { sku: 'YOG', name: 'Yoghurt', lotTracked: true });
+  await f.as('warehouse', 'POST', '/api/lots', { item: 'YOG', code: 'Y-SOON', expiresOn: soon });
+  await f.as('warehouse', 'POST', '/api/movements', { kind: 'receipt', item: 'YOG', lot: 'Y-SOON', to: 'bin-b', qty: 6 });
 });
 afterAll(async () => {
   await f?.close();
@@ -28,9 +33,9 @@ const inject = (role: 'admin' | 'sales' | 'finance' | 'viewer', url: string) =>
 describe(`reports API (${engineLabel})`, () => {
   it('lists the reports a role may run (cost reports only for cost roles)', async () => {
     const admin = (await f.as('admin', 'GET', '/api/reports')).json.map((r: any) => r.id);
-    expect(admin).toEqual(['stock', 'reorder-suggestions', 'turnover', 'supplier-on-time', 'count-accuracy', 'price-trend']);
+    expect(admin).toEqual(['stock', 'expiring-lots', 'reorder-suggestions', 'turnover', 'supplier-on-time', 'count-accuracy', 'price-trend']);
     const sales = (await f.as('sales', 'GET', '/api/reports')).json;
-    expect(sales.map((r: any) => r.id)).toEqual(['stock', 'turnover']);
+    expect(sales.map((r: any) => r.id)).toEqual(['stock', 'expiring-lots', 'turnover']);
     expect(sales[0].title).toEqual({ en: 'Stock by item, location and lot', 'zh-CN': '按物料、库位和批次的库存' });
   });
 
@@ -42,8 +47,17 @@ describe(`reports API (${engineLabel})`, () => {
     const lines = res.body.split('\r\n');
     expect(lines[0]).toBe('\uFEFF物料,名称,单位,批次,库位,批次状态,到期日,批次在库,物料在库,已预留,隔离,已过期,可用');
     expect(lines[1]).toBe('TOFU,"嫩豆腐, ""silken""",pcs,T-1,bin-a,可用,2099-01-31,24,24,0,0,0,24');
-    const en = await inject('viewer', '/api/reports/stock.csv?location=bin-b');
+    const en = await inject('viewer', '/api/reports/stock.csv?location=dry');
     expect(en.body).toBe('\uFEFFitem,name,unit,lot,location,lot status,expires on,lot on hand,item on hand,reserved,quarantined,expired,available\r\n');
+  });
+
+  it('lots near expiry: within the days asked, soonest first, with the days left', async () => {
+    const lines = (await inject('sales', '/api/reports/expiring-lots.csv?withinDays=30')).body.split('\r\n');
+    expect(lines).toEqual(['\uFEFFitem,name,lot,location,lot status,expires on,days left,lot on hand,unit', `YOG,Yoghurt,Y-SOON,bin-b,available,${soon},10,6,pcs`, '']);
+    expect((await inject('sales', '/api/reports/expiring-lots.csv?withinDays=5')).body.split('\r\n')).toHaveLength(2);
+    const bad = await f.as('sales', 'GET', '/api/reports/expiring-lots.csv?withinDays=-1');
+    expect(bad.status).toBe(400);
+    expect(bad.json.details[0].field).toBe('querystring.withinDays');
   });
 
   it('refusals: a report the role may not read 403, unknown 404, bad params 400 naming the field', async () => {
