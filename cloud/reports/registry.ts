@@ -1,4 +1,4 @@
-import type { ReportDefinition } from './report.ts';
+import { reportRoles, type ReportDefinition } from './report.ts';
 import { expiringReport, stockReport } from './stock-report.ts';
 import { countAccuracyReport, priceTrendReport, reorderReport, supplierOnTimeReport, turnoverReport } from './analytics-reports.ts';
 
@@ -15,5 +15,9 @@ export const reports: readonly ReportDefinition[] = [
   countAccuracyReport,
   priceTrendReport,
 ];
+
+// a report whose source route is not in the permission matrix, or an id used twice, stops the cloud at startup
+for (const r of reports) reportRoles(r);
+if (new Set(reports.map((r) => r.id)).size !== reports.length) throw new Error('two reports share an id');   // startup assertion
 
 export const reportById = (id: string): ReportDefinition | undefined => reports.find((r) => r.id === id);

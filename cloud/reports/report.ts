@@ -25,7 +25,7 @@ export const defineReport = <P extends z.ZodTypeAny>(r: ReportDefinition<P>): Re
 /** the roles that may run a report: admin and the roles of its source route */
 export function reportRoles(r: ReportDefinition): Role[] {
   const rule = PERMISSIONS[r.source];
-  if (rule === undefined) throw new Error(`report ${r.id}: source route ${r.source} is not in the permission matrix`);
+  if (rule === undefined) throw new Error(`report ${r.id}: source route ${r.source} is not in the permission matrix`);   // startup assertion (registry.ts checks every report at load)
   return ['admin', ...(rule === PUBLIC ? [] : rule.filter((x) => x !== 'admin'))];
 }
 
