@@ -100,5 +100,5 @@ export const RecentTime = z.string().datetime({ offset: true }).superRefine((s, 
 });
 /** a calendar date YYYY-MM-DD that exists, between 1970 and 2199 */
 export const IsoDate = z.string().regex(/^(19[7-9]\d|2[01]\d\d)-\d{2}-\d{2}$/, 'a date YYYY-MM-DD (1970–2199)')
-  // an impossible month (2026-13-01) is an Invalid Date, whose toISOString throws: a 400, not a 500
+  // an invalid date (2026-13-01, or text the regex already refused: zod runs this check too) is not a calendar date, never a thrown RangeError (a 500)
   .refine((s) => { const d = new Date(`${s}T00:00:00Z`); return Number.isFinite(d.getTime()) && d.toISOString().slice(0, 10) === s; }, 'not a calendar date');

@@ -30,6 +30,8 @@ import { planningRoutes } from './routes/planning.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { valuationRoutes } from './routes/valuation.ts';
 import { gatewayRoutes } from '../gateways/routes.ts';
+import { approvalRuleRoutes } from './routes/approval-rules.ts';
+import { reportRoutes } from '../reports/routes.ts';
 import type { CloudSettings } from '../config.ts';
 
 const WEB_DIR = fileURLToPath(new URL('../../dashboards/web/', import.meta.url));
@@ -37,6 +39,8 @@ const UPLOT_DIR = fileURLToPath(new URL('../../node_modules/uplot/dist/', import
 // the scanner's barcode reader (zxing-wasm: ES modules + the reader's .wasm) and the GS1 parser the browser shares with protocols/
 const ZXING_DIR = fileURLToPath(new URL('../../node_modules/zxing-wasm/dist/', import.meta.url));
 const GS1_DIR = fileURLToPath(new URL('../../protocols/gs1/', import.meta.url));
+// the one CSV quoting rule, shared by the browser's downloads and the cloud's report files
+const CSV_DIR = fileURLToPath(new URL('../../protocols/csv/', import.meta.url));
 export const VERSION = '0.1.0';
 
 export interface ApiOptions {
@@ -111,6 +115,8 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(analyticsRoutes(o.db));
   await app.register(valuationRoutes(o.db));
   await app.register(gatewayRoutes(o.db));
+  await app.register(approvalRuleRoutes(o.db, o.settings));
+  await app.register(reportRoutes(o.db));
   await app.register(jobRoutes(o.jobs ?? new JobRunner({ db: o.db, jobs: registeredJobs, settings: o.settings, log: o.log.child({ component: 'jobs' }) })));
   for (const r of o.extraRoutes ?? []) await app.register(r);
 
@@ -118,5 +124,6 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false });
   await app.register(fastifyStatic, { root: ZXING_DIR, prefix: '/vendor/zxing/', decorateReply: false });
   await app.register(fastifyStatic, { root: GS1_DIR, prefix: '/vendor/gs1/', decorateReply: false, allowedPath: (p) => p === '/gs1.js' });
+  await app.register(fastifyStatic, { root: CSV_DIR, prefix: '/vendor/csv/', decorateReply: false, allowedPath: (p) => p === '/csv.js' });
   return app as unknown as FastifyInstance;
 }

@@ -196,6 +196,17 @@ const STATIC_ROUTES: Record<string, Rule> = {
   // scheduled jobs (cloud/jobs/): everyone sees their state; running one by hand is admin's
   'GET /api/jobs': PEOPLE,
   'POST /api/jobs/:name/run': [],
+  // reports (cloud/reports/): every person may ask; each report is then held to the roles of the
+  // API route it is built from (report.ts `source`), so the list and a file show no more than the page
+  'GET /api/reports': PEOPLE,
+  'GET /api/reports/:id.csv': PEOPLE,
+  // weekly report e-mails to a role: admin only
+  'GET /api/report-schedules': [],
+  'POST /api/report-schedules': [],
+  'DELETE /api/report-schedules/:id': [],
+  // purchase-order approval levels (audited): admin only
+  'GET /api/approval-rules': [],
+  'PUT /api/approval-rules': [],
 };
 
 function documentRoutes(): Record<string, Rule> {

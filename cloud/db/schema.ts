@@ -13,4 +13,5 @@ export * from './schema/documents.ts';
 export * from './schema/stock-devices.ts';
 export * from './schema/jobs.ts';
 export * from './schema/auth.ts';
+export * from './schema/reports.ts';
 export * from './schema/meta.ts';

@@ -3,6 +3,7 @@ import { expiryJob } from '../rules/expiry/job.ts';
 import { replenishmentJob } from '../planning/job.ts';
 import { exposureJob } from '../rules/exposure/job.ts';
 import { deadLetterRetentionJob } from '../ingest/dead-letter-job.ts';
+import { reportScheduleJob } from '../reports/job.ts';
 
 // Every scheduled job of the cloud. The runner (runner.ts) schedules exactly these; the API
 // (GET /api/jobs, POST /api/jobs/:name/run) and `stockpulse jobs` list and run them by name.
@@ -14,4 +15,5 @@ export const jobs: readonly JobDefinition[] = [
   replenishmentJob,
   exposureJob,
   deadLetterRetentionJob,
+  reportScheduleJob,
 ];

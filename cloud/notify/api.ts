@@ -38,6 +38,17 @@ function shownTarget(d: DeliveryRow, contacts: Map<number, Contact>): string {
   return ch ? redactAddress(ch.type, ch.address) : d.target;
 }
 
+/**
+ * Every person may list deliveries, but an attached file (a scheduled report's CSV) is for its
+ * recipients: the list shows its name and size, never its content (a cost report to finance
+ * must not be readable by a viewer here).
+ */
+function withoutFileContent(payload: unknown): unknown {
+  const p = payload as { attachments?: { filename: string; contentType: string; content: string }[] } | null;
+  if (!p?.attachments) return payload;
+  return { ...p, attachments: p.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, bytes: Buffer.from(a.content, 'base64').length })) };
+}
+
 export async function listDeliveries(db: Db, f: z.infer<typeof DeliveriesQuery>) {
   const alerts = f.alert ? f.alert.split(',').map((s) => s.trim()).filter(Boolean) : null;
   const rows = await db.query<DeliveryRow>(
@@ -66,7 +77,7 @@ export async function listDeliveries(db: Db, f: z.infer<typeof DeliveriesQuery>)
       contact: d.contact_id == null ? null : { id: Number(d.contact_id), name: c?.name ?? null, role: c?.role ?? null },
       routeId: d.route_id, status: d.status, attempts: d.attempts, lastError: d.last_error,
       createdAt: ms(d.created_at), nextAttemptAt: d.status === 'pending' ? ms(d.next_attempt_at) : null, sentAt: ms(d.sent_at),
-      payload: d.payload, attemptLog: byDelivery.get(Number(d.id)) ?? [],
+      payload: withoutFileContent(d.payload), attemptLog: byDelivery.get(Number(d.id)) ?? [],
     };
   });
 }

@@ -133,3 +133,26 @@ export async function queueContactDigest(q: Queryable, d: { digestId: string; ch
     [d.digestId, d.channel, `contact:${d.contactId}`, JSON.stringify(d.payload), d.contactId, d.now]);
   return rows.length;
 }
+
+export interface ReportDelivery {
+  /** what makes the e-mail unique: report-schedule:<schedule id>:<slot ISO> */
+  key: string;
+  contactId: number;
+  /** e-mail payload (senders.ts): to, subject, text, html, attachments */
+  payload: Record<string, unknown>;
+  now: Date;
+}
+
+/**
+ * Queues one scheduled report e-mail to a contact (cloud/reports/job.ts decides which and when).
+ * The key stands in the alert id column — the outbox's uniqueness (key, 'report', channel,
+ * contact) is what keeps a slot from being mailed twice — and stage 'report' tells it apart from
+ * alerts (the dispatcher finds no alert to be acknowledged and sends it). Returns 1 if created, 0 if it was there.
+ */
+export async function queueReportDelivery(q: Queryable, d: ReportDelivery): Promise<number> {
+  const rows = await q.query(
+    `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload, contact_id, stage, created_at)
+     VALUES ($1, 'report', 'email', $2, $3::jsonb, $4, 'report', $5) ON CONFLICT DO NOTHING RETURNING id`,
+    [d.key, `contact:${d.contactId}`, JSON.stringify(d.payload), d.contactId, d.now]);
+  return rows.length;
+}

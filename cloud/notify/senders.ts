@@ -36,6 +36,9 @@ export function dingtalkSignedUrl(address: string, secret: string, timestampMs: 
   return `${address}${address.includes('?') ? '&' : '?'}timestamp=${timestampMs}&sign=${encodeURIComponent(sign)}`;
 }
 
+/** a file attached to an e-mail delivery: its bytes base64 (JSON-safe in the outbox row) */
+export interface MailAttachment { filename: string; contentType: string; content: string }
+
 export interface ContactDelivery {
   contact_id: number;
   channel: string;
@@ -108,9 +111,13 @@ export class ContactSender {
   private async mail(payload: Record<string, unknown>): Promise<void> {
     if (!this.o.smtp) throw new SpError('SP_ERR_CONFIG', { field: 'STOCKPULSE_SMTP_URL', reason: 'e-mail not configured' }, 'e-mail not configured (set STOCKPULSE_SMTP_URL)');
     this.mailer ??= nodemailer.createTransport(this.o.smtp.transport as never);
-    const { to, subject, text, html, thread } = payload as { to: string; subject: string; text: string; html: string; thread?: string };
+    const { to, subject, text, html, thread, attachments } = payload as { to: string; subject: string; text: string; html: string; thread?: string; attachments?: MailAttachment[] };
     // an incident's messages all refer to one id, so mail clients keep them in one conversation
-    await this.mailer.sendMail({ from: this.o.smtp.from, to, subject, text, html, ...(thread ? { inReplyTo: thread, references: [thread] } : {}) });
+    await this.mailer.sendMail({
+      from: this.o.smtp.from, to, subject, text, html, ...(thread ? { inReplyTo: thread, references: [thread] } : {}),
+      // files (a scheduled report's CSV) are stored base64 in the outbox row: exactly these bytes are attached
+      ...(attachments?.length ? { attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content, encoding: 'base64' })) } : {}),
+    });
   }
 
   close(): void {

@@ -7,7 +7,8 @@ import { createChart } from './chart.js';
 import { fmtClock, fmtDate, fmtNum } from './format.js';
 import { askForToken, authHeader } from './token.js';
 import { humanError } from './error-text.js';
-import { initPage, onLangChange, t } from './i18n.js';
+import { currentLang, initPage, onLangChange, t } from './i18n.js';
+import { downloadReport } from './report-download.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86_400_000;
@@ -216,6 +217,30 @@ async function loadItems() {
   } catch { /* the panels show their own errors */ }
 }
 
+// ------------------------------------------------------------------ export
+// The reports this role may read (GET /api/reports), each a CSV the server makes for the period
+// shown; the reports page (reports.html) lists them too, with the admin's weekly e-mails.
+let exportable = [];
+function fillExports() {
+  const sel = $('export-report');
+  const keep = sel.value;
+  sel.replaceChildren(...exportable.map((r) => el('option', { value: r.id }, r.title?.[currentLang()] ?? r.title?.en ?? r.id)));
+  if (keep) sel.value = keep;
+}
+
+async function loadExports() {
+  try { exportable = await get('/api/reports'); } catch { exportable = []; }
+  fillExports();
+}
+
+$('export-csv').addEventListener('click', async () => {
+  const r = exportable.find((x) => x.id === $('export-report').value);
+  if (!r) return;
+  $('export-error').textContent = '';
+  try { await downloadReport(r.id, r.params.includes('from') ? { from: $('from').value, to: $('to').value } : {}); }
+  catch (e) { $('export-error').textContent = t('reports.exportFailed', { reason: e.message }); }
+});
+
 async function refresh() {
   const item = $('item').value;
   await Promise.all([loadReplenishment(), loadOnTime(), loadTurnover(), loadCounts(), ...(item ? [loadSales(item), loadPrices(item)] : [])]);
@@ -223,14 +248,14 @@ async function refresh() {
 }
 
 initPage();
-onLangChange(() => void refresh());
+onLangChange(() => { fillExports(); void refresh(); });
 const today = Date.now();
 $('to').value = isoDay(today);
 $('from').value = isoDay(today - 181 * DAY);
 for (const id of ['from', 'to', 'item']) $(id).addEventListener('change', refresh);
 $('reload').addEventListener('click', refresh);
 const params = new URLSearchParams(location.search);
-await loadItems();
+await Promise.all([loadItems(), loadExports()]);
 if (params.get('item')) $('item').value = params.get('item');
 await refresh();
 setInterval(refresh, 60_000);

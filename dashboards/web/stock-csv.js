@@ -3,6 +3,8 @@
 // reads them in any locale), RFC 4180 quoting, and a UTF-8 byte order mark so Excel opens
 // Chinese names correctly instead of guessing a legacy code page.
 import { t } from './i18n.js';
+// the one CSV quoting rule (protocols/csv/csv.js), shared with the cloud's report files
+import { CSV_BOM, csvCell as cell } from '/vendor/csv/csv.js';
 
 const COLUMNS = [
   ['item', 'stock.csv.col.item'], ['name', 'stock.csv.col.name'], ['unit', 'stock.csv.col.unit'], ['lot', 'stock.csv.col.lot'],
@@ -10,13 +12,6 @@ const COLUMNS = [
   ['lotOnHand', 'stock.csv.col.lotOnHand'], ['onHand', 'stock.col.onHand'], ['reserved', 'stock.col.reserved'],
   ['quarantined', 'stock.col.quarantined'], ['expired', 'stock.col.expired'], ['protected', 'stock.col.protected'], ['available', 'stock.col.available'],
 ];
-
-const cell = (v) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  // quote what needs it; a leading = + - @ is kept from being run as a spreadsheet formula
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 
 /**
  * Any table as CSV, the same quoting and header language as the stock export (the value page's
@@ -44,7 +39,7 @@ export function stockCsv(shown) {
 }
 
 export function downloadCsv(text, filename) {
-  const blob = new Blob(['\uFEFF', text], { type: 'text/csv;charset=utf-8' });
+  const blob = new Blob([CSV_BOM, text], { type: 'text/csv;charset=utf-8' });
   const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: filename });
   document.body.append(a);
   a.click();

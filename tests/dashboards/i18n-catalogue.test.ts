@@ -26,7 +26,7 @@ const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1
 const webFiles = (ext: string) => readdirSync(WEB).filter((f) => f.endsWith(ext)).map((f) => ({ name: f, text: readFileSync(join(WEB, f), 'utf8') }));
 
 /** pages whose every word comes from the catalogues (the list grows until it is every page) */
-const TRANSLATED_PAGES = ['stock.html', 'master-data.html', 'documents.html', 'tasks.html', 'lot-passport.html', 'analytics.html', 'index.html', 'value.html'];
+const TRANSLATED_PAGES = ['stock.html', 'master-data.html', 'documents.html', 'tasks.html', 'lot-passport.html', 'analytics.html', 'reports.html', 'index.html', 'value.html'];
 /**
  * scripts that draw (part of) a translated page from data: the dashboard's operations panels. Their
  * markup lives in string and template literals, so the check reads those (${…} parts blanked out).

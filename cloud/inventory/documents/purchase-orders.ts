@@ -8,13 +8,16 @@ import { Currency, Id, IsoDate, Key, LotCode, Money, Qty, Text, dec, type Actor 
 import { assertCan, assertMay, insertDoc, lockDoc, transition, type Doc, type Machine } from './machine.ts';
 import { inspectLotTitle } from './tasks.ts';
 import { DEFAULT_SETTINGS, type CloudSettings } from '../../config.ts';
+import { readApprovalRules, requiredLevels } from './approval-rules.ts';
 
 // Purchase order: draft → submitted → approved → partially_received → received → closed
-// (or cancelled before goods arrive). Approval levels by amount: finance approves every order;
-// above the threshold operations (the warehouse role) must approve too. Goods receipts create
-// the lots and the receipt movements of what arrived.
+// (or cancelled before goods arrive). Approval levels by amount come from the admin's approval
+// rules (approval-rules.ts; by default finance approves every order and, above the threshold,
+// operations — the warehouse role — too), read when the order is submitted and kept on it, so a
+// rule change never moves an order already waiting. Goods receipts create the lots and the
+// receipt movements of what arrived.
 
-/** what approval needs from the cloud config: orders above STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR (minor units) need a second approval by operations */
+/** the config's approval threshold: the rule while no admin has saved approval rules (approval-rules.ts) */
 export type PurchaseOrderSettings = Pick<CloudSettings, 'STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR'>;
 
 export const PURCHASE_ORDER: Machine = {
@@ -64,10 +67,6 @@ export async function createPurchaseOrder(db: Db, input: z.input<typeof Purchase
   });
 }
 
-function requiredApprovals(amountMinor: number, settings: PurchaseOrderSettings): string[] {
-  return amountMinor > settings.STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR ? ['finance', 'warehouse'] : ['finance'];
-}
-
 export function purchaseOrderAction(db: Db, id: number, action: string, body: any, actor: Actor, settings: PurchaseOrderSettings = DEFAULT_SETTINGS): Promise<Doc> {
   return db.tx((q) => purchaseOrderActionIn(q, id, action, body, actor, settings));
 }
@@ -88,13 +87,12 @@ export async function purchaseOrderActionIn(q: Queryable, id: number, action: st
   assertCan(PURCHASE_ORDER, d, action);
   switch (action) {
     case 'submit': {
-      const required = requiredApprovals(d.amountMinor ?? 0, settings);
-      const after = await transition(q, PURCHASE_ORDER, d, 'submit', 'submitted', actor, { data: { ...d.data, requiredApprovals: required, approvals: [] } });
-      const amount = `${((d.amountMinor ?? 0) / 100).toFixed(2)} ${d.currency}`;
-      for (const role of required) {
-        await q.query('INSERT INTO tasks (document_id, role, action, title) VALUES ($1,$2,$3,$4)',
-          [d.id, role, 'approve', `Approve purchase order ${d.id} (${amount}, ${d.partner})`]);
-      }
+      const rules = await readApprovalRules(q, settings);
+      const required = requiredLevels(rules, d.amountMinor ?? 0);
+      const after = await transition(q, PURCHASE_ORDER, d, 'submit', 'submitted', actor,
+        { data: { ...d.data, requiredApprovals: required, sequentialApprovals: rules.sequential, approvals: [] } });
+      // one after the other: only the first level's task now, the next when it has approved
+      for (const role of rules.sequential ? required.slice(0, 1) : required) await approvalTask(q, d, role);
       return after;
     }
     case 'approve': return approve(q, d, actor, body?.note);
@@ -111,14 +109,24 @@ export async function purchaseOrderActionIn(q: Queryable, id: number, action: st
   }
 }
 
+function approvalTask(q: Queryable, d: Doc, role: string) {
+  const amount = `${((d.amountMinor ?? 0) / 100).toFixed(2)} ${d.currency}`;
+  return q.query('INSERT INTO tasks (document_id, role, action, title) VALUES ($1,$2,$3,$4)',
+    [d.id, role, 'approve', `Approve purchase order ${d.id} (${amount}, ${d.partner})`]);
+}
+
 async function approve(q: Queryable, d: Doc, actor: Actor, note?: string): Promise<Doc> {
   const required: string[] = d.data.requiredApprovals ?? ['finance'];
+  const sequential = d.data.sequentialApprovals === true;
   const approvals: { role: string; by: string; at: number }[] = d.data.approvals ?? [];
   const pending = required.filter((r) => !approvals.some((a) => a.role === r));
-  // admin may approve every level at once; anyone else approves the level of their role
-  const mine = actor.role === 'admin' ? pending : pending.filter((r) => r === actor.role);
+  // admin may approve every level at once; anyone else approves the level of their role —
+  // with sequential rules only when it is that level's turn
+  const mine = actor.role === 'admin' ? pending : pending.filter((r, i) => r === actor.role && (!sequential || i === 0));
   if (!mine.length) {
-    const why = required.includes(actor.role) ? `role ${actor.role} has already approved` : `this order (amount ${d.amountMinor}) needs approval by ${required.join(' + ')}`;
+    const why = required.includes(actor.role)
+      ? (pending.includes(actor.role) ? `level ${actor.role} approves after ${pending[0]}` : `role ${actor.role} has already approved`)
+      : `this order (amount ${d.amountMinor}) needs approval by ${required.join(' + ')}`;
     throw new SpError('SP_ERR_FORBIDDEN', { field: 'role', reason: why });
   }
   const now = Date.now();
@@ -126,6 +134,8 @@ async function approve(q: Queryable, d: Doc, actor: Actor, note?: string): Promi
   const done = required.every((r) => next.some((a) => a.role === r));
   await q.query(`UPDATE tasks SET status = 'done', closed_at = now(), closed_by = $2 WHERE document_id = $1 AND status = 'open' AND action = 'approve' AND role = ANY($3::text[])`,
     [d.id, actor.name, mine]);
+  const nextLevel = required.find((r) => !next.some((a) => a.role === r));
+  if (sequential && nextLevel) await approvalTask(q, d, nextLevel);
   return transition(q, PURCHASE_ORDER, d, 'approve', done ? 'approved' : 'submitted', actor, { data: { ...d.data, approvals: next }, note });
 }
 

@@ -51,3 +51,13 @@ export function text(v: Fixed): string {
 export const toNumber = (v: Fixed): number => Number(text(v));
 
 export const sum = (xs: Iterable<Fixed>): Fixed => { let s = 0n; for (const x of xs) s += x; return s; };
+
+/** exact minor-unit text ("1840", "97.5", "-3") → major units with at least 2 decimals ("18.40", "0.975", "-0.03"), for files people read */
+export function majorText(minor: string): string {
+  const f = fixed(minor); // minor units × 10^6
+  const neg = f < 0n;
+  const x = neg ? -f : f;
+  const per = SCALE * 100n;
+  const frac = (x % per).toString().padStart(8, '0').replace(/0+$/, '').padEnd(2, '0');
+  return `${neg ? '-' : ''}${x / per}.${frac}`;
+}

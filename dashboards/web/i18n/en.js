@@ -12,6 +12,7 @@ import dashboard from './dashboard.en.js';
 import alerts from './alerts.en.js';
 import value from './value.en.js';
 import opsPanels from './ops-panels.en.js';
+import reports from './reports.en.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.en.js), spread here
@@ -27,6 +28,7 @@ export default {
   ...alerts,
   ...value,
   ...opsPanels,
+  ...reports,
 
   'common.language': 'Language',
   'common.updated': 'updated {time}',

@@ -12,6 +12,7 @@ import dashboard from './dashboard.zh-CN.js';
 import alerts from './alerts.zh-CN.js';
 import value from './value.zh-CN.js';
 import opsPanels from './ops-panels.zh-CN.js';
+import reports from './reports.zh-CN.js';
 
 export default {
   // each page keeps its words in its own file (PAGE.zh-CN.js), spread here
@@ -27,6 +28,7 @@ export default {
   ...alerts,
   ...value,
   ...opsPanels,
+  ...reports,
 
   'common.language': '语言',
   'common.updated': '更新于 {time}',

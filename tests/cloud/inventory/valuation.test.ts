@@ -125,6 +125,26 @@ describe(`stock value from the ledger (${engineLabel})`, () => {
     // FLOUR 1840 + MILK 780 + EGG 48
     expect(v.totals).toEqual([{ currency: 'EUR', valueMinor: '2668' }]);
   });
+
+  it('as report files (cost roles only): stock value by lot and COGS, money in major units, exact', async () => {
+    const stock = await f.as('finance', 'GET', '/api/reports/stock-value.csv?locale=en');
+    expect(stock.status).toBe(200);
+    const lines = String(stock.json).replace(/^\uFEFF/, '').split('\r\n');
+    expect(lines[0]).toBe('item,name,lot,lot on hand,average cost,value,currency');
+    // the same figures as ?by=lot above: MILK lots at 0.975, FLOUR 16 × 1.15
+    expect(lines).toContain('MILK,MILK,M1,5,0.975,4.875,EUR');
+    expect(lines).toContain('MILK,MILK,M2,3,0.975,2.925,EUR');
+    expect(lines.filter((l) => l.startsWith('FLOUR,'))).toEqual(['FLOUR,FLOUR,,16,1.15,18.40,EUR']);
+    const cogs = await f.as('finance', 'GET', '/api/reports/cogs.csv?locale=zh-CN');
+    expect(cogs.status).toBe(200);
+    const cl = String(cogs.json).replace(/^\uFEFF/, '').split('\r\n');
+    expect(cl[0]).toBe('时间,物料,名称,批次,销售单,客户,数量,单位成本,销售成本,收入,毛利,币种');
+    expect(cl.some((l) => /,FLOUR,FLOUR,,\d+,shop,4,1.15,4.60,8.00,3.40,EUR$/.test(l))).toBe(true);
+    for (const role of ['warehouse', 'sales', 'viewer'] as const) {
+      expect((await f.as(role, 'GET', '/api/reports/stock-value.csv')).status).toBe(403);
+      expect((await f.as(role, 'GET', '/api/reports/cogs.csv')).status).toBe(403);
+    }
+  });
 });
 
 describe(`stock that arrives without a purchase order (${engineLabel})`, () => {
