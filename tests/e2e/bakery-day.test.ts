@@ -228,7 +228,7 @@ describe.runIf(haveChromium)(`a day of the bakery in Chinese, in the browser (${
     // the butter block written off); read from the same API the page shows
     const after = await totalValue();
     expect(after).not.toBe(totalBefore);
-    expect(await page.locator('[data-testid=total-stock]').textContent()).toMatch(new RegExp((after / 100).toFixed(2).replace('.', '\\.')));
+    expect((await page.locator('[data-testid=total-stock]').textContent())!.replace(/[,\s]/g, '')).toContain((after / 100).toFixed(2));
     expect(await overflowX(page)).toBeLessThanOrEqual(0);
     await shot(page, 'day-value-zh-CN-390x844');
     expect(errors).toEqual([]);

@@ -116,7 +116,7 @@ describe.runIf(haveChromium)(`reports and approval rules in chromium (${engineLa
     expect(await page.locator('[data-testid=schedules-panel]').isVisible()).toBe(false);
     expect(await page.locator('[data-testid=level-row]').count()).toBe(0);
     expect(await page.locator('[data-testid=export-row]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.report)))
-      .toEqual(['stock', 'expiring-lots', 'reorder-suggestions', 'turnover', 'supplier-on-time', 'count-accuracy', 'price-trend']);
+      .toEqual(['stock', 'expiring-lots', 'reorder-suggestions', 'turnover', 'supplier-on-time', 'count-accuracy', 'price-trend', 'stock-value', 'cogs']);
     await page.screenshot({ path: join(SHOTS, 'reports-finance-390x844.png') });
     expect(errors).toEqual([]);
     await page.close();
