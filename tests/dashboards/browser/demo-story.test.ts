@@ -92,7 +92,7 @@ describe.runIf(haveChromium)(`the demo story in chromium (${engineLabel})`, () =
       const row2 = page.locator('[data-testid=repl-row][data-item=BUTTER-1KG]');
       await row2.locator('input[data-field=leadTimeDays]').fill(String(L));
       await row2.locator('input[data-field=leadTimeDays]').dispatchEvent('change');
-      await waitFor(async () => (await api('/api/items/BUTTER-1KG')).leadTimeDays === L, 'lead time saved');
+      await waitFor(async () => (await api('/api/items/BUTTER-1KG')).leadTimeDays === L, 'lead time saved', 30_000);
       // items without a lead time say so in words, pointing at the field
       expect(await page.locator('[data-testid=skip-reason]').first().innerText()).toMatch(/no lead time set/);
       await page.screenshot({ path: join(SHOTS, `demo-planning-edit-${w}.png`), fullPage: w !== 390 });
