@@ -67,6 +67,8 @@ export const CloudEnv = z.object({
     .describe('replenishment: days of demand history (182 = 26 whole weeks)'),
   STOCKPULSE_REPLENISH_COVER_DAYS: Num.pipe(z.number().positive()).default(14)
     .describe('replenishment: days of average demand an order covers beyond the reorder point'),
+  STOCKPULSE_PDF_CJK_FONT: z.string().regex(/\.(ttc|otf|ttf)$/i, 'must be a .ttc, .otf or .ttf font file').default('/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc')
+    .describe('font file holding NotoSansCJKsc-Regular for Chinese report PDFs (Debian package fonts-noto-cjk); missing → zh-CN PDFs answer SP_ERR_FONT_MISSING'),
   LOG_LEVEL: z.string().default('info').describe('pino log level (debug, info, warn, error); credentials are redacted'),
 });
 type ParsedEnv = z.infer<typeof CloudEnv>;
@@ -76,11 +78,11 @@ export type CloudConfig = Readonly<Omit<ParsedEnv, 'MQTT_PROTOCOL_VERSION'> & {
   NOTIFY_FILE_ENV: Readonly<Record<string, string | undefined>>;
 }>;
 
-/** the rule settings the domain takes as parameters (count drift, approvals, replenishment, links in messages) */
+/** the rule settings the domain takes as parameters (count drift, approvals, replenishment, links in messages, the report PDFs' CJK font) */
 export type CloudSettings = Pick<CloudConfig, 'STOCKPULSE_COUNT_DRIFT_PCT' | 'STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR' | 'STOCKPULSE_SERVICE_LEVEL'
-  | 'STOCKPULSE_REPLENISH_HISTORY_DAYS' | 'STOCKPULSE_REPLENISH_COVER_DAYS' | 'STOCKPULSE_PUBLIC_URL'>;
+  | 'STOCKPULSE_REPLENISH_HISTORY_DAYS' | 'STOCKPULSE_REPLENISH_COVER_DAYS' | 'STOCKPULSE_PUBLIC_URL' | 'STOCKPULSE_PDF_CJK_FONT'>;
 const SETTINGS_KEYS = ['STOCKPULSE_COUNT_DRIFT_PCT', 'STOCKPULSE_PO_APPROVAL_THRESHOLD_MINOR', 'STOCKPULSE_SERVICE_LEVEL',
-  'STOCKPULSE_REPLENISH_HISTORY_DAYS', 'STOCKPULSE_REPLENISH_COVER_DAYS', 'STOCKPULSE_PUBLIC_URL'] as const satisfies readonly (keyof CloudSettings)[];
+  'STOCKPULSE_REPLENISH_HISTORY_DAYS', 'STOCKPULSE_REPLENISH_COVER_DAYS', 'STOCKPULSE_PUBLIC_URL', 'STOCKPULSE_PDF_CJK_FONT'] as const satisfies readonly (keyof CloudSettings)[];
 const SettingsEnv = CloudEnv.pick(Object.fromEntries(SETTINGS_KEYS.map((k) => [k, true])) as { [K in (typeof SETTINGS_KEYS)[number]]: true });
 
 function deepFreeze<T>(o: T): T {

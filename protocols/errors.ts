@@ -26,6 +26,7 @@ export const ERROR_CATALOGUE = {
   SP_ERR_DEVICE: { status: 502, title: 'device did not answer as expected' },
   SP_ERR_DELIVERY: { status: 502, title: 'a notification or local alarm target (webhook, e-mail, chat robot, MQTT topic) did not take the message' },
   SP_ERR_DB: { status: 503, title: 'database unavailable' },
+  SP_ERR_FONT_MISSING: { status: 503, title: 'a font the PDF export needs is not installed on the cloud host' },
   SP_ERR_INPUT: { status: 400, title: 'input file is invalid' },
   SP_ERR_INTERNAL: { status: 500, title: 'unexpected internal error' },
 } as const;

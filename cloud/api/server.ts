@@ -116,7 +116,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   await app.register(valuationRoutes(o.db));
   await app.register(gatewayRoutes(o.db));
   await app.register(approvalRuleRoutes(o.db, o.settings));
-  await app.register(reportRoutes(o.db));
+  await app.register(reportRoutes(o.db, o.settings));
   await app.register(jobRoutes(o.jobs ?? new JobRunner({ db: o.db, jobs: registeredJobs, settings: o.settings, log: o.log.child({ component: 'jobs' }) })));
   for (const r of o.extraRoutes ?? []) await app.register(r);
 

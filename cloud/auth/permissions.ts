@@ -200,6 +200,7 @@ const STATIC_ROUTES: Record<string, Rule> = {
   // API route it is built from (report.ts `source`), so the list and a file show no more than the page
   'GET /api/reports': PEOPLE,
   'GET /api/reports/:id.csv': PEOPLE,
+  'GET /api/reports/:id.pdf': PEOPLE,
   // weekly report e-mails to a role: admin only
   'GET /api/report-schedules': [],
   'POST /api/report-schedules': [],

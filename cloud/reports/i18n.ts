@@ -28,6 +28,7 @@ const en = {
   'col.lineAccuracy': 'line accuracy', 'col.qtyAccuracy': 'quantity accuracy',
   'col.month': 'month', 'col.currency': 'currency', 'col.avgPrice': 'avg price', 'col.minPrice': 'min price', 'col.maxPrice': 'max price', 'col.qty': 'quantity',
   'status.available': 'available', 'status.near_expiry': 'near expiry', 'status.expired': 'expired', 'status.quarantined': 'quarantined', 'status.rejected': 'rejected',
+  'pdf.generated': 'Generated (UTC)',
   'mail.subject': 'stockpulse weekly report: {title}',
   'mail.body': '{title} ({rows} rows) is attached as a CSV file (UTF-8, opens in Excel).\nSent every week by a schedule an administrator set up in stockpulse (Reports on the analytics page).',
 };
@@ -56,6 +57,7 @@ const zh: Record<keyof typeof en, string> = {
   'col.lineAccuracy': '行准确率', 'col.qtyAccuracy': '数量准确率',
   'col.month': '月份', 'col.currency': '币种', 'col.avgPrice': '平均价格', 'col.minPrice': '最低价格', 'col.maxPrice': '最高价格', 'col.qty': '数量',
   'status.available': '可用', 'status.near_expiry': '临期', 'status.expired': '已过期', 'status.quarantined': '隔离', 'status.rejected': '已拒收',
+  'pdf.generated': '生成时间（UTC）',
   'mail.subject': 'stockpulse 每周报表：{title}',
   'mail.body': '{title}（{rows} 行）以 CSV 文件附上（UTF-8，可用 Excel 打开）。\n此邮件由管理员在 stockpulse 中设置的计划每周发送（分析页面的“报表”）。',
 };
