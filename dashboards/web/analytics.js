@@ -218,7 +218,7 @@ async function loadItems() {
 }
 
 // ------------------------------------------------------------------ export
-// The reports this role may read (GET /api/reports), each a CSV the server makes for the period
+// The reports this role may read (GET /api/reports), each a CSV or PDF the server makes for the period
 // shown; the reports page (reports.html) lists them too, with the admin's weekly e-mails.
 let exportable = [];
 function fillExports() {
@@ -233,13 +233,15 @@ async function loadExports() {
   fillExports();
 }
 
-$('export-csv').addEventListener('click', async () => {
-  const r = exportable.find((x) => x.id === $('export-report').value);
-  if (!r) return;
-  $('export-error').textContent = '';
-  try { await downloadReport(r.id, r.params.includes('from') ? { from: $('from').value, to: $('to').value } : {}); }
-  catch (e) { $('export-error').textContent = t('reports.exportFailed', { reason: e.message }); }
-});
+for (const format of ['csv', 'pdf']) {
+  $(`export-${format}`).addEventListener('click', async () => {
+    const r = exportable.find((x) => x.id === $('export-report').value);
+    if (!r) return;
+    $('export-error').textContent = '';
+    try { await downloadReport(r.id, r.params.includes('from') ? { from: $('from').value, to: $('to').value } : {}, format); }
+    catch (e) { $('export-error').textContent = t('reports.exportFailed', { reason: e.message }); }
+  });
+}
 
 async function refresh() {
   const item = $('item').value;

@@ -1,4 +1,4 @@
-// Reports and approvals: every role exports the reports it may read (CSV, the server's file);
+// Reports and approvals: every role exports the reports it may read (CSV or PDF, the server's file);
 // an admin also keeps the weekly report e-mails and the purchase-order approval rules, with the
 // rules' change history from the audit log. A non-admin is not offered the admin sections at all
 // (the API refuses them anyway).
@@ -27,16 +27,19 @@ let rules = null;
 function renderExports() {
   const body = $('export-body');
   body.replaceChildren(...reports.map((r) => {
-    const btn = el('button', { type: 'button', dataset: { testid: 'export-csv', report: r.id } }, t('reports.exportCsv'));
-    btn.addEventListener('click', async () => {
-      $('export-error').textContent = '';
-      btn.disabled = true;
-      try { await downloadReport(r.id, r.params.includes('from') ? { from: $('from').value, to: $('to').value } : {}); }
-      catch (e) { $('export-error').textContent = t('reports.exportFailed', { reason: e.message }); }
-      finally { btn.disabled = false; }
-    });
+    const button = (format, label) => {
+      const btn = el('button', { type: 'button', dataset: { testid: `export-${format}`, report: r.id } }, label);
+      btn.addEventListener('click', async () => {
+        $('export-error').textContent = '';
+        btn.disabled = true;
+        try { await downloadReport(r.id, r.params.includes('from') ? { from: $('from').value, to: $('to').value } : {}, format); }
+        catch (e) { $('export-error').textContent = t('reports.exportFailed', { reason: e.message }); }
+        finally { btn.disabled = false; }
+      });
+      return btn;
+    };
     return el('tr', { dataset: { testid: 'export-row', report: r.id } }, el('td', {}, titleOf(r)),
-      el('td', {}, btn));
+      el('td', { class: 'export-files' }, button('csv', t('reports.exportCsv')), ' ', button('pdf', t('reports.exportPdf'))));
   }));
   if (!reports.length) body.append(el('tr', {}, el('td', { colspan: '2', class: 'muted' }, t('reports.noReports'))));
 }

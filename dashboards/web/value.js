@@ -1,7 +1,8 @@
 // The stock value page (finance, purchasing, admin): totals on top; stock value per item, or
 // split by location or by lot (a lot opens its passport), now or as of a past moment; COGS for a
 // chosen period; payables per supplier and receivables per customer. Every table exports as CSV
-// (stock-csv.js: the page's headers, a BOM for Excel). All of it is cost data: a role outside
+// (stock-csv.js: the page's headers, a BOM for Excel); the stock value (by lot, now) and the COGS
+// also as a PDF the server makes from its reports 'stock-value' and 'cogs' (report-download.js). All of it is cost data: a role outside
 // COST_ROLES gets 403 from the API and the page says so instead of showing empty tables.
 // Money comes as exact decimal text in minor units and is formatted by format.js without ever
 // becoming a binary float.
@@ -10,6 +11,7 @@ import { askForToken } from './token.js';
 import { currencyDigits, fmtClock, fmtDate, fmtMoney, fmtQty, minorToMajor } from './format.js';
 import { initPage, onLangChange, t } from './i18n.js';
 import { downloadCsv, tableCsv } from './stock-csv.js';
+import { downloadReport } from './report-download.js';
 
 const REFRESH_MS = 30_000;
 const $ = (id) => document.getElementById(id);
@@ -190,6 +192,16 @@ function download(name, text) {
   downloadCsv(text, `${name}-${isoDay(Date.now())}.csv`);
 }
 
+async function downloadPdf(report, params) {
+  const btn = $(`pdf-${report === 'cogs' ? 'cogs' : 'stock'}`);
+  const error = $(`${btn.id}-error`);
+  error.textContent = '';
+  btn.disabled = true;
+  try { await downloadReport(report, params, 'pdf'); }
+  catch (e) { error.textContent = t('reports.exportFailed', { reason: e.message }); }
+  finally { btn.disabled = false; }
+}
+
 function start() {
   initPage();
   fillBy();
@@ -203,6 +215,8 @@ function start() {
   $('csv-cogs').addEventListener('click', () => download('cogs', cogsCsvText()));
   $('csv-payables').addEventListener('click', () => download('payables', payCsvText()));
   $('csv-receivables').addEventListener('click', () => download('receivables', recCsvText()));
+  $('pdf-stock').addEventListener('click', () => void downloadPdf('stock-value', {}));
+  $('pdf-cogs').addEventListener('click', () => void downloadPdf('cogs', { from: $('from').value, to: $('to').value }));
   onLangChange(() => { fillBy(); if (refused) $('refused').textContent = t('value.refused'); render(); });
   void refresh();
   setInterval(refresh, REFRESH_MS);

@@ -48,6 +48,7 @@ export default {
   'error.SP_ERR_CONFIG': 'The configuration is not valid; the message names the setting to fix.',
   'error.SP_ERR_CONFLICT': 'Someone else changed this first; reload and try again.',
   'error.SP_ERR_DB': 'The database refused the change; try again, and tell the administrator if it repeats.',
+  'error.SP_ERR_FONT_MISSING': 'The server lacks the Chinese font for PDFs (Debian package fonts-noto-cjk); ask the administrator, or export CSV meanwhile.',
   'error.SP_ERR_DECODE': 'A device sent a frame that could not be read; it was kept in the dead-letter store.',
   'error.SP_ERR_DELIVERY': 'A notification could not be delivered; it will be retried.',
   'error.SP_ERR_DEVICE': 'A device did not answer as expected.',

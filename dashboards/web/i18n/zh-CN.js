@@ -47,6 +47,7 @@ export default {
   'error.SP_ERR_CONFIG': '配置无效；消息中写明了需要修改的设置项。',
   'error.SP_ERR_CONFLICT': '他人已先修改了此内容；请刷新后重试。',
   'error.SP_ERR_DB': '数据库拒绝了此次修改；请重试，如反复出现请联系管理员。',
+  'error.SP_ERR_FONT_MISSING': '服务器缺少生成 PDF 所需的中文字体（Debian 软件包 fonts-noto-cjk）；请联系管理员，或先导出 CSV。',
   'error.SP_ERR_DECODE': '设备发送了无法解析的报文，已保存到死信库。',
   'error.SP_ERR_DELIVERY': '通知未能送达，稍后将重试。',
   'error.SP_ERR_DEVICE': '设备的应答不符合预期。',

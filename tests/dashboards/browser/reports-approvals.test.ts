@@ -103,6 +103,10 @@ describe.runIf(haveChromium)(`reports and approval rules in chromium (${engineLa
     const lines = bytes.toString('utf8').split('\r\n');
     expect(lines[0]).toBe('\uFEFF物料,名称,单位,批次,库位,批次状态,到期日,批次在库,物料在库,已预留,隔离,已过期,可用');
     expect(lines[1]).toBe('TOFU,"嫩豆腐, ""silken""",pcs,T-1,bin-a,可用,2099-01-31,24,24,0,0,0,24');
+    // the same report as a PDF in the page's language
+    const [pdf] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=an-export-pdf]').click()]);
+    expect(pdf.suggestedFilename()).toMatch(/^stock_\d{4}-\d{2}-\d{2}\.pdf$/);
+    expect(readFileSync((await pdf.path())!).subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await page.screenshot({ path: join(SHOTS, 'analytics-export-zh-CN-1600x900.png') });
     expect(errors).toEqual([]);
     await page.close();

@@ -108,6 +108,26 @@ describe.runIf(haveChromium)(`stock value page in chromium (${engineLabel})`, ()
     await ctx.close();
   });
 
+  it('as finance in Chinese: the stock value and the COGS as PDF downloads', async () => {
+    const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1600, height: 900 }, acceptDownloads: true });
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}/value.html?lang=zh-CN#token=${f.tokens.finance}`);
+    await page.locator('[data-testid=value-row][data-item=FLOUR]').waitFor({ timeout: 20_000 });
+    expect(await page.locator('[data-testid=pdf-stock]').textContent()).toBe('导出 PDF');
+    for (const [button, name] of [['pdf-stock', 'stock-value'], ['pdf-cogs', 'cogs']]) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-testid=${button}]`).click()]);
+      expect(download.suggestedFilename()).toMatch(new RegExp(`^${name}_\\d{4}-\\d{2}-\\d{2}\\.pdf$`));
+      const bytes = readFileSync((await download.path())!);
+      expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      expect(bytes.length).toBeLessThan(1_000_000);
+    }
+    expect(await page.locator('[data-testid=pdf-cogs-error]').textContent()).toBe('');
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+
   it('as finance in Chinese on a phone: every word translated, tables stacked, nothing wider than the screen', async () => {
     const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
     const page = await ctx.newPage();
