@@ -46,6 +46,14 @@ describe('cloud config', () => {
     }));
   });
 
+  it('STOCKPULSE_PDF_CJK_FONT: a font file path, defaulting to fonts-noto-cjk\'s collection', () => {
+    expect(cloudConfigFromEnv(BASE).STOCKPULSE_PDF_CJK_FONT).toBe('/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc');
+    expect(cloudSettingsFromEnv({ STOCKPULSE_PDF_CJK_FONT: '/opt/fonts/NotoSansCJK-Regular.otf' }).STOCKPULSE_PDF_CJK_FONT).toBe('/opt/fonts/NotoSansCJK-Regular.otf');
+    expect(() => cloudConfigFromEnv({ ...BASE, STOCKPULSE_PDF_CJK_FONT: '/etc/passwd' })).toThrow(expect.objectContaining({
+      code: 'SP_ERR_CONFIG', details: [expect.objectContaining({ field: 'STOCKPULSE_PDF_CJK_FONT' })],
+    }));
+  });
+
   it('every problem is listed at once, each with its variable', () => {
     let error: unknown;
     try { cloudConfigFromEnv({ STOCKPULSE_COUNT_DRIFT_PCT: 'x', STOCKPULSE_SERVICE_LEVEL: '1.5', STOCKPULSE_PUBLIC_URL: 'not a url' }); } catch (e) { error = e; }
