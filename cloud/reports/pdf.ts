@@ -130,8 +130,15 @@ export async function reportPdf(t: ReportTable, o: PdfOptions): Promise<Buffer> 
  */
 function columnWidths(doc: PDFKit.PDFDocument, header: string[], rows: string[][], total: number): number[] {
   doc.font('bold').fontSize(HEAD_PT);
-  // a header may wrap: its longest word (or the whole of a CJK header) is what it needs
-  const natural = header.map((h) => Math.max(...h.split(' ').map((w) => doc.widthOfString(w))));
+  // a header may wrap to two lines: the narrowest split between words (a CJK header: its width)
+  const natural = header.map((h) => {
+    const words = h.split(' ');
+    let best = doc.widthOfString(h);
+    for (let k = 1; k < words.length; k++) {
+      best = Math.min(best, Math.max(doc.widthOfString(words.slice(0, k).join(' ')), doc.widthOfString(words.slice(k).join(' '))));
+    }
+    return best + doc.widthOfString(' ');   // pdfkit's line wrapper counts the space at the break
+  });
   doc.font('body').fontSize(CELL_PT);
   for (const r of rows) r.forEach((v, i) => { natural[i] = Math.max(natural[i]!, doc.widthOfString(v)); });
   const want = natural.map((w) => Math.ceil(w) + 2 * PAD + 1);
