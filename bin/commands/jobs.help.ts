@@ -5,7 +5,7 @@
 // The job list below is written out (the registry imports every job's domain code);
 // tests/bin/help.test.ts fails when it differs from cloud/jobs/registry.ts.
 
-const JOBS_LINE = 'expiry-sweep (15 0 * * *), replenishment (15 2 * * *), cold-chain-exposure (*/15 * * * *), dead-letter-retention (23 1 * * *)';
+const JOBS_LINE = 'expiry-sweep (15 0 * * *), replenishment (15 2 * * *), cold-chain-exposure (*/15 * * * *), dead-letter-retention (23 1 * * *), report-emails (2 * * * *)';
 
 export const help = `stockpulse jobs — list the scheduled jobs or run one now
 

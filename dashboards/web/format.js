@@ -14,6 +14,11 @@ export function setLocale(tag) {
   formatters.clear();
 }
 
+/** The browser's IANA time zone (a schedule's default), 'UTC' when it cannot say. */
+export function browserTimeZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
 /** The locale every formatter uses: the chosen one, else the browser's, else the runtime default. */
 export function currentLocale() {
   const nav = typeof navigator === 'undefined' ? undefined : navigator.languages?.[0] ?? navigator.language;

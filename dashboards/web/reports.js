@@ -3,7 +3,7 @@
 // rules' change history from the audit log. A non-admin is not offered the admin sections at all
 // (the API refuses them anyway).
 import { call } from './panel-http.js';
-import { fmtDateTime, fmtNum } from './format.js';
+import { browserTimeZone, fmtDateTime, fmtNum } from './format.js';
 import { initPage, onLangChange, t, currentLang } from './i18n.js';
 import { downloadReport } from './report-download.js';
 
@@ -106,7 +106,7 @@ function fillForm() {
   $('s-hour').replaceChildren(...Array.from({ length: 24 }, (_, h) => option(String(h), `${String(h).padStart(2, '0')}:00`, String(h) === was.hour)));
   $('s-role').replaceChildren(...RECIPIENTS.map((r) => option(r, t(`role.${r}`), r === was.role)));
   $('s-locale').replaceChildren(...['en', 'zh-CN'].map((l) => option(l, t(`reports.locale.${l}`), l === was.locale)));
-  if (!$('s-timezone').value) $('s-timezone').value = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  if (!$('s-timezone').value) $('s-timezone').value = browserTimeZone();
 }
 
 async function loadSchedules() {
