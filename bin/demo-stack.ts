@@ -10,7 +10,7 @@ import { CloudEnv, cloudConfigFromEnv } from '../cloud/config.ts';
 import { startScenario, FAULTS, type ScenarioHandle } from '../simulators/index.ts';
 import { scenarioEdgeConfig } from './scenario-edge-config.ts';
 import { faultsFor } from '../simulators/faults.ts';
-import { freePort } from '../simulators/free-port.ts';
+import { freePortRange } from '../simulators/free-port.ts';
 import type { Db } from '../cloud/db/engine.ts';
 import { SpError } from '../protocols/errors.ts';
 import { createApiToken, revokeApiTokensNamed } from '../cloud/auth/tokens.ts';
@@ -171,7 +171,8 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
   // The gateway starts before the simulated devices so it hears their first frames (a door
   // contact reports its state once at start, then only on change or heartbeat).
   const publishMs = o.publishMs ?? 2000;
-  const modbusPort = await freePort();
+  // the scenario's Modbus devices listen on modbusPort, modbusPort + 1, … (room for 8)
+  const modbusPort = await freePortRange(8);
   const delaySec = o.delaySec ?? 60;
   // the demo registers its own gateway (one command): its credential is kept beside its outbox
   registry = cloud.db;

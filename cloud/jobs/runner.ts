@@ -33,6 +33,8 @@ export interface JobRunnerOptions {
   notify?: JobNotify;
   /** rule settings the jobs use (cloud config); default: the config's defaults */
   settings?: CloudSettings;
+  /** job runs at once in this process; default 2 (see `slots` below) */
+  maxConcurrent?: number;
 }
 
 export type RunOutcome =
@@ -54,8 +56,16 @@ export class JobRunner {
   private ticking: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = true;
+  // Each run holds one pooled connection for its whole length (its advisory lock lives on a
+  // session, lock.ts) and needs at least one more from the same pool for its queries. Started all
+  // at once, N due jobs on a pool of ≤ N connections took every connection for their locks and
+  // then waited forever for one to query with (seen with 6 jobs on a pool of 4 when two
+  // instances ticked together). So runs queue here; the rest of the pool stays for queries and
+  // the API.
+  private readonly slots: { free: number; waiting: (() => void)[] };
 
   constructor(private readonly o: JobRunnerOptions) {
+    this.slots = { free: Math.max(1, o.maxConcurrent ?? 2), waiting: [] };
     this.clock = o.clock ?? (() => new Date());
     this.instanceId = o.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.startedAt = this.clock();
@@ -151,6 +161,18 @@ export class JobRunner {
   }
 
   private async execute(j: JobDefinition, period: Period, trigger: RunTrigger, actor?: string): Promise<RunOutcome> {
+    if (this.slots.free > 0) this.slots.free--;
+    else await new Promise<void>((r) => this.slots.waiting.push(r));
+    try {
+      return await this.executeInSlot(j, period, trigger, actor);
+    } finally {
+      const next = this.slots.waiting.shift();
+      if (next) next();
+      else this.slots.free++;
+    }
+  }
+
+  private async executeInSlot(j: JobDefinition, period: Period, trigger: RunTrigger, actor?: string): Promise<RunOutcome> {
     const { db, log } = this.o;
     const outcome = await withJobLock(db, j.name, async (): Promise<RunOutcome> => {
       await abandonStale(db, j.name, this.clock());

@@ -32,6 +32,26 @@ describe(`job runner (${engineLabel})`, () => {
     expect(() => new JobRunner({ db: tdb.db, jobs: [probe('a', '* * * * *').job, probe('a', '* * * * *').job], log })).toThrow(/two jobs are named "a"/);
   });
 
+  it('runs at most maxConcurrent jobs at once: the others queue, all run (a run holds a pooled connection for its lock)', async () => {
+    const clock = testClock('2026-05-10T00:14:00Z');
+    let running = 0;
+    let peak = 0;
+    const probes = Array.from({ length: 6 }, (_, i) => probe(`busy-${i}`, '15 0 * * *', async (ctx) => {
+      running++;
+      peak = Math.max(peak, running);
+      await ctx.db.query('SELECT 1');
+      await new Promise((r) => setImmediate(r));
+      running--;
+      return { things: 1 };
+    }));
+    const runner = new JobRunner({ db: tdb.db, jobs: probes.map((p) => p.job), log, clock, instanceId: 'inst-c', maxConcurrent: 2 });
+    clock.set('2026-05-10T00:15:10Z');
+    const out = await runner.tick();
+    expect(out.filter((o) => o.ran)).toHaveLength(6);
+    expect(peak).toBeGreaterThanOrEqual(1);
+    expect(peak).toBeLessThanOrEqual(2);
+  });
+
   it('runs a job at its fire time once per period, with the period and clock it covers', async () => {
     const clock = testClock('2026-03-10T00:14:00Z');
     const p = probe('daily-probe', '15 0 * * *');
