@@ -5,7 +5,7 @@ import { ROLES, type Role } from '../auth/permissions.ts';
 import { LOCALES, type Locale } from '../auth/preferences.ts';
 import { reportById, reports } from './registry.ts';
 import { mayRun } from './report.ts';
-import { isTimeZone } from './week-slot.ts';
+import { isTimeZone } from '../../protocols/time-zone.ts';
 
 // Weekly report e-mails an admin sets up (report_schedules, 0022): which report with which
 // params, the weekday and hour in a time zone, the role whose contacts receive it, the language.

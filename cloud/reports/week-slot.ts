@@ -7,16 +7,6 @@ const STEP = 15 * 60_000;
 const WEEK_STEPS = (7 * 24 * 60 * 60_000) / STEP;
 const WEEKDAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
-/** true when `tz` names a time zone this runtime knows */
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function localParts(fmt: Intl.DateTimeFormat, at: number) {
   const p = Object.fromEntries(fmt.formatToParts(at).map((x) => [x.type, x.value]));
   return { weekday: WEEKDAY[p.weekday!]!, hour: Number(p.hour) % 24, minute: Number(p.minute) };
@@ -32,3 +22,4 @@ export function latestSlot(s: { weekday: number; hour: number; timezone: string 
   }
   return undefined;
 }
+

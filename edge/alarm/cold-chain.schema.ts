@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../../protocols/time-zone.ts';
 
 // The cold-chain parts of a zone's config that dedicated monitors offer beyond one threshold:
 // a warning level inside the band (each level with its own delay), defrost (schedule and/or
@@ -10,15 +11,6 @@ const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 /** "02:00" → 120, "00:02:30" → 2.5 (minutes after midnight); the regex has checked the shape */
 export function minutesOfDay(hhmm: string): number {
   return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)) + (hhmm.length > 5 ? Number(hhmm.slice(6, 8)) / 60 : 0);
-}
-
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
