@@ -91,8 +91,9 @@ export interface ContactDelivery {
   key: string;
   channel: string;
   contactId: number;
-  routeId: number;
-  level: number;
+  /** the escalation route and level that chose the person; none for a digest or a report */
+  routeId?: number;
+  level?: number;
   stage: string;
   payload: Record<string, unknown>;
   now: Date;
@@ -103,7 +104,7 @@ export async function queueContactDelivery(q: Queryable, d: ContactDelivery): Pr
   const rows = await q.query(
     `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload, contact_id, route_id, level, stage, created_at)
      VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id`,
-    [d.alertId, d.key, d.channel, `contact:${d.contactId}`, JSON.stringify(d.payload), d.contactId, d.routeId, d.level, d.stage, d.now]);
+    [d.alertId, d.key, d.channel, `contact:${d.contactId}`, JSON.stringify(d.payload), d.contactId, d.routeId ?? null, d.level ?? null, d.stage, d.now]);
   return rows.length;
 }
 
@@ -126,12 +127,8 @@ export async function queueDigestDeliveries(q: Queryable, digestId: string, targ
 }
 
 /** Queues one digest for one person on one of their channels (digest-delivery.ts renders it in their language). Returns 1 if created, 0 if it was there. */
-export async function queueContactDigest(q: Queryable, d: { digestId: string; channel: string; contactId: number; payload: object; now: Date }): Promise<number> {
-  const rows = await q.query(
-    `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload, contact_id, stage, created_at)
-     VALUES ($1, 'digest', $2, $3, $4::jsonb, $5, 'digest', $6) ON CONFLICT DO NOTHING RETURNING id`,
-    [d.digestId, d.channel, `contact:${d.contactId}`, JSON.stringify(d.payload), d.contactId, d.now]);
-  return rows.length;
+export function queueContactDigest(q: Queryable, d: { digestId: string; channel: string; contactId: number; payload: Record<string, unknown>; now: Date }): Promise<number> {
+  return queueContactDelivery(q, { alertId: d.digestId, key: 'digest', channel: d.channel, contactId: d.contactId, stage: 'digest', payload: d.payload, now: d.now });
 }
 
 export interface ReportDelivery {
@@ -149,10 +146,6 @@ export interface ReportDelivery {
  * contact) is what keeps a slot from being mailed twice — and stage 'report' tells it apart from
  * alerts (the dispatcher finds no alert to be acknowledged and sends it). Returns 1 if created, 0 if it was there.
  */
-export async function queueReportDelivery(q: Queryable, d: ReportDelivery): Promise<number> {
-  const rows = await q.query(
-    `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload, contact_id, stage, created_at)
-     VALUES ($1, 'report', 'email', $2, $3::jsonb, $4, 'report', $5) ON CONFLICT DO NOTHING RETURNING id`,
-    [d.key, `contact:${d.contactId}`, JSON.stringify(d.payload), d.contactId, d.now]);
-  return rows.length;
+export function queueReportDelivery(q: Queryable, d: ReportDelivery): Promise<number> {
+  return queueContactDelivery(q, { alertId: d.key, key: 'report', channel: 'email', contactId: d.contactId, stage: 'report', payload: d.payload, now: d.now });
 }
