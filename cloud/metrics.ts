@@ -16,6 +16,7 @@ export function createCloudMetrics(opts: { db?: Db } = {}) {
     registry,
     batchesCommitted: c('stockpulse_cloud_batches_committed_total', 'uplink batches committed'),
     batchesDuplicate: c('stockpulse_cloud_batches_duplicate_total', 'uplink batches received again and acknowledged without effect'),
+    batchesGap: c('stockpulse_cloud_batches_gap_total', 'uplink batches answered gap: they overtook a predecessor not yet decided (the edge resends them)'),
     batchesRejected: c('stockpulse_cloud_batches_rejected_total', 'uplink batches rejected (kept in dead_letters)'),
     batchFailures: new Counter({
       name: 'stockpulse_cloud_batch_failures_total', labelNames: ['fault'], registers: [registry],

@@ -131,6 +131,8 @@ export const EdgeConfig = z.object({
     flushMs: z.number().int().min(10).default(1000),
     batchMaxItems: z.number().int().min(1).max(50_000).default(2000),
     ackTimeoutMs: z.number().int().min(100).default(5000),
+    /** batches in flight at once (the seq window); 1 = stop-and-wait. More hides the broker round trip when catching up after an outage */
+    window: z.number().int().min(1).max(64).default(8),
     /** nothing acknowledged for this long (s) while entries wait: /status degraded, alert uplink_stalled */
     stallAfterSec: z.number().min(1).max(86_400).default(120),
   }).strict(),

@@ -21,6 +21,8 @@ export interface GatewayStatus {
     connected: boolean;
     /** age (s) of the batch in flight since its first send; 0 when none */
     inFlightAgeSec: number;
+    /** batches sent and not yet acknowledged (the seq window in use) */
+    inFlightBatches: number;
     /** age (s) of the oldest entry not yet acknowledged; 0 when none */
     oldestUnackedSec: number;
     /** how long (s) nothing was acknowledged while entries wait (uplink/stall.ts) */

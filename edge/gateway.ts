@@ -144,7 +144,7 @@ export class Gateway {
     this.uplinkClient = await connectBroker(cfg.uplink, `stockpulse-edge-${gw}-uplink`, log.child({ link: 'uplink' }));
     this.uplink = new Uplink({
       gateway: gw, client: this.uplinkClient, outbox: countAcknowledged(this.outbox, (n) => { this.readingsOut += n; }), log: log.child({ component: 'uplink' }),
-      deadLetters: this.deadLetters, flushMs: cfg.uplink.flushMs, batchMaxItems: cfg.uplink.batchMaxItems, ackTimeoutMs: cfg.uplink.ackTimeoutMs,
+      deadLetters: this.deadLetters, flushMs: cfg.uplink.flushMs, batchMaxItems: cfg.uplink.batchMaxItems, ackTimeoutMs: cfg.uplink.ackTimeoutMs, window: cfg.uplink.window,
     });
     await this.uplink.start();
 
@@ -286,8 +286,9 @@ export class Gateway {
       alertsRaised: this.alertsRaised,
       health: this.health.snapshot(),
       uplink: {
-        ...(this.uplink?.stats ?? { batchesSent: 0, batchesAcked: 0, resends: 0, rejected: 0, itemsRejected: 0 }), connected: this.uplinkClient?.connected ?? false,
+        ...(this.uplink?.stats ?? { batchesSent: 0, batchesAcked: 0, resends: 0, rejected: 0, gaps: 0, itemsRejected: 0 }), connected: this.uplinkClient?.connected ?? false,
         inFlightAgeSec: since === undefined ? 0 : Math.max(0, now - since) / 1000,
+        inFlightBatches: this.uplink?.inFlightBatches() ?? 0,
         oldestUnackedSec: oldest === undefined ? 0 : Math.max(0, now - oldest) / 1000,
         stalledForSec, stallAfterSec,
       },

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { OutboxQueue, PendingBatch } from './outbox/queue.ts';
+import type { OutboxQueue } from './outbox/queue.ts';
 import type { GatewayStatus } from './gateway-status.ts';
 import type { DeviceHealthView } from './health/index.ts';
 
@@ -114,19 +114,15 @@ export type EdgeMetrics = ReturnType<typeof createEdgeMetrics>;
  * thinned counter) stays reachable through it.
  */
 export function countAcknowledged<Q extends OutboxQueue>(outbox: Q, onAcked: (readings: number) => void): Q {
-  let handedOut: PendingBatch | undefined;
   return new Proxy(outbox, {
     get(target, prop) {
-      if (prop === 'nextBatch') {
-        return (max: number) => (handedOut = target.nextBatch(max));
-      }
       if (prop === 'ack') {
         return (seq: number) => {
+          // ack is cumulative: every batch out with a seq ≤ seq is done
+          const done = target.handedOut().filter((b) => b.seq <= seq);
           const result = target.ack(seq) as unknown;
-          if (handedOut?.seq === seq) {
-            onAcked(handedOut.entries.filter((e) => e.type === 'reading').length);
-            handedOut = undefined;
-          }
+          const readings = done.reduce((n, b) => n + b.entries.filter((e) => e.type === 'reading').length, 0);
+          if (readings) onAcked(readings);
           return result;
         };
       }

@@ -16,10 +16,13 @@ import { StreamProgress, type UplinkHealth } from './stream-progress.ts';
 import { clearCloudAlerts, raiseCloudAlerts } from '../notify/alerts.ts';
 import type { IngestSettings } from './store-movements.ts';
 import { GroupCommitter } from './group-commit.ts';
+import { StreamOrder, recordDecided } from './stream-order.ts';
 
 // MQTT ingest: validate → commit → ack. The ack is published only after the commit returned,
 // so an edge that got an ack may forget the batch. Batches of one gateway are processed in
-// arrival order (a promise chain per gateway) so an alert's raise is never stored after its clear.
+// arrival order (a promise chain per gateway), and a stream's batches are decided strictly in
+// seq order (stream-order.ts: one that overtook its predecessor is answered `gap`), so an
+// alert's raise is never stored after its clear, however many batches the edge has in flight.
 //
 // No poison batch (issue #11): a commit that fails is classified (store-fault.ts). The database
 // being unreachable → no ack, the edge resends. A fault that will not change on resend (or a
@@ -48,6 +51,8 @@ export interface IngestOptions {
   kick?: () => void;
   /** a batch refused whole (gateway registry, seq conflict); deliveries = notifications queued for its alert */
   onRefused?: (deliveries: number) => void;
+  /** a batch waiting this long (ms) for a predecessor that never comes is taken anyway (stream-order.ts); default 30 s */
+  gapGiveUpMs?: number;
   /** commit batches of different gateways that arrive together in one transaction (group-commit.ts); default on; false = one transaction per batch */
   groupCommit?: boolean | { maxBatches?: number; maxReadings?: number; concurrency?: number };
 }
@@ -63,9 +68,11 @@ export class MqttIngest {
   private stallTimer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
   private readonly group: GroupCommitter | undefined;
+  private readonly order: StreamOrder;
 
   constructor(private readonly o: IngestOptions) {
     this.progress = new StreamProgress((o.stallAfterSec ?? DEFAULT_STALL_AFTER_SEC) * 1000);
+    this.order = new StreamOrder(o.db, o.gapGiveUpMs);
     // opt-in (STOCKPULSE_INGEST_GROUP_MAX > 1): one transaction per batch until group commit is
     // measured on a quiet box to win in every fleet shape (docs/capacity.md)
     if (o.groupCommit) {
@@ -147,6 +154,7 @@ export class MqttIngest {
         // Without a readable stream/seq there is nothing to ack: the edge resends until its own
         // dead-letter rule takes the batch out of its queue.
         if (parsed.stream !== undefined && parsed.seq !== undefined) {
+          await this.decidedWithoutCommit(gateway, parsed.stream, parsed.seq);
           await this.ack({ v: PROTOCOL_VERSION, gateway, stream: parsed.stream, seq: parsed.seq, status: 'rejected', error: { code: parsed.error.code, message: reason } });
         }
         return;
@@ -155,6 +163,14 @@ export class MqttIngest {
       invalid = salvaged.invalid.map((i) => ({ ...i, cause: 'contract' }));
     }
     const attempts = this.progress.arrived(gateway, batch.stream, batch.seq);
+    const order = await this.order.check(gateway, batch.stream, batch.seq, this.progress.firstArrival(gateway, batch.stream, batch.seq) ?? Date.now());
+    if (!order.next) {
+      // overtook its predecessor (the edge's window, or another instance still committing it)
+      m.batchesGap.inc();
+      await this.ack({ v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: 'gap', expected: order.expected });
+      return;
+    }
+    if (order.skipped) this.o.log.error({ gateway, stream: batch.stream, seq: batch.seq, skipped: order.skipped }, 'a batch waited past the gap timeout for predecessors that never came; taken anyway (were they lost by a restored database?)');
     let ack: UplinkAck;
     try {
       // with group commit: committed with other gateways' batches in one transaction, this one
@@ -184,6 +200,8 @@ export class MqttIngest {
     }
     // decided (committed, duplicate or rejected): the stream advanced, even if this ack is lost
     // (the resend will be acked as a duplicate)
+    if (ack.status === 'rejected') await this.decidedWithoutCommit(gateway, batch.stream, batch.seq);
+    else this.order.decided(gateway, batch.stream, batch.seq);
     this.progress.acked(gateway, batch.stream, batch.seq);
     await this.ack(ack);
     if (this.stalledAlerts.has(gateway)) void this.checkStalls();
@@ -283,6 +301,12 @@ export class MqttIngest {
     } catch (e) {
       this.o.log.warn({ err: (e as Error).message }, 'uplink_stalled alert not written (database unavailable?); tried again at the next check');
     }
+  }
+
+  /** a rejected batch moves its stream on too (stream-order.ts), here and for the other instances */
+  private async decidedWithoutCommit(gateway: string, stream: string, seq: number): Promise<void> {
+    this.order.decided(gateway, stream, seq);
+    await recordDecided(this.o.db, gateway, stream, seq);
   }
 
   private async ack(ack: UplinkAck): Promise<void> {

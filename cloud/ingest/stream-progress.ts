@@ -58,6 +58,11 @@ export class StreamProgress {
     return p.attempts;
   }
 
+  /** epoch ms this batch first arrived (it is still waiting to be decided), else undefined */
+  firstArrival(gateway: string, stream: string, seq: number): number | undefined {
+    return this.pending.get(key(gateway, stream, seq))?.firstAt;
+  }
+
   /** the batch was acked (committed, duplicate or rejected): its stream advanced */
   acked(gateway: string, stream: string, seq: number): void {
     this.pending.delete(key(gateway, stream, seq));

@@ -14,9 +14,9 @@ export type Outbox = OutboxQueue & KeptState & ReadJournal;
 export class MemoryOutbox implements Outbox {
   readonly stream = randomUUID();
   private queue: { at: number; entry: OutboxEntry }[] = [];
-  private inFlight: PendingBatch | undefined;
+  /** handed out, not acked, oldest first, with the append time of each one's first entry */
+  private inFlight: { batch: PendingBatch; at: number }[] = [];
   private nextSeq = 1;
-  private inFlightAt: number | undefined;
 
   private readonly state = new Map<string, string>();
 
@@ -51,7 +51,10 @@ export class MemoryOutbox implements Outbox {
   }
 
   nextBatch(maxEntries: number): PendingBatch | undefined {
-    if (this.inFlight) return this.inFlight;
+    return this.inFlight[0]?.batch ?? this.takeBatch(maxEntries);
+  }
+
+  takeBatch(maxEntries: number): PendingBatch | undefined {
     if (!this.queue.length) return undefined;
     // A batch carries at most one manifest: cut before a second one.
     let n = 0;
@@ -61,23 +64,29 @@ export class MemoryOutbox implements Outbox {
       n++;
     }
     const taken = this.queue.splice(0, n);
-    this.inFlightAt = taken[0]!.at;
-    this.inFlight = { seq: this.nextSeq++, entries: taken.map((t) => t.entry) };
-    return this.inFlight;
+    const batch = { seq: this.nextSeq++, entries: taken.map((t) => t.entry) };
+    this.inFlight.push({ batch, at: taken[0]!.at });
+    return batch;
+  }
+
+  handedOut(): readonly PendingBatch[] {
+    return this.inFlight.map((f) => f.batch);
   }
 
   ack(seq: number): void {
-    if (this.inFlight?.seq === seq) {
-      this.inFlight = undefined;
-      this.inFlightAt = undefined;
-    }
+    if (!this.inFlight.some((f) => f.batch.seq === seq)) return; // not handed out: a stale or foreign ack
+    while (this.inFlight.length && this.inFlight[0]!.batch.seq <= seq) this.inFlight.shift();
   }
 
   depth(): number {
-    return this.queue.length + (this.inFlight?.entries.length ?? 0);
+    return this.queue.length + this.inFlight.reduce((n, f) => n + f.batch.entries.length, 0);
+  }
+
+  waiting(): number {
+    return this.queue.length;
   }
 
   oldestAt(): number | undefined {
-    return this.inFlightAt ?? this.queue[0]?.at;
+    return this.inFlight[0]?.at ?? this.queue[0]?.at;
   }
 }

@@ -4,8 +4,10 @@ import { cleanAlert, cleanDeviceEvent, cleanManifest, cleanMovement, cleanReadin
 
 // What the uplink sends, in order. The contract every outbox keeps:
 // - append() returns only once the entries are kept (for a durable outbox: on disk);
-// - nextBatch() hands out the oldest unacknowledged batch, and hands out the SAME batch (same
-//   seq, same entries) until ack(seq) — that is what lets the cloud deduplicate a resend;
+// - a batch, once handed out (nextBatch, takeBatch), keeps its seq and entries until acked:
+//   every resend is the SAME batch — that is what lets the cloud deduplicate a resend;
+// - several batches may be out at once (the uplink's seq window, edge/uplink/uplink.ts); ack(seq)
+//   is cumulative, because the cloud decides a stream's batches strictly in seq order;
 // - seq is gap-free within the outbox's stream.
 // MemoryOutbox below keeps all of that except surviving a restart; a durable (SQLite) outbox
 // drops in behind the same interface.
@@ -54,10 +56,18 @@ export interface OutboxQueue {
    * append() is kept: append() commits whatever is staged first, in the same transaction.
    */
   appendGrouped(entries: readonly OutboxEntry[]): Promise<void>;
+  /** the oldest batch handed out and not acked, else a new one (stop-and-wait's view) */
   nextBatch(maxEntries: number): PendingBatch | undefined;
+  /** cuts a NEW batch after those handed out (the next seq), or undefined when nothing waits */
+  takeBatch(maxEntries: number): PendingBatch | undefined;
+  /** batches handed out and not yet acked, oldest first (restored as they were after a restart) */
+  handedOut(): readonly PendingBatch[];
+  /** cumulative: every batch handed out with a seq ≤ `seq` is acknowledged and dropped; a seq not handed out is ignored */
   ack(seq: number): void;
-  /** entries not yet acknowledged (including the batch in flight) */
+  /** entries not yet acknowledged (including the batches in flight) */
   depth(): number;
+  /** entries not yet handed out in a batch */
+  waiting(): number;
   /** epoch ms of the oldest unacknowledged entry */
   oldestAt(): number | undefined;
 }

@@ -11,10 +11,10 @@ import { planThinning, type RawReadingRow } from './thinning.ts';
 // The durable outbox (edge/outbox/queue.ts, kept-state.ts, read-journal.ts have the contracts). What it adds to MemoryOutbox:
 // - append() returns after the commit (fsync per the storage.fsync policy, see db.ts);
 // - stream id and next seq live in the file, so a restarted gateway continues its stream;
-// - the batch in flight is marked in its rows (batch = seq) in the same commit that advances
-//   next_seq, BEFORE nextBatch() returns it: after a crash the same seq with the same entries
-//   is resent, and the cloud's (gateway, stream, seq) dedup makes that harmless;
-// - rows are deleted only by ack(seq);
+// - a batch handed out is marked in its rows (batch = seq) in the same commit that advances
+//   next_seq, BEFORE takeBatch() returns it: after a crash every batch that was out is resent
+//   with the same seq and entries, and the cloud's (gateway, stream, seq) dedup makes that harmless;
+// - rows are deleted only by ack(seq) (cumulative: every batch ≤ seq);
 // - a byte cap: past it, raw readings are thinned oldest-first (thinning.ts); any other entry
 //   type is never dropped, and with nothing left to thin the outbox keeps accepting, over cap.
 
@@ -74,7 +74,10 @@ export class SqliteOutbox implements Outbox {
   readonly stream: string;
   readonly maxBytes: number;
   private nextSeq: number;
-  private inFlight: { batch: PendingBatch; bytes: number } | undefined;
+  /** batches handed out and not acked, oldest first */
+  private inFlight: { batch: PendingBatch; bytes: number }[] = [];
+  /** entries in those batches */
+  private inFlightEntries = 0;
   private depthN: number;
   private bytesN: number;
   private thinnedN = 0;
@@ -119,7 +122,7 @@ export class SqliteOutbox implements Outbox {
       insertOther: db.prepare('INSERT INTO outbox (at, type, body) VALUES (?, ?, ?)'),
       waiting: db.prepare('SELECT id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE batch IS NULL ORDER BY id LIMIT ?'),
       markBatch: db.prepare('UPDATE outbox SET batch = ? WHERE id BETWEEN ? AND ?'),
-      deleteBatch: db.prepare('DELETE FROM outbox WHERE batch = ?'),
+      deleteBatches: db.prepare('DELETE FROM outbox WHERE batch <= ?'),
       oldest: db.prepare('SELECT at FROM outbox ORDER BY id LIMIT 1').pluck(),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       thinnable: db.prepare(`SELECT id, sensor, kind, ts, value, quality FROM outbox
@@ -144,11 +147,15 @@ export class SqliteOutbox implements Outbox {
     const totals = db.prepare(`SELECT count(*) AS n, coalesce(sum(${ROW_BYTES_SQL}), 0) AS bytes FROM outbox`).get() as { n: number; bytes: number };
     this.depthN = totals.n;
     this.bytesN = totals.bytes;
-    // A batch cut before a restart (rows marked with its seq) is resent as it was.
-    const held = db.prepare('SELECT batch, id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE batch IS NOT NULL ORDER BY id').all() as (Row & { batch: number })[];
-    if (held.length) {
-      this.inFlight = { batch: { seq: held[0]!.batch, entries: held.map(toEntry) }, bytes: held.reduce((n, r) => n + rowBytes(r), 0) };
+    // Batches cut before a restart (rows marked with their seq) are resent as they were.
+    const held = db.prepare('SELECT batch, id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE batch IS NOT NULL ORDER BY batch, id').all() as (Row & { batch: number })[];
+    for (const r of held) {
+      let last = this.inFlight[this.inFlight.length - 1];
+      if (last?.batch.seq !== r.batch) this.inFlight.push(last = { batch: { seq: r.batch, entries: [] }, bytes: 0 });
+      last.batch.entries.push(toEntry(r));
+      last.bytes += rowBytes(r);
     }
+    this.inFlightEntries = held.length;
     if (this.bytesN > this.maxBytes) this.enforceCap();
   }
 
@@ -253,8 +260,11 @@ export class SqliteOutbox implements Outbox {
   }
 
   nextBatch(maxEntries: number): PendingBatch | undefined {
-    if (this.inFlight) return this.inFlight.batch;
-    if (this.depthN === 0) return undefined;
+    return this.inFlight[0]?.batch ?? this.takeBatch(maxEntries);
+  }
+
+  takeBatch(maxEntries: number): PendingBatch | undefined {
+    if (this.depthN - this.inFlightEntries <= 0) return undefined;
     const rows = this.st.waiting.all(Math.max(1, maxEntries)) as Row[];
     if (!rows.length) return undefined;
     // A batch carries at most one manifest: cut before a second one (as MemoryOutbox).
@@ -273,19 +283,29 @@ export class SqliteOutbox implements Outbox {
       this.st.setMeta.run('next_seq', String(seq + 1));
     });
     this.nextSeq = seq + 1;
-    this.inFlight = { batch: { seq, entries: taken.map(toEntry) }, bytes: taken.reduce((b, r) => b + rowBytes(r), 0) };
-    return this.inFlight.batch;
+    const batch = { seq, entries: taken.map(toEntry) };
+    this.inFlight.push({ batch, bytes: taken.reduce((b, r) => b + rowBytes(r), 0) });
+    this.inFlightEntries += n;
+    return batch;
+  }
+
+  handedOut(): readonly PendingBatch[] {
+    return this.inFlight.map((f) => f.batch);
   }
 
   ack(seq: number): void {
-    const f = this.inFlight;
-    if (!f || f.batch.seq !== seq) return;
-    // Never needs an fsync: a delete lost to a power cut only means one resend, which the
+    let k = 0;
+    while (k < this.inFlight.length && this.inFlight[k]!.batch.seq <= seq) k++;
+    if (k === 0 || this.inFlight[k - 1]!.batch.seq !== seq) return; // not handed out: a stale or foreign ack
+    const done = this.inFlight.splice(0, k);
+    // Never needs an fsync: a delete lost to a power cut only means resends, which the
     // cloud answers with "duplicate".
-    this.edb.commit('normal', () => this.st.deleteBatch.run(seq));
-    this.inFlight = undefined;
-    this.depthN -= f.batch.entries.length;
-    this.bytesN -= f.bytes;
+    this.edb.commit('normal', () => this.st.deleteBatches.run(seq));
+    for (const f of done) {
+      this.depthN -= f.batch.entries.length;
+      this.inFlightEntries -= f.batch.entries.length;
+      this.bytesN -= f.bytes;
+    }
     if (this.over && this.bytesN <= this.maxBytes) {
       this.over = false;
       this.log?.info({ bytes: this.bytesN, maxBytes: this.maxBytes }, 'outbox back under its byte cap');
@@ -294,6 +314,10 @@ export class SqliteOutbox implements Outbox {
 
   depth(): number {
     return this.depthN;
+  }
+
+  waiting(): number {
+    return this.depthN - this.inFlightEntries;
   }
 
   oldestAt(): number | undefined {

@@ -4,11 +4,22 @@ import { PROTOCOL_VERSION, UplinkAck, topics, type UplinkBatch } from '../../pro
 import type { DeadLetterStore } from '../dead-letters.ts';
 import type { OutboxQueue, OutboxEntry, PendingBatch } from '../outbox/queue.ts';
 
-// Sends the outbox to the cloud, one batch in flight at a time (stop-and-wait keeps order and
-// makes "which seq is acked" trivial). A batch is resent, unchanged, until the cloud acks it:
-// committed or duplicate → dropped from the outbox; rejected → moved to the dead letters (it
-// will never be accepted, and holding it would block everything behind it).
-// Entries wait up to flushMs to fill a batch; an alert goes at once.
+// Sends the outbox to the cloud with up to `window` batches in flight (the seq window; 1 is
+// stop-and-wait). Order and exactly-once come from the cloud, not from waiting: it decides a
+// stream's batches strictly in seq order, dedups resends by (gateway, stream, seq), and answers
+// a batch that overtook an undecided predecessor with `gap` (nothing looked at). So:
+// - an ack of seq n (committed, duplicate or rejected) settles every batch ≤ n (cumulative);
+//   rejected → that batch goes to the dead letters (it will never be accepted, and holding it
+//   would block everything behind it);
+// - a `gap` marks its batch for resending, which happens once everything before it is settled
+//   (the predecessor was still being committed: typical with several cloud instances sharing
+//   the subscription) — or, if the predecessor's ack never comes, at the ack timeout;
+// - no progress for ackTimeoutMs → every batch in the window is resent, unchanged (go-back-N).
+// Entries wait up to flushMs to fill a batch; an alert goes at once, even with the window busy
+// (issue #12: an alarm no longer waits for the ack of the batch ahead of it).
+
+/** a batch answered gap with nothing unsettled ahead of it is resent after this pause */
+const GAP_RETRY_MS = 50;
 
 export interface UplinkOptions {
   gateway: string;
@@ -19,6 +30,8 @@ export interface UplinkOptions {
   flushMs: number;
   batchMaxItems: number;
   ackTimeoutMs: number;
+  /** batches in flight at once; default 8 */
+  window?: number;
 }
 
 export interface UplinkStats {
@@ -26,6 +39,8 @@ export interface UplinkStats {
   batchesAcked: number;
   resends: number;
   rejected: number;
+  /** batches the cloud answered `gap` (sent ahead of a predecessor it had not decided yet) */
+  gaps: number;
   /** items of committed batches the cloud could not store (kept in its dead letters) */
   itemsRejected: number;
   lastAckAt?: number;
@@ -33,39 +48,63 @@ export interface UplinkStats {
   lastLatencyMs?: number;
 }
 
+interface InFlight {
+  batch: PendingBatch;
+  firstSentAt: number;
+  /** the cloud answered gap: resend once the batches before it are settled */
+  gapped: boolean;
+}
+
 export class Uplink {
-  readonly stats: UplinkStats = { batchesSent: 0, batchesAcked: 0, resends: 0, rejected: 0, itemsRejected: 0 };
+  readonly stats: UplinkStats = { batchesSent: 0, batchesAcked: 0, resends: 0, rejected: 0, gaps: 0, itemsRejected: 0 };
   /** epoch ms of the last ack, or of start() before the first: when the stream last advanced */
   lastAdvanceAt = Date.now();
   private flushTimer: NodeJS.Timeout | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
-  private inFlight: { batch: PendingBatch; firstSentAt: number } | undefined;
+  /** batches sent and not settled, oldest first (what the outbox has handed out) */
+  private inFlight: InFlight[] = [];
   private stopped = true;
-  /** an alert is waiting: send the next batch without the batching wait */
+  /** an alert is waiting: cut the next batch without the batching wait */
   private urgentPending = false;
+  /** the flush timer ran out with entries waiting: cut a batch even if it is not full */
+  private flushDue = false;
+  private readonly window: number;
+  private gapRetry: NodeJS.Timeout | undefined;
+  private warnedBehind = false;
   private readonly onMessage = (topic: string, payload: Buffer) => this.handleAck(topic, payload);
   // Subscribed on every connect (idempotent), so a gateway that starts with the cloud
-  // unreachable picks up its acks once the link appears.
+  // unreachable picks up its acks once the link appears. What was in flight may have been lost
+  // with the old connection: it is all resent.
   private readonly onConnect = () => {
     this.o.client.subscribeAsync(topics.ack(this.o.gateway), { qos: 1 })
-      .then(() => this.sendNow(), (e: Error) => this.o.log.warn({ err: e.message }, 'ack subscription failed'));
+      .then(() => { this.resend(this.inFlight); this.fill(); }, (e: Error) => this.o.log.warn({ err: e.message }, 'ack subscription failed'));
   };
 
-  constructor(private readonly o: UplinkOptions) {}
+  constructor(private readonly o: UplinkOptions) {
+    this.window = o.window ?? 8;
+  }
 
-  /** epoch ms the batch in flight was first sent; undefined when none is */
+  /** batches sent and not yet settled (at most the window) */
+  inFlightBatches(): number {
+    return this.inFlight.length;
+  }
+
+  /** epoch ms the oldest batch in flight was first sent; undefined when none is */
   inFlightSince(): number | undefined {
-    return this.inFlight?.firstSentAt;
+    return this.inFlight[0]?.firstSentAt;
   }
 
   async start(): Promise<void> {
     this.stopped = false;
     this.lastAdvanceAt = Date.now();
+    // batches handed out before a restart go first, as they were (same seq, same entries)
+    this.inFlight = this.o.outbox.handedOut().map((batch) => ({ batch, firstSentAt: Date.now(), gapped: false }));
     this.o.client.on('message', this.onMessage);
     this.o.client.on('connect', this.onConnect);
     if (this.o.client.connected) {
       await this.o.client.subscribeAsync(topics.ack(this.o.gateway), { qos: 1 });
-      this.sendNow();
+      this.resend(this.inFlight);
+      this.fill();
     }
   }
 
@@ -73,6 +112,7 @@ export class Uplink {
     this.stopped = true;
     clearTimeout(this.flushTimer);
     clearTimeout(this.ackTimer);
+    clearTimeout(this.gapRetry);
     this.o.client.off('message', this.onMessage);
     this.o.client.off('connect', this.onConnect);
   }
@@ -80,34 +120,79 @@ export class Uplink {
   /** call after appending to the outbox; `urgent` skips the batching wait (alerts) */
   notify(urgent: boolean): void {
     if (urgent) this.urgentPending = true;
-    if (this.stopped || this.inFlight) return;
-    if (this.urgentPending || this.o.outbox.depth() >= this.o.batchMaxItems) return this.sendNow();
-    this.flushTimer ??= setTimeout(() => { this.flushTimer = undefined; this.sendNow(); }, this.o.flushMs);
+    this.fill();
+    // entries of a group commit still under way are not counted yet: look again after flushMs
+    if (this.o.outbox.waiting() === 0) this.armFlush();
   }
 
   /** true when nothing is waiting to be acknowledged */
   idle(): boolean {
-    return !this.inFlight && this.o.outbox.depth() === 0;
+    return this.inFlight.length === 0 && this.o.outbox.depth() === 0;
   }
 
-  private sendNow(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
+  /** cuts and sends new batches while the window has room and there is reason to */
+  private fill(): void {
     if (this.stopped || !this.o.client.connected) return;
-    const batch = this.inFlight?.batch ?? this.o.outbox.nextBatch(this.o.batchMaxItems);
-    if (!batch) return;
-    if (this.inFlight) this.stats.resends++;
-    else {
-      this.inFlight = { batch, firstSentAt: Date.now() };
-      this.urgentPending = false;
+    while (this.inFlight.length < this.window) {
+      const waiting = this.o.outbox.waiting();
+      if (waiting === 0) {
+        this.urgentPending = this.flushDue = false;
+        return;
+      }
+      if (waiting < this.o.batchMaxItems && !this.urgentPending && !this.flushDue) return this.armFlush();
+      const batch = this.o.outbox.takeBatch(this.o.batchMaxItems);
+      if (!batch) return;
+      if (this.o.outbox.waiting() === 0) this.urgentPending = this.flushDue = false;
+      this.inFlight.push({ batch, firstSentAt: Date.now(), gapped: false });
+      this.publish(batch);
     }
+    // window full: what waits goes out as acks make room
+  }
+
+  private armFlush(): void {
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushDue = true;
+      this.fill();
+    }, this.o.flushMs);
+  }
+
+  private publish(batch: PendingBatch, resend = false): void {
+    if (!this.o.client.connected) return;
     const body: UplinkBatch = toUplinkBatch(this.o.gateway, this.o.outbox.stream, batch);
     this.stats.batchesSent++;
+    if (resend) this.stats.resends++;
     this.o.client.publish(topics.batch(this.o.gateway), JSON.stringify(body), { qos: 1 }, (err) => {
       if (err) this.o.log.warn({ seq: batch.seq, err: err.message }, 'batch publish failed; will resend');
     });
-    clearTimeout(this.ackTimer);
-    this.ackTimer = setTimeout(() => this.sendNow(), this.o.ackTimeoutMs);
+    this.armAckTimer();
+  }
+
+  /** the batches at the head of the window the cloud answered gap: nothing unsettled is ahead of them */
+  private leadingGapped(): InFlight[] {
+    const due: InFlight[] = [];
+    for (const f of this.inFlight) {
+      if (!f.gapped) break;
+      due.push(f);
+    }
+    return due;
+  }
+
+  private resend(batches: readonly InFlight[]): void {
+    if (this.stopped) return;
+    for (const f of batches) {
+      f.gapped = false;
+      this.publish(f.batch, true);
+    }
+  }
+
+  /** no progress for ackTimeoutMs: the whole window again (go-back-N) */
+  private armAckTimer(): void {
+    if (this.ackTimer) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      if (this.inFlight.length) this.resend(this.inFlight);
+    }, this.o.ackTimeoutMs);
   }
 
   private handleAck(topic: string, payload: Buffer): void {
@@ -119,9 +204,25 @@ export class Uplink {
       this.o.log.warn('unreadable ack ignored');
       return;
     }
-    const current = this.inFlight;
-    if (!current || ack.stream !== this.o.outbox.stream || ack.seq !== current.batch.seq) return; // stale ack of a resend
+    if (ack.stream !== this.o.outbox.stream) return;
+    const at = this.inFlight.findIndex((f) => f.batch.seq === ack.seq);
+    if (at < 0) return; // stale: an ack of a resend of something already settled
+    if (ack.status === 'gap') {
+      this.stats.gaps++;
+      this.inFlight[at]!.gapped = true;
+      // Everything before it was settled meanwhile (its ack overtook this gap): due now — after
+      // a breath, so a cloud that really lacks the predecessor is not answered in a tight loop.
+      if (at === 0) this.gapRetry ??= setTimeout(() => { this.gapRetry = undefined; this.resend(this.leadingGapped()); }, GAP_RETRY_MS);
+      if ((ack.expected ?? 0) < this.inFlight[0]!.batch.seq && !this.warnedBehind) {
+        this.warnedBehind = true;
+        this.o.log.warn({ seq: ack.seq, expected: ack.expected, oldestInFlight: this.inFlight[0]!.batch.seq }, 'the cloud expects a seq this gateway had settled already (its database restored from an older backup?); it takes the batch after its gap timeout');
+      }
+      return;
+    }
+    const current = this.inFlight[at]!;
+    const settled = this.inFlight.splice(0, at + 1);
     clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     if (ack.status === 'rejected') {
       this.stats.rejected++;
       this.o.deadLetters.add({
@@ -135,11 +236,13 @@ export class Uplink {
     }
     this.stats.itemsRejected += ack.rejectedItems ?? 0;
     this.o.outbox.ack(ack.seq);
-    this.inFlight = undefined;
-    this.stats.batchesAcked++;
+    this.stats.batchesAcked += settled.length;
     this.stats.lastAckAt = this.lastAdvanceAt = Date.now();
     this.stats.lastLatencyMs = this.stats.lastAckAt - current.firstSentAt;
-    if (this.o.outbox.depth() > 0) this.notify(false);
+    // the batches the cloud set aside as early are due now that what was ahead of them is settled
+    this.resend(this.leadingGapped());
+    if (this.inFlight.length) this.armAckTimer();
+    this.fill();
   }
 }
 

@@ -5,7 +5,10 @@ import { Reading } from '../reading.ts';
 //
 // Delivery: the edge sends batches in order on one stream; each batch carries a gap-free
 // sequence number. The cloud commits a batch in one transaction and only then acks it, so an
-// ack means "durable". (gateway, stream, seq) is the idempotency key: a batch delivered twice
+// ack means "durable". Several batches may be in flight (the edge's seq window): the cloud
+// decides a known stream's batches strictly in seq order — one that arrives before its
+// predecessor was decided is answered `gap` with the seq it expects, and the edge goes back to
+// that seq (go-back-N). So an ack of seq n also says every seq below n was decided (cumulative). (gateway, stream, seq) is the idempotency key: a batch delivered twice
 // is committed once and acked as a duplicate the second time. A stream id is minted by the
 // edge's outbox; a durable outbox keeps it across restarts, an in-memory one mints a new one
 // per process (so its sequence restarting at 1 is not mistaken for a replay).
@@ -144,8 +147,12 @@ export const UplinkAck = z.object({
   gateway: z.string(),
   stream: z.string(),
   seq: z.number().int().positive(),
-  /** committed: written now; duplicate: written before, nothing changed; rejected: will never be written */
-  status: z.enum(['committed', 'duplicate', 'rejected']),
+  /**
+   * committed: written now; duplicate: written before, nothing changed; rejected: will never be
+   * written; gap: not looked at, because seq `expected` (< seq) has not been decided yet — resend from it
+   */
+  status: z.enum(['committed', 'duplicate', 'rejected', 'gap']),
+  expected: z.number().int().positive().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   /** items of the batch the cloud could not store (kept in its dead_letters); the others were committed */
   rejectedItems: z.number().int().nonnegative().optional(),

@@ -38,6 +38,30 @@ describe.each(impls)('%s keeps the outbox contract', (_name, make) => {
     expect(o.nextBatch(10)).toBeUndefined();
   });
 
+  it('hands out several batches at once (the seq window); an ack settles every batch up to its seq', () => {
+    const o = make();
+    o.append([reading(1), reading(2), reading(3), reading(4), reading(5)]);
+    const b1 = o.takeBatch(2)!;
+    const b2 = o.takeBatch(2)!;
+    expect([b1.seq, b2.seq]).toEqual([1, 2]);
+    expect(o.waiting()).toBe(1);
+    expect(o.depth()).toBe(5);
+    expect(o.handedOut()).toEqual([b1, b2]);
+    expect(o.nextBatch(10)).toEqual(b1); // the oldest out, unchanged
+    o.ack(7); // never handed out: ignored
+    expect(o.handedOut()).toHaveLength(2);
+    o.ack(2); // cumulative: 1 and 2 settled
+    expect(o.handedOut()).toEqual([]);
+    expect(o.depth()).toBe(1);
+    const b3 = o.takeBatch(10)!;
+    expect(b3.seq).toBe(3);
+    expect(b3.entries.map(indexOf)).toEqual([5]);
+    expect(o.takeBatch(10)).toBeUndefined();
+    o.ack(3);
+    expect(o.depth()).toBe(0);
+    expect(o.oldestAt()).toBeUndefined();
+  });
+
   it('counts depth including the batch in flight, and knows the oldest entry time', () => {
     const o = make();
     expect(o.depth()).toBe(0);

@@ -47,6 +47,30 @@ describe('SqliteOutbox across close and reopen', () => {
     d.close();
   });
 
+  it('restores every batch of the window after a restart, each with its seq and entries, and goes on after them', () => {
+    const path = tmp.path('window.sqlite');
+    const a = SqliteOutbox.open(path);
+    a.append([manifest(), reading(1), reading(2), reading(3), reading(4), reading(5), reading(6)]);
+    const out = [a.takeBatch(2)!, a.takeBatch(2)!, a.takeBatch(2)!];
+    a.ack(out[0]!.seq); // the first acked, two still out
+    a.close();
+
+    const b = SqliteOutbox.open(path);
+    expect(b.handedOut()).toEqual(out.slice(1));
+    expect(b.depth()).toBe(5);
+    expect(b.waiting()).toBe(1);
+    const next = b.takeBatch(10)!;
+    expect(next.seq).toBe(4);
+    expect(next.entries.map(indexOf)).toEqual([6]);
+    b.ack(4); // settles 2, 3 and 4
+    expect(b.depth()).toBe(0);
+    b.close();
+    const c = SqliteOutbox.open(path);
+    expect(c.handedOut()).toEqual([]);
+    expect(c.depth()).toBe(0);
+    c.close();
+  });
+
   it('mints a new stream for a new file', () => {
     const a = SqliteOutbox.open(tmp.path('s1.sqlite'));
     const b = SqliteOutbox.open(tmp.path('s2.sqlite'));
