@@ -27,12 +27,16 @@ CREATE TABLE IF NOT EXISTS outbox (
   id      INTEGER PRIMARY KEY,
   at      INTEGER NOT NULL,           -- epoch ms when appended
   type    TEXT NOT NULL,              -- reading | alert | device | manifest | ...
-  batch   INTEGER,                    -- seq of the batch in flight holding it; NULL = waiting
+  batch   INTEGER,                    -- legacy (stores before the seq window): seq of the batch in flight; moved to handed_out on open
   thinned INTEGER NOT NULL DEFAULT 0, -- 1 = a per-minute min/max/avg summary of raw readings
   sensor  TEXT, kind TEXT, ts INTEGER, value REAL, quality TEXT,
   body    TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_in_flight ON outbox (batch) WHERE batch IS NOT NULL;
+-- The batches handed out and not acked (the uplink's window): each one a contiguous run of outbox
+-- ids. One small row per batch instead of marking its thousands of rows (the catch-up after an
+-- outage cuts tens of batches a second, each with an fsync).
+CREATE TABLE IF NOT EXISTS handed_out (seq INTEGER PRIMARY KEY, first_id INTEGER NOT NULL, last_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS dead_letters (
   id      INTEGER PRIMARY KEY,
   at      INTEGER NOT NULL,

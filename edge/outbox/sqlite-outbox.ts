@@ -11,9 +11,10 @@ import { planThinning, type RawReadingRow } from './thinning.ts';
 // The durable outbox (edge/outbox/queue.ts, kept-state.ts, read-journal.ts have the contracts). What it adds to MemoryOutbox:
 // - append() returns after the commit (fsync per the storage.fsync policy, see db.ts);
 // - stream id and next seq live in the file, so a restarted gateway continues its stream;
-// - a batch handed out is marked in its rows (batch = seq) in the same commit that advances
-//   next_seq, BEFORE takeBatch() returns it: after a crash every batch that was out is resent
-//   with the same seq and entries, and the cloud's (gateway, stream, seq) dedup makes that harmless;
+// - a batch handed out is recorded (handed_out: seq → its run of row ids) in the same commit that
+//   advances next_seq, BEFORE takeBatch() returns it: after a crash every batch that was out is
+//   resent with the same seq and entries, and the cloud's (gateway, stream, seq) dedup makes that
+//   harmless. Rows after the last handed-out id are the ones waiting;
 // - rows are deleted only by ack(seq) (cumulative: every batch ≤ seq);
 // - a byte cap: past it, raw readings are thinned oldest-first (thinning.ts); any other entry
 //   type is never dropped, and with nothing left to thin the outbox keeps accepting, over cap.
@@ -74,8 +75,8 @@ export class SqliteOutbox implements Outbox {
   readonly stream: string;
   readonly maxBytes: number;
   private nextSeq: number;
-  /** batches handed out and not acked, oldest first */
-  private inFlight: { batch: PendingBatch; bytes: number }[] = [];
+  /** batches handed out and not acked, oldest first, with their last row id */
+  private inFlight: { batch: PendingBatch; bytes: number; lastId: number }[] = [];
   /** entries in those batches */
   private inFlightEntries = 0;
   private depthN: number;
@@ -120,13 +121,14 @@ export class SqliteOutbox implements Outbox {
     this.st = {
       insertReading: db.prepare(`INSERT INTO outbox (at, type, sensor, kind, ts, value, quality) VALUES (?, 'reading', ?, ?, ?, ?, ?)`),
       insertOther: db.prepare('INSERT INTO outbox (at, type, body) VALUES (?, ?, ?)'),
-      waiting: db.prepare('SELECT id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE batch IS NULL ORDER BY id LIMIT ?'),
-      markBatch: db.prepare('UPDATE outbox SET batch = ? WHERE id BETWEEN ? AND ?'),
-      deleteBatches: db.prepare('DELETE FROM outbox WHERE batch <= ?'),
+      waiting: db.prepare('SELECT id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
+      handOut: db.prepare('INSERT INTO handed_out (seq, first_id, last_id) VALUES (?, ?, ?)'),
+      deleteUpTo: db.prepare('DELETE FROM outbox WHERE id <= ?'),
+      settle: db.prepare('DELETE FROM handed_out WHERE seq <= ?'),
       oldest: db.prepare('SELECT at FROM outbox ORDER BY id LIMIT 1').pluck(),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       thinnable: db.prepare(`SELECT id, sensor, kind, ts, value, quality FROM outbox
-        WHERE id > ? AND type = 'reading' AND thinned = 0 AND batch IS NULL ORDER BY id LIMIT ?`),
+        WHERE id > ? AND type = 'reading' AND thinned = 0 ORDER BY id LIMIT ?`),
       rewrite: db.prepare('UPDATE outbox SET ts = ?, value = ?, quality = ?, thinned = 1 WHERE id = ?'),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
       // a report redelivered after a reconnect (kept, but its PUBACK was lost) is kept once
@@ -147,15 +149,15 @@ export class SqliteOutbox implements Outbox {
     const totals = db.prepare(`SELECT count(*) AS n, coalesce(sum(${ROW_BYTES_SQL}), 0) AS bytes FROM outbox`).get() as { n: number; bytes: number };
     this.depthN = totals.n;
     this.bytesN = totals.bytes;
-    // Batches cut before a restart (rows marked with their seq) are resent as they were.
-    const held = db.prepare('SELECT batch, id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE batch IS NOT NULL ORDER BY batch, id').all() as (Row & { batch: number })[];
-    for (const r of held) {
-      let last = this.inFlight[this.inFlight.length - 1];
-      if (last?.batch.seq !== r.batch) this.inFlight.push(last = { batch: { seq: r.batch, entries: [] }, bytes: 0 });
-      last.batch.entries.push(toEntry(r));
-      last.bytes += rowBytes(r);
+    // Batches cut before a restart are resent as they were.
+    this.adoptLegacyMarks();
+    const runs = db.prepare('SELECT seq, first_id, last_id FROM handed_out ORDER BY seq').all() as { seq: number; first_id: number; last_id: number }[];
+    const rowsOf = db.prepare('SELECT id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id');
+    for (const r of runs) {
+      const rows = rowsOf.all(r.first_id, r.last_id) as Row[];
+      this.inFlight.push({ batch: { seq: r.seq, entries: rows.map(toEntry) }, bytes: rows.reduce((n, x) => n + rowBytes(x), 0), lastId: r.last_id });
+      this.inFlightEntries += rows.length;
     }
-    this.inFlightEntries = held.length;
     if (this.bytesN > this.maxBytes) this.enforceCap();
   }
 
@@ -265,7 +267,7 @@ export class SqliteOutbox implements Outbox {
 
   takeBatch(maxEntries: number): PendingBatch | undefined {
     if (this.depthN - this.inFlightEntries <= 0) return undefined;
-    const rows = this.st.waiting.all(Math.max(1, maxEntries)) as Row[];
+    const rows = this.st.waiting.all(this.lastHandedOutId(), Math.max(1, maxEntries)) as Row[];
     if (!rows.length) return undefined;
     // A batch carries at most one manifest: cut before a second one (as MemoryOutbox).
     let n = 0;
@@ -276,17 +278,33 @@ export class SqliteOutbox implements Outbox {
     }
     const taken = rows.slice(0, n);
     const seq = this.nextSeq;
+    const lastId = taken[n - 1]!.id;
     // Always fsynced, whatever the policy: once this seq goes on the wire it must never be
     // reused for different entries, or the cloud would dedup the new ones away.
     this.edb.commit('full', () => {
-      this.st.markBatch.run(seq, taken[0]!.id, taken[n - 1]!.id);
+      this.st.handOut.run(seq, taken[0]!.id, lastId);
       this.st.setMeta.run('next_seq', String(seq + 1));
     });
     this.nextSeq = seq + 1;
     const batch = { seq, entries: taken.map(toEntry) };
-    this.inFlight.push({ batch, bytes: taken.reduce((b, r) => b + rowBytes(r), 0) });
+    this.inFlight.push({ batch, bytes: taken.reduce((b, r) => b + rowBytes(r), 0), lastId });
     this.inFlightEntries += n;
     return batch;
+  }
+
+  /** rows up to this id are in batches handed out; 0 when none is (ids may restart once the table is empty) */
+  private lastHandedOutId(): number {
+    return this.inFlight[this.inFlight.length - 1]?.lastId ?? 0;
+  }
+
+  /** a store written before the seq window marked its batch's rows (batch = seq): the same thing as a run */
+  private adoptLegacyMarks(): void {
+    const legacy = this.edb.db.prepare('SELECT batch AS seq, min(id) AS first_id, max(id) AS last_id FROM outbox WHERE batch IS NOT NULL GROUP BY batch ORDER BY batch').all() as { seq: number; first_id: number; last_id: number }[];
+    if (!legacy.length) return;
+    this.edb.commit('full', () => {
+      for (const r of legacy) this.st.handOut.run(r.seq, r.first_id, r.last_id);
+      this.edb.db.prepare('UPDATE outbox SET batch = NULL WHERE batch IS NOT NULL').run();
+    });
   }
 
   handedOut(): readonly PendingBatch[] {
@@ -300,7 +318,10 @@ export class SqliteOutbox implements Outbox {
     const done = this.inFlight.splice(0, k);
     // Never needs an fsync: a delete lost to a power cut only means resends, which the
     // cloud answers with "duplicate".
-    this.edb.commit('normal', () => this.st.deleteBatches.run(seq));
+    this.edb.commit('normal', () => {
+      this.st.deleteUpTo.run(done[done.length - 1]!.lastId);
+      this.st.settle.run(seq);
+    });
     for (const f of done) {
       this.depthN -= f.batch.entries.length;
       this.inFlightEntries -= f.batch.entries.length;
@@ -354,7 +375,8 @@ export class SqliteOutbox implements Outbox {
     const target = Math.floor(this.maxBytes * LOW_WATER);
     let folded = 0;
     while (this.bytesN > target && this.appended >= this.thinRetryAt) {
-      const rows = this.st.thinnable.all(this.thinCursor, THIN_WINDOW) as RawReadingRow[];
+      // never a row of a batch handed out: those are resent exactly as they went
+      const rows = this.st.thinnable.all(Math.max(this.thinCursor, this.lastHandedOutId()), THIN_WINDOW) as RawReadingRow[];
       const tail = rows.length < THIN_WINDOW;
       const plan = planThinning(rows, { keepNewestMinute: tail });
       if (plan.folded > 0) {

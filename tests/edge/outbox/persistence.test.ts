@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteOutbox } from '../../../edge/outbox/sqlite-outbox.ts';
 import { isSpError } from '../../../protocols/errors.ts';
@@ -69,6 +70,28 @@ describe('SqliteOutbox across close and reopen', () => {
     expect(c.handedOut()).toEqual([]);
     expect(c.depth()).toBe(0);
     c.close();
+  });
+
+  it('takes over a store written before the seq window: rows marked with their batch are that batch, resent unchanged', () => {
+    const path = tmp.path('legacy.sqlite');
+    const a = SqliteOutbox.open(path);
+    a.append([reading(1), reading(2), reading(3), reading(4)]);
+    a.close();
+    // what the stop-and-wait outbox left: batch 7's rows marked in place, next_seq after it
+    const raw = new Database(path);
+    raw.prepare('UPDATE outbox SET batch = 7 WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT 2)').run();
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('next_seq', '8') ON CONFLICT (key) DO UPDATE SET value = excluded.value").run();
+    raw.close();
+
+    const b = SqliteOutbox.open(path);
+    expect(b.handedOut()).toEqual([{ seq: 7, entries: [reading(1), reading(2)] }]);
+    expect(b.waiting()).toBe(2);
+    const next = b.takeBatch(10)!;
+    expect(next.seq).toBe(8);
+    expect(next.entries.map(indexOf)).toEqual([3, 4]);
+    b.ack(8);
+    expect(b.depth()).toBe(0);
+    b.close();
   });
 
   it('mints a new stream for a new file', () => {
