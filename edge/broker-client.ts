@@ -72,6 +72,9 @@ export async function connectBroker(
     }, delay);
   };
   client.on('connect', () => {
+    // Nagle off: a PUBACK or a small batch is one short packet that must not wait for the TCP ACK
+    // of the one before it (up to 40 ms with delayed ACKs: an alarm's latency, the window's pace)
+    (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
     if (attempt > 0) log.info({ attempts: attempt }, 'broker link restored');
     attempt = 0;
   });

@@ -123,8 +123,11 @@ export class MqttIngest {
   private enqueue(topic: string, payload: Buffer): void {
     const gateway = topics.gatewayFromBatchTopic(topic);
     if (!gateway) return;
+    // parsed on arrival, outside the chain: with the edge's window the next batch is read while
+    // the one ahead of it commits (the order of decisions is the chain's, not the parse's)
+    const parsed = parseUplinkBatch(payload, gateway);
     const prev = this.chains.get(gateway) ?? Promise.resolve();
-    const next = prev.then(() => this.handle(gateway, topic, payload)).catch((e) => {
+    const next = prev.then(() => this.handle(gateway, topic, payload, parsed)).catch((e) => {
       this.o.log.error({ err: e, gateway }, 'batch handling failed; the edge will resend it');
     });
     this.chains.set(gateway, next);
@@ -133,10 +136,9 @@ export class MqttIngest {
     });
   }
 
-  private async handle(gateway: string, topic: string, payload: Buffer): Promise<void> {
+  private async handle(gateway: string, topic: string, payload: Buffer, parsed: ReturnType<typeof parseUplinkBatch>): Promise<void> {
     const m = this.o.metrics;
     const started = performance.now();
-    const parsed = parseUplinkBatch(payload, gateway);
     let batch: UplinkBatch;
     let invalid: ItemFailure[] = [];
     if (parsed.ok) batch = parsed.batch;
