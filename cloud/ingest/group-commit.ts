@@ -5,6 +5,7 @@ import type { IngestSettings } from './store-movements.ts';
 import type { CloudMetrics } from '../metrics.ts';
 import { recordRefusals, storeBatch, storeBatchIn, type StoreResult } from './store-batch.ts';
 import { classifyStoreFault } from './store-fault.ts';
+import { storeGroupFast } from './store-group.ts';
 
 // Group commit across gateways (issue #16). A fleet of small sites sends many small batches; one
 // transaction each costs a COMMIT (a WAL flush) and a pool checkout per 10 readings. Batches that
@@ -13,6 +14,9 @@ import { classifyStoreFault } from './store-fault.ts';
 //
 // - Per-gateway order: mqtt-ingest.ts keeps its promise chain per gateway, so a gateway has at
 //   most one batch waiting here; a group never holds two batches of one stream.
+// - Set-based first (store-group.ts): the group's plain batches (readings of sensors their
+//   gateway owns) are written with a handful of statements for all of them, under one savepoint;
+//   every other batch, and all of them if that savepoint fails, runs storeBatchIn alone below.
 // - Exactly-once: each batch runs openBatch (registry, idempotency key + digest, screening) inside
 //   the group transaction; nothing of it is visible, and nothing acked, before the COMMIT.
 // - A failing batch costs only itself: each runs under its own SAVEPOINT. A batch whose
@@ -105,10 +109,18 @@ export class GroupCommitter {
     group.sort((a, b) => (a.batch.gateway < b.batch.gateway ? -1 : a.batch.gateway > b.batch.gateway ? 1 : 0));
     const { db, targets, settings } = this.o;
     let results: (StoreResult | undefined)[];
+    let fastDecided = 0, fastFailed = false;
     try {
       results = await db.tx(async (q) => {
+        const batches = group.map((w) => w.batch);
+        const fast = await inSavepoint(q, 'sp_group_fast', () => storeGroupFast(q, batches));
+        fastFailed = fast === undefined;
         const out: (StoreResult | undefined)[] = [];
-        for (const w of group) out.push(await inSavepoint(q, () => storeBatchIn(q, w.batch, targets, settings)));
+        for (const [i, b] of batches.entries()) {
+          const decided = fast?.[i];
+          if (decided) fastDecided++;
+          out.push(decided ?? await inSavepoint(q, 'sp_group_batch', () => storeBatchIn(q, b, targets, settings)));
+        }
         return out;
       });
     } catch (e) {
@@ -116,6 +128,8 @@ export class GroupCommitter {
       return;
     }
     this.o.metrics?.groupSize.observe(group.length);
+    this.o.metrics?.groupFast.inc(fastDecided);
+    if (fastFailed) this.o.metrics?.groupFastFailed.inc();
     await Promise.all(group.map(async (w, i) => {
       const r = results[i];
       try {
@@ -135,16 +149,16 @@ export class GroupCommitter {
 }
 
 /** fn under a savepoint: its result, or undefined when it failed for a reason of its own (rolled back alone); a connection fault is thrown */
-async function inSavepoint<T>(q: Queryable, fn: () => Promise<T>): Promise<T | undefined> {
-  await q.query('SAVEPOINT sp_group_batch');
+async function inSavepoint<T>(q: Queryable, name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  await q.query(`SAVEPOINT ${name}`);
   try {
     const r = await fn();
-    await q.query('RELEASE SAVEPOINT sp_group_batch');
+    await q.query(`RELEASE SAVEPOINT ${name}`);
     return r;
   } catch (e) {
     if (classifyStoreFault(e) === 'connection') throw e;
-    await q.query('ROLLBACK TO SAVEPOINT sp_group_batch');
-    await q.query('RELEASE SAVEPOINT sp_group_batch');
+    await q.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    await q.query(`RELEASE SAVEPOINT ${name}`);
     return undefined;
   }
 }
