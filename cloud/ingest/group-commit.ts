@@ -15,8 +15,10 @@ import { storeGroupFast } from './store-group.ts';
 // - Per-gateway order: mqtt-ingest.ts keeps its promise chain per gateway, so a gateway has at
 //   most one batch waiting here; a group never holds two batches of one stream.
 // - Set-based first (store-group.ts): the group's plain batches (readings of sensors their
-//   gateway owns) are written with a handful of statements for all of them, under one savepoint;
-//   every other batch, and all of them if that savepoint fails, runs storeBatchIn alone below.
+//   gateway owns) are written with two or three statements for all of them, first thing in the
+//   transaction; every other batch runs storeBatchIn alone below. If the set-based statements
+//   fail (not the connection), that transaction is rolled back and the group runs again in a new
+//   one with every batch on the per-batch path.
 // - Exactly-once: each batch runs openBatch (registry, idempotency key + digest, screening) inside
 //   the group transaction; nothing of it is visible, and nothing acked, before the COMMIT.
 // - A failing batch costs only itself: each runs under its own SAVEPOINT. A batch whose
@@ -108,21 +110,37 @@ export class GroupCommitter {
     // shared ones, e.g. a sensor moved between gateways, from deadlocking two groups)
     group.sort((a, b) => (a.batch.gateway < b.batch.gateway ? -1 : a.batch.gateway > b.batch.gateway ? 1 : 0));
     const { db, targets, settings } = this.o;
+    const batches = group.map((w) => w.batch);
     let results: (StoreResult | undefined)[];
     let fastDecided = 0, fastFailed = false;
-    try {
-      results = await db.tx(async (q) => {
-        const batches = group.map((w) => w.batch);
-        const fast = await inSavepoint(q, 'sp_group_fast', () => storeGroupFast(q, batches));
-        fastFailed = fast === undefined;
-        const out: (StoreResult | undefined)[] = [];
-        for (const [i, b] of batches.entries()) {
-          const decided = fast?.[i];
-          if (decided) fastDecided++;
-          out.push(decided ?? await inSavepoint(q, 'sp_group_batch', () => storeBatchIn(q, b, targets, settings)));
+    /** the group in one transaction: the set-based path first (unless it failed), then each other batch under its savepoint */
+    const storeGroup = (setBased: boolean) => db.tx(async (q) => {
+      let fast: (StoreResult | undefined)[] = [];
+      if (setBased) {
+        try {
+          fast = await storeGroupFast(q, batches);
+        } catch (e) {
+          if (classifyStoreFault(e) === 'connection') throw e;
+          throw new SetBasedFailed(e); // rolls this transaction back: nothing else ran in it yet
         }
-        return out;
-      });
+      }
+      const out: (StoreResult | undefined)[] = [];
+      fastDecided = 0;
+      for (const [i, b] of batches.entries()) {
+        const decided = fast[i];
+        if (decided) fastDecided++;
+        out.push(decided ?? await inSavepoint(q, () => storeBatchIn(q, b, targets, settings)));
+      }
+      return out;
+    });
+    try {
+      try {
+        results = await storeGroup(true);
+      } catch (e) {
+        if (!(e instanceof SetBasedFailed)) throw e;
+        fastFailed = true;
+        results = await storeGroup(false);
+      }
     } catch (e) {
       for (const w of group) w.reject(e); // nothing acked; the edges resend
       return;
@@ -149,16 +167,23 @@ export class GroupCommitter {
 }
 
 /** fn under a savepoint: its result, or undefined when it failed for a reason of its own (rolled back alone); a connection fault is thrown */
-async function inSavepoint<T>(q: Queryable, name: string, fn: () => Promise<T>): Promise<T | undefined> {
-  await q.query(`SAVEPOINT ${name}`);
+async function inSavepoint<T>(q: Queryable, fn: () => Promise<T>): Promise<T | undefined> {
+  await q.query('SAVEPOINT sp_group_batch');
   try {
     const r = await fn();
-    await q.query(`RELEASE SAVEPOINT ${name}`);
+    await q.query('RELEASE SAVEPOINT sp_group_batch');
     return r;
   } catch (e) {
     if (classifyStoreFault(e) === 'connection') throw e;
-    await q.query(`ROLLBACK TO SAVEPOINT ${name}`);
-    await q.query(`RELEASE SAVEPOINT ${name}`);
+    await q.query('ROLLBACK TO SAVEPOINT sp_group_batch');
+    await q.query('RELEASE SAVEPOINT sp_group_batch');
     return undefined;
+  }
+}
+
+/** the set-based path failed for a reason of its own: the group is run again, every batch alone */
+class SetBasedFailed extends Error {
+  constructor(readonly fault: unknown) {
+    super(`set-based group path failed: ${(fault as Error | null)?.message ?? String(fault)}`);
   }
 }

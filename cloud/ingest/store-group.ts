@@ -9,20 +9,20 @@ import { COPY_MIN_READINGS, type StoreResult } from './store-batch.ts';
 // plain thing: a few readings of sensors the gateway already owns. On the per-batch path
 // (storeBatchIn) each costs a dozen statements run one after the other in the group's
 // transaction, and those round trips — not the COMMIT — were the cloud's ceiling (docs/capacity.md).
-// Here the plain batches of a group are written together, a handful of statements per GROUP:
-//   1. registry + stream binding of all their gateways (one statement: no cache, so a revocation
-//      takes effect on the next group);
-//   2. the owners of all their sensors (one lookup);
-//   3. all their idempotency keys (one INSERT … ON CONFLICT DO NOTHING; the keys not inserted get
-//      their digest compared: same = duplicate, other = conflict);
-//   4. readings, sensors' last value and the gateways rows (one statement).
+// Here the plain batches of a group are written together, two or three statements per GROUP:
+//   1. registry, stream binding and the owners of their sensors, for all their gateways (no
+//      cache: a revocation takes effect on the next group);
+//   2. their idempotency keys (INSERT … ON CONFLICT DO NOTHING) and, for the batches whose key
+//      was new, their readings, the sensors' last value and the gateways rows;
+//   3. only when some key was there already: its digest (same = duplicate, other = conflict).
 // It decides only what it can decide exactly as storeBatchIn would for such a batch (committed
 // with nothing refused, or duplicate). Everything else — a manifest, alerts, devices, movements,
 // a sensor not (yet) its gateway's, an id the database cannot hold, an unknown or revoked gateway,
 // a stale stream, a seq conflict — is left undefined and the caller runs it through storeBatchIn
-// under its own savepoint, unchanged. The caller runs this under a savepoint too: if any statement
-// here fails, everything here is rolled back and every batch takes the per-batch path, so one
-// poison batch still costs only itself.
+// under its own savepoint, unchanged. The caller runs this first in the group's transaction: if
+// any statement here fails (for another reason than the connection), the caller rolls that
+// transaction back and runs every batch through the per-batch path, so one poison batch still costs
+// only itself (no savepoint here: on the common path it would cost two round trips per group).
 //
 // A group holds at most one batch per gateway (mqtt-ingest.ts chains each gateway's batches); a
 // gateway that appears twice anyway is left to the per-batch path, so a batch is known here by
@@ -41,93 +41,81 @@ export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch
   for (const b of batches) seen.set(b.gateway, (seen.get(b.gateway) ?? 0) + 1);
   // big batches keep COPY on the per-batch path (store-batch.ts COPY_MIN_READINGS)
   const copies = canCopy(q);
-  let todo = batches.map((b, i) => i).filter((i) => {
-    const b = batches[i]!;
-    return seen.get(b.gateway) === 1 && plain(b) && (!copies || b.readings.length < COPY_MIN_READINGS) && storable(b);
-  });
+  const candidates = batches.filter((b) => seen.get(b.gateway) === 1 && plain(b) && (!copies || b.readings.length < COPY_MIN_READINGS) && storable(b));
+  if (!candidates.length) return out;
+
+  const ok = await admittedAndOwned(q, candidates);
+  const todo = candidates.filter((b) => ok.has(b.gateway));
   if (!todo.length) return out;
 
-  todo = await admitted(q, batches, todo);
-  todo = await owned(q, batches, todo);
-  if (!todo.length) return out;
-
-  const { fresh, duplicate } = await claimKeys(q, batches, todo);
-  for (const i of duplicate) out[i] = { status: 'duplicate' };
-  if (!fresh.length) return out;
-
-  const stored = await writeBatches(q, fresh.map((i) => batches[i]!));
-  for (const i of fresh) {
-    const b = batches[i]!;
-    out[i] = { status: 'committed', deliveries: 0, readingsStored: stored.get(b.gateway) ?? 0, refused: [], stored: b };
+  const digests = new Map(todo.map((b) => [b.gateway, batchDigest(b)]));
+  const stored = await claimAndWrite(q, todo, digests);
+  const held = todo.filter((b) => !stored.has(b.gateway));
+  const duplicate = held.length ? await replays(q, held, digests) : new Set<string>();
+  for (const [i, b] of batches.entries()) {
+    const n = stored.get(b.gateway);
+    if (n !== undefined) out[i] = { status: 'committed', deliveries: 0, readingsStored: n, refused: [], stored: b };
+    else if (duplicate.has(b.gateway)) out[i] = { status: 'duplicate' };
   }
   return out;
 }
 
-/** those whose gateway is live and whose stream its current credential opened (binding the new streams), as admitBatch */
-async function admitted(q: Queryable, batches: readonly UplinkBatch[], todo: number[]): Promise<number[]> {
-  const rows = await q.query<{ gateway: string; current: number; opened: number | null }>(
+/**
+ * The gateways that are live, on a stream their current credential opened (new streams are bound
+ * here, as admitBatch does) and whose every sensor they already own (first use, a foreign sensor:
+ * per-batch path).
+ */
+async function admittedAndOwned(q: Queryable, bs: readonly UplinkBatch[]): Promise<Set<string>> {
+  const sensorGateway: string[] = [], sensor: string[] = [];
+  for (const b of bs) {
+    for (const s of new Set(b.readings.map((r) => r.sensor))) { sensorGateway.push(b.gateway); sensor.push(s); }
+  }
+  // a stream bound by another transaction after this statement's snapshot reads as unbound
+  // (NULL): left to the per-batch path, whose next statement sees it
+  const rows = await q.query<{ gateway: string }>(
     `WITH b AS (SELECT * FROM unnest($1::text[], $2::text[]) AS b(gateway, stream)),
      reg AS (SELECT b.gateway, b.stream, g.generation FROM b JOIN gateway_registry g ON g.id = b.gateway AND g.revoked_at IS NULL),
      opened AS (INSERT INTO uplink_streams (gateway, stream, generation) SELECT gateway, stream, generation FROM reg
-                ON CONFLICT DO NOTHING RETURNING gateway, generation)
-     SELECT reg.gateway, reg.generation AS current, coalesce(opened.generation, us.generation) AS opened
-     FROM reg LEFT JOIN opened ON opened.gateway = reg.gateway
-     LEFT JOIN uplink_streams us ON us.gateway = reg.gateway AND us.stream = reg.stream`,
-    [todo.map((i) => batches[i]!.gateway), todo.map((i) => batches[i]!.stream)],
+                ON CONFLICT DO NOTHING RETURNING gateway, generation),
+     not_owned AS (SELECT DISTINCT s.gateway FROM unnest($3::text[], $4::text[]) AS s(gateway, sensor)
+                   LEFT JOIN gateway_claims c ON c.kind = 'sensor' AND c.id = s.sensor
+                   WHERE c.gateway IS DISTINCT FROM s.gateway)
+     SELECT reg.gateway FROM reg
+     LEFT JOIN opened ON opened.gateway = reg.gateway
+     LEFT JOIN uplink_streams us ON us.gateway = reg.gateway AND us.stream = reg.stream
+     WHERE coalesce(opened.generation, us.generation) = reg.generation
+       AND NOT EXISTS (SELECT 1 FROM not_owned n WHERE n.gateway = reg.gateway)`,
+    [bs.map((b) => b.gateway), bs.map((b) => b.stream), sensorGateway, sensor],
   );
-  // opened NULL: bound by another transaction after this statement's snapshot; the per-batch path reads it
-  const live = new Set(rows.filter((r) => r.opened !== null && Number(r.opened) === Number(r.current)).map((r) => r.gateway));
-  return todo.filter((i) => live.has(batches[i]!.gateway));
+  return new Set(rows.map((r) => r.gateway));
 }
 
-/** those whose every sensor is already claimed by their own gateway (first use and foreign sensors: per-batch path) */
-async function owned(q: Queryable, batches: readonly UplinkBatch[], todo: number[]): Promise<number[]> {
-  const sensors = [...new Set(todo.flatMap((i) => batches[i]!.readings.map((r) => r.sensor)))];
-  if (!sensors.length) return todo;
-  const rows = await q.query<{ id: string; gateway: string }>(
-    `SELECT id, gateway FROM gateway_claims WHERE kind = 'sensor' AND id = ANY($1::text[])`, [sensors]);
-  const owner = new Map(rows.map((r) => [r.id, r.gateway]));
-  return todo.filter((i) => batches[i]!.readings.every((r) => owner.get(r.sensor) === batches[i]!.gateway));
-}
-
-/** the batch keys with their digests, as claimBatch: fresh, duplicate, or (neither) a conflict for the per-batch path */
-async function claimKeys(q: Queryable, batches: readonly UplinkBatch[], todo: number[]): Promise<{ fresh: number[]; duplicate: number[] }> {
-  const bs = todo.map((i) => batches[i]!);
-  const digests = bs.map(batchDigest);
-  const inserted = await q.query<{ gateway: string }>(
-    `INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
-     SELECT k.gateway, k.stream, k.seq, to_timestamp(k.sent / 1000.0), k.n, 0, k.digest
-     FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::int[], $6::text[]) AS k(gateway, stream, seq, sent, n, digest)
-     ON CONFLICT DO NOTHING RETURNING gateway`,
-    [bs.map((b) => b.gateway), bs.map((b) => b.stream), bs.map((b) => b.seq), bs.map((b) => b.sentAt), bs.map((b) => b.readings.length), digests],
-  );
-  const isFresh = new Set(inserted.map((r) => r.gateway));
-  const fresh = todo.filter((i) => isFresh.has(batches[i]!.gateway));
-  const held = todo.map((i, k) => ({ i, digest: digests[k]! })).filter(({ i }) => !isFresh.has(batches[i]!.gateway));
-  if (!held.length) return { fresh, duplicate: [] };
-  const rows = await q.query<{ gateway: string; digest: string | null }>(
-    `SELECT u.gateway, u.digest FROM uplink_batches u
-     JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS k(gateway, stream, seq) ON u.gateway = k.gateway AND u.stream = k.stream AND u.seq = k.seq`,
-    [held.map(({ i }) => batches[i]!.gateway), held.map(({ i }) => batches[i]!.stream), held.map(({ i }) => batches[i]!.seq)],
-  );
-  const heldDigest = new Map(rows.map((r) => [r.gateway, r.digest]));
-  // as claimBatch: no digest (committed before digests were kept) or the same one = a replay
-  const duplicate = held.filter(({ i, digest }) => { const d = heldDigest.get(batches[i]!.gateway); return d == null || d === digest; }).map(({ i }) => i);
-  return { fresh, duplicate };
-}
-
-/** readings (ON CONFLICT (sensor, ts) DO NOTHING), sensors' last value and the gateways rows, as storeReadings + upsertGateway; new readings per gateway */
-async function writeBatches(q: Queryable, bs: readonly UplinkBatch[]): Promise<Map<string, number>> {
+/**
+ * The batch keys with their digests (as claimBatch) and, for the batches whose key was new, their
+ * readings (ON CONFLICT (sensor, ts) DO NOTHING), the sensors' last value and the gateways rows
+ * (as storeReadings + upsertGateway). Returns the new readings per gateway whose key was new.
+ */
+async function claimAndWrite(q: Queryable, bs: readonly UplinkBatch[], digests: Map<string, string>): Promise<Map<string, number>> {
   const gateway: string[] = [], ts: number[] = [], sensor: string[] = [], kind: string[] = [], value: number[] = [], quality: string[] = [];
   for (const b of bs) {
     for (const r of b.readings) {
       gateway.push(b.gateway); ts.push(r.ts); sensor.push(r.sensor); kind.push(r.kind); value.push(r.value); quality.push(r.quality);
     }
   }
-  // one statement: the CTEs see one snapshot (the readings' zone join reads sensors as before
-  // the last-value update, which changes no zone) and all run whether or not they are selected
+  // One statement. Its parts see one snapshot and talk only through RETURNING: the readings,
+  // last values and gateways rows are written for the keys `fresh` inserted; the zone join reads
+  // sensors as before the last-value update (which changes no zone); all parts run whether or not
+  // the final SELECT reads them.
   const rows = await q.query<{ gateway: string; n: number }>(
-    `WITH r AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::float8[], $6::text[]) AS r(gateway, ts, sensor, kind, value, quality)),
+    `WITH fresh AS (
+       INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
+       SELECT k.gateway, k.stream, k.seq, to_timestamp(k.sent / 1000.0), k.n, 0, k.digest
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::int[], $6::text[]) AS k(gateway, stream, seq, sent, n, digest)
+       ON CONFLICT DO NOTHING
+       RETURNING gateway, stream, seq),
+     r AS (
+       SELECT r.* FROM unnest($7::text[], $8::float8[], $9::text[], $10::text[], $11::float8[], $12::text[]) AS r(gateway, ts, sensor, kind, value, quality)
+       WHERE r.gateway IN (SELECT gateway FROM fresh)),
      ins AS (
        INSERT INTO readings (ts, gateway, sensor, zone, kind, value, quality)
        SELECT to_timestamp(r.ts / 1000.0), r.gateway, r.sensor, coalesce(s.zone, 'unassigned'), r.kind, r.value, r.quality
@@ -140,12 +128,24 @@ async function writeBatches(q: Queryable, bs: readonly UplinkBatch[]): Promise<M
        WHERE s.id = v.sensor AND (s.last_ts IS NULL OR s.last_ts <= v.ts)),
      gw AS (
        INSERT INTO gateways (id, site, stream, last_seq, last_seen)
-       SELECT g.id, 'unknown', g.stream, g.seq, now() FROM unnest($7::text[], $8::text[], $9::bigint[]) AS g(id, stream, seq)
+       SELECT f.gateway, 'unknown', f.stream, f.seq, now() FROM fresh f ORDER BY f.gateway
        ON CONFLICT (id) DO UPDATE SET
          stream = excluded.stream, last_seq = greatest(CASE WHEN gateways.stream = excluded.stream THEN gateways.last_seq END, excluded.last_seq),
          last_seen = now())
-     SELECT gateway, count(*)::int AS n FROM ins GROUP BY gateway`,
-    [gateway, ts, sensor, kind, value, quality, bs.map((b) => b.gateway), bs.map((b) => b.stream), bs.map((b) => b.seq)],
+     SELECT f.gateway, (SELECT count(*)::int FROM ins WHERE ins.gateway = f.gateway) AS n FROM fresh f`,
+    [bs.map((b) => b.gateway), bs.map((b) => b.stream), bs.map((b) => b.seq), bs.map((b) => b.sentAt), bs.map((b) => b.readings.length), bs.map((b) => digests.get(b.gateway)!),
+      gateway, ts, sensor, kind, value, quality],
   );
   return new Map(rows.map((r) => [r.gateway, Number(r.n)]));
+}
+
+/** of the batches whose key was there already, the replays (as claimBatch: same digest, or none kept); the others are seq conflicts */
+async function replays(q: Queryable, held: readonly UplinkBatch[], digests: Map<string, string>): Promise<Set<string>> {
+  const rows = await q.query<{ gateway: string; digest: string | null }>(
+    `SELECT u.gateway, u.digest FROM uplink_batches u
+     JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS k(gateway, stream, seq) ON u.gateway = k.gateway AND u.stream = k.stream AND u.seq = k.seq`,
+    [held.map((b) => b.gateway), held.map((b) => b.stream), held.map((b) => b.seq)],
+  );
+  const kept = new Map(rows.map((r) => [r.gateway, r.digest]));
+  return new Set(held.filter((b) => { const d = kept.get(b.gateway); return d == null || d === digests.get(b.gateway); }).map((b) => b.gateway));
 }
