@@ -41,7 +41,7 @@ export interface GroupCommitOptions {
   maxBatches?: number;
   /** readings per transaction (a byte budget in practice); default 20 000 */
   maxReadings?: number;
-  /** groups committing at once; default 1 on PGlite (one connection), 6 on PostgreSQL (of the pool's 10: round trips, not COMMITs, dominate a small batch, so groups run side by side) */
+  /** groups committing at once; default 1 on PGlite (one connection), 2 on PostgreSQL (one writing while the next forms; with the set-based path a group is a few statements, and more groups side by side only made them smaller: bench/fleet.ts, 500 gateways, load 6–11: 2 → 1.25–1.69× the same run's raw baseline, 6 → 1.06×, 1 → 0.81×) */
   concurrency?: number;
 }
 
@@ -62,7 +62,7 @@ export class GroupCommitter {
   constructor(private readonly o: GroupCommitOptions) {
     this.maxBatches = o.maxBatches ?? 64;
     this.maxReadings = o.maxReadings ?? 20_000;
-    this.concurrency = o.concurrency ?? (o.db.engine === 'pglite' ? 1 : 6);
+    this.concurrency = o.concurrency ?? (o.db.engine === 'pglite' ? 1 : 2);
   }
 
   /** stores one batch in the next group; resolves after that group's commit, as storeBatch would */

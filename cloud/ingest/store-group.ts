@@ -132,7 +132,7 @@ async function claimAndWrite(q: Queryable, bs: readonly UplinkBatch[], digests: 
        ON CONFLICT (id) DO UPDATE SET
          stream = excluded.stream, last_seq = greatest(CASE WHEN gateways.stream = excluded.stream THEN gateways.last_seq END, excluded.last_seq),
          last_seen = now())
-     SELECT f.gateway, (SELECT count(*)::int FROM ins WHERE ins.gateway = f.gateway) AS n FROM fresh f`,
+     SELECT f.gateway, coalesce(i.n, 0) AS n FROM fresh f LEFT JOIN (SELECT gateway, count(*)::int AS n FROM ins GROUP BY gateway) i ON i.gateway = f.gateway`,
     [bs.map((b) => b.gateway), bs.map((b) => b.stream), bs.map((b) => b.seq), bs.map((b) => b.sentAt), bs.map((b) => b.readings.length), bs.map((b) => digests.get(b.gateway)!),
       gateway, ts, sensor, kind, value, quality],
   );
