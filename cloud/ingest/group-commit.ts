@@ -19,9 +19,10 @@ import { storeGroupFast } from './store-group.ts';
 //   transaction; every other batch runs storeBatchIn alone below. If the set-based statements
 //   fail (not the connection), that transaction is rolled back and the group runs again in a new
 //   one with every batch on the per-batch path.
-// - Exactly-once: each batch runs openBatch (registry, idempotency key + digest, screening) inside
-//   the group transaction; nothing of it is visible, and nothing acked, before the COMMIT.
-// - A failing batch costs only itself: each runs under its own SAVEPOINT. A batch whose
+// - Exactly-once: each batch runs openBatch (registry, idempotency key + digest, screening), or
+//   for the plain ones its set-based equivalent, inside the group transaction; nothing of it is
+//   visible, and nothing acked, before the COMMIT.
+// - A failing batch costs only itself: each batch off the set-based path runs under its own SAVEPOINT. A batch whose
 //   savepoint fails is rolled back alone (its neighbours go on) and, after the group committed,
 //   goes through the single-batch path exactly as before group commit (storeBatch, whose
 //   failure mqtt-ingest.ts classifies: transient retry, item-by-item fallback, rejection).
