@@ -78,8 +78,14 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     // ingest's own 4 MiB cap (protocols/uplink/parse.ts) still arrive, to be acked rejected
     ...(config.MQTT_PROTOCOL_VERSION === 5 ? { properties: { maximumPacketSize: 16 * 1024 * 1024 } } : {}),
   });
+  // Nagle off: an ack is one small packet right after the PUBACK of the batch it answers; with
+  // Nagle on it waits for that PUBACK's TCP ACK, which the broker may delay (up to 40 ms). Measured
+  // (bench/fleet.ts, 50 gateways, Mosquitto with set_tcp_nodelay, load 7-11): closed loop 570-632
+  // vs 415-430 batches/s, open-loop ack p50 12-14 vs 19 ms.
+  const noDelay = () => (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+  noDelay();
   metrics.mqttConnected.set(1);
-  client.on('connect', () => { metrics.mqttConnected.set(1); log.info('mqtt reconnected'); });
+  client.on('connect', () => { noDelay(); metrics.mqttConnected.set(1); log.info('mqtt reconnected'); });
   client.on('close', () => metrics.mqttConnected.set(0));
   client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
 

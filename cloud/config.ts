@@ -46,8 +46,8 @@ export const CloudEnv = z.object({
   /** an uplink batch received and not acked for this long (s) marks its gateway's stream stalled: /api/health degraded, alert uplink_stalled */
   STOCKPULSE_UPLINK_STALL_SEC: Num.pipe(z.number().positive().max(86_400)).default(120)
     .describe('a gateway batch received and not acked this long (s) → /api/health degraded, alert uplink_stalled'),
-  STOCKPULSE_INGEST_GROUP_MAX: Num.pipe(z.number().int().min(1).max(1024)).default(1)
-    .describe('uplink batches of different gateways committed in one transaction (group commit, cloud/ingest/group-commit.ts); 1 = one transaction per batch (default until it is measured on a quiet box: docs/capacity.md)'),
+  STOCKPULSE_INGEST_GROUP_MAX: Num.pipe(z.number().int().min(1).max(1024)).default(64)
+    .describe('uplink batches of different gateways committed in one transaction (group commit, cloud/ingest/group-commit.ts; the plain ones written set-based, store-group.ts); 1 = one transaction per batch'),
   /** false: this instance schedules no jobs (GET/POST /api/jobs still work); default on */
   STOCKPULSE_JOBS: Bool.optional().describe('false: this instance schedules no jobs (they still run on request); default true'),
   STOCKPULSE_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()

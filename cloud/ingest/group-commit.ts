@@ -5,6 +5,7 @@ import type { IngestSettings } from './store-movements.ts';
 import type { CloudMetrics } from '../metrics.ts';
 import { recordRefusals, storeBatch, storeBatchIn, type StoreResult } from './store-batch.ts';
 import { classifyStoreFault } from './store-fault.ts';
+import { storeGroupFast } from './store-group.ts';
 
 // Group commit across gateways (issue #16). A fleet of small sites sends many small batches; one
 // transaction each costs a COMMIT (a WAL flush) and a pool checkout per 10 readings. Batches that
@@ -13,9 +14,15 @@ import { classifyStoreFault } from './store-fault.ts';
 //
 // - Per-gateway order: mqtt-ingest.ts keeps its promise chain per gateway, so a gateway has at
 //   most one batch waiting here; a group never holds two batches of one stream.
-// - Exactly-once: each batch runs openBatch (registry, idempotency key + digest, screening) inside
-//   the group transaction; nothing of it is visible, and nothing acked, before the COMMIT.
-// - A failing batch costs only itself: each runs under its own SAVEPOINT. A batch whose
+// - Set-based first (store-group.ts): the group's plain batches (readings of sensors their
+//   gateway owns) are written with two or three statements for all of them, first thing in the
+//   transaction; every other batch runs storeBatchIn alone below. If the set-based statements
+//   fail (not the connection), that transaction is rolled back and the group runs again in a new
+//   one with every batch on the per-batch path.
+// - Exactly-once: each batch runs openBatch (registry, idempotency key + digest, screening), or
+//   for the plain ones its set-based equivalent, inside the group transaction; nothing of it is
+//   visible, and nothing acked, before the COMMIT.
+// - A failing batch costs only itself: each batch off the set-based path runs under its own SAVEPOINT. A batch whose
 //   savepoint fails is rolled back alone (its neighbours go on) and, after the group committed,
 //   goes through the single-batch path exactly as before group commit (storeBatch, whose
 //   failure mqtt-ingest.ts classifies: transient retry, item-by-item fallback, rejection).
@@ -35,7 +42,7 @@ export interface GroupCommitOptions {
   maxBatches?: number;
   /** readings per transaction (a byte budget in practice); default 20 000 */
   maxReadings?: number;
-  /** groups committing at once; default 1 on PGlite (one connection), 6 on PostgreSQL (of the pool's 10: round trips, not COMMITs, dominate a small batch, so groups run side by side) */
+  /** groups committing at once; default 1 on PGlite (one connection), 2 on PostgreSQL (one writing while the next forms; with the set-based path a group is a few statements, and more groups side by side only made them smaller: bench/fleet.ts, 500 gateways, load 6–11: 2 → 1.25–1.69× the same run's raw baseline, 6 → 1.06×, 1 → 0.81×) */
   concurrency?: number;
 }
 
@@ -56,7 +63,7 @@ export class GroupCommitter {
   constructor(private readonly o: GroupCommitOptions) {
     this.maxBatches = o.maxBatches ?? 64;
     this.maxReadings = o.maxReadings ?? 20_000;
-    this.concurrency = o.concurrency ?? (o.db.engine === 'pglite' ? 1 : 6);
+    this.concurrency = o.concurrency ?? (o.db.engine === 'pglite' ? 1 : 2);
   }
 
   /** stores one batch in the next group; resolves after that group's commit, as storeBatch would */
@@ -104,18 +111,44 @@ export class GroupCommitter {
     // shared ones, e.g. a sensor moved between gateways, from deadlocking two groups)
     group.sort((a, b) => (a.batch.gateway < b.batch.gateway ? -1 : a.batch.gateway > b.batch.gateway ? 1 : 0));
     const { db, targets, settings } = this.o;
+    const batches = group.map((w) => w.batch);
     let results: (StoreResult | undefined)[];
+    let fastDecided = 0, fastFailed = false;
+    /** the group in one transaction: the set-based path first (unless it failed), then each other batch under its savepoint */
+    const storeGroup = (setBased: boolean) => db.tx(async (q) => {
+      let fast: (StoreResult | undefined)[] = [];
+      if (setBased) {
+        try {
+          fast = await storeGroupFast(q, batches);
+        } catch (e) {
+          if (classifyStoreFault(e) === 'connection') throw e;
+          throw new SetBasedFailed(e); // rolls this transaction back: nothing else ran in it yet
+        }
+      }
+      const out: (StoreResult | undefined)[] = [];
+      fastDecided = 0;
+      for (const [i, b] of batches.entries()) {
+        const decided = fast[i];
+        if (decided) fastDecided++;
+        out.push(decided ?? await inSavepoint(q, () => storeBatchIn(q, b, targets, settings)));
+      }
+      return out;
+    });
     try {
-      results = await db.tx(async (q) => {
-        const out: (StoreResult | undefined)[] = [];
-        for (const w of group) out.push(await inSavepoint(q, () => storeBatchIn(q, w.batch, targets, settings)));
-        return out;
-      });
+      try {
+        results = await storeGroup(true);
+      } catch (e) {
+        if (!(e instanceof SetBasedFailed)) throw e;
+        fastFailed = true;
+        results = await storeGroup(false);
+      }
     } catch (e) {
       for (const w of group) w.reject(e); // nothing acked; the edges resend
       return;
     }
     this.o.metrics?.groupSize.observe(group.length);
+    this.o.metrics?.groupFast.inc(fastDecided);
+    if (fastFailed) this.o.metrics?.groupFastFailed.inc();
     await Promise.all(group.map(async (w, i) => {
       const r = results[i];
       try {
@@ -146,5 +179,12 @@ async function inSavepoint<T>(q: Queryable, fn: () => Promise<T>): Promise<T | u
     await q.query('ROLLBACK TO SAVEPOINT sp_group_batch');
     await q.query('RELEASE SAVEPOINT sp_group_batch');
     return undefined;
+  }
+}
+
+/** the set-based path failed for a reason of its own: the group is run again, every batch alone */
+class SetBasedFailed extends Error {
+  constructor(readonly fault: unknown) {
+    super(`set-based group path failed: ${(fault as Error | null)?.message ?? String(fault)}`);
   }
 }

@@ -53,7 +53,7 @@ export interface IngestOptions {
   onRefused?: (deliveries: number) => void;
   /** a batch waiting this long (ms) for a predecessor that never comes is taken anyway (stream-order.ts); default 30 s */
   gapGiveUpMs?: number;
-  /** commit batches of different gateways that arrive together in one transaction (group-commit.ts); default on; false = one transaction per batch */
+  /** commit batches of different gateways that arrive together in one transaction (group-commit.ts); off when absent here (the cloud sets it from STOCKPULSE_INGEST_GROUP_MAX, default on); false = one transaction per batch */
   groupCommit?: boolean | { maxBatches?: number; maxReadings?: number; concurrency?: number };
 }
 
@@ -73,8 +73,9 @@ export class MqttIngest {
   constructor(private readonly o: IngestOptions) {
     this.progress = new StreamProgress((o.stallAfterSec ?? DEFAULT_STALL_AFTER_SEC) * 1000);
     this.order = new StreamOrder(o.db, o.gapGiveUpMs);
-    // opt-in (STOCKPULSE_INGEST_GROUP_MAX > 1): one transaction per batch until group commit is
-    // measured on a quiet box to win in every fleet shape (docs/capacity.md)
+    // on by default (STOCKPULSE_INGEST_GROUP_MAX 64; 1 = one transaction per batch): with the
+    // set-based path for plain batches (store-group.ts) it measured ahead of one transaction per
+    // batch at 50 and at 500 gateways (bench/fleet.ts; docs/capacity.md)
     if (o.groupCommit) {
       this.group = new GroupCommitter({ db: o.db, targets: o.targets, metrics: o.metrics, settings: o.settings, ...(typeof o.groupCommit === 'object' ? o.groupCommit : {}) });
     }

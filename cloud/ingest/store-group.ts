@@ -1,0 +1,151 @@
+import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
+import { MAX_ID, isCleanText } from '../../protocols/text.ts';
+import type { Queryable } from '../db/engine.ts';
+import { batchDigest } from './batch-digest.ts';
+import { canCopy } from './copy-readings.ts';
+import { COPY_MIN_READINGS, type StoreResult } from './store-batch.ts';
+
+// The set-based path of a group commit (issue #16). A fleet's batches are nearly all the same
+// plain thing: a few readings of sensors the gateway already owns. On the per-batch path
+// (storeBatchIn) each costs a dozen statements run one after the other in the group's
+// transaction, and those round trips — not the COMMIT — were the cloud's ceiling (docs/capacity.md).
+// Here the plain batches of a group are written together, two or three statements per GROUP:
+//   1. registry, stream binding and the owners of their sensors, for all their gateways (no
+//      cache: a revocation takes effect on the next group);
+//   2. their idempotency keys (INSERT … ON CONFLICT DO NOTHING) and, for the batches whose key
+//      was new, their readings, the sensors' last value and the gateways rows;
+//   3. only when some key was there already: its digest (same = duplicate, other = conflict).
+// It decides only what it can decide exactly as storeBatchIn would for such a batch (committed
+// with nothing refused, or duplicate). Everything else — a manifest, alerts, devices, movements,
+// a sensor not (yet) its gateway's, an id the database cannot hold, an unknown or revoked gateway,
+// a stale stream, a seq conflict — is left undefined and the caller runs it through storeBatchIn
+// under its own savepoint, unchanged. The caller runs this first in the group's transaction: if
+// any statement here fails (for another reason than the connection), the caller rolls that
+// transaction back and runs every batch through the per-batch path, so one poison batch still costs
+// only itself (no savepoint here: on the common path it would cost two round trips per group).
+//
+// A group holds at most one batch per gateway (mqtt-ingest.ts chains each gateway's batches); a
+// gateway that appears twice anyway is left to the per-batch path, so a batch is known here by
+// its gateway.
+
+const plain = (b: UplinkBatch): boolean =>
+  b.manifest === undefined && b.alerts.length === 0 && b.devices.length === 0 && b.movements.length === 0;
+
+const storable = (b: UplinkBatch): boolean =>
+  isCleanText(b.gateway, MAX_ID) && isCleanText(b.stream, MAX_ID) && b.readings.every((r) => isCleanText(r.sensor, MAX_ID));
+
+/** per batch: its result when decided here, undefined when the per-batch path must take it */
+export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch[]): Promise<(StoreResult | undefined)[]> {
+  const out: (StoreResult | undefined)[] = batches.map(() => undefined);
+  const seen = new Map<string, number>();
+  for (const b of batches) seen.set(b.gateway, (seen.get(b.gateway) ?? 0) + 1);
+  // big batches keep COPY on the per-batch path (store-batch.ts COPY_MIN_READINGS)
+  const copies = canCopy(q);
+  const candidates = batches.filter((b) => seen.get(b.gateway) === 1 && plain(b) && (!copies || b.readings.length < COPY_MIN_READINGS) && storable(b));
+  if (!candidates.length) return out;
+
+  const ok = await admittedAndOwned(q, candidates);
+  const todo = candidates.filter((b) => ok.has(b.gateway));
+  if (!todo.length) return out;
+
+  const digests = new Map(todo.map((b) => [b.gateway, batchDigest(b)]));
+  const stored = await claimAndWrite(q, todo, digests);
+  const held = todo.filter((b) => !stored.has(b.gateway));
+  const duplicate = held.length ? await replays(q, held, digests) : new Set<string>();
+  for (const [i, b] of batches.entries()) {
+    const n = stored.get(b.gateway);
+    if (n !== undefined) out[i] = { status: 'committed', deliveries: 0, readingsStored: n, refused: [], stored: b };
+    else if (duplicate.has(b.gateway)) out[i] = { status: 'duplicate' };
+  }
+  return out;
+}
+
+/**
+ * The gateways that are live, on a stream their current credential opened (new streams are bound
+ * here, as admitBatch does) and whose every sensor they already own (first use, a foreign sensor:
+ * per-batch path).
+ */
+async function admittedAndOwned(q: Queryable, bs: readonly UplinkBatch[]): Promise<Set<string>> {
+  const sensorGateway: string[] = [], sensor: string[] = [];
+  for (const b of bs) {
+    for (const s of new Set(b.readings.map((r) => r.sensor))) { sensorGateway.push(b.gateway); sensor.push(s); }
+  }
+  // a stream bound by another transaction after this statement's snapshot reads as unbound
+  // (NULL): left to the per-batch path, whose next statement sees it
+  const rows = await q.query<{ gateway: string }>(
+    `WITH b AS (SELECT * FROM unnest($1::text[], $2::text[]) AS b(gateway, stream)),
+     reg AS (SELECT b.gateway, b.stream, g.generation FROM b JOIN gateway_registry g ON g.id = b.gateway AND g.revoked_at IS NULL),
+     opened AS (INSERT INTO uplink_streams (gateway, stream, generation) SELECT gateway, stream, generation FROM reg
+                ON CONFLICT DO NOTHING RETURNING gateway, generation),
+     not_owned AS (SELECT DISTINCT s.gateway FROM unnest($3::text[], $4::text[]) AS s(gateway, sensor)
+                   LEFT JOIN gateway_claims c ON c.kind = 'sensor' AND c.id = s.sensor
+                   WHERE c.gateway IS DISTINCT FROM s.gateway)
+     SELECT reg.gateway FROM reg
+     LEFT JOIN opened ON opened.gateway = reg.gateway
+     LEFT JOIN uplink_streams us ON us.gateway = reg.gateway AND us.stream = reg.stream
+     WHERE coalesce(opened.generation, us.generation) = reg.generation
+       AND NOT EXISTS (SELECT 1 FROM not_owned n WHERE n.gateway = reg.gateway)`,
+    [bs.map((b) => b.gateway), bs.map((b) => b.stream), sensorGateway, sensor],
+  );
+  return new Set(rows.map((r) => r.gateway));
+}
+
+/**
+ * The batch keys with their digests (as claimBatch) and, for the batches whose key was new, their
+ * readings (ON CONFLICT (sensor, ts) DO NOTHING), the sensors' last value and the gateways rows
+ * (as storeReadings + upsertGateway). Returns the new readings per gateway whose key was new.
+ */
+async function claimAndWrite(q: Queryable, bs: readonly UplinkBatch[], digests: Map<string, string>): Promise<Map<string, number>> {
+  const gateway: string[] = [], ts: number[] = [], sensor: string[] = [], kind: string[] = [], value: number[] = [], quality: string[] = [];
+  for (const b of bs) {
+    for (const r of b.readings) {
+      gateway.push(b.gateway); ts.push(r.ts); sensor.push(r.sensor); kind.push(r.kind); value.push(r.value); quality.push(r.quality);
+    }
+  }
+  // One statement. Its parts see one snapshot and talk only through RETURNING: the readings,
+  // last values and gateways rows are written for the keys `fresh` inserted; the zone join reads
+  // sensors as before the last-value update (which changes no zone); all parts run whether or not
+  // the final SELECT reads them.
+  const rows = await q.query<{ gateway: string; n: number }>(
+    `WITH fresh AS (
+       INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
+       SELECT k.gateway, k.stream, k.seq, to_timestamp(k.sent / 1000.0), k.n, 0, k.digest
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::int[], $6::text[]) AS k(gateway, stream, seq, sent, n, digest)
+       ON CONFLICT DO NOTHING
+       RETURNING gateway, stream, seq),
+     r AS (
+       SELECT r.* FROM unnest($7::text[], $8::float8[], $9::text[], $10::text[], $11::float8[], $12::text[]) AS r(gateway, ts, sensor, kind, value, quality)
+       WHERE r.gateway IN (SELECT gateway FROM fresh)),
+     ins AS (
+       INSERT INTO readings (ts, gateway, sensor, zone, kind, value, quality)
+       SELECT to_timestamp(r.ts / 1000.0), r.gateway, r.sensor, coalesce(s.zone, 'unassigned'), r.kind, r.value, r.quality
+       FROM r LEFT JOIN sensors s ON s.id = r.sensor
+       ON CONFLICT (sensor, ts) DO NOTHING
+       RETURNING gateway),
+     latest AS (
+       UPDATE sensors s SET last_ts = v.ts, last_value = v.value
+       FROM (SELECT DISTINCT ON (sensor) sensor, to_timestamp(ts / 1000.0) AS ts, value FROM r ORDER BY sensor, ts DESC) v
+       WHERE s.id = v.sensor AND (s.last_ts IS NULL OR s.last_ts <= v.ts)),
+     gw AS (
+       INSERT INTO gateways (id, site, stream, last_seq, last_seen)
+       SELECT f.gateway, 'unknown', f.stream, f.seq, now() FROM fresh f ORDER BY f.gateway
+       ON CONFLICT (id) DO UPDATE SET
+         stream = excluded.stream, last_seq = greatest(CASE WHEN gateways.stream = excluded.stream THEN gateways.last_seq END, excluded.last_seq),
+         last_seen = now())
+     SELECT f.gateway, coalesce(i.n, 0) AS n FROM fresh f LEFT JOIN (SELECT gateway, count(*)::int AS n FROM ins GROUP BY gateway) i ON i.gateway = f.gateway`,
+    [bs.map((b) => b.gateway), bs.map((b) => b.stream), bs.map((b) => b.seq), bs.map((b) => b.sentAt), bs.map((b) => b.readings.length), bs.map((b) => digests.get(b.gateway)!),
+      gateway, ts, sensor, kind, value, quality],
+  );
+  return new Map(rows.map((r) => [r.gateway, Number(r.n)]));
+}
+
+/** of the batches whose key was there already, the replays (as claimBatch: same digest, or none kept); the others are seq conflicts */
+async function replays(q: Queryable, held: readonly UplinkBatch[], digests: Map<string, string>): Promise<Set<string>> {
+  const rows = await q.query<{ gateway: string; digest: string | null }>(
+    `SELECT u.gateway, u.digest FROM uplink_batches u
+     JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS k(gateway, stream, seq) ON u.gateway = k.gateway AND u.stream = k.stream AND u.seq = k.seq`,
+    [held.map((b) => b.gateway), held.map((b) => b.stream), held.map((b) => b.seq)],
+  );
+  const kept = new Map(rows.map((r) => [r.gateway, r.digest]));
+  return new Set(held.filter((b) => { const d = kept.get(b.gateway); return d == null || d === digests.get(b.gateway); }).map((b) => b.gateway));
+}

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupCommitter } from '../../../cloud/ingest/group-commit.ts';
+import { storeBatch, type StoreResult } from '../../../cloud/ingest/store-batch.ts';
+import { createCloudMetrics } from '../../../cloud/metrics.ts';
+import type { Db } from '../../../cloud/db/engine.ts';
+import { PROTOCOL_VERSION, UplinkBatch, type UplinkBatchInput } from '../../../protocols/uplink/contract.ts';
+import { engineLabel, testDatabase, type TestDatabase } from '../../helpers/db.ts';
+import { registerGateway } from '../../helpers/gateways.ts';
+
+// The set-based path of a group commit (cloud/ingest/store-group.ts) must be invisible: every
+// batch of a mixed group gets exactly the result, and leaves exactly the rows, that the per-batch
+// path (storeBatch, one transaction each) gives the same batch on a second database. A batch the
+// database refuses costs only itself, also when it sits among the plain batches the set-based
+// path writes together.
+
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+const gw = (g: number) => `sg-gw-${g}`;
+const sensor = (g: number) => `sg-s${g}`;
+const GATEWAYS = 12;
+
+const manifest = (g: number) => ({
+  site: `shop-${g}`,
+  zones: [{ id: `sg-z${g}`, name: `zone ${g}`, profile: { low: 2, high: 8 }, delaySec: 60, hysteresis: 0.5 }],
+  sensors: [{ id: sensor(g), zone: `sg-z${g}`, kind: 'temperature' as const, unit: '°C', protocol: 'mqtt-json' }],
+  devices: [],
+});
+const readings = (g: number, seq: number, n = 5) =>
+  Array.from({ length: n }, (_, i) => ({ sensor: sensor(g), kind: 'temperature' as const, ts: T0 + ((seq - 1) * n + i) * 1000, value: 4 + i / 10, quality: 'good' as const }));
+const batch = (g: number, seq: number, extra: Partial<UplinkBatchInput> = {}): UplinkBatch =>
+  UplinkBatch.parse({ v: PROTOCOL_VERSION, gateway: gw(g), stream: 'st', seq, sentAt: T0 + seq, readings: readings(g, seq), alerts: [], ...extra });
+
+/** both databases: the gateways registered, each with its seq 1 (manifest: zone and sensor claimed) committed */
+async function seeded(): Promise<TestDatabase> {
+  const t = await testDatabase();
+  for (let g = 0; g < GATEWAYS; g++) {
+    await registerGateway(t.db, gw(g), { site: `shop-${g}` });
+    expect((await storeBatch(t.db, batch(g, 1, { manifest: manifest(g) }), [])).status).toBe('committed');
+  }
+  expect((await storeBatch(t.db, batch(11, 2), [])).status).toBe('committed');
+  return t;
+}
+
+/** what a site or an admin can see of a result (an SpError by its code and details) */
+const shown = (r: StoreResult) => (r.status === 'rejected' ? { ...r, error: { code: r.error.code, details: r.error.details } } : r);
+
+/** every row ingest writes, in a stable order, without the columns that hold the clock */
+async function state(db: Db) {
+  const q = (sql: string) => db.query(sql);
+  return {
+    readings: await q(`SELECT gateway, sensor, zone, kind, value, quality, (extract(epoch FROM ts) * 1000)::float8 AS ms FROM readings ORDER BY sensor, ts`),
+    batches: await q(`SELECT gateway, stream, seq::int AS seq, readings, alerts, digest, (extract(epoch FROM sent_at) * 1000)::float8 AS sent FROM uplink_batches ORDER BY gateway, stream, seq`),
+    gateways: await q(`SELECT id, site, stream, last_seq::int AS last_seq, manifest FROM gateways ORDER BY id`),
+    sensors: await q(`SELECT id, gateway, zone, kind, (extract(epoch FROM last_ts) * 1000)::float8 AS last_ms, last_value FROM sensors ORDER BY id`),
+    zones: await q(`SELECT id, gateway, site, profile_low, profile_high FROM zones ORDER BY id`),
+    claims: await q(`SELECT kind, id, gateway, how FROM gateway_claims ORDER BY kind, id`),
+    streams: await q(`SELECT gateway, stream, generation FROM uplink_streams ORDER BY gateway, stream`),
+    alerts: await q(`SELECT id, zone, rule, severity FROM alerts ORDER BY id`),
+    deadLetters: await q(`SELECT source, code, reason, payload FROM dead_letters ORDER BY source, reason`),
+  };
+}
+
+let grouped: TestDatabase;
+let single: TestDatabase;
+
+beforeAll(async () => {
+  grouped = await seeded();
+  single = await seeded();
+}, 60_000);
+
+afterAll(async () => {
+  await grouped?.cleanup();
+  await single?.cleanup();
+});
+
+describe(`group commit, set-based path (${engineLabel})`, () => {
+  it('a mixed group: each batch gets the per-batch result and leaves the per-batch rows', { timeout: 60_000 }, async () => {
+    await registerGateway(grouped.db, 'sg-gw-new', { site: 'shop-new' });
+    await registerGateway(single.db, 'sg-gw-new', { site: 'shop-new' });
+    const plainOverlap = readings(8, 1).slice(3); // two readings already stored by seq 1
+    const group: UplinkBatch[] = [
+      batch(0, 2), batch(1, 2), batch(2, 2), batch(3, 2),                                          // plain: set-based
+      batch(4, 2, { manifest: { ...manifest(4), zones: [{ ...manifest(4).zones[0]!, name: 'renamed' }] } }), // a manifest
+      batch(5, 1, { manifest: manifest(5), sentAt: T0 + 99 }),                                         // a resend: duplicate
+      batch(11, 2, { sentAt: T0 + 77 }),                                                                // a plain resend: duplicate
+      batch(6, 1, { readings: [{ sensor: sensor(6), kind: 'temperature', ts: T0, value: 99, quality: 'good' }] }), // seq 1, other content: conflict
+      batch(7, 2, { readings: [...readings(7, 2), { sensor: sensor(0), kind: 'temperature', ts: T0 + 500_000, value: 7, quality: 'good' }] }), // a foreign sensor
+      batch(8, 2, { readings: [...plainOverlap, ...readings(8, 2), readings(8, 2)[0]!] }),            // duplicate readings, plain
+      batch(9, 2, { readings: [...readings(9, 2), { sensor: 'sg-s-fresh', kind: 'humidity', ts: T0, value: 50, quality: 'good' }] }), // first use of a sensor
+      UplinkBatch.parse({ v: PROTOCOL_VERSION, gateway: 'sg-gw-unknown', stream: 'st', seq: 1, sentAt: T0, readings: readings(9, 3), alerts: [] }), // not registered
+      batch(10, 2, { stream: 'st2', seq: 1 }),                                                         // a new stream, plain
+      UplinkBatch.parse({ v: PROTOCOL_VERSION, gateway: 'sg-gw-new', stream: 'st', seq: 1, sentAt: T0, readings: [], alerts: [] }), // registered, nothing owned yet, no readings
+    ];
+    const metrics = createCloudMetrics();
+    const committer = new GroupCommitter({ db: grouped.db, targets: [], metrics, maxBatches: 64, concurrency: 1 });
+    const viaGroup = await Promise.all(group.map((b) => committer.store(b)));
+    // one transaction, and the plain ones (and the resend) decided set-based
+    expect((await metrics.groupSize.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(1);
+    expect((await metrics.groupFast.get()).values[0]!.value).toBe(8); // gw 0-3, 8, 10, 11 (duplicate) and the empty one
+    expect((await metrics.groupFastFailed.get()).values[0]?.value ?? 0).toBe(0);
+
+    const sorted = [...group].sort((a, b) => (a.gateway < b.gateway ? -1 : a.gateway > b.gateway ? 1 : 0));
+    const alone = new Map<UplinkBatch, StoreResult>();
+    for (const b of sorted) alone.set(b, await storeBatch(single.db, b, []));
+    expect(viaGroup.map(shown)).toEqual(group.map((b) => shown(alone.get(b)!)));
+
+    // the results say what they should (not only "the same as the other path")
+    const status = (g: number | string) => viaGroup[group.findIndex((b) => b.gateway === (typeof g === 'number' ? gw(g) : g))]!;
+    expect(status(0)).toMatchObject({ status: 'committed', readingsStored: 5, refused: [] });
+    expect(status(5)).toEqual({ status: 'duplicate' });
+    expect(status(11)).toEqual({ status: 'duplicate' });
+    expect(status(6)).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_UPLINK_SEQ_CONFLICT' } });
+    expect(status(7)).toMatchObject({ status: 'committed', readingsStored: 5, refused: [{ what: 'reading', subject: sensor(0) }] });
+    expect(status(8)).toMatchObject({ status: 'committed', readingsStored: 5 }); // 2 stored before + 5 new + 1 twice in the batch
+    expect(status(9)).toMatchObject({ status: 'committed', readingsStored: 6 });
+    expect(status('sg-gw-unknown')).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_GATEWAY_UNKNOWN' } });
+    expect(status(10)).toMatchObject({ status: 'committed', readingsStored: 5 });
+    expect(status('sg-gw-new')).toMatchObject({ status: 'committed', readingsStored: 0 });
+
+    expect(await state(grouped.db)).toEqual(await state(single.db));
+  });
+
+  it('a batch the database refuses among plain batches costs only itself; the others commit in the same group', { timeout: 60_000 }, async () => {
+    // a value this database refuses (as a constraint or a trigger of an operator would): it fails
+    // the set-based readings statement after the group's keys were written
+    await grouped.db.query('ALTER TABLE readings ADD CONSTRAINT sg_poison CHECK (value <> 666)');
+    try {
+      const metrics = createCloudMetrics();
+      const committer = new GroupCommitter({ db: grouped.db, targets: [], metrics, maxBatches: 64, concurrency: 1 });
+      const poisonValue = batch(1, 3, { readings: [...readings(1, 3), { sensor: sensor(1), kind: 'temperature', ts: T0 + 900_000, value: 666, quality: 'good' }] });
+      const good = [0, 3, 8, 10].map((g) => batch(g, 3));
+      const settled = await Promise.allSettled([poisonValue, ...good].map((b) => committer.store(b)));
+
+      for (const [k, b] of good.entries()) {
+        expect(settled[k + 1]).toMatchObject({ status: 'fulfilled', value: { status: 'committed', readingsStored: 5 } });
+        const [n] = await grouped.db.query<{ n: number }>('SELECT count(*)::int AS n FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = 3', [b.gateway, b.stream]);
+        expect(n!.n).toBe(1);
+      }
+      // the poison one: refused by the database on the single-batch path too (mqtt-ingest.ts then
+      // stores it item by item), nothing of it stored
+      expect(settled[0]).toMatchObject({ status: 'rejected', reason: { code: '23514' } });
+      const [n] = await grouped.db.query<{ n: number }>('SELECT count(*)::int AS n FROM uplink_batches WHERE gateway = $1 AND seq = 3', [poisonValue.gateway]);
+      expect(n!.n).toBe(0);
+      expect((await grouped.db.query('SELECT 1 FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)', [sensor(1), T0 + 10_000])).length).toBe(0);
+      // one group: the set-based path rolled back once, every batch then went alone
+      expect((await metrics.groupSize.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(1);
+      expect((await metrics.groupFastFailed.get()).values[0]!.value).toBe(1);
+      expect((await metrics.groupIsolated.get()).values[0]!.value).toBe(1);
+    } finally {
+      await grouped.db.query('ALTER TABLE readings DROP CONSTRAINT sg_poison');
+    }
+  });
+});
