@@ -180,6 +180,9 @@ async function drainRun(window: number): Promise<void> {
       newPublished, newStored: true, edgeLaunch: edge.launch,
       ...(edge.peakRssMiB() ? { edgeRssMiB: edge.peakRssMiB()! } : {}), ...(cloud.peakRssMiB() ? { cloudRssMiB: cloud.peakRssMiB()! } : {}),
     });
+    const latSum = await metric(cloudUrl, 'stockpulse_cloud_batch_commit_ms_sum');
+    const latCount = await metric(cloudUrl, 'stockpulse_cloud_batch_commit_ms_count');
+    if (process.env.DRAIN_DEBUG) console.log(`cloud: ${latCount} batches, mean arrival-in-chain → commit ${(latSum / latCount).toFixed(1)} ms`);
     console.log(`window ${window}: ${BACKLOG} held → in the cloud after ${drainSeconds.toFixed(1)} s (${Math.round(BACKLOG / drainSeconds)} readings/s), outbox empty after ${((tEmpty - t0) / 1000).toFixed(1)} s; ${newPublished} live readings stored too`);
   } finally {
     await edge?.stop();

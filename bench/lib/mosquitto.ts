@@ -68,6 +68,9 @@ export async function startBenchBroker(o: BenchBrokerOptions = {}): Promise<Benc
   writeFileSync(conf, [
     `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
     `max_inflight_messages ${o.maxInflight ?? 0}`, `max_queued_messages ${o.maxQueuedMessages ?? 0}`, `max_queued_bytes ${o.maxQueuedBytes ?? 0}`,
+    // as docs/deploy.md configures the cloud's broker: without it every small packet (a PUBACK, an
+    // ack) may wait up to 40 ms for the TCP ACK of the one before
+    'set_tcp_nodelay true',
     'log_type error',
   ].join('\n') + '\n');
   const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
