@@ -235,7 +235,7 @@ try {
 
 console.log(`\ndrain after an outage — ${mosquittoVersion() ?? broker.kind}; database ${engine ? describeEngine(engine) : 'unknown'}; ${BACKLOG} readings held, ${RATE}/s new while draining, batches of ${BATCH}\n`);
 console.log(table(
-  ['uplink window', 'held', 'edge start → held readings in the cloud, s', 'drain readings/s (target ≥ 100 000)', 'vs raw COPY', 'outbox back under one batch, s', 'live readings during the drain (all stored)', 'edge RSS MiB', 'cloud RSS MiB'],
+  ['uplink window', 'held', 'gateway up → held readings in the cloud, s', 'drain readings/s (target ≥ 100 000)', 'vs raw COPY', 'gateway up → outbox under one batch, s', 'live readings during the drain (all stored)', 'edge RSS MiB', 'cloud RSS MiB'],
   runs.map((r) => [r.window === 1 ? '1 (stop-and-wait)' : r.window, r.backlog, r.drainSeconds, Math.round(r.drainRate), rawCopy ? ratio(r.drainRate, rawCopy.rate) : null, r.emptySeconds, r.newPublished, r.edgeRssMiB, r.cloudRssMiB]),
 ));
 if (rawCopy) console.log(`\nraw COPY of ${rawCopy.rows} rows into a readings-shaped table, same database: ${rawCopy.seconds.toFixed(1)} s, ${Math.round(rawCopy.rate)} rows/s`);

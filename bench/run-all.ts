@@ -24,6 +24,7 @@ const PARTS: Part[] = [
   { name: 'drain', script: 'drain.ts', needsPostgres: false, what: 'drain: 1.2 M readings held after an outage → edge process → Mosquitto → cloud process → rows, window 1 vs 8, live readings meanwhile, vs raw COPY' },
   { name: 'ingest', script: 'ingest.ts', needsPostgres: true, what: 'ingest: MQTT batch → committed rows vs raw COPY vs per-row INSERT' },
   { name: 'fleet', script: 'fleet.ts', needsPostgres: true, what: 'fleet: 500 gateways × 10-reading batches, one connection each, through Mosquitto to the cloud process (1 and 2 instances), closed and open loop, vs one pg transaction per batch' },
+  { name: 'compression', script: 'compression.ts', needsPostgres: true, what: 'compression: bytes per reading in the readings hypertable before and after compress_chunk (TimescaleDB only; says so and skips otherwise)' },
   { name: 'reservations', script: 'reservations.ts', needsPostgres: true, what: 'reservations on one hot SKU, 1/10/50 clients, p50/p99, oversell, vs raw UPDATE' },
   { name: 'alarm-latency', script: 'alarm-latency.ts', needsPostgres: false, what: 'alarm latency: delay completed → webhook, p50/p99, vs raw MQTT → HTTP' },
   { name: 'dashboard', script: 'dashboard.ts', needsPostgres: false, what: 'dashboard: 30 d × 50 sensors, TTFB and payload, aggregates vs raw' },
