@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ReadingKind } from '../protocols/reading.ts';
 import { RegisterPoint } from '../protocols/modbus/register-map.schema.ts';
 import { TemperatureProfile } from '../protocols/uplink/contract.ts';
+import { UPLINK_LIMITS } from '../protocols/uplink/parse.ts';
 import { ByteSize } from './outbox/byte-size.ts';
 import { BrokerLinkConfig, EmbeddedBrokerConfig, brokerConfigIssues } from './broker/config.schema.ts';
 import { DeviceBrokerFields } from './broker/queue-limits.ts';
@@ -129,7 +130,8 @@ export const EdgeConfig = z.object({
   /** the link to the cloud */
   uplink: BrokerConfig.extend({
     flushMs: z.number().int().min(10).default(1000),
-    batchMaxItems: z.number().int().min(1).max(50_000).default(2000),
+    // never more than the cloud takes in one frame: a bigger batch would be refused whole, every time
+    batchMaxItems: z.number().int().min(1).max(UPLINK_LIMITS.maxItems, `at most ${UPLINK_LIMITS.maxItems}: the cloud refuses a larger batch (SP_ERR_TOO_LARGE)`).default(2000),
     ackTimeoutMs: z.number().int().min(100).default(5000),
     /** batches in flight at once (the seq window); 1 = stop-and-wait. More hides the broker round trip when catching up after an outage */
     window: z.number().int().min(1).max(64).default(8),

@@ -12,8 +12,8 @@ export type ParsedUplink =
 
 /**
  * What the cloud takes in one uplink frame. The edge sends at most batchMaxItems (default 2000,
- * config max 50 000) entries per batch — readings ~150 bytes each — so 4 MiB and 5000 entries
- * leave room; anything bigger is refused before it is parsed (a 100 MB frame must not stall the
+ * and its config refuses more than maxItems) entries per batch — readings ~100 bytes each — so
+ * 4 MiB leaves room; anything bigger is refused before it is parsed (a 100 MB frame must not stall the
  * ingest for seconds). README "Limits".
  */
 export const UPLINK_LIMITS = { maxBytes: 4 * 1024 * 1024, maxItems: 5000 } as const;

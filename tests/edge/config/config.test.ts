@@ -79,6 +79,15 @@ describe('validation lists every problem with its path', () => {
     expect(err.message).toContain('uplink.url');
   });
 
+  it('refuses a batch size the cloud would refuse, and a window outside 1–64', async () => {
+    const cfg = minimal() as Record<string, any>;
+    cfg.uplink.batchMaxItems = 10_000;
+    cfg.uplink.window = 0;
+    const err = await rejection(() => parseEdgeConfig(cfg, {}));
+    expect(err.details.map((d) => d.field).sort()).toEqual(['uplink.batchMaxItems', 'uplink.window']);
+    expect(err.details.find((d) => d.field === 'uplink.batchMaxItems')!.reason).toMatch(/at most 5000: the cloud refuses a larger batch/);
+  });
+
   it('lists cross-reference mistakes: unknown zone and duplicate sensor', async () => {
     const cfg = minimal() as Record<string, any>;
     cfg.devices.push({ id: 'p2', protocol: 'mqtt-json', topic: 't/p2', points: [
