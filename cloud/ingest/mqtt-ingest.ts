@@ -61,6 +61,8 @@ export const DEFAULT_STALL_AFTER_SEC = 120;
 
 export class MqttIngest {
   private readonly chains = new Map<string, Promise<void>>();
+  /** acks published and not yet PUBACKed by the broker */
+  private readonly acking = new Set<Promise<void>>();
   /** batches received and not yet acked, attempts, per-gateway progress */
   readonly progress: StreamProgress;
   /** gateway → id of its active uplink_stalled alert */
@@ -119,6 +121,7 @@ export class MqttIngest {
   /** resolves when every batch received so far has been handled */
   async drain(): Promise<void> {
     await Promise.all([...this.chains.values()]);
+    await Promise.all([...this.acking]);
   }
 
   private enqueue(topic: string, payload: Buffer): void {
@@ -158,7 +161,7 @@ export class MqttIngest {
         // dead-letter rule takes the batch out of its queue.
         if (parsed.stream !== undefined && parsed.seq !== undefined) {
           await this.decidedWithoutCommit(gateway, parsed.stream, parsed.seq);
-          await this.ack({ v: PROTOCOL_VERSION, gateway, stream: parsed.stream, seq: parsed.seq, status: 'rejected', error: { code: parsed.error.code, message: reason } });
+          this.ack({ v: PROTOCOL_VERSION, gateway, stream: parsed.stream, seq: parsed.seq, status: 'rejected', error: { code: parsed.error.code, message: reason } });
         }
         return;
       }
@@ -170,7 +173,7 @@ export class MqttIngest {
     if (!order.next) {
       // overtook its predecessor (the edge's window, or another instance still committing it)
       m.batchesGap.inc();
-      await this.ack({ v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: 'gap', expected: order.expected });
+      this.ack({ v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: 'gap', expected: order.expected });
       return;
     }
     if (order.skipped) this.o.log.error({ gateway, stream: batch.stream, seq: batch.seq, skipped: order.skipped }, 'a batch waited past the gap timeout for predecessors that never came; taken anyway (were they lost by a restored database?)');
@@ -206,7 +209,7 @@ export class MqttIngest {
     if (ack.status === 'rejected') await this.decidedWithoutCommit(gateway, batch.stream, batch.seq);
     else this.order.decided(gateway, batch.stream, batch.seq);
     this.progress.acked(gateway, batch.stream, batch.seq);
-    await this.ack(ack);
+    this.ack(ack);
     if (this.stalledAlerts.has(gateway)) void this.checkStalls();
   }
 
@@ -312,8 +315,16 @@ export class MqttIngest {
     await recordDecided(this.o.db, gateway, stream, seq);
   }
 
-  private async ack(ack: UplinkAck): Promise<void> {
-    await this.o.client.publishAsync(topics.ack(ack.gateway), JSON.stringify(ack), { qos: 1 });
+  /**
+   * Published, not awaited: the gateway's next batch need not wait for the broker's PUBACK of this
+   * ack (one more round trip per batch in its chain). MQTT keeps a connection's publishes in
+   * order; an ack lost with the connection means a resend, answered `duplicate`.
+   */
+  private ack(ack: UplinkAck): void {
+    const sent = this.o.client.publishAsync(topics.ack(ack.gateway), JSON.stringify(ack), { qos: 1 }).then(
+      () => {}, (e: Error) => this.o.log.warn({ gateway: ack.gateway, seq: ack.seq, err: e.message }, 'ack not published; the gateway will resend the batch'));
+    this.acking.add(sent);
+    void sent.finally(() => this.acking.delete(sent));
   }
 }
 

@@ -14,9 +14,9 @@ import { MAX_ID, isCleanText } from '../../protocols/text.ts';
 // here per instance. The database is read only for a stream this instance has not seen, or when a
 // batch looks early (another instance may have moved the stream on).
 //
-// Never a deadlock: a stream the database does not know takes any seq as its first, and a batch
-// that has been waiting for its predecessor for giveUpMs is taken anyway (the predecessor is gone
-// for good, e.g. the cloud's database was restored from an older backup) — logged by the caller.
+// Never a deadlock: a batch that has been waiting for its predecessor for giveUpMs is taken anyway
+// (the predecessor is gone for good: the cloud's database restored from an older backup, a stream
+// whose first batch was refused whole) — logged by the caller.
 
 export const GAP_GIVE_UP_MS = 30_000;
 
@@ -35,8 +35,18 @@ export class StreamOrder {
     const known = this.last.get(k);
     if (known !== undefined && seq <= known + 1) return { next: true };
     const [row] = await this.db.query<{ last_seq: number | string | null }>('SELECT last_seq FROM gateways WHERE id = $1 AND stream = $2', [gateway, stream]);
-    if (!row || row.last_seq === null) return { next: true };
-    const last = Math.max(Number(row.last_seq), known ?? 0);
+    let last: number;
+    if (row && row.last_seq !== null) last = Math.max(Number(row.last_seq), known ?? 0);
+    else if (known !== undefined) last = known;
+    else {
+      // A stream nothing was decided on yet begins at seq 1: a later seq waits for it (two
+      // instances share a new gateway's first window). A gateway the registry does not know is
+      // not held: it is refused whole anyway (gateway-policy.ts).
+      if (seq === 1) return { next: true };
+      const [registered] = await this.db.query('SELECT 1 FROM gateway_registry WHERE id = $1 AND revoked_at IS NULL', [gateway]);
+      if (!registered) return { next: true };
+      last = 0;
+    }
     this.last.set(k, last);
     if (seq <= last + 1) return { next: true };
     if (this.now() - waitingSince >= this.giveUpMs) return { next: true, skipped: seq - last - 1 };

@@ -101,16 +101,21 @@ export class NotificationDispatcher {
     }, ms);
   }
 
-  /** the loop's step: the escalation pass when it is due, then sending */
+  /**
+   * The loop's step: sending first — an alarm an ingest just queued must not wait behind the
+   * escalation pass (issue #12: alarm latency) — then, when it is due, the escalation pass and
+   * a second send for what it queued.
+   */
   private async tick(): Promise<void> {
+    await this.pass();
     const esc = this.o.escalation;
     const now = (this.o.clock ?? Date.now)();
     if (esc !== false && now - this.lastEscalation >= (esc?.everyMs ?? 5000)) {
       this.lastEscalation = now;
       await escalationPass(this.o.db, new Date(now), esc ?? {})
         .catch((e) => this.o.log.warn({ err: (e as Error).message }, 'escalation pass failed'));
+      await this.pass();
     }
-    await this.pass();
   }
 
   /** one pass over due deliveries; returns how many were attempted */

@@ -96,6 +96,26 @@ describe(`the cloud decides a stream's batches in seq order (${engineLabel})`, (
     expect(a?.state).toBe('cleared'); // raise then clear, as the gateway saw them
   });
 
+  it('a new stream begins at seq 1: its seq 2 waits for it; a gateway nobody registered is refused at once, not held', async () => {
+    let n = acks.length;
+    await send({ ...batch(2), stream: 'st-new' });
+    expect(await ackAfter(n, 2)).toMatchObject({ stream: 'st-new', status: 'gap', expected: 1 });
+    await send({ ...batch(1), stream: 'st-new', readings: [reading(101)] });
+    expect((await ackAfter(n, 1)).status).toBe('committed');
+    n = acks.length;
+    await send({ ...batch(2), stream: 'st-new', readings: [reading(102)] });
+    expect((await ackAfter(n, 2)).status).toBe('committed');
+
+    const stranger = await mqtt.connectAsync(broker.url);
+    const theirs: UplinkAck[] = [];
+    await stranger.subscribeAsync(topics.ack('gw-nobody'), { qos: 1 });
+    stranger.on('message', (_t, p) => theirs.push(JSON.parse(p.toString()) as UplinkAck));
+    await stranger.publishAsync(topics.batch('gw-nobody'), JSON.stringify({ ...batch(5), gateway: 'gw-nobody' }), { qos: 1 });
+    const refused = await waitFor(() => theirs.find((a) => a.seq === 5), 'the stranger answered');
+    expect(refused).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_GATEWAY_UNKNOWN' } });
+    await stranger.endAsync();
+  });
+
   it('a rejected batch moves the stream on, also for a cloud instance started afterwards', async () => {
     let n = acks.length;
     // stream and seq readable, the rest not: rejected whole, kept in dead letters
@@ -114,7 +134,7 @@ describe(`the cloud decides a stream's batches in seq order (${engineLabel})`, (
     expect((await ackAfter(n, 6)).status).toBe('committed');
     await send(batch(7));
     expect((await waitFor(() => acks.slice(n).filter((a) => a.seq === 7)[1], 'second ack of seq 7')).status).toBe('committed');
-    expect(await readingsStored()).toBe(6);
+    expect(await readingsStored()).toBe(8); // 6 on st-1, 2 on st-new
   });
 
   it('takes a batch whose predecessor never comes once it has waited past the give-up time', async () => {
@@ -132,6 +152,6 @@ describe(`the cloud decides a stream's batches in seq order (${engineLabel})`, (
     }
     expect(ack.status).toBe('committed');
     expect(Date.now() - first).toBeGreaterThanOrEqual(250);
-    expect(await readingsStored()).toBe(7);
+    expect(await readingsStored()).toBe(9);
   });
 });
