@@ -42,7 +42,7 @@ import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { openDb } from '../cloud/db/engine.ts';
 import { migrate } from '../cloud/db/migrate.ts';
 import { registerGateway } from '../tests/helpers/gateways.ts';
-import { describeEngine, engineOf, type Engine } from './lib/engine.ts';
+import { describeEngine, engineAndDrop, type Engine } from './lib/engine.ts';
 
 const { values } = parseArgs({ options: {
   'per-sensor': { type: 'string', default: '500' },
@@ -220,18 +220,7 @@ try {
   }
 } finally {
   await cloud.stop();
-  if (scratch) {
-    const c = new pg.Client({ connectionString: scratch.url });
-    await c.connect();
-    engine = await engineOf(async (sql) => (await c.query(sql)).rows, 'postgresql');
-    await c.end();
-    await scratch.drop();
-  } else {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = new PGlite(join(work, 'cloud-data', 'cloud-pglite'));
-    engine = await engineOf(async (sql) => (await db.query<Record<string, unknown>>(sql)).rows, 'pglite').catch(() => undefined);
-    await db.close();
-  }
+  engine = await engineAndDrop(scratch, join(work, 'cloud-data', 'cloud-pglite'));
   await broker.close();
   rmSync(work, { recursive: true, force: true });
 }

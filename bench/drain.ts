@@ -34,7 +34,7 @@ import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { openDb } from '../cloud/db/engine.ts';
 import { migrate } from '../cloud/db/migrate.ts';
 import { registerGateway } from '../tests/helpers/gateways.ts';
-import { describeEngine, engineOf, type Engine } from './lib/engine.ts';
+import { describeEngine, engineAndDrop, type Engine } from './lib/engine.ts';
 
 const { values } = parseArgs({ options: {
   backlog: { type: 'string', default: '1200000' },
@@ -180,9 +180,6 @@ async function drainRun(window: number): Promise<void> {
       newPublished, newStored: true, edgeLaunch: edge.launch,
       ...(edge.peakRssMiB() ? { edgeRssMiB: edge.peakRssMiB()! } : {}), ...(cloud.peakRssMiB() ? { cloudRssMiB: cloud.peakRssMiB()! } : {}),
     });
-    const latSum = await metric(cloudUrl, 'stockpulse_cloud_batch_commit_ms_sum');
-    const latCount = await metric(cloudUrl, 'stockpulse_cloud_batch_commit_ms_count');
-    if (process.env.DRAIN_DEBUG) console.log(`cloud: ${latCount} batches, mean arrival-in-chain → commit ${(latSum / latCount).toFixed(1)} ms`);
     console.log(`window ${window}: ${BACKLOG} held → in the cloud after ${drainSeconds.toFixed(1)} s (${Math.round(BACKLOG / drainSeconds)} readings/s), outbox empty after ${((tEmpty - t0) / 1000).toFixed(1)} s; ${newPublished} live readings stored too`);
   } finally {
     await edge?.stop();
@@ -217,18 +214,7 @@ try {
   for (const w of WINDOWS) await drainRun(w);
 } finally {
   await cloud.stop();
-  if (scratch) {
-    const c = new pg.Client({ connectionString: scratch.url });
-    await c.connect();
-    engine = await engineOf(async (sql) => (await c.query(sql)).rows, 'postgresql');
-    await c.end();
-    await scratch.drop();
-  } else {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = new PGlite(join(work, 'cloud-data', 'cloud-pglite'));
-    engine = await engineOf(async (sql) => (await db.query<Record<string, unknown>>(sql)).rows, 'pglite').catch(() => undefined);
-    await db.close();
-  }
+  engine = await engineAndDrop(scratch, join(work, 'cloud-data', 'cloud-pglite'));
   await broker.close();
   rmSync(work, { recursive: true, force: true });
 }

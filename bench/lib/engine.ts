@@ -19,3 +19,29 @@ export function describeEngine(e: Engine): string {
   const v = e.version.split(',')[0]!;
   return `${e.engine === 'pglite' ? `PGlite (${v})` : v}${e.timescaledb ? `, TimescaleDB ${e.timescaledb}${e.readingsHypertable ? ' (readings is a hypertable)' : ' (readings is NOT a hypertable)'}` : ', no TimescaleDB (readings is a plain table)'}`;
 }
+
+/**
+ * After a bench whose cloud ran as its own process: what it ran on, read from its database, then
+ * the scratch PostgreSQL database dropped — or, without one, the cloud's PGlite directory opened
+ * once more to ask it.
+ */
+export async function engineAndDrop(scratch: { url: string; drop(): Promise<void> } | undefined, pgliteDir: string): Promise<Engine | undefined> {
+  if (scratch) {
+    const pg = (await import('pg')).default;
+    const c = new pg.Client({ connectionString: scratch.url });
+    await c.connect();
+    try {
+      return await engineOf(async (sql) => (await c.query(sql)).rows, 'postgresql');
+    } finally {
+      await c.end();
+      await scratch.drop();
+    }
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = new PGlite(pgliteDir);
+  try {
+    return await engineOf(async (sql) => (await db.query<Record<string, unknown>>(sql)).rows, 'pglite').catch(() => undefined);
+  } finally {
+    await db.close();
+  }
+}
