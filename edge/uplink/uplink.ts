@@ -20,6 +20,8 @@ import type { OutboxQueue, OutboxEntry, PendingBatch } from '../outbox/queue.ts'
 
 /** a batch answered gap with nothing unsettled ahead of it is resent after this pause */
 const GAP_RETRY_MS = 50;
+/** the ack timeout grows to at most this multiple of ackTimeoutMs while no ack comes */
+const MAX_BACKOFF = 8;
 
 export interface UplinkOptions {
   gateway: string;
@@ -71,6 +73,8 @@ export class Uplink {
   private readonly window: number;
   private gapRetry: NodeJS.Timeout | undefined;
   private warnedBehind = false;
+  /** multiplier of ackTimeoutMs: doubles per timeout without an ack in between */
+  private backoff = 1;
   private readonly onMessage = (topic: string, payload: Buffer) => this.handleAck(topic, payload);
   // Subscribed on every connect (idempotent), so a gateway that starts with the cloud
   // unreachable picks up its acks once the link appears. What was in flight may have been lost
@@ -186,13 +190,21 @@ export class Uplink {
     }
   }
 
-  /** no progress for ackTimeoutMs: the whole window again (go-back-N) */
+  /**
+   * No progress for the ack timeout: the whole window again (go-back-N). The timeout doubles with
+   * each timeout in a row, up to MAX_BACKOFF× (reset by any ack), as TCP's retransmission timer
+   * does: a cloud that is merely slow — a loaded database taking longer than ackTimeoutMs for a
+   * full window — is not sent the same window over and over, each copy costing it a parse and a
+   * dedup check while it is already behind.
+   */
   private armAckTimer(): void {
     if (this.ackTimer) return;
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined;
-      if (this.inFlight.length) this.resend(this.inFlight);
-    }, this.o.ackTimeoutMs);
+      if (!this.inFlight.length) return;
+      this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF);
+      this.resend(this.inFlight);
+    }, this.o.ackTimeoutMs * this.backoff);
   }
 
   private handleAck(topic: string, payload: Buffer): void {
@@ -223,6 +235,7 @@ export class Uplink {
     const settled = this.inFlight.splice(0, at + 1);
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
+    this.backoff = 1;
     if (ack.status === 'rejected') {
       this.stats.rejected++;
       this.o.deadLetters.add({

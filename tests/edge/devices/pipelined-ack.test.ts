@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -208,9 +208,15 @@ describe.runIf(haveMosquitto)(`kill -9 of the gateway with hundreds of frames in
     expect(atKill).toBeLessThan(total); // killed in the middle of the burst
     await gateway.start();
     const count = async () => (await tdb.db.query<{ n: number; d: number }>("SELECT count(*)::int AS n, count(DISTINCT (sensor, ts))::int AS d FROM readings WHERE gateway = 'gw-kill'"))[0]!;
-    await waitFor(async () => (await count()).d >= total, `${total} readings in the cloud`, 120_000, 250);
+    await waitFor(async () => (await count()).d >= total, `${total} readings in the cloud`, 120_000, 250).catch(async (e: Error) => {
+      // what the gateway and the cloud saw, for whoever reads the failure
+      const dead = await tdb.db.query<{ code: string; reason: string }>('SELECT code, reason FROM dead_letters ORDER BY id DESC LIMIT 5');
+      console.error(`cloud has ${JSON.stringify(await count())}; cloud dead letters ${JSON.stringify(dead)}\n--- gateway log (tail) ---\n${readFileSync(join(dir, 'gateway.log'), 'utf8').split('\n').slice(-60).join('\n')}`);
+      throw e;
+    });
     const { n, d } = await count();
-    console.log(`kill -9 after ${atKill} of ${total} frames taken in: ${d} distinct readings in the cloud, ${n - d} duplicated`);
+    const uplink = ((await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as { uplink: object }).uplink;
+    console.log(`kill -9 after ${atKill} of ${total} frames taken in: ${d} distinct readings in the cloud, ${n - d} duplicated; uplink after the restart ${JSON.stringify(uplink)}`);
     expect(d).toBe(total);
     expect(n).toBe(total);
   });

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../edge/broker/embedded-broker.ts';
 import { SqliteOutbox } from '../../../edge/outbox/sqlite-outbox.ts';
 import { Uplink } from '../../../edge/uplink/uplink.ts';
+import { topics } from '../../../protocols/uplink/contract.ts';
 import { MemoryDeadLetters } from '../../../edge/dead-letters.ts';
 import type { OutboxEntry } from '../../../edge/outbox/queue.ts';
 import { startCloud, type Cloud } from '../../../cloud/cloud.ts';
@@ -107,5 +108,33 @@ describe(`the uplink's seq window (${engineLabel})`, () => {
     expect(n).toEqual({ n: 5000, distinct_values: 5000 });
     const [keys] = await tdb.db.query<{ n: number; max: number }>('SELECT count(*)::int AS n, max(seq)::int AS max FROM uplink_batches WHERE gateway = $1 AND stream = $2', [GW, outbox.stream]);
     expect(keys).toEqual({ n: 20, max: 20 });
+  });
+});
+
+describe('the ack timeout backs off while no ack comes', () => {
+  it('a cloud that answers nothing is sent the window again at growing intervals, not every ackTimeoutMs', async () => {
+    // a broker of its own, no cloud on it: the batches go nowhere but to the counter below
+    const quiet = await startEmbeddedBroker();
+    cleanups.push(() => quiet.close());
+    const gw = 'gw-unanswered';
+    const watcher = await mqtt.connectAsync(quiet.url);
+    cleanups.push(() => watcher.endAsync());
+    const sendsAt: number[] = [];
+    await watcher.subscribeAsync(topics.batch(gw), { qos: 1 });
+    watcher.on('message', () => sendsAt.push(Date.now()));
+    const outbox = SqliteOutbox.open(join(dir, 'unanswered.sqlite'));
+    cleanups.push(async () => outbox.close());
+    outbox.append(readings(0, 10));
+    const client = await mqtt.connectAsync(quiet.url);
+    const uplink = new Uplink({ gateway: gw, client, outbox, log, deadLetters: new MemoryDeadLetters(), flushMs: 5, batchMaxItems: 250, ackTimeoutMs: 100, window: 4 });
+    cleanups.push(async () => { await uplink.stop(); await client.endAsync(); });
+    await uplink.start();
+    uplink.notify(true);
+    await new Promise((r) => setTimeout(r, 2000));
+    // a fixed 100 ms timeout would have sent the batch ~20 times by now; doubling: at 0, 100, 300, 700, 1500 ms
+    expect(sendsAt.length).toBeGreaterThanOrEqual(3);
+    expect(sendsAt.length).toBeLessThanOrEqual(7);
+    const gaps = sendsAt.slice(1).map((t, i) => t - sendsAt[i]!);
+    expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]! * 2); // the intervals grow
   });
 });
