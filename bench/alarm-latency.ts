@@ -1,7 +1,8 @@
 // Alarm latency: from the instant a reading completes the alarm delay to the webhook receiving
 // the alert, p50/p99, through the real parts: a probe publishing MQTT JSON → Mosquitto → the edge
-// gateway (decode, zone rules, durable outbox, uplink) → Mosquitto → the cloud (ingest, commit,
-// notification outbox, dispatcher) → an HTTP webhook receiver on loopback.
+// gateway (`stockpulse edge`, its own process: decode, zone rules, durable outbox, uplink) →
+// Mosquitto → the cloud (`stockpulse cloud`, its own process: ingest, commit, notification
+// outbox, dispatcher) → an HTTP webhook receiver on loopback (this process).
 //
 //   [DATABASE_URL=postgres://…] npx tsx bench/alarm-latency.ts [--trials N] [--delay SEC]
 //
@@ -13,19 +14,19 @@
 // that POSTs it to the same kind of receiver — i.e. what the two MQTT hops and the HTTP call
 // cost without the edge, the database or the notification outbox.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
-import pino from 'pino';
+import { stringify } from 'yaml';
 import { openDb, type Db } from '../cloud/db/engine.ts';
-import { startCloud } from '../cloud/cloud.ts';
-import { cloudConfigFromEnv } from '../cloud/config.ts';
-import { parseEdgeConfig } from '../edge/config.ts';
-import { Gateway } from '../edge/gateway.ts';
+import { migrate } from '../cloud/db/migrate.ts';
+import { freePort } from '../simulators/free-port.ts';
+import { describeEngine, engineOf } from './lib/engine.ts';
+import { startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
 import { startBenchBroker } from './lib/mosquitto.ts';
 import { scratchDatabase, type ScratchDb } from './lib/scratch-pg.ts';
 import { machine, pct, ratio, table, writeResult } from './lib/report.ts';
@@ -35,7 +36,6 @@ const { values } = parseArgs({ options: { trials: { type: 'string', default: '30
 const TRIALS = Number(values.trials);
 const DELAY_SEC = Number(values.delay);
 const PROBE_EVERY_MS = 100;
-const log = pino({ level: 'silent' });
 
 interface Receiver { url: string; onBody: (fn: (body: any, at: number) => void) => void; close(): Promise<void> }
 async function receiver(): Promise<Receiver> {
@@ -70,10 +70,12 @@ const hook = await receiver();
 const dir = mkdtempSync(join(tmpdir(), 'sp-alarm-bench-'));
 let scratch: ScratchDb | undefined;
 let db: Db | undefined;
+let edge: BenchProcess | undefined;
+let cloud: BenchProcess | undefined;
 try {
   if (process.env.DATABASE_URL) scratch = await scratchDatabase(process.env.DATABASE_URL, 'sp_bench_alarm');
-  db = await openDb({ url: scratch?.url });
-  const engine = scratch ? 'PostgreSQL' : 'PGlite';
+  if (!scratch) mkdirSync(join(dir, 'cloud-data', 'cloud-pglite'), { recursive: true });
+  db = await openDb({ url: scratch?.url, dataDir: scratch ? undefined : join(dir, 'cloud-data', 'cloud-pglite') });
 
   // ---- baseline: MQTT publish → subscriber → HTTP POST → receiver --------------------------
   const baseline: number[] = [];
@@ -96,18 +98,27 @@ try {
   }
 
   // ---- the real path ----------------------------------------------------------------------
-  const cloud = await startCloud({ config: cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_WEBHOOKS: hook.url }), log, db });
+  await migrate(db);
   await registerGateway(db, 'bench-alarm-gw');
-  const config = parseEdgeConfig({
+  if (!scratch) await db.close(); // PGlite: the cloud process opens the directory itself
+  const cloudPort = await freePort();
+  cloud = await startCloudProcess({
+    HTTP_PORT: String(cloudPort), MQTT_URL: broker.url, STOCKPULSE_WEBHOOKS: hook.url,
+    ...(scratch ? { DATABASE_URL: scratch.url } : { STOCKPULSE_DATA_DIR: join(dir, 'cloud-data') }),
+  });
+  const edgePort = await freePort();
+  const configFile = join(dir, 'edge.yaml');
+  writeFileSync(configFile, stringify({
+    http: { port: edgePort, host: '127.0.0.1' },
     gateway: { id: 'bench-alarm-gw', site: 'bench' },
     deviceBroker: { url: broker.url },
     uplink: { url: broker.url },
     zones: [{ id: 'chiller', name: 'Chiller', profile: { low: 0, high: 8 }, alarm: { delaySec: DELAY_SEC, hysteresis: 0.5, doorGraceSec: 0 } }],
     devices: [{ id: 'probe', protocol: 'mqtt-json', topic: 'bench/probe', heartbeatSec: 60, points: [{ sensor: 'probe-t', zone: 'chiller', kind: 'temperature' }] }],
-    storage: { dir, fsync: 'full' },
-  }, {});
-  const gateway = new Gateway({ config, log });
-  await gateway.start();
+    storage: { dir: join(dir, 'edge'), fsync: 'full' },
+  }));
+  edge = await startEdgeProcess(configFile);
+  const edgeStatus = async () => (await (await fetch(`http://127.0.0.1:${edgePort}/status`)).json()) as { uplink: { batchesAcked: number } };
   const probe = await mqtt.connectAsync(broker.url, { clientId: 'bench-probe' });
   let temperature = 4;
   /** timestamps of the probe's frames (ms, ascending): the reading that completed a delay is the first at or after the alert's `at` */
@@ -121,7 +132,7 @@ try {
   const raised: number[] = [];
   const cleared: number[] = [];
   const fromReading: number[] = [];
-  const seen = new Map<string, { raised?: number; cleared?: number; fromReading?: number }>();
+  const seen = new Map<string, { raised?: number; cleared?: number; fromReading?: number; readingTs?: number; arrivedAt?: number }>();
   hook.onBody((b, at) => {
     if (b?.type !== 'stockpulse.alert' || b.alert.rule !== 'high') return;
     const s = seen.get(b.alert.id) ?? {};
@@ -130,14 +141,15 @@ try {
     if (b.transition === 'raised') {
       s.raised = latency;
       const completing = sentTs.find((t) => t >= instant);
-      if (completing !== undefined) s.fromReading = at - completing;
+      if (completing !== undefined) { s.fromReading = at - completing; s.readingTs = completing; }
+      s.arrivedAt = at;
     } else {
       s.cleared = latency;
     }
     seen.set(b.alert.id, s);
   });
   // settle: the manifest is committed and the probe is seen in band
-  await waitUntil(() => gateway.status().uplink.batchesAcked > 0, 'first batch acked');
+  for (let acked = 0; acked === 0; await new Promise((r) => setTimeout(r, 50))) acked = (await edgeStatus()).uplink.batchesAcked;
   const t0 = performance.now();
   for (let i = 0; i < TRIALS; i++) {
     const before = seen.size;
@@ -153,11 +165,36 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(publisher);
   await probe.endAsync();
-  await gateway.stop();
+  const rss = { edgeMiB: edge.peakRssMiB(), cloudMiB: cloud.peakRssMiB(), edgeLaunch: edge.launch };
+  await edge.stop();
   await cloud.stop();
+  if (!scratch) db = await openDb({ dataDir: join(dir, 'cloud-data', 'cloud-pglite') });
+  const ranOn = await engineOf((sql) => db!.query(sql), scratch ? 'postgresql' : 'pglite');
 
   // ---- report ---------------------------------------------------------------------------------
+  // Where the time goes, per raised alert, from what the database kept: the batch that carried
+  // it (sent_at: stamped by the edge as it published; received_at: the cloud's transaction
+  // start, the same now() as the delivery's created_at) and the delivery's sent_at.
+  const legs = { edge: [] as number[], toCloud: [] as number[], commitAndDispatch: [] as number[], post: [] as number[] };
+  for (const [id, s] of seen) {
+    if (s.readingTs === undefined || s.arrivedAt === undefined) continue;
+    const [row] = await db.query<{ sent: number; received: number; delivered: number | null }>(
+      `SELECT extract(epoch FROM b.sent_at) * 1000 AS sent, extract(epoch FROM b.received_at) * 1000 AS received, extract(epoch FROM d.sent_at) * 1000 AS delivered
+       FROM notification_deliveries d JOIN uplink_batches b ON b.received_at = d.created_at AND b.alerts > 0
+       WHERE d.alert_id = $1 AND d.transition = 'raised' LIMIT 1`, [id]);
+    if (!row || row.delivered === null) continue;
+    legs.edge.push(Number(row.sent) - s.readingTs);
+    legs.toCloud.push(Number(row.received) - Number(row.sent));
+    legs.commitAndDispatch.push(Number(row.delivered) - Number(row.received));
+    legs.post.push(s.arrivedAt - Number(row.delivered));
+  }
   const sort = (a: number[]) => [...a].sort((x, y) => x - y);
+  const legRows = Object.entries({
+    'reading → batch published (broker in, edge commit, alarm rule, outbox, batch cut)': legs.edge,
+    'batch published → cloud transaction begins (broker, parse, per-gateway chain, group wait)': legs.toCloud,
+    'transaction begins → delivery marked sent (commit, dispatcher wake-up, POST answered)': legs.commitAndDispatch,
+    'delivery marked sent → receiver saw it (clock order of the two marks)': legs.post,
+  }).map(([k, v]) => { const x = sort(v); return [k, x.length, pct(x, 50), pct(x, 99), x.at(-1)]; });
   const [r, c, b, f] = [sort(raised), sort(cleared), sort(baseline), sort(fromReading)];
   const m = machine();
   const rows = [
@@ -166,19 +203,23 @@ try {
     ['cleared: back-in-band reading → webhook (ours)', c.length, pct(c, 50), pct(c, 99), c.at(-1), ratio(pct(c, 50), pct(b, 50)), ratio(pct(c, 99), pct(b, 99))],
     ['raw: MQTT publish → subscriber → HTTP POST (baseline)', b.length, pct(b, 50), pct(b, 99), b.at(-1), '1.00×', '1.00×'],
   ];
-  console.log(`\nalarm latency — probe → ${broker.kind} → edge → broker → cloud (${engine}) → webhook; delay ${DELAY_SEC} s, probe every ${PROBE_EVERY_MS} ms, ${TRIALS} trials in ${seconds.toFixed(0)} s; ${m.cpus} CPUs, load ${m.loadavg.join(' ')}\n\n` +
+  console.log(`\nalarm latency — probe → ${broker.kind} → edge → broker → cloud (${describeEngine(ranOn)}) → webhook; edge peak RSS ${rss.edgeMiB?.toFixed(1)} MiB (${rss.edgeLaunch}), cloud ${rss.cloudMiB?.toFixed(1)} MiB; delay ${DELAY_SEC} s, probe every ${PROBE_EVERY_MS} ms, ${TRIALS} trials in ${seconds.toFixed(0)} s; ${m.cpus} CPUs, load ${m.loadavg.join(' ')}\n\n` +
     table(['path', 'n', 'p50 ms', 'p99 ms', 'max ms', 'p50 vs raw', 'p99 vs raw'], rows) + '\n\n' +
+    'Where the raised alarm\'s time goes (from the rows the database kept):\n\n' + table(['leg', 'n', 'p50 ms', 'p99 ms', 'max ms'], legRows) + '\n\n' +
     'Clock: the probe frame\'s own timestamp (the first frame at or after the alert\'s `at`, the event-time instant the delay completed), or `at` itself, to the receiver\'s arrival time; one machine clock.\n');
   const file = writeResult('alarm-latency', {
-    engine, broker: broker.kind, delaySec: DELAY_SEC, probeEveryMs: PROBE_EVERY_MS, trials: TRIALS,
+    engine: ranOn, rss, broker: broker.kind, delaySec: DELAY_SEC, probeEveryMs: PROBE_EVERY_MS, trials: TRIALS,
     raisedFromReading: { p50: pct(f, 50), p99: pct(f, 99), max: f.at(-1), samples: fromReading },
     raised: { p50: pct(r, 50), p99: pct(r, 99), max: r.at(-1), samples: raised },
     cleared: { p50: pct(c, 50), p99: pct(c, 99), max: c.at(-1), samples: cleared },
     baseline: { p50: pct(b, 50), p99: pct(b, 99), max: b.at(-1) },
+    legs: Object.fromEntries(Object.entries(legs).map(([k, v]) => { const x = sort(v); return [k, { p50: pct(x, 50), p99: pct(x, 99), max: x.at(-1) }]; })),
   });
   console.log(`written ${file}`);
 } finally {
-  await db?.close();
+  await edge?.stop();
+  await cloud?.stop();
+  await db?.close().catch(() => {});
   await scratch?.drop();
   await hook.close();
   await broker.close();
