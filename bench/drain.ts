@@ -16,6 +16,7 @@
 // Beside it, in the same run: one raw COPY of the same number of rows into a table shaped like
 // `readings` on the same database (the database's own ceiling; PostgreSQL only).
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ import { SqliteOutbox } from '../edge/outbox/sqlite-outbox.ts';
 import type { OutboxEntry } from '../edge/outbox/queue.ts';
 import { freePort } from '../simulators/free-port.ts';
 import { mosquittoVersion, startBenchBroker } from './lib/mosquitto.ts';
+import { cpuDelta, cpuOf } from './lib/proc-cpu.ts';
 import { metric, startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
 import { scratchDatabase } from './lib/scratch-pg.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
@@ -92,6 +94,15 @@ async function until<T>(read: () => Promise<T | undefined | false>, what: string
     if (v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error(`${what}: not within ${TIMEOUT_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** every PostgreSQL server process on this machine (the database's share of the CPU, when it is local) */
+function postgresPids(): number[] {
+  try {
+    return execFileSync('pgrep', ['-u', 'postgres'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
@@ -167,9 +178,12 @@ async function drainRun(window: number): Promise<void> {
     // the link is back once the gateway runs (its uplink starts just before it says so); the
     // process start (loading the code) is not the drain's
     t0 = performance.now();
+    const pids = () => ({ edge: [edge!.pid], cloud: [cloud.pid], broker: broker.pid ? [broker.pid] : [], postgres: postgresPids() });
+    const cpu0 = Object.fromEntries(Object.entries(pids()).map(([k, v]) => [k, cpuOf(v)]));
     const live = livePublisher(prefix, gw, Date.now());
-    const edgeStatus = async () => (await fetch(`http://127.0.0.1:${edgePort}/status`)).json() as Promise<{ outboxDepth: number }>;
+    const edgeStatus = async () => (await fetch(`http://127.0.0.1:${edgePort}/status`)).json() as Promise<{ outboxDepth: number; uplink: { batchesSent: number; resends: number; gaps: number } }>;
     const tDrained = await until(async () => (await metric(cloudUrl, 'stockpulse_cloud_readings_ingested_total')) - before >= BACKLOG && performance.now(), `${gw}: backlog in the cloud`);
+    const cpu = Object.fromEntries(Object.entries(pids()).map(([k, v]) => [k, cpuDelta(cpu0[k]!, cpuOf(v))]));
     const tEmpty = await until(async () => (await edgeStatus()).outboxDepth < BATCH && performance.now(), `${gw}: outbox back under one batch`);
     const newPublished = await live.stop();
     const total = BACKLOG + newPublished;
@@ -180,7 +194,8 @@ async function drainRun(window: number): Promise<void> {
       newPublished, newStored: true, edgeLaunch: edge.launch,
       ...(edge.peakRssMiB() ? { edgeRssMiB: edge.peakRssMiB()! } : {}), ...(cloud.peakRssMiB() ? { cloudRssMiB: cloud.peakRssMiB()! } : {}),
     });
-    console.log(`window ${window}: ${BACKLOG} held → in the cloud after ${drainSeconds.toFixed(1)} s (${Math.round(BACKLOG / drainSeconds)} readings/s), outbox empty after ${((tEmpty - t0) / 1000).toFixed(1)} s; ${newPublished} live readings stored too`);
+    const { uplink } = await edgeStatus();
+    console.log(`window ${window}: ${BACKLOG} held → in the cloud after ${drainSeconds.toFixed(1)} s (${Math.round(BACKLOG / drainSeconds)} readings/s), outbox empty after ${((tEmpty - t0) / 1000).toFixed(1)} s; ${newPublished} live readings stored too; uplink: ${uplink.batchesSent} batches sent, ${uplink.resends} resends, ${uplink.gaps} answered gap; CPU s while draining (of ${(2 * drainSeconds).toFixed(1)} on 2 cores): ${Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
   } finally {
     await edge?.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -106,6 +106,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     stallAfterSec: config.STOCKPULSE_UPLINK_STALL_SEC,
     settings: config,
     groupCommit: config.STOCKPULSE_INGEST_GROUP_MAX > 1 && { maxBatches: config.STOCKPULSE_INGEST_GROUP_MAX },
+    overlap: config.STOCKPULSE_INGEST_OVERLAP,
     kick: () => dispatcher.kick(),
     onCommitted: (b, deliveries) => { if (deliveries > 0) dispatcher.kick(); events.ingested(batchSummary(b)); expected.onBatch(b); },
     onRefused: (deliveries) => { if (deliveries > 0) dispatcher.kick(); },

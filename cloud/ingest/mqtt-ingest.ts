@@ -55,12 +55,24 @@ export interface IngestOptions {
   gapGiveUpMs?: number;
   /** commit batches of different gateways that arrive together in one transaction (group-commit.ts); off when absent here (the cloud sets it from STOCKPULSE_INGEST_GROUP_MAX, default on); false = one transaction per batch */
   groupCommit?: boolean | { maxBatches?: number; maxReadings?: number; concurrency?: number };
+  /** plain batches (readings only) of one stream stored at once (overlap.ts comment in handle); default 3, 1 = one after the other */
+  overlap?: number;
 }
 
 export const DEFAULT_STALL_AFTER_SEC = 120;
 
 export class MqttIngest {
   private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * Per gateway: settles once every batch taken so far has been decided and its ack published
+   * (or withheld). A batch's ack waits for it: acks are cumulative at the edge, so ack n may go
+   * out only after every batch before n of the stream was decided.
+   */
+  private readonly ackTails = new Map<string, Promise<void>>();
+  /** per gateway: plain batches whose store runs while the chain has moved on (overlap) */
+  private readonly overlapping = new Map<string, Promise<unknown>[]>();
+  /** per stream: the lowest seq whose store failed (no ack) and that nothing has decided since; acks above it are withheld */
+  private readonly blockedFrom = new Map<string, number>();
   /** acks published and not yet PUBACKed by the broker */
   private readonly acking = new Set<Promise<void>>();
   /** batches received and not yet acked, attempts, per-gateway progress */
@@ -93,10 +105,10 @@ export class MqttIngest {
     const every = Math.max(200, Math.min(5000, ((this.o.stallAfterSec ?? DEFAULT_STALL_AFTER_SEC) * 1000) / 4));
     this.stallTimer = setInterval(() => { this.checking ??= this.checkStalls().finally(() => { this.checking = undefined; }); }, every);
     this.stallTimer.unref();
-    // With a share group, N instances each get a part of the batches; per-gateway order still
-    // holds because the edge sends stop-and-wait (batch n+1 only after n is acked = committed),
-    // and a resend that lands on another instance (this one was killed mid-batch) is the same
-    // (gateway, stream, seq): committed once, acked as duplicate. No share group for the demo's
+    // With a share group, N instances each get a part of the batches; per-stream order still
+    // holds because a batch whose predecessor no instance has decided is answered `gap`
+    // (stream-order.ts), and a resend that lands on another instance (this one was killed
+    // mid-batch) is the same (gateway, stream, seq): committed once, acked as duplicate. No share group for the demo's
     // aedes broker: it implements neither MQTT 5 nor `$share`.
     const topic = topics.batchSubscription(this.o.shareGroup);
     // A broker that refuses the filter (0x80, 0x9E "shared subscriptions not supported") must
@@ -121,6 +133,7 @@ export class MqttIngest {
   /** resolves when every batch received so far has been handled */
   async drain(): Promise<void> {
     await Promise.all([...this.chains.values()]);
+    await Promise.all([...this.ackTails.values()]);
     await Promise.all([...this.acking]);
   }
 
@@ -143,6 +156,19 @@ export class MqttIngest {
   private async handle(gateway: string, topic: string, payload: Buffer, parsed: ReturnType<typeof parseUplinkBatch>): Promise<void> {
     const m = this.o.metrics;
     const started = performance.now();
+    // Overlap (issue #12, the drain after an outage): a plain batch — readings only, nothing
+    // refused by the contract — is stored while the chain goes on to the next one, up to
+    // `overlap` of one gateway at a time; its neighbours' transactions run beside it on the
+    // pool's other connections. Readings are order-free (unique (sensor, ts), the latest value
+    // guarded by its timestamp, last_seq by greatest()), so only the ACKS must keep seq order:
+    // each waits for the ack of the batch before it, and none goes out above a batch whose store
+    // failed (the edge resends from there). Everything else — alerts, movements, devices, a
+    // manifest, a salvaged or refused batch — waits until every batch before it was decided, so
+    // an alert's raise is still stored before its clear.
+    if (parsed.ok && isPlain(parsed.batch) && (this.o.overlap ?? 3) > 1) return this.handlePlain(gateway, topic, payload, parsed.batch, started);
+    await this.ackTails.get(gateway);
+    const ids = parsed.ok ? parsed.batch : parsed;
+    if (ids.stream !== undefined && ids.seq !== undefined && await this.withheld(gateway, ids.stream, ids.seq)) return this.gapAck(gateway, ids.stream, ids.seq);
     let batch: UplinkBatch;
     let invalid: ItemFailure[] = [];
     if (parsed.ok) batch = parsed.batch;
@@ -168,15 +194,104 @@ export class MqttIngest {
       batch = salvaged.batch;
       invalid = salvaged.invalid.map((i) => ({ ...i, cause: 'contract' }));
     }
+    const attempts = await this.mayDecide(gateway, batch);
+    if (!attempts) return;
+    let ack: UplinkAck;
+    try {
+      ack = await this.decide(gateway, topic, payload, batch, invalid, started, attempts);
+    } catch (e) {
+      this.block(gateway, batch.stream, batch.seq);
+      throw e;
+    }
+    this.ack(ack);
+    if (this.stalledAlerts.has(gateway)) void this.checkStalls();
+  }
+
+  /**
+   * true when this seq's ack must not go out: a batch before it in the stream failed to store
+   * here and nothing has decided it since. A resend of the failed batch may have gone to another
+   * instance (shared subscription): the database says whether its key is there now.
+   */
+  private async withheld(gateway: string, stream: string, seq: number): Promise<boolean> {
+    const key = streamKey(gateway, stream);
+    const blocked = this.blockedFrom.get(key);
+    if (blocked === undefined || seq < blocked) return false;
+    if (seq > blocked) {
+      const [done] = await this.o.db.query('SELECT 1 FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = $3', [gateway, stream, blocked]).catch(() => []);
+      if (!done) return true;
+    }
+    // the failed batch itself (its resend), or decided elsewhere meanwhile
+    if (this.blockedFrom.get(key) === blocked) this.blockedFrom.delete(key);
+    return false;
+  }
+
+  /** answered `gap` (not cumulative: settles nothing at the edge), expecting the batch that failed */
+  private gapAck(gateway: string, stream: string, seq: number): void {
+    this.o.metrics.batchesGap.inc();
+    this.ack({ v: PROTOCOL_VERSION, gateway, stream, seq, status: 'gap', expected: this.blockedFrom.get(streamKey(gateway, stream)) });
+  }
+
+  /** this seq failed to store: no ack above it until it is decided */
+  private block(gateway: string, stream: string, seq: number): void {
+    const key = streamKey(gateway, stream);
+    const blocked = this.blockedFrom.get(key);
+    if (blocked === undefined || seq < blocked) this.blockedFrom.set(key, seq);
+  }
+
+  /** the order check (stream-order.ts): the batch's attempts so far, or 0 when it was answered `gap` */
+  private async mayDecide(gateway: string, batch: UplinkBatch): Promise<number> {
     const attempts = this.progress.arrived(gateway, batch.stream, batch.seq);
     const order = await this.order.check(gateway, batch.stream, batch.seq, this.progress.firstArrival(gateway, batch.stream, batch.seq) ?? Date.now());
     if (!order.next) {
       // overtook its predecessor (the edge's window, or another instance still committing it)
-      m.batchesGap.inc();
+      this.o.metrics.batchesGap.inc();
       this.ack({ v: PROTOCOL_VERSION, gateway, stream: batch.stream, seq: batch.seq, status: 'gap', expected: order.expected });
-      return;
+      return 0;
     }
     if (order.skipped) this.o.log.error({ gateway, stream: batch.stream, seq: batch.seq, skipped: order.skipped }, 'a batch waited past the gap timeout for predecessors that never came; taken anyway (were they lost by a restored database?)');
+    return attempts;
+  }
+
+  /** a plain batch: stored beside its neighbours, acked in seq order (see handle) */
+  private async handlePlain(gateway: string, topic: string, payload: Buffer, batch: UplinkBatch, started: number): Promise<void> {
+    const running = this.overlapping.get(gateway) ?? [];
+    // at most `overlap` of this gateway's stores at once: the chain waits for the oldest
+    while (running.length >= (this.o.overlap ?? 3)) await running[0];
+    const attempts = await this.mayDecide(gateway, batch);
+    if (!attempts) return;
+    // the next seq may be decided now (the order check passes it): this one is under way
+    this.order.decided(gateway, batch.stream, batch.seq);
+    const work = this.decide(gateway, topic, payload, batch, [], started, attempts);
+    const prior = this.ackTails.get(gateway) ?? Promise.resolve();
+    const tail = prior.then(() => work).then(
+      async (ack) => {
+        // stored, but a batch before it was not: not acked (its resend is acked as a duplicate)
+        if (await this.withheld(gateway, batch.stream, batch.seq)) return this.gapAck(gateway, batch.stream, batch.seq);
+        this.ack(ack);
+        if (this.stalledAlerts.has(gateway)) void this.checkStalls();
+      },
+      (e: unknown) => {
+        // not stored (the database unreachable, a passing fault): no ack for it nor for any batch after it
+        this.block(gateway, batch.stream, batch.seq);
+        this.o.log.error({ err: e, gateway, seq: batch.seq }, 'batch handling failed; the edge will resend it');
+      },
+    );
+    this.ackTails.set(gateway, tail);
+    void tail.finally(() => { if (this.ackTails.get(gateway) === tail) this.ackTails.delete(gateway); });
+    running.push(tail);
+    this.overlapping.set(gateway, running);
+    void tail.finally(() => {
+      running.splice(running.indexOf(tail), 1);
+      if (!running.length && this.overlapping.get(gateway) === running) this.overlapping.delete(gateway);
+    });
+  }
+
+  /**
+   * Stores the batch and returns the ack to publish: committed, duplicate or rejected (its
+   * refused items dead-lettered). Throws when nothing may be acked (the edge resends).
+   */
+  private async decide(gateway: string, topic: string, payload: Buffer, batch: UplinkBatch, invalid: ItemFailure[], started: number, attempts: number): Promise<UplinkAck> {
+    const m = this.o.metrics;
     let ack: UplinkAck;
     try {
       // with group commit: committed with other gateways' batches in one transaction, this one
@@ -209,8 +324,7 @@ export class MqttIngest {
     if (ack.status === 'rejected') await this.decidedWithoutCommit(gateway, batch.stream, batch.seq);
     else this.order.decided(gateway, batch.stream, batch.seq);
     this.progress.acked(gateway, batch.stream, batch.seq);
-    this.ack(ack);
-    if (this.stalledAlerts.has(gateway)) void this.checkStalls();
+    return ack;
   }
 
   private committed(batch: UplinkBatch, readingsStored: number, deliveries: number, started: number): void {
@@ -327,6 +441,12 @@ export class MqttIngest {
     void sent.finally(() => this.acking.delete(sent));
   }
 }
+
+const streamKey = (gateway: string, stream: string) => `${gateway}\u0000${stream}`;
+
+/** readings only: what may be stored beside its neighbours (handle) */
+const isPlain = (b: UplinkBatch): boolean =>
+  b.manifest === undefined && b.alerts.length === 0 && b.devices.length === 0 && b.movements.length === 0 && b.readings.length > 0;
 
 /** items a batch carries (its manifest counts as one) */
 function itemCount(b: UplinkBatch): number {

@@ -65,7 +65,11 @@ export async function storeBatchIn(q: Queryable, sent: UplinkBatch, targets: rea
     const opened = await openBatch(q, sent, targets);
     if (opened.status !== 'fresh') return opened;
     const batch = opened.batch;
-    await upsertGateway(q, batch, batch.manifest);
+    // A readings-only batch touches its gateway's row last: the row lock is then held only for
+    // the commit, and the next batch of the same stream, stored beside this one on another
+    // connection (mqtt-ingest.ts, overlap), waits for it there rather than before its COPY.
+    const readingsOnly = !batch.manifest && !batch.alerts.length && !batch.devices.length && !batch.movements.length;
+    if (!readingsOnly) await upsertGateway(q, batch, batch.manifest);
     if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
     if (batch.manifest) await storeManifestDevices(q, batch.gateway, batch.manifest);
     const readingsStored = batch.readings.length ? await (canCopy(q) && batch.readings.length >= COPY_MIN_READINGS ? copyReadings(q, batch) : storeReadings(q, batch)) : 0;
@@ -75,6 +79,7 @@ export async function storeBatchIn(q: Queryable, sent: UplinkBatch, targets: rea
     // batch (a restarted gateway sends both and has forgotten the alert)
     if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
     if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets), settings);
+    if (readingsOnly) await upsertGateway(q, batch, undefined);
     return { status: 'committed' as const, deliveries, readingsStored, refused: opened.refused, stored: batch };
   }
 }
