@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = `${ROOT}bin/stockpulse.js`;
 const BUNDLE = `${ROOT}dist/edge/stockpulse-edge.mjs`;
+/** STOCKPULSE_BENCH_CPU_PROF=DIR: each process writes a V8 CPU profile there (bench/lib/profile-summary.ts reads it) */
+const PROF = process.env.STOCKPULSE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STOCKPULSE_BENCH_CPU_PROF}`] : [];
 
 export interface BenchProcess {
   pid: number;
@@ -62,14 +64,14 @@ function handle(proc: ChildProcess, launch: string): BenchProcess {
 
 export async function startEdgeProcess(configFile: string): Promise<BenchProcess> {
   const bundled = existsSync(BUNDLE);
-  const args = bundled ? ['--max-old-space-size=64', '--max-semi-space-size=2', BUNDLE, '--config', configFile] : [BIN, 'edge', '--config', configFile];
+  const args = [...PROF, ...(bundled ? ['--max-old-space-size=64', '--max-semi-space-size=2', BUNDLE, '--config', configFile] : [BIN, 'edge', '--config', configFile])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
   await started('stockpulse edge', proc, 'gateway started');
   return handle(proc, bundled ? 'dist/edge bundle, --max-old-space-size=64' : 'bin/stockpulse.js edge (tsx; run npm run build:edge for the bundled build)');
 }
 
 export async function startCloudProcess(env: Record<string, string>): Promise<BenchProcess> {
-  const proc = spawn(process.execPath, [BIN, 'cloud'], {
+  const proc = spawn(process.execPath, [...PROF, BIN, 'cloud'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', ...env },
   });

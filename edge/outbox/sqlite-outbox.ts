@@ -27,6 +27,8 @@ const THIN_WINDOW = 20_000;
 const THIN_LOG_EVERY_MS = 60_000;
 /** a group commit is cut at this many staged entries even within one loop turn (bounded memory and latency) */
 const GROUP_MAX_ENTRIES = 5000;
+/** a group commit following another within this many ms waits out the rest of it (see stage) */
+const COALESCE_MS = 4;
 
 // Approximate stored bytes per row: the payload plus a fixed share for the row header, the
 // primary key and the other columns. Good enough for a cap; the file itself is larger by free
@@ -98,6 +100,8 @@ export class SqliteOutbox implements Outbox {
   private stagedJournal: { source: string; read: TagRead }[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushScheduled = false;
+  /** performance.now() when the last group commit ended */
+  private lastGroupAt = -Infinity;
   /** append(…, state) values, mirrored from the meta table */
   private readonly state = new Map<string, string>();
 
@@ -209,8 +213,15 @@ export class SqliteOutbox implements Outbox {
       if (this.staged.length + this.stagedJournal.length >= GROUP_MAX_ENTRIES) this.flushStaged();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
-        // after the I/O callbacks of this loop turn: every frame that arrived with this one shares the commit
-        setImmediate(() => this.flushStaged());
+        // After the I/O callbacks of this loop turn: every frame that arrived with this one shares
+        // the commit. Under a steady stream (the last group commit ended less than COALESCE_MS
+        // ago) the commit waits out the rest of that interval, so frames trickling in one per
+        // turn — a bridge's 2 000/s beside a drain — share one fsync instead of one each (the
+        // drain's profile showed the gateway blocked in those commits 29% of the time). A lone
+        // frame (an alarm's reading after a quiet spell) is still committed in the same turn.
+        const since = performance.now() - this.lastGroupAt;
+        if (since >= COALESCE_MS) setImmediate(() => this.flushStaged());
+        else setTimeout(() => this.flushStaged(), COALESCE_MS - since);
       }
     });
   }
@@ -223,6 +234,8 @@ export class SqliteOutbox implements Outbox {
       this.append([]);
     } catch (e) {
       this.log?.error({ err: e }, 'outbox commit failed: the frames waiting on it are refused (their devices resend them)');
+    } finally {
+      this.lastGroupAt = performance.now();
     }
   }
 
