@@ -3,7 +3,7 @@ import type { Db, Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
 import type { IngestSettings } from './store-movements.ts';
 import type { CloudMetrics } from '../metrics.ts';
-import { recordRefusals, storeBatch, storeBatchIn, type StoreResult } from './store-batch.ts';
+import { recordRefusals, storeBatch, storeBatchIn, type StoreOptions, type StoreResult } from './store-batch.ts';
 import { classifyStoreFault } from './store-fault.ts';
 import { storeGroupFast } from './store-group.ts';
 
@@ -44,6 +44,8 @@ export interface GroupCommitOptions {
   maxReadings?: number;
   /** groups committing at once; default 1 on PGlite (one connection), 2 on PostgreSQL (one writing while the next forms; with the set-based path a group is a few statements, and more groups side by side only made them smaller: bench/fleet.ts, 500 gateways, load 6–11: 2 → 1.25–1.69× the same run's raw baseline, 6 → 1.06×, 1 → 0.81×) */
   concurrency?: number;
+  /** as storeBatch: the deliveries of the batches' alerts inserted leased, returned with each committed result */
+  store?: StoreOptions;
 }
 
 interface Waiting {
@@ -110,7 +112,7 @@ export class GroupCommitter {
     // a fixed lock order across concurrent groups (each gateway's rows are its own; this keeps
     // shared ones, e.g. a sensor moved between gateways, from deadlocking two groups)
     group.sort((a, b) => (a.batch.gateway < b.batch.gateway ? -1 : a.batch.gateway > b.batch.gateway ? 1 : 0));
-    const { db, targets, settings } = this.o;
+    const { db, targets, settings, store } = this.o;
     const batches = group.map((w) => w.batch);
     let results: (StoreResult | undefined)[];
     let fastDecided = 0, fastFailed = false;
@@ -130,7 +132,7 @@ export class GroupCommitter {
       for (const [i, b] of batches.entries()) {
         const decided = fast[i];
         if (decided) fastDecided++;
-        out.push(decided ?? await inSavepoint(q, () => storeBatchIn(q, b, targets, settings)));
+        out.push(decided ?? await inSavepoint(q, () => storeBatchIn(q, b, targets, settings, store)));
       }
       return out;
     });
@@ -155,7 +157,7 @@ export class GroupCommitter {
         if (r === undefined) {
           // rolled back alone: the single-batch path decides, as it did before group commit
           this.o.metrics?.groupIsolated.inc();
-          w.resolve(await storeBatch(db, w.batch, targets, settings));
+          w.resolve(await storeBatch(db, w.batch, targets, settings, store));
           return;
         }
         if (r.status === 'committed') await recordRefusals(db, w.batch, r.refused);
