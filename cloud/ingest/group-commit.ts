@@ -26,6 +26,8 @@ import { storeGroupFast } from './store-group.ts';
 //   savepoint fails is rolled back alone (its neighbours go on) and, after the group committed,
 //   goes through the single-batch path exactly as before group commit (storeBatch, whose
 //   failure mqtt-ingest.ts classifies: transient retry, item-by-item fallback, rejection).
+//   A group that is one such batch alone skips the savepoint (two round trips on an alarm's
+//   path): its failure rolls back a transaction that held only it, and it goes the same way.
 // - A connection-level fault (or a failing COMMIT) fails the whole group: every caller gets the
 //   error, nothing is acked, the edges resend, and uplink_batches makes the resends exactly-once.
 //
@@ -128,21 +130,29 @@ export class GroupCommitter {
         }
       }
       const out: (StoreResult | undefined)[] = [];
-      fastDecided = 0;
+      fastDecided = fast.filter(Boolean).length;
+      // one batch for the per-batch path and nothing else decided in this transaction (an alarm
+      // arriving alone, the usual case): no savepoint — its two round trips are on the alarm's
+      // path (issue #12). Its failure rolls the transaction back, which then held only this batch:
+      // the same outcome as its savepoint rolled back in an otherwise empty group (LoneBatchFailed).
+      const alone = fastDecided === 0 && batches.length === 1;
       for (const [i, b] of batches.entries()) {
-        const decided = fast[i];
-        if (decided) fastDecided++;
-        out.push(decided ?? await inSavepoint(q, () => storeBatchIn(q, b, targets, settings, store)));
+        out.push(fast[i] ?? await (alone ? lone(() => storeBatchIn(q, b, targets, settings, store)) : inSavepoint(q, () => storeBatchIn(q, b, targets, settings, store))));
       }
       return out;
     });
+    /** the group's transaction, with a lone batch that failed for a reason of its own read as rolled back alone */
+    const storeGroupOrLone = (setBased: boolean) => storeGroup(setBased).catch((e: unknown) => {
+      if (e instanceof LoneBatchFailed) return [undefined];
+      throw e;
+    });
     try {
       try {
-        results = await storeGroup(true);
+        results = await storeGroupOrLone(true);
       } catch (e) {
         if (!(e instanceof SetBasedFailed)) throw e;
         fastFailed = true;
-        results = await storeGroup(false);
+        results = await storeGroupOrLone(false);
       }
     } catch (e) {
       for (const w of group) w.reject(e); // nothing acked; the edges resend
@@ -181,6 +191,23 @@ async function inSavepoint<T>(q: Queryable, fn: () => Promise<T>): Promise<T | u
     await q.query('ROLLBACK TO SAVEPOINT sp_group_batch');
     await q.query('RELEASE SAVEPOINT sp_group_batch');
     return undefined;
+  }
+}
+
+/** fn with no savepoint, in a transaction that holds only it: a failure of its own rolls that transaction back (LoneBatchFailed); a connection fault is thrown */
+async function lone<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (classifyStoreFault(e) === 'connection') throw e;
+    throw new LoneBatchFailed(e);
+  }
+}
+
+/** the lone batch of a group failed for a reason of its own: it goes the single-batch path, as a batch rolled back to its savepoint */
+class LoneBatchFailed extends Error {
+  constructor(readonly fault: unknown) {
+    super(`batch failed: ${(fault as Error | null)?.message ?? String(fault)}`);
   }
 }
 
