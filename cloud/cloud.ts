@@ -108,7 +108,14 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     groupCommit: config.STOCKPULSE_INGEST_GROUP_MAX > 1 && { maxBatches: config.STOCKPULSE_INGEST_GROUP_MAX },
     overlap: config.STOCKPULSE_INGEST_OVERLAP,
     kick: () => dispatcher.kick(),
-    onCommitted: (b, deliveries) => { if (deliveries > 0) dispatcher.kick(); events.ingested(batchSummary(b)); expected.onBatch(b); },
+    // the alert's deliveries go to the dispatcher's direct path (dispatcher.ts send); a pass only
+    // for those not leased (a refusal's, count drift's)
+    leaseDeliveries: true,
+    onCommitted: (b, deliveries, leased) => {
+      dispatcher.send(leased);
+      if (deliveries > leased.length) dispatcher.kick();
+      events.ingested(batchSummary(b)); expected.onBatch(b);
+    },
     onRefused: (deliveries) => { if (deliveries > 0) dispatcher.kick(); },
   });
   // a broker refusing the subscription stops the start; leave no connection behind

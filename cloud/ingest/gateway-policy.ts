@@ -35,20 +35,31 @@ export interface Refusal {
 
 export type Admitted = { ok: true; site: string | null } | { ok: false; error: SpError };
 
-interface RegistryRow { site: string | null; generation: number; revoked_at: unknown }
+interface AdmissionRow { site: string | null; generation: number; revoked: boolean; stream_generation: number | null }
 
-/** Is this a live gateway on a stream its current credential opened? Touches nothing else. */
+/**
+ * Is this a live gateway on a stream its current credential opened? Touches nothing else. One
+ * statement (the alarm path, issue #12): the registry row, the stream bound to the credential
+ * generation that sent its first batch (a new stream is bound here), and the stream's generation.
+ */
 export async function admitBatch(q: Queryable, batch: UplinkBatch): Promise<Admitted> {
   const gw = batch.gateway;
-  const [reg] = await q.query<RegistryRow>('SELECT site, generation, revoked_at FROM gateway_registry WHERE id = $1', [gw]);
-  if (!reg || reg.revoked_at) {
+  const [reg] = await q.query<AdmissionRow>(
+    `WITH reg AS (SELECT site, generation, revoked_at FROM gateway_registry WHERE id = $1),
+     opened AS (INSERT INTO uplink_streams (gateway, stream, generation) SELECT $1, $2, generation FROM reg WHERE revoked_at IS NULL
+                ON CONFLICT DO NOTHING RETURNING generation)
+     SELECT reg.site, reg.generation, reg.revoked_at IS NOT NULL AS revoked,
+            coalesce((SELECT generation FROM opened), (SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2)) AS stream_generation
+     FROM reg`, [gw, batch.stream]);
+  if (!reg || reg.revoked) {
     return { ok: false, error: new SpError('SP_ERR_GATEWAY_UNKNOWN', { field: 'gateway', reason: `gateway "${gw}" is ${reg ? 'revoked' : 'not registered'} (register it: stockpulse gateway add --id ${gw})` }) };
   }
-  // the stream belongs to the credential generation that sent its first batch
-  await q.query('INSERT INTO uplink_streams (gateway, stream, generation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [gw, batch.stream, reg.generation]);
-  const [opened] = await q.query<{ generation: number }>('SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2', [gw, batch.stream]);
-  if (Number(opened!.generation) !== Number(reg.generation)) {
-    return { ok: false, error: new SpError('SP_ERR_UPLINK_STREAM_REVOKED', { field: 'stream', reason: `stream ${batch.stream} was opened under credential #${opened!.generation} of "${gw}", which was revoked (now #${reg.generation}); a new stream is needed` }) };
+  // NULL: another transaction bound the stream after this statement's snapshot (the INSERT met
+  // its row and did nothing); a new statement sees it
+  const opened = reg.stream_generation ?? (await q.query<{ generation: number }>(
+    'SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2', [gw, batch.stream]))[0]!.generation;
+  if (Number(opened) !== Number(reg.generation)) {
+    return { ok: false, error: new SpError('SP_ERR_UPLINK_STREAM_REVOKED', { field: 'stream', reason: `stream ${batch.stream} was opened under credential #${opened} of "${gw}", which was revoked (now #${reg.generation}); a new stream is needed` }) };
   }
   return { ok: true, site: reg.site };
 }
@@ -77,7 +88,11 @@ export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSit
   }
 
   const readings: Reading[] = [];
-  const sensorOwner = await owners.claim('sensor', [...new Set(batch.readings.map((r) => r.sensor))]);
+  // the sensors' and the zones' claims in one round trip (after the manifest's: it may claim zones)
+  const sensors = [...new Set(batch.readings.map((r) => r.sensor))];
+  const zones = [...batch.alerts.map((a) => a.zone), ...batch.movements.map((m) => m.location.zone)];
+  const known = await owners.lookupBoth(sensors, zones);
+  const sensorOwner = await owners.claim('sensor', sensors, known.sensor);
   const foreign = new Map<string, Reading[]>();
   for (const r of batch.readings) {
     if (sensorOwner.get(r.sensor) === gw) readings.push(r);
@@ -87,7 +102,7 @@ export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSit
     refused.push({ what: 'reading', subject: sensor, reason: `sensor "${sensor}" belongs to gateway "${sensorOwner.get(sensor)}" (${rs.length} reading(s) refused)`, item: rs });
   }
 
-  const zoneOwner = await owners.lookup('zone', [...batch.alerts.map((a) => a.zone), ...batch.movements.map((m) => m.location.zone)]);
+  const zoneOwner = known.zone;
   const mine = (zone: string) => (zoneOwner.get(zone) ?? gw) === gw;
   const alerts: AlertEvent[] = [];
   for (const a of batch.alerts) {
@@ -201,9 +216,20 @@ class Owners {
     return new Map(rows.map((r) => [r.id, r.gateway]));
   }
 
-  /** claims what nobody owns (first use) and returns every id's owner */
-  async claim(kind: 'zone' | 'sensor', ids: readonly string[]): Promise<Map<string, string>> {
-    const owner = await this.lookup(kind, ids);
+  /** lookup of both kinds in one round trip */
+  async lookupBoth(sensors: readonly string[], zones: readonly string[]): Promise<{ sensor: Map<string, string>; zone: Map<string, string> }> {
+    const out = { sensor: new Map<string, string>(), zone: new Map<string, string>() };
+    if (!sensors.length && !zones.length) return out;
+    const rows = await this.q.query<{ kind: 'sensor' | 'zone'; id: string; gateway: string }>(
+      `SELECT kind, id, gateway FROM gateway_claims
+       WHERE (kind = 'sensor' AND id = ANY($1::text[])) OR (kind = 'zone' AND id = ANY($2::text[]))`, [[...new Set(sensors)], [...new Set(zones)]]);
+    for (const r of rows) out[r.kind].set(r.id, r.gateway);
+    return out;
+  }
+
+  /** claims what nobody owns (first use) and returns every id's owner; known: their lookup, when done already */
+  async claim(kind: 'zone' | 'sensor', ids: readonly string[], known?: Map<string, string>): Promise<Map<string, string>> {
+    const owner = known ?? await this.lookup(kind, ids);
     const free = [...new Set(ids)].filter((id) => !owner.has(id));
     if (free.length) {
       await this.q.query(

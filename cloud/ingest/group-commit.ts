@@ -3,7 +3,7 @@ import type { Db, Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
 import type { IngestSettings } from './store-movements.ts';
 import type { CloudMetrics } from '../metrics.ts';
-import { recordRefusals, storeBatch, storeBatchIn, type StoreResult } from './store-batch.ts';
+import { recordRefusals, storeBatch, storeBatchIn, type StoreOptions, type StoreResult } from './store-batch.ts';
 import { classifyStoreFault } from './store-fault.ts';
 import { storeGroupFast } from './store-group.ts';
 
@@ -26,6 +26,8 @@ import { storeGroupFast } from './store-group.ts';
 //   savepoint fails is rolled back alone (its neighbours go on) and, after the group committed,
 //   goes through the single-batch path exactly as before group commit (storeBatch, whose
 //   failure mqtt-ingest.ts classifies: transient retry, item-by-item fallback, rejection).
+//   A group that is one such batch alone skips the savepoint (two round trips on an alarm's
+//   path): its failure rolls back a transaction that held only it, and it goes the same way.
 // - A connection-level fault (or a failing COMMIT) fails the whole group: every caller gets the
 //   error, nothing is acked, the edges resend, and uplink_batches makes the resends exactly-once.
 //
@@ -44,6 +46,8 @@ export interface GroupCommitOptions {
   maxReadings?: number;
   /** groups committing at once; default 1 on PGlite (one connection), 2 on PostgreSQL (one writing while the next forms; with the set-based path a group is a few statements, and more groups side by side only made them smaller: bench/fleet.ts, 500 gateways, load 6–11: 2 → 1.25–1.69× the same run's raw baseline, 6 → 1.06×, 1 → 0.81×) */
   concurrency?: number;
+  /** as storeBatch: the deliveries of the batches' alerts inserted leased, returned with each committed result */
+  store?: StoreOptions;
 }
 
 interface Waiting {
@@ -110,7 +114,7 @@ export class GroupCommitter {
     // a fixed lock order across concurrent groups (each gateway's rows are its own; this keeps
     // shared ones, e.g. a sensor moved between gateways, from deadlocking two groups)
     group.sort((a, b) => (a.batch.gateway < b.batch.gateway ? -1 : a.batch.gateway > b.batch.gateway ? 1 : 0));
-    const { db, targets, settings } = this.o;
+    const { db, targets, settings, store } = this.o;
     const batches = group.map((w) => w.batch);
     let results: (StoreResult | undefined)[];
     let fastDecided = 0, fastFailed = false;
@@ -126,21 +130,29 @@ export class GroupCommitter {
         }
       }
       const out: (StoreResult | undefined)[] = [];
-      fastDecided = 0;
+      fastDecided = fast.filter(Boolean).length;
+      // one batch for the per-batch path and nothing else decided in this transaction (an alarm
+      // arriving alone, the usual case): no savepoint — its two round trips are on the alarm's
+      // path (issue #12). Its failure rolls the transaction back, which then held only this batch:
+      // the same outcome as its savepoint rolled back in an otherwise empty group (LoneBatchFailed).
+      const alone = fastDecided === 0 && batches.length === 1;
       for (const [i, b] of batches.entries()) {
-        const decided = fast[i];
-        if (decided) fastDecided++;
-        out.push(decided ?? await inSavepoint(q, () => storeBatchIn(q, b, targets, settings)));
+        out.push(fast[i] ?? await (alone ? lone(() => storeBatchIn(q, b, targets, settings, store)) : inSavepoint(q, () => storeBatchIn(q, b, targets, settings, store))));
       }
       return out;
     });
+    /** the group's transaction, with a lone batch that failed for a reason of its own read as rolled back alone */
+    const storeGroupOrLone = (setBased: boolean) => storeGroup(setBased).catch((e: unknown) => {
+      if (e instanceof LoneBatchFailed) return [undefined];
+      throw e;
+    });
     try {
       try {
-        results = await storeGroup(true);
+        results = await storeGroupOrLone(true);
       } catch (e) {
         if (!(e instanceof SetBasedFailed)) throw e;
         fastFailed = true;
-        results = await storeGroup(false);
+        results = await storeGroupOrLone(false);
       }
     } catch (e) {
       for (const w of group) w.reject(e); // nothing acked; the edges resend
@@ -155,7 +167,7 @@ export class GroupCommitter {
         if (r === undefined) {
           // rolled back alone: the single-batch path decides, as it did before group commit
           this.o.metrics?.groupIsolated.inc();
-          w.resolve(await storeBatch(db, w.batch, targets, settings));
+          w.resolve(await storeBatch(db, w.batch, targets, settings, store));
           return;
         }
         if (r.status === 'committed') await recordRefusals(db, w.batch, r.refused);
@@ -179,6 +191,23 @@ async function inSavepoint<T>(q: Queryable, fn: () => Promise<T>): Promise<T | u
     await q.query('ROLLBACK TO SAVEPOINT sp_group_batch');
     await q.query('RELEASE SAVEPOINT sp_group_batch');
     return undefined;
+  }
+}
+
+/** fn with no savepoint, in a transaction that holds only it: a failure of its own rolls that transaction back (LoneBatchFailed); a connection fault is thrown */
+async function lone<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (classifyStoreFault(e) === 'connection') throw e;
+    throw new LoneBatchFailed(e);
+  }
+}
+
+/** the lone batch of a group failed for a reason of its own: it goes the single-batch path, as a batch rolled back to its savepoint */
+class LoneBatchFailed extends Error {
+  constructor(readonly fault: unknown) {
+    super(`batch failed: ${(fault as Error | null)?.message ?? String(fault)}`);
   }
 }
 

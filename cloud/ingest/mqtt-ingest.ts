@@ -4,6 +4,7 @@ import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatch } from '../.
 import { parseUplinkBatch } from '../../protocols/uplink/parse.ts';
 import type { Db } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
+import type { DueDelivery } from '../notify/deliveries.ts';
 import { storeBatch } from './store-batch.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import type { CloudMetrics } from '../metrics.ts';
@@ -40,7 +41,10 @@ export interface IngestOptions {
   metrics: CloudMetrics;
   /** MQTT 5 shared subscription group for running several cloud instances */
   shareGroup?: string;
-  onCommitted?: (batch: UplinkBatch, deliveries: number) => void;
+  /** leased: with leaseDeliveries, the deliveries of its alerts, leased to this instance (to hand to its dispatcher: dispatcher.ts send) */
+  onCommitted?: (batch: UplinkBatch, deliveries: number, leased: readonly DueDelivery[]) => void;
+  /** insert the deliveries of a batch's alerts already leased and pass them to onCommitted (store-batch.ts StoreOptions) */
+  leaseDeliveries?: boolean;
   /** a batch not acked this long (s) marks its gateway's stream stalled (health degraded, alert); default 120 */
   stallAfterSec?: number;
   /** rule settings from the cloud config (count drift tolerance); default: the config's defaults */
@@ -91,7 +95,7 @@ export class MqttIngest {
     // set-based path for plain batches (store-group.ts) it measured ahead of one transaction per
     // batch at 50 and at 500 gateways (bench/fleet.ts; docs/capacity.md)
     if (o.groupCommit) {
-      this.group = new GroupCommitter({ db: o.db, targets: o.targets, metrics: o.metrics, settings: o.settings, ...(typeof o.groupCommit === 'object' ? o.groupCommit : {}) });
+      this.group = new GroupCommitter({ db: o.db, targets: o.targets, metrics: o.metrics, settings: o.settings, store: { lease: o.leaseDeliveries }, ...(typeof o.groupCommit === 'object' ? o.groupCommit : {}) });
     }
   }
 
@@ -296,8 +300,8 @@ export class MqttIngest {
     try {
       // with group commit: committed with other gateways' batches in one transaction, this one
       // under its own savepoint (a failure of its own falls back to storeBatch alone)
-      const result = await (this.group ? this.group.store(batch) : storeBatch(this.o.db, batch, this.o.targets, this.o.settings));
-      if (result.status === 'committed') this.committed(result.stored, result.readingsStored, result.deliveries, started);
+      const result = await (this.group ? this.group.store(batch) : storeBatch(this.o.db, batch, this.o.targets, this.o.settings, { lease: this.o.leaseDeliveries }));
+      if (result.status === 'committed') this.committed(result.stored, result.readingsStored, result.deliveries, started, result.leased);
       else if (result.status === 'duplicate') m.batchesDuplicate.inc();
       ack = result.status === 'rejected'
         ? await this.refused(gateway, topic, payload, batch, result)
@@ -327,14 +331,14 @@ export class MqttIngest {
     return ack;
   }
 
-  private committed(batch: UplinkBatch, readingsStored: number, deliveries: number, started: number): void {
+  private committed(batch: UplinkBatch, readingsStored: number, deliveries: number, started: number, leased: readonly DueDelivery[] = []): void {
     const m = this.o.metrics;
     m.batchesCommitted.inc();
     m.readingsIngested.inc(readingsStored);
     m.readingsDuplicate.inc(batch.readings.length - readingsStored);
     m.alertsIngested.inc(batch.alerts.length);
     m.batchLatencyMs.observe(performance.now() - started);
-    this.o.onCommitted?.(batch, deliveries);
+    this.o.onCommitted?.(batch, deliveries, leased);
   }
 
   /** the good items committed, each refused one dead-lettered with its reason; the ack to send */

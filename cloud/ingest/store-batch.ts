@@ -2,6 +2,7 @@ import { topics, type GatewayManifest, type UplinkBatch } from '../../protocols/
 import type { Db, Queryable } from '../db/engine.ts';
 import { unitOfKind } from '../../protocols/units.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
+import type { DueDelivery } from '../notify/deliveries.ts';
 import { storeAlert } from '../notify/alerts.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { canCopy, copyReadings } from './copy-readings.ts';
@@ -21,14 +22,16 @@ import { SpError } from '../../protocols/errors.ts';
 // each refused alone, and the rest is stored.
 
 export type StoreResult =
-  | { status: 'committed'; deliveries: number; readingsStored: number; refused: Refusal[]; /** what was stored: the batch less its refused items */ stored: UplinkBatch }
+  | { status: 'committed'; deliveries: number; readingsStored: number; refused: Refusal[]; /** what was stored: the batch less its refused items */ stored: UplinkBatch;
+      /** with StoreOptions.lease: the deliveries of its alerts, leased to this instance, to hand to its dispatcher after the COMMIT */
+      leased?: DueDelivery[] }
   | { status: 'duplicate' }
   /** nothing stored: an unknown gateway, a stale stream, or a seq already holding other content */
   | { status: 'rejected'; error: SpError; deliveries: number };
 
 /** the first writes of every batch, on either path (storeBatch, store-itemwise.ts) */
 export type OpenedBatch =
-  | { status: 'fresh'; batch: UplinkBatch; refused: Refusal[]; deliveries: number }
+  | { status: 'fresh'; batch: UplinkBatch; refused: Refusal[]; deliveries: number; /** its gateways row written already (claimBatch: a batch without a manifest) */ gatewayRow: boolean }
   | { status: 'duplicate' }
   | { status: 'rejected'; error: SpError; deliveries: number };
 
@@ -43,7 +46,7 @@ export async function openBatch(q: Queryable, sent: UplinkBatch, targets: readon
   }
   const screened = await screenBatch(q, sent, admitted.site);
   const deliveries = await raiseRefusalAlerts(q, sent.gateway, screened.refused, targets);
-  return { status: 'fresh', batch: screened.batch, refused: screened.refused, deliveries };
+  return { status: 'fresh', batch: screened.batch, refused: screened.refused, deliveries, gatewayRow: !sent.manifest && !writesGatewayRowLast(sent) };
 }
 
 /**
@@ -53,34 +56,41 @@ export async function openBatch(q: Queryable, sent: UplinkBatch, targets: readon
  */
 export const COPY_MIN_READINGS = 64;
 
-export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[], settings?: IngestSettings): Promise<StoreResult> {
-  const result = await db.tx((q) => storeBatchIn(q, sent, targets, settings));
+export interface StoreOptions {
+  /**
+   * insert the deliveries of the batch's alerts already leased (deliveries.ts queueTargetDeliveries)
+   * and return them in the result: the caller hands them to its dispatcher once committed
+   * (dispatcher.ts send), or their lease runs out and any pass sends them
+   */
+  lease?: boolean;
+}
+
+export async function storeBatch(db: Db, sent: UplinkBatch, targets: readonly NotificationTarget[], settings?: IngestSettings, o: StoreOptions = {}): Promise<StoreResult> {
+  const result = await db.tx((q) => storeBatchIn(q, sent, targets, settings, o));
   if (result.status === 'committed') await recordRefusals(db, sent, result.refused);
   return result;
 }
 
 /** the writes of one batch inside a transaction the caller owns (storeBatch, or a group commit: group-commit.ts) */
-export async function storeBatchIn(q: Queryable, sent: UplinkBatch, targets: readonly NotificationTarget[], settings?: IngestSettings): Promise<StoreResult> {
+export async function storeBatchIn(q: Queryable, sent: UplinkBatch, targets: readonly NotificationTarget[], settings?: IngestSettings, o: StoreOptions = {}): Promise<StoreResult> {
   {
     const opened = await openBatch(q, sent, targets);
     if (opened.status !== 'fresh') return opened;
     const batch = opened.batch;
-    // A readings-only batch touches its gateway's row last: the row lock is then held only for
-    // the commit, and the next batch of the same stream, stored beside this one on another
-    // connection (mqtt-ingest.ts, overlap), waits for it there rather than before its COPY.
-    const readingsOnly = !batch.manifest && !batch.alerts.length && !batch.devices.length && !batch.movements.length;
-    if (!readingsOnly) await upsertGateway(q, batch, batch.manifest);
+    const last = writesGatewayRowLast(sent);
+    if (!opened.gatewayRow && !last) await upsertGateway(q, batch, batch.manifest);
     if (batch.manifest) await storeManifest(q, batch.gateway, batch.manifest);
     if (batch.manifest) await storeManifestDevices(q, batch.gateway, batch.manifest);
     const readingsStored = batch.readings.length ? await (canCopy(q) && batch.readings.length >= COPY_MIN_READINGS ? copyReadings(q, batch) : storeReadings(q, batch)) : 0;
     let deliveries = opened.deliveries;
-    for (const alert of batch.alerts) deliveries += await storeAlert(q, batch.gateway, alert, targets);
+    const leased: DueDelivery[] | undefined = o.lease ? [] : undefined;
+    for (const alert of batch.alerts) deliveries += await storeAlert(q, batch.gateway, alert, targets, leased);
     // after the alerts: a device's "online" clears a device_offline raised earlier in this same
     // batch (a restarted gateway sends both and has forgotten the alert)
     if (batch.devices.length) await storeDeviceEvents(q, batch.gateway, batch.devices);
-    if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets), settings);
-    if (readingsOnly) await upsertGateway(q, batch, undefined);
-    return { status: 'committed' as const, deliveries, readingsStored, refused: opened.refused, stored: batch };
+    if (batch.movements.length || batch.alerts.length) deliveries += await storeMovements(q, batch, (a) => storeAlert(q, batch.gateway, a, targets, leased), settings);
+    if (last) await upsertGateway(q, batch, undefined);
+    return { status: 'committed' as const, deliveries, readingsStored, refused: opened.refused, stored: batch, ...(leased ? { leased } : {}) };
   }
 }
 
@@ -106,18 +116,41 @@ export async function recordRefusals(db: Db, sent: UplinkBatch, refused: readonl
   }
 }
 
-/** inserts the batch key with its content digest: fresh, a replay of the same content, or a conflict */
+/**
+ * Inserts the batch key with its content digest: fresh, a replay of the same content, or a
+ * conflict. A fresh batch without a manifest has its gateways row written in the same statement
+ * (as upsertGateway with no manifest: one round trip less on the alarm path, issue #12); one with
+ * a manifest is left to upsertGateway, after its manifest was screened, and a readings-only one
+ * writes it last (writesGatewayRowLast).
+ */
 export async function claimBatch(q: Queryable, batch: UplinkBatch): Promise<'fresh' | 'duplicate' | 'conflict'> {
   const digest = batchDigest(batch);
   const fresh = await q.query(
-    `INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
-     VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6, $7)
-     ON CONFLICT DO NOTHING RETURNING seq`,
-    [batch.gateway, batch.stream, batch.seq, batch.sentAt, batch.readings.length, batch.alerts.length, digest],
+    `WITH fresh AS (
+       INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
+       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6, $7)
+       ON CONFLICT DO NOTHING RETURNING gateway, stream, seq),
+     gw AS (
+       INSERT INTO gateways (id, site, stream, last_seq, last_seen)
+       SELECT gateway, 'unknown', stream, seq, now() FROM fresh WHERE $8
+       ON CONFLICT (id) DO UPDATE SET
+         stream = excluded.stream, last_seq = greatest(CASE WHEN gateways.stream = excluded.stream THEN gateways.last_seq END, excluded.last_seq),
+         last_seen = now())
+     SELECT seq FROM fresh`,
+    [batch.gateway, batch.stream, batch.seq, batch.sentAt, batch.readings.length, batch.alerts.length, digest, !batch.manifest && !writesGatewayRowLast(batch)],
   );
   if (fresh.length > 0) return 'fresh';
   const [held] = await q.query<{ digest: string | null }>('SELECT digest FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = $3', [batch.gateway, batch.stream, batch.seq]);
   return held?.digest == null || held.digest === digest ? 'duplicate' : 'conflict';
+}
+
+/**
+ * A readings-only batch writes its gateway's row last, not with its batch key: the row lock is
+ * then held only for the commit, and the next batch of the same stream, stored beside this one on
+ * another connection (mqtt-ingest.ts, overlap), waits for it there rather than before its COPY.
+ */
+export function writesGatewayRowLast(b: UplinkBatch): boolean {
+  return !b.manifest && !b.alerts.length && !b.devices.length && !b.movements.length;
 }
 
 /** the gateway's row: its stream's progress, and its site and manifest when the batch carries one */
@@ -162,25 +195,23 @@ export async function storeReadings(q: Queryable, batch: Pick<UplinkBatch, 'gate
     ts[i] = r.ts; sensor[i] = r.sensor; kind[i] = r.kind; value[i] = r.value; quality[i] = r.quality;
   });
   // ON CONFLICT: a frame the gateway received twice (QoS 1 redelivery) is stored once.
+  // `latest`: the latest value per sensor, kept on the sensor row so "now" panels never scan the
+  // series. One statement (as store-group.ts): the zone join reads sensors as before the
+  // last-value update, which changes no zone.
   const [inserted] = await q.query<{ n: number }>(
-    `WITH ins AS (
+    `WITH r AS (SELECT * FROM unnest($2::float8[], $3::text[], $4::text[], $5::float8[], $6::text[]) AS r(ts, sensor, kind, value, quality)),
+     ins AS (
        INSERT INTO readings (ts, gateway, sensor, zone, kind, value, quality)
        SELECT to_timestamp(r.ts / 1000.0), $1, r.sensor, coalesce(s.zone, 'unassigned'), r.kind, r.value, r.quality
-       FROM unnest($2::float8[], $3::text[], $4::text[], $5::float8[], $6::text[]) AS r(ts, sensor, kind, value, quality)
-       LEFT JOIN sensors s ON s.id = r.sensor
+       FROM r LEFT JOIN sensors s ON s.id = r.sensor
        ON CONFLICT (sensor, ts) DO NOTHING
-       RETURNING 1)
+       RETURNING 1),
+     latest AS (
+       UPDATE sensors s SET last_ts = v.ts, last_value = v.value
+       FROM (SELECT DISTINCT ON (sensor) sensor, to_timestamp(ts / 1000.0) AS ts, value FROM r ORDER BY sensor, ts DESC) v
+       WHERE s.id = v.sensor AND (s.last_ts IS NULL OR s.last_ts <= v.ts))
      SELECT count(*)::int AS n FROM ins`,
     [batch.gateway, ts, sensor, kind, value, quality],
-  );
-  // Latest value per sensor, kept on the sensor row so "now" panels never scan the series.
-  await q.query(
-    `UPDATE sensors s SET last_ts = v.ts, last_value = v.value
-     FROM (SELECT DISTINCT ON (sensor) sensor, to_timestamp(ts / 1000.0) AS ts, value
-           FROM unnest($1::float8[], $2::text[], $3::float8[]) AS r(ts, sensor, value)
-           ORDER BY sensor, ts DESC) v
-     WHERE s.id = v.sensor AND (s.last_ts IS NULL OR s.last_ts <= v.ts)`,
-    [ts, sensor, value],
   );
   return inserted?.n ?? 0;
 }

@@ -73,7 +73,7 @@ export async function storeBatchItemwise(db: Db, sent: UplinkBatch, targets: rea
       });
       if (!r.ok) { failures.push(failure('manifest', 0, m, r.error)); manifest = undefined; }
     }
-    if (!manifest) await upsertGateway(q, batch, undefined);
+    if (!manifest && !opened.gatewayRow) await upsertGateway(q, batch, undefined);
 
     let readingsStored = 0;
     const storeChunk = async (chunk: Reading[], offset: number): Promise<void> => {

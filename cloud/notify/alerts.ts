@@ -2,7 +2,7 @@ import type { AlertEvent } from '../../protocols/uplink/contract.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from './targets.ts';
 import { attachIncident, closeFinishedIncidents } from './incidents.ts';
-import { queueTargetDeliveries } from './deliveries.ts';
+import { queueTargetDeliveries, type DueDelivery } from './deliveries.ts';
 
 // The one writer of alert rows (tests/architecture/writers.test.ts holds it): whoever raises an
 // alert — a gateway's transition stored by the ingest, or the cloud's own rules (expiry sweep,
@@ -18,9 +18,10 @@ type Targets = readonly { channel: string; target: string }[];
  * Stores one alert transition from a gateway, gives the alert its incident, closes the incident
  * when this was its last active alert, and queues the transition for the configured targets.
  * Replayable: a raise stored before changes nothing; a clear naming another gateway's alert
- * changes nothing and tells nobody. Returns the deliveries created.
+ * changes nothing and tells nobody. Returns the deliveries created; with leaseTo they are created
+ * leased and pushed there, for the dispatcher's direct path (deliveries.ts queueTargetDeliveries).
  */
-export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[]): Promise<number> {
+export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[], leaseTo?: DueDelivery[]): Promise<number> {
   const cleared = a.transition === 'cleared';
   await q.query(
     `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message)
@@ -32,7 +33,7 @@ export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, t
   const now = new Date(a.ts);
   await attachIncident(q, a.id, now);
   if (cleared) await closeFinishedIncidents(q, now, [a.id]);
-  return queueTargetDeliveries(q, a.id, a.transition, targets, { gateway });
+  return queueTargetDeliveries(q, a.id, a.transition, targets, { gateway, leaseTo });
 }
 
 /** An alert raised by the cloud's own rules (gateway 'cloud'), not by a gateway. */

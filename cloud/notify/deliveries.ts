@@ -18,71 +18,86 @@ import { topics } from '../../protocols/uplink/contract.ts';
 // receiving system groups by `thread`, a person reads "update" (escalation.ts sends those to
 // whoever was told, never as a new page up the chain).
 
-interface StoredAlertRow {
-  id: string; gateway: string; zone: string; sensor: string | null; rule: string; severity: string; state: string;
-  since: Date; raised_at: Date; cleared_at: Date | null; value: number | null; threshold: number | null; message: string;
-  incident_id: string | null; incident_severity: string | null; incident_state: string | null;
-  earlier: number; others_active: number; incident_alerts: number;
-}
-
 export interface IncidentRef { id: number; thread: string; update: boolean; severity: string; state: string; alerts: number }
 
-/** the stored alert with what its incident needs for a thread (null when there is no such alert) */
-async function storedAlert(q: Queryable, alertId: string): Promise<StoredAlertRow | undefined> {
-  const [a] = await q.query<StoredAlertRow>(
-    `SELECT a.id, a.gateway, a.zone, a.sensor, a.rule, a.severity, a.state, a.since, a.raised_at, a.cleared_at, a.value, a.threshold, a.message,
-            a.incident_id, i.severity AS incident_severity, i.state AS incident_state,
-            (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id AND x.id <> a.id
-               AND (x.raised_at, x.id) < (a.raised_at, a.id)) AS earlier,
-            (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id AND x.id <> a.id AND x.state = 'active') AS others_active,
-            (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id) AS incident_alerts
-     FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.id = $1`, [alertId]);
-  return a;
+/** how long a delivery taken for sending is held before any pass may take it again (dispatcher.ts) */
+export const DELIVERY_LEASE_SEC = 30;
+
+/** a delivery row as the dispatcher sends it (its claim query, or queueTargetDeliveries leasing it) */
+export interface DueDelivery {
+  id: number;
+  alert_id: string;
+  channel: 'webhook' | 'mqtt' | 'wecom' | 'dingtalk' | 'slack' | 'email';
+  target: string;
+  payload: { topic?: string } & Record<string, unknown>;
+  attempts: number;
+  /** set for person-bound deliveries (routes/escalation): the address is looked up at send time */
+  contact_id: number | null;
+  stage: string | null;
 }
 
-function incidentRef(a: StoredAlertRow, transition: string): IncidentRef | null {
-  if (a.incident_id === null) return null;
-  const update = transition === 'cleared' ? Number(a.others_active) > 0 : Number(a.earlier) > 0;
-  return { id: Number(a.incident_id), thread: `incident:${a.incident_id}`, update, severity: a.incident_severity ?? a.severity,
-    state: a.incident_state ?? 'open', alerts: Number(a.incident_alerts) };
-}
+export const DUE_DELIVERY_COLUMNS = 'id, alert_id, channel, target, payload, attempts, contact_id, stage';
 
-/** The generic JSON body of a config target: stable field names a receiving system can map without our code. */
-function targetPayload(a: StoredAlertRow, transition: string, t: { channel: string }, extra?: Record<string, unknown>) {
-  const at = transition === 'cleared' ? a.cleared_at ?? a.raised_at : a.raised_at;
-  const incident = incidentRef(a, transition);
-  return {
-    type: 'stockpulse.alert',
-    transition,
-    alert: {
-      id: a.id, rule: a.rule, severity: a.severity, zone: a.zone, sensor: a.sensor, gateway: a.gateway, message: a.message,
-      value: a.value === null ? null : Number(a.value), threshold: a.threshold === null ? null : Number(a.threshold),
-      since: new Date(a.since).toISOString(), at: new Date(at).toISOString(), ...extra,
-    },
-    ...(incident ? { incident, thread: incident.thread } : {}),
-    ...(t.channel === 'mqtt' ? { topic: topics.alert(a.zone) } : {}),
-  };
-}
+const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * Queues one alert transition for every config target. Only for an alert as stored by this
- * gateway (a `cleared` naming another gateway's alert changed nothing, so tells nobody).
- * Returns the rows created.
+ * The generic JSON body of a config target, built from the alert AS STORED in the statement that
+ * inserts the rows (one round trip for the read and every target: the alarm path, issue #12).
+ * Stable field names a receiving system can map without our code:
+ *   {type: 'stockpulse.alert', transition, alert: {id, rule, severity, zone, sensor, gateway,
+ *    message, value, threshold, since, at, ...extra}, incident: {id, thread, update, severity,
+ *    state, alerts}, thread, topic (mqtt only)}
+ * `at` is when the transition happened (cleared_at for a clear); times as JS toISOString() gives
+ * them (UTC, milliseconds, truncated as a JS Date is). incident.update: a clear while other
+ * alerts of the incident are active, or a raise after an earlier alert of it.
+ */
+const TARGET_DELIVERY_SQL = `
+  WITH a AS (
+    SELECT a.*, i.severity AS incident_severity, i.state AS incident_state,
+           (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id AND x.id <> a.id
+              AND (x.raised_at, x.id) < (a.raised_at, a.id)) AS earlier,
+           (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id AND x.id <> a.id AND x.state = 'active') AS others_active,
+           (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id) AS incident_alerts
+    FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
+    WHERE a.id = $1 AND ($3::text IS NULL OR a.gateway = $3)),
+  body AS (
+    SELECT a.id, a.zone, jsonb_build_object(
+      'type', 'stockpulse.alert', 'transition', $2::text,
+      'alert', jsonb_build_object('id', a.id, 'rule', a.rule, 'severity', a.severity, 'zone', a.zone, 'sensor', a.sensor,
+        'gateway', a.gateway, 'message', a.message, 'value', a.value, 'threshold', a.threshold, 'since', ${iso('a.since')},
+        'at', ${iso(`CASE WHEN $2 = 'cleared' THEN coalesce(a.cleared_at, a.raised_at) ELSE a.raised_at END`)}) || $4::jsonb)
+      || CASE WHEN a.incident_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(
+        'incident', jsonb_build_object('id', a.incident_id, 'thread', 'incident:' || a.incident_id,
+          'update', CASE WHEN $2 = 'cleared' THEN a.others_active > 0 ELSE a.earlier > 0 END,
+          'severity', coalesce(a.incident_severity, a.severity), 'state', coalesce(a.incident_state, 'open'), 'alerts', a.incident_alerts),
+        'thread', 'incident:' || a.incident_id) END AS payload
+    FROM a)
+  INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload, next_attempt_at)
+  SELECT b.id, $2, t.channel, t.target,
+         b.payload || CASE WHEN t.channel = 'mqtt' THEN jsonb_build_object('topic', $5::text || b.zone) ELSE '{}'::jsonb END,
+         now() + $6::int * interval '1 second'
+  FROM body b, unnest($7::text[], $8::text[]) WITH ORDINALITY AS t(channel, target, n)
+  ORDER BY t.n
+  ON CONFLICT DO NOTHING
+  RETURNING ${DUE_DELIVERY_COLUMNS}`;
+
+/**
+ * Queues one alert transition for every config target, in one statement. Only for an alert as
+ * stored by this gateway (a `cleared` naming another gateway's alert changed nothing, so tells
+ * nobody). Returns the rows created.
+ *
+ * leaseTo: the rows are inserted already leased (as the dispatcher's claim would lease them) and
+ * pushed there, for the caller to hand to this instance's dispatcher after its COMMIT
+ * (dispatcher.ts send): no other pass takes them before the lease runs out.
  */
 export async function queueTargetDeliveries(q: Queryable, alertId: string, transition: 'raised' | 'cleared', targets: readonly { channel: string; target: string }[],
-  o: { gateway?: string; extra?: Record<string, unknown> } = {}): Promise<number> {
+  o: { gateway?: string; extra?: Record<string, unknown>; leaseTo?: DueDelivery[] } = {}): Promise<number> {
   if (!targets.length) return 0;
-  const a = await storedAlert(q, alertId);
-  if (!a || (o.gateway !== undefined && a.gateway !== o.gateway)) return 0;
-  let created = 0;
-  for (const t of targets) {
-    const rows = await q.query(
-      `INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload)
-       VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING id`,
-      [a.id, transition, t.channel, t.target, JSON.stringify(targetPayload(a, transition, t, o.extra))]);
-    created += rows.length;
-  }
-  return created;
+  const rows = await q.query<DueDelivery>(TARGET_DELIVERY_SQL, [
+    alertId, transition, o.gateway ?? null, JSON.stringify(o.extra ?? {}), topics.alert(''), o.leaseTo ? DELIVERY_LEASE_SEC : 0,
+    targets.map((t) => t.channel), targets.map((t) => t.target)]);
+  o.leaseTo?.push(...rows);
+  return rows.length;
 }
 
 export interface ContactDelivery {

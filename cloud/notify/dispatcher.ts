@@ -6,6 +6,7 @@ import { escalationPass, type EscalationOptions } from './escalation.ts';
 import { isRecordOnly } from './targets.ts';
 import { INCIDENT_ACKED_SQL } from './incidents.ts';
 import { SpError } from '../../protocols/errors.ts';
+import { DELIVERY_LEASE_SEC, DUE_DELIVERY_COLUMNS, type DueDelivery } from './deliveries.ts';
 
 // Sends pending notification deliveries. Rows are claimed with FOR UPDATE SKIP LOCKED and a
 // short lease (next_attempt_at pushed ahead), so several cloud instances can run dispatchers
@@ -15,22 +16,22 @@ import { SpError } from '../../protocols/errors.ts';
 // so a new alert reaches its first contact within seconds and an escalation due at minute N goes
 // out within seconds of it. (There used to be a second path, a one-minute job running the same
 // pass; one scheduler is one thing to reason about.)
+//
+// The direct path (send): the ingest inserts an alert's deliveries already leased to this instance
+// (deliveries.ts queueTargetDeliveries leaseTo) and hands the rows over after its COMMIT; they are
+// attempted at once, with no claim query, no timer hop and no waiting behind a running pass (whose
+// slow webhook or escalation pass would hold a kicked pass back) — the alarm path, issue #12.
+// Chosen over a kick that starts a pass synchronously because that still costs the claim's round
+// trip and still queues behind a running pass. It is safe for the same reason the claim is: a
+// leased row is due only when its lease runs out, so no pass of any instance takes it meanwhile,
+// and if this process dies (or stops) before sending, the lease runs out and any instance's
+// normal pass sends it (at least once). The attempt itself is the same code as a pass's.
 
 export interface MqttPublisher {
   publish(topic: string, payload: string): Promise<void>;
 }
 
-interface DueRow {
-  id: number;
-  alert_id: string;
-  channel: 'webhook' | 'mqtt' | 'wecom' | 'dingtalk' | 'slack' | 'email';
-  target: string;
-  payload: { topic?: string } & Record<string, unknown>;
-  attempts: number;
-  /** set for person-bound deliveries (routes/escalation): the address is looked up at send time */
-  contact_id: number | null;
-  stage: string | null;
-}
+type DueRow = DueDelivery;
 
 export interface DispatcherOptions {
   db: Db;
@@ -53,7 +54,6 @@ export interface DispatcherOptions {
   escalation?: false | (EscalationOptions & { everyMs?: number });
 }
 
-const LEASE_SEC = 30;
 /** every attempt on record (notification_attempts), shown by GET /api/notifications/deliveries */
 const RECORD_ATTEMPT = 'INSERT INTO notification_attempts (delivery_id, attempt, ok, error, duration_ms)';
 
@@ -63,6 +63,8 @@ export class NotificationDispatcher {
   private stopped = false;
   private again = false;
   private lastEscalation = 0;
+  /** attempts of the direct path still running (stop waits for them) */
+  private readonly direct = new Set<Promise<void>>();
   private readonly contacts: ContactSender;
 
   constructor(private readonly o: DispatcherOptions) {
@@ -80,10 +82,25 @@ export class NotificationDispatcher {
     else this.schedule(0);
   }
 
+  /**
+   * Sends deliveries this instance leased in a transaction that has committed (the direct path,
+   * above), without waiting for a pass. Stopped: left to their lease, and to whichever pass runs next.
+   */
+  send(leased: readonly DueRow[]): void {
+    if (this.stopped) return;
+    for (const d of leased) {
+      const p: Promise<void> = this.attempt(d)
+        .catch((e: unknown) => this.o.log.warn({ delivery: d.id, err: (e as Error).message }, 'direct notification attempt failed; its lease runs out and a pass retries it'))
+        .finally(() => this.direct.delete(p));
+      this.direct.add(p);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await Promise.all([...this.direct]);
     this.contacts.close();
   }
 
@@ -121,11 +138,11 @@ export class NotificationDispatcher {
   /** one pass over due deliveries; returns how many were attempted */
   async pass(): Promise<number> {
     const due = await this.o.db.query<DueRow>(
-      `UPDATE notification_deliveries SET next_attempt_at = now() + interval '${LEASE_SEC} seconds'
+      `UPDATE notification_deliveries SET next_attempt_at = now() + interval '${DELIVERY_LEASE_SEC} seconds'
        WHERE id IN (SELECT id FROM notification_deliveries
                     WHERE status = 'pending' AND next_attempt_at <= now()
                     ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED)
-       RETURNING id, alert_id, channel, target, payload, attempts, contact_id, stage`,
+       RETURNING ${DUE_DELIVERY_COLUMNS}`,
     );
     await Promise.all(due.map((d) => this.attempt(d)));
     return due.length;

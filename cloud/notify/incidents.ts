@@ -28,16 +28,23 @@ const rank = (s: string) => SEVERITY_RANK[s] ?? 0;
 /** inventory facts: one item's count or stock, however many share a zone, is its own matter */
 const STAND_ALONE_RULES = new Set(['low_stock', 'lot_expired', 'lot_near_expiry', 'count_drift']);
 
-export interface KeyFacts { id: string; gateway: string; zone: string; rule: string; severity: string; refusedGateway?: string | null }
+/**
+ * SQL (text) for an alert's incident key, by the rule above, over an alerts row (`id`, `gateway`,
+ * `zone`, `rule`, `severity`): $3 is the refused gateway (a gateway_refused alert's), $4 the
+ * stand-alone rules. In SQL so that attachIncident reads the alert and joins or opens its
+ * incident in one round trip.
+ */
+const INCIDENT_KEY_SQL = `CASE
+  WHEN severity = 'info' THEN 'alert:' || id
+  WHEN rule = 'gateway_refused' AND $3::text <> '' THEN 'zone:gateway:' || $3::text
+  WHEN rule = ANY($4::text[]) THEN 'alert:' || id
+  -- the cloud's own rules: only a lot quarantined for its zone's excursion is part of a zone event
+  WHEN gateway = 'cloud' AND rule <> 'lot_quarantined' THEN 'alert:' || id
+  ELSE 'zone:' || zone END`;
 
-export function incidentKey(a: KeyFacts): string {
-  if (a.severity === 'info') return `alert:${a.id}`;
-  if (a.rule === 'gateway_refused' && a.refusedGateway) return `zone:gateway:${a.refusedGateway}`;
-  if (STAND_ALONE_RULES.has(a.rule)) return `alert:${a.id}`;
-  // the cloud's own rules: only a lot quarantined for its zone's excursion is part of a zone event
-  if (a.gateway === 'cloud' && a.rule !== 'lot_quarantined') return `alert:${a.id}`;
-  return `zone:${a.zone}`;
-}
+/** SQL rank of a severity (as SEVERITY_RANK; 0 for an unknown one), $5 being the severities in rank order */
+const rankSql = (sev: string) => `coalesce(array_position($5::text[], ${sev}), 0)`;
+const SEVERITIES_BY_RANK = Object.keys(SEVERITY_RANK).sort((x, y) => rank(x) - rank(y));
 
 /**
  * SQL (a boolean) for "incident i is acknowledged": the one definition the escalation pass and
@@ -47,18 +54,65 @@ export const INCIDENT_ACKED_SQL = `(i.acked_at IS NOT NULL OR (
   EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active')
   AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active' AND x.acked_at IS NULL)))`;
 
-interface StoredAlert { id: string; gateway: string; zone: string; rule: string; severity: string; state: string; raised_at: Date; incident_id: string | null }
+/**
+ * The common cases of attachIncident in one statement: the alert already has its incident; it
+ * joins the open incident of its key that still has an active alert (taking its severity up and
+ * withdrawing the acknowledgement when it is worse, or else acknowledged with it); no incident is
+ * open for its key and it opens one. `attached` stays NULL for the rest, which the stepwise path
+ * below decides: an open incident with no active alert left (to close first), or an incident
+ * another transaction opened for the key after this statement's snapshot (the INSERT met it).
+ * One statement sees one snapshot: each CTE reads the rows as they were before it, and only
+ * `att` writes the alert row (a row may be changed once per statement).
+ */
+const ATTACH_SQL = `
+  WITH a AS (
+    SELECT id, zone, severity, state, raised_at, incident_id, ${INCIDENT_KEY_SQL} AS key FROM alerts WHERE id = $1),
+  cur AS (
+    SELECT i.id, i.severity, i.acked_at, i.acked_by FROM incidents i
+    WHERE i.key = (SELECT key FROM a WHERE incident_id IS NULL) AND i.state = 'open' FOR UPDATE),
+  live AS (
+    SELECT cur.* FROM cur WHERE EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = cur.id AND x.state = 'active')),
+  opened AS (
+    INSERT INTO incidents (key, zone, severity, state, opened_at, closed_at)
+    SELECT a.key, a.zone, a.severity, CASE WHEN a.state = 'active' THEN 'open' ELSE 'closed' END, a.raised_at,
+           CASE WHEN a.state = 'active' THEN NULL ELSE $2::timestamptz END
+    FROM a WHERE a.incident_id IS NULL AND NOT EXISTS (SELECT 1 FROM cur)
+    ON CONFLICT (key) WHERE state = 'open' DO NOTHING RETURNING id),
+  worse AS (
+    UPDATE incidents i SET severity = a.severity, acked_at = NULL, acked_by = NULL,
+      ack_note = CASE WHEN i.acked_at IS NULL THEN i.ack_note ELSE concat('acknowledgement by ', i.acked_by, ' withdrawn: ', a.id, ' raised ', a.severity) END
+    FROM live, a WHERE i.id = live.id AND ${rankSql('a.severity')} > ${rankSql('live.severity')}
+    RETURNING i.id),
+  chosen AS (
+    SELECT live.id, (live.acked_at IS NOT NULL AND a.state = 'active' AND ${rankSql('a.severity')} <= ${rankSql('live.severity')}) AS with_ack, live.acked_by
+    FROM live, a
+    UNION ALL SELECT id, false, NULL FROM opened),
+  att AS (
+    UPDATE alerts x SET incident_id = c.id,
+      acked_at = CASE WHEN c.with_ack AND x.acked_at IS NULL THEN $2::timestamptz ELSE x.acked_at END,
+      acked_by = CASE WHEN c.with_ack AND x.acked_at IS NULL THEN c.acked_by ELSE x.acked_by END,
+      ack_note = CASE WHEN c.with_ack AND x.acked_at IS NULL THEN 'acknowledged with incident ' || c.id ELSE x.ack_note END
+    FROM chosen c WHERE x.id = $1
+    RETURNING x.incident_id)
+  SELECT a.incident_id AS had, (SELECT incident_id FROM att) AS attached, a.key, a.zone, a.severity, a.state, a.raised_at FROM a`;
+
+interface AttachRow { had: string | null; attached: string | null; key: string; zone: string; severity: string; state: string; raised_at: Date }
 
 /**
  * Gives a stored alert its incident (once: a replayed or cleared transition keeps the one it has).
  * Called in the transaction that stored the alert. Returns the incident id.
  */
 export async function attachIncident(q: Queryable, alertId: string, now: Date, o: { refusedGateway?: string | null } = {}): Promise<number | null> {
-  const [a] = await q.query<StoredAlert>(
-    'SELECT id, gateway, zone, rule, severity, state, raised_at, incident_id FROM alerts WHERE id = $1', [alertId]);
+  const [a] = await q.query<AttachRow>(ATTACH_SQL, [alertId, now, o.refusedGateway ?? '', [...STAND_ALONE_RULES], SEVERITIES_BY_RANK]);
   if (!a) return null;
-  if (a.incident_id !== null) return Number(a.incident_id);
-  const key = incidentKey({ ...a, refusedGateway: o.refusedGateway });
+  if (a.had !== null) return Number(a.had);
+  if (a.attached !== null) return Number(a.attached);
+  return attachStepwise(q, alertId, a, now);
+}
+
+/** the rare cases ATTACH_SQL leaves, one statement at a time (each sees what the one before did) */
+async function attachStepwise(q: Queryable, alertId: string, a: AttachRow, now: Date): Promise<number | null> {
+  const key = a.key;
   // an open incident whose alerts have all cleared is over (its last clear came by a path that
   // does not close incidents, e.g. a device back online): close it so this alert opens a new one
   await q.query(
@@ -82,14 +136,14 @@ export async function attachIncident(q: Queryable, alertId: string, now: Date, o
     await q.query(
       `UPDATE incidents SET severity = $2, acked_at = NULL, acked_by = NULL,
          ack_note = CASE WHEN acked_at IS NULL THEN ack_note ELSE concat('acknowledgement by ', acked_by, ' withdrawn: ', $3::text, ' raised ', $2::text) END
-       WHERE id = $1`, [inc.id, a.severity, a.id]);
+       WHERE id = $1`, [inc.id, a.severity, alertId]);
   } else if (inc.acked_at && a.state === 'active') {
     await q.query(
       `UPDATE alerts SET acked_at = $2, acked_by = $3, ack_note = $4 WHERE id = $1 AND acked_at IS NULL`,
-      [a.id, now, inc.acked_by, `acknowledged with incident ${inc.id}`]);
+      [alertId, now, inc.acked_by, `acknowledged with incident ${inc.id}`]);
   }
   if (!inc) return null;
-  await q.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [a.id, inc.id]);
+  await q.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [alertId, inc.id]);
   return Number(inc.id);
 }
 
