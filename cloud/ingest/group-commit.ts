@@ -12,8 +12,9 @@ import { storeGroupFast } from './store-group.ts';
 // arrive while the previous group is committing (or in the same event-loop turn) are committed
 // together in ONE transaction; each is acked by its caller only after that commit returned.
 //
-// - Per-gateway order: mqtt-ingest.ts keeps its promise chain per gateway, so a gateway has at
-//   most one batch waiting here; a group never holds two batches of one stream.
+// - Per-gateway order: mqtt-ingest.ts keeps its promise chain per gateway; only its readings-only
+//   batches may wait here several at once (overlap), and a group never holds two batches of one
+//   gateway (take).
 // - Set-based first (store-group.ts): the group's plain batches (readings of sensors their
 //   gateway owns) are written with two or three statements for all of them, first thing in the
 //   transaction; every other batch runs storeBatchIn alone below. If the set-based statements
@@ -88,16 +89,29 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * The next group: in arrival order, at most one batch per gateway — a second batch of a gateway
+   * (mqtt-ingest.ts overlap: a stream's readings-only batches stored side by side) waits for the
+   * next group, which commits beside this one on another connection instead of after it in the
+   * same transaction.
+   */
   private take(): Waiting[] {
     let readings = 0;
-    let n = 0;
-    while (n < this.queue.length && n < this.maxBatches) {
-      const size = this.queue[n]!.batch.readings.length;
-      if (n > 0 && readings + size > this.maxReadings) break;
+    const group: Waiting[] = [];
+    const gateways = new Set<string>();
+    const rest: Waiting[] = [];
+    for (const w of this.queue) {
+      const size = w.batch.readings.length;
+      if (group.length >= this.maxBatches || (group.length > 0 && readings + size > this.maxReadings) || gateways.has(w.batch.gateway)) {
+        rest.push(w);
+        continue;
+      }
       readings += size;
-      n++;
+      group.push(w);
+      gateways.add(w.batch.gateway);
     }
-    return this.queue.splice(0, n);
+    this.queue = rest;
+    return group;
   }
 
   private async run(group: Waiting[]): Promise<void> {
