@@ -21,7 +21,7 @@ import type { OutboxQueue, OutboxEntry, PendingBatch } from '../outbox/queue.ts'
 /** a batch answered gap with nothing unsettled ahead of it is resent after this pause */
 const GAP_RETRY_MS = 50;
 /** the ack timeout grows to at most this multiple of ackTimeoutMs while no ack comes */
-const MAX_BACKOFF = 8;
+const MAX_BACKOFF = 4;
 
 export interface UplinkOptions {
   gateway: string;
@@ -73,8 +73,10 @@ export class Uplink {
   private readonly window: number;
   private gapRetry: NodeJS.Timeout | undefined;
   private warnedBehind = false;
-  /** multiplier of ackTimeoutMs: doubles per timeout without an ack in between */
+  /** multiplier of ackTimeoutMs: doubles per timeout without an ack in between, from the second on */
   private backoff = 1;
+  /** ack timeouts in a row (reset by any ack) */
+  private timeouts = 0;
   private readonly onMessage = (topic: string, payload: Buffer) => this.handleAck(topic, payload);
   // Subscribed on every connect (idempotent), so a gateway that starts with the cloud
   // unreachable picks up its acks once the link appears. What was in flight may have been lost
@@ -191,9 +193,9 @@ export class Uplink {
   }
 
   /**
-   * No progress for the ack timeout: the whole window again (go-back-N). The timeout doubles with
-   * each timeout in a row, up to MAX_BACKOFF× (reset by any ack), as TCP's retransmission timer
-   * does: a cloud that is merely slow — a loaded database taking longer than ackTimeoutMs for a
+   * No progress for the ack timeout: the whole window again (go-back-N). From the second timeout
+   * in a row the timeout doubles each time, up to MAX_BACKOFF× (reset by any ack), as TCP's
+   * retransmission timer does: a cloud that is merely slow — a loaded database taking longer than ackTimeoutMs for a
    * full window — is not sent the same window over and over, each copy costing it a parse and a
    * dedup check while it is already behind.
    */
@@ -202,7 +204,10 @@ export class Uplink {
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined;
       if (!this.inFlight.length) return;
-      this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF);
+      // the first resend keeps the configured timeout (one lost ack costs what it always did);
+      // from the second timeout in a row on, each waits twice as long as the one before
+      this.timeouts++;
+      if (this.timeouts >= 2) this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF);
       this.resend(this.inFlight);
     }, this.o.ackTimeoutMs * this.backoff);
   }
@@ -236,6 +241,7 @@ export class Uplink {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.backoff = 1;
+    this.timeouts = 0;
     if (ack.status === 'rejected') {
       this.stats.rejected++;
       this.o.deadLetters.add({

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { raiseCloudAlerts, storeAlert } from '../../../cloud/notify/alerts.ts';
 import type { AlertEvent } from '../../../protocols/uplink/contract.ts';
 import { engineLabel, testDatabase, usingPostgres, type TestDatabase } from '../../helpers/db.ts';
+import { quietFor } from '../../helpers/pause.ts';
 
 // Which incident an alert joins (cloud/notify/incidents.ts): the key rule, and the cases the
 // one-statement attach leaves to its stepwise path (an open incident whose alerts all cleared
@@ -78,7 +79,7 @@ describe(`incident keys (${engineLabel})`, () => {
     await firstStored;
     const second = tdb.db.tx((q) => storeAlert(q, 'gw-1', raised('k-c2', { zone: 'dock', sensor: 'p2' }), []));
     // give the second a moment to reach the first's incident row (if it does not, it simply sees it committed)
-    await new Promise((r) => setTimeout(r, 300));
+    await quietFor(300, 'the second transaction reaches the first one\'s incident row and waits on it');
     release();
     await Promise.all([first, second]);
     const [a, b] = [await incidentOf('k-c1'), await incidentOf('k-c2')];

@@ -98,7 +98,14 @@ describe(`stock devices end to end: reader/scale → edge → broker → cloud (
   it('the same cases leaving with no shipment → an unauthorised_removal alert and an open exception in the cloud; the ledger does not move', async () => {
     await quietFor(tuning.dedupeWindowMs + 200, 'past the dedupe window: the pallet is no longer "the one that just passed"');
     await portal.passPallet(cases, 'out');
-    const alert = await waitFor(async () => (await rig.api<any[]>('/api/alerts?state=all')).find((a) => a.rule === 'unauthorised_removal'), 'unauthorised removal alert in the cloud');
+    const alert = await waitFor(async () => (await rig.api<any[]>('/api/alerts?state=all')).find((a) => a.rule === 'unauthorised_removal'), 'unauthorised removal alert in the cloud')
+      .catch(async (e: Error) => {
+        // what the gateway's uplink and the cloud saw, for whoever reads the failure
+        const dead = await rig.tdb.db.query('SELECT code, reason FROM dead_letters ORDER BY id DESC LIMIT 5');
+        const keys = await rig.tdb.db.query('SELECT seq, readings, alerts, received_at FROM uplink_batches ORDER BY received_at DESC LIMIT 5');
+        console.error(`uplink ${JSON.stringify(rig.gw!.status().uplink)}; cloud batches ${JSON.stringify(keys)}; cloud dead letters ${JSON.stringify(dead)}`);
+        throw e;
+      });
     expect(alert).toMatchObject({ severity: 'critical', zone: 'dock', sensor: 'dock-1', value: 40, gateway: GW });
     for (const epc of cases) expect(alert.message).toContain(epc);
     const [exc] = await rig.api<any[]>('/api/stock-exceptions');
