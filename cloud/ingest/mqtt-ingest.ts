@@ -59,7 +59,7 @@ export interface IngestOptions {
   gapGiveUpMs?: number;
   /** commit batches of different gateways that arrive together in one transaction (group-commit.ts); off when absent here (the cloud sets it from STOCKPULSE_INGEST_GROUP_MAX, default on); false = one transaction per batch */
   groupCommit?: boolean | { maxBatches?: number; maxReadings?: number; concurrency?: number };
-  /** plain batches (readings only) of one stream stored at once (overlap.ts comment in handle); default 3, 1 = one after the other */
+  /** plain batches (readings only) of one stream stored at once (see handle); default 1 = one after the other, each decided in seq order */
   overlap?: number;
 }
 
@@ -169,7 +169,7 @@ export class MqttIngest {
     // failed (the edge resends from there). Everything else — alerts, movements, devices, a
     // manifest, a salvaged or refused batch — waits until every batch before it was decided, so
     // an alert's raise is still stored before its clear.
-    if (parsed.ok && isPlain(parsed.batch) && (this.o.overlap ?? 3) > 1) return this.handlePlain(gateway, topic, payload, parsed.batch, started);
+    if (parsed.ok && isPlain(parsed.batch) && (this.o.overlap ?? 1) > 1) return this.handlePlain(gateway, topic, payload, parsed.batch, started);
     await this.ackTails.get(gateway);
     const ids = parsed.ok ? parsed.batch : parsed;
     if (ids.stream !== undefined && ids.seq !== undefined && await this.withheld(gateway, ids.stream, ids.seq)) return this.gapAck(gateway, ids.stream, ids.seq);
@@ -260,20 +260,25 @@ export class MqttIngest {
   private async handlePlain(gateway: string, topic: string, payload: Buffer, batch: UplinkBatch, started: number): Promise<void> {
     const running = this.overlapping.get(gateway) ?? [];
     // at most `overlap` of this gateway's stores at once: the chain waits for the oldest
-    while (running.length >= (this.o.overlap ?? 3)) await running[0];
+    while (running.length >= (this.o.overlap ?? 1)) await running[0];
     const attempts = await this.mayDecide(gateway, batch);
     if (!attempts) return;
     // the next seq may be decided now (the order check passes it): this one is under way
     this.order.decided(gateway, batch.stream, batch.seq);
-    const work = this.decide(gateway, topic, payload, batch, [], started, attempts);
+    // settled into a value at once: a store failing before the acks ahead of it are out must not
+    // be an unhandled rejection
+    const work = this.decide(gateway, topic, payload, batch, [], started, attempts).then((ack) => ({ ack }), (error: unknown) => ({ error }));
     const prior = this.ackTails.get(gateway) ?? Promise.resolve();
     const tail = prior.then(() => work).then(
-      async (ack) => {
+      async (done) => {
+        if ('error' in done) throw done.error;
+        const { ack } = done;
         // stored, but a batch before it was not: not acked (its resend is acked as a duplicate)
         if (await this.withheld(gateway, batch.stream, batch.seq)) return this.gapAck(gateway, batch.stream, batch.seq);
         this.ack(ack);
         if (this.stalledAlerts.has(gateway)) void this.checkStalls();
       },
+    ).catch(
       (e: unknown) => {
         // not stored (the database unreachable, a passing fault): no ack for it nor for any batch after it
         this.block(gateway, batch.stream, batch.seq);
