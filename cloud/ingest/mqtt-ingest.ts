@@ -17,7 +17,7 @@ import { StreamProgress, type UplinkHealth } from './stream-progress.ts';
 import { clearCloudAlerts, raiseCloudAlerts } from '../notify/alerts.ts';
 import type { IngestSettings } from './store-movements.ts';
 import { GroupCommitter } from './group-commit.ts';
-import { StreamOrder, recordDecided } from './stream-order.ts';
+import { StreamOrder, recordDecided, streamKey } from './stream-order.ts';
 
 // MQTT ingest: validate → commit → ack. The ack is published only after the commit returned,
 // so an edge that got an ack may forget the batch. Batches of one gateway are processed in
@@ -450,8 +450,6 @@ export class MqttIngest {
     void sent.finally(() => this.acking.delete(sent));
   }
 }
-
-const streamKey = (gateway: string, stream: string) => `${gateway}\u0000${stream}`;
 
 /** readings only: what may be stored beside its neighbours (handle) */
 const isPlain = (b: UplinkBatch): boolean =>

@@ -31,7 +31,7 @@ export class StreamOrder {
   async check(gateway: string, stream: string, seq: number, waitingSince: number): Promise<OrderVerdict> {
     // a stream id the database cannot hold (a NUL…) has no row to order against: the store path refuses it
     if (!storable(gateway, stream)) return { next: true };
-    const k = key(gateway, stream);
+    const k = streamKey(gateway, stream);
     const known = this.last.get(k);
     if (known !== undefined && seq <= known + 1) return { next: true };
     const [row] = await this.db.query<{ last_seq: number | string | null }>('SELECT last_seq FROM gateways WHERE id = $1 AND stream = $2', [gateway, stream]);
@@ -55,7 +55,7 @@ export class StreamOrder {
 
   /** the batch was decided by this instance (its ack is about to go out) */
   decided(gateway: string, stream: string, seq: number): void {
-    const k = key(gateway, stream);
+    const k = streamKey(gateway, stream);
     if ((this.last.get(k) ?? 0) < seq) this.last.set(k, seq);
   }
 }
@@ -70,4 +70,4 @@ export async function recordDecided(db: Db, gateway: string, stream: string, seq
 }
 
 const storable = (gateway: string, stream: string) => isCleanText(gateway, MAX_ID) && isCleanText(stream, MAX_ID);
-const key = (gateway: string, stream: string) => `${gateway}\u0000${stream}`;
+export const streamKey = (gateway: string, stream: string) => `${gateway}\u0000${stream}`;
