@@ -59,7 +59,7 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
   if (!db) {
     const dataDir = config.DATABASE_URL ? undefined : join(config.STOCKPULSE_DATA_DIR, 'cloud-pglite');
     if (dataDir) await mkdir(dataDir, { recursive: true });
-    db = await openDb({ url: config.DATABASE_URL, dataDir });
+    db = await openDb({ url: config.DATABASE_URL, dataDir, prepared: config.STOCKPULSE_PG_PREPARED });
   }
   const migration = await migrate(db, { timescale: config.STOCKPULSE_TIMESCALE });
   log.info({ db: db.describe(), timescale: migration.timescale, applied: migration.applied, note: migration.timescaleNote }, 'database ready');

@@ -50,6 +50,8 @@ export const CloudEnv = z.object({
     .describe('uplink batches of different gateways committed in one transaction (group commit, cloud/ingest/group-commit.ts; the plain ones written set-based, store-group.ts); 1 = one transaction per batch'),
   STOCKPULSE_INGEST_OVERLAP: Num.pipe(z.number().int().min(1).max(16)).default(1)
     .describe('readings-only uplink batches of one gateway stored at once, acked in seq order but possibly committed out of it (cloud/ingest/mqtt-ingest.ts); 1 = one after the other'),
+  STOCKPULSE_PG_PREPARED: Bool.default(true)
+    .describe('PostgreSQL: statements run often are prepared once per connection (cloud/db/statement-names.ts); false behind a pooler in transaction mode (PgBouncer before 1.21)'),
   /** false: this instance schedules no jobs (GET/POST /api/jobs still work); default on */
   STOCKPULSE_JOBS: Bool.optional().describe('false: this instance schedules no jobs (they still run on request); default true'),
   STOCKPULSE_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { SpError } from '../../protocols/errors.ts';
 import { createOrm, type Orm } from './orm.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { StatementNames } from './statement-names.ts';
 
 // One small interface over the three engines we run on: PGlite (embedded default), plain
 // PostgreSQL, and PostgreSQL with TimescaleDB. Everything above this file speaks SQL through
@@ -49,10 +50,16 @@ export interface OpenDbOptions {
   /** an already created PGlite (tests pass one built with the TimescaleDB extension) */
   pglite?: PGlite;
   poolSize?: number;
+  /**
+   * PostgreSQL: name the statements run often, so each connection parses and plans them once
+   * (statement-names.ts). Off for a pooler in transaction mode (PgBouncer before 1.21), which
+   * cannot keep a connection's named statements (STOCKPULSE_PG_PREPARED=false). Default on.
+   */
+  prepared?: boolean;
 }
 
 export async function openDb(opts: OpenDbOptions): Promise<Db> {
-  if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
+  if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10, opts.prepared ?? true);
   if (opts.pglite || !opts.dataDir) {
     const lite = opts.pglite ?? new PGlite();
     await lite.waitReady;
@@ -81,7 +88,7 @@ function redact(url: string): string {
   }
 }
 
-async function openPostgres(url: string, max: number): Promise<Db> {
+async function openPostgres(url: string, max: number, prepared: boolean): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
@@ -91,7 +98,13 @@ async function openPostgres(url: string, max: number): Promise<Db> {
     await pool.end().catch(() => {});
     throw new SpError('SP_ERR_DB', { field: 'DATABASE_URL', reason: `cannot connect to ${redact(url)}: ${(e as Error).message}` });
   }
-  const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[];
+  const names = prepared ? new StatementNames() : undefined;
+  // a statement without parameters stays on the simple protocol: it may hold several statements (migrations)
+  const run = async <T>(on: pg.Pool | pg.ClientBase, sql: string, params?: unknown[]): Promise<T[]> => {
+    const name = params && names?.nameOf(sql);
+    return (await (name ? on.query({ name, text: sql, values: params }) : on.query(sql, params as unknown[]))).rows as T[];
+  };
+  const query = <T>(sql: string, params?: unknown[]) => run<T>(pool, sql, params);
   return {
     engine: 'postgres',
     orm: createOrm({ kind: 'postgres', pool }),
@@ -104,7 +117,7 @@ async function openPostgres(url: string, max: number): Promise<Db> {
       const { client, broken, done } = await checkout(pool);
       try {
         return await fn({
-          query: async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[],
+          query: <T>(s: string, p?: unknown[]) => run<T>(client, s, p),
           exec: async (s: string) => { await client.query(s); },
         });
       } finally {
@@ -115,7 +128,7 @@ async function openPostgres(url: string, max: number): Promise<Db> {
       const { client, broken, done } = await checkout(pool);
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[], pgClient: client });
+        const result = await fn({ query: <T>(s: string, p?: unknown[]) => run<T>(client, s, p), pgClient: client });
         await client.query('COMMIT');
         return result;
       } catch (e) {

@@ -6,6 +6,7 @@ import { escalationPass, type EscalationOptions } from './escalation.ts';
 import { isRecordOnly } from './targets.ts';
 import { INCIDENT_ACKED_SQL } from './incidents.ts';
 import { SpError } from '../../protocols/errors.ts';
+import { postWebhook } from './webhook-post.ts';
 import { DELIVERY_LEASE_SEC, DUE_DELIVERY_COLUMNS, type DueDelivery } from './deliveries.ts';
 
 // Sends pending notification deliveries. Rows are claimed with FOR UPDATE SKIP LOCKED and a
@@ -165,7 +166,7 @@ export class NotificationDispatcher {
         await this.o.db.query(
           `UPDATE notification_deliveries SET status = 'cancelled', last_error = 'info alert: kept as a record, not sent' WHERE id = $1`, [d.id]);
         return;
-      } else if (d.channel === 'webhook') await this.postWebhook(d.target, d.payload);
+      } else if (d.channel === 'webhook') await postWebhook(d.target, d.payload, this.o.webhookHeaders?.(d.target) ?? {}, this.o.webhookTimeoutMs ?? 5000);
       else await this.publishMqtt(d.payload);
       await this.o.db.query(
         // the attempt row goes in with the status change (one statement): every attempt on record
@@ -196,17 +197,6 @@ export class NotificationDispatcher {
       `SELECT CASE WHEN i.id IS NULL THEN a.acked_at IS NOT NULL ELSE ${INCIDENT_ACKED_SQL} END AS acked
        FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.id = $1`, [alertId]);
     return Boolean(r[0]?.acked);
-  }
-
-  private async postWebhook(url: string, payload: unknown): Promise<void> {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'stockpulse-notifier', ...this.o.webhookHeaders?.(url) },
-      body: JSON.stringify(payload),
-      signal: AbortSignal.timeout(this.o.webhookTimeoutMs ?? 5000),
-    });
-    if (!res.ok) throw new SpError('SP_ERR_DELIVERY', { field: 'webhook', reason: `answered HTTP ${res.status}` }, `webhook answered HTTP ${res.status}`);
-    await res.arrayBuffer().catch(() => undefined);
   }
 
   private async publishMqtt(payload: DueRow['payload']): Promise<void> {
