@@ -35,6 +35,7 @@ import { SqliteOutbox } from '../edge/outbox/sqlite-outbox.ts';
 import { openEdgeDb } from '../edge/outbox/db.ts';
 import type { OutboxEntry } from '../edge/outbox/queue.ts';
 import { bundleForNode } from '../edge/bundle/build-for-node.ts';
+import { EDGE_BOX_ENV } from './lib/processes.ts';
 
 const DEVICES = 200;
 const ZONES = 10;
@@ -157,10 +158,10 @@ if (process.env.SP_BENCH_CHILD === 'pipeline') {
 }
 
 /** runs the pipeline child under tsx (script undefined) or from the esbuild bundle of this file */
-function runPipeline(nodeFlags: string[], bundled?: string): Promise<PipelineRun> {
+function runPipeline(nodeFlags: string[], bundled?: string, env: Record<string, string> = {}): Promise<PipelineRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeFlags, ...(bundled ? [bundled] : ['--import', 'tsx', fileURLToPath(import.meta.url)])], {
-      cwd: fileURLToPath(new URL('../', import.meta.url)), env: { ...process.env, SP_BENCH_CHILD: 'pipeline' }, stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: fileURLToPath(new URL('../', import.meta.url)), env: { ...process.env, ...env, SP_BENCH_CHILD: 'pipeline' }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -183,10 +184,10 @@ const asResult = (name: string, note: string, p: PipelineRun): Result => ({
 const bundled = await bundleForNode(fileURLToPath(import.meta.url), fileURLToPath(new URL('../dist/bench', import.meta.url)), 'edge-throughput');
 const defaultRun = await runPipeline([]);
 const bundledRun = await runPipeline([], bundled);
-const cappedRun = await runPipeline(HEAP_CAPPED, bundled);
+const cappedRun = await runPipeline(HEAP_CAPPED, bundled, EDGE_BOX_ENV);
 const pipeline = asResult('pipeline', '200 devices × 1 frame in flight: decode → Gateway.ingest → alarms, group commit (fsync full) → ack; tsx, default node heap', defaultRun);
 results.push(pipeline, asResult('pipeline bundled', 'the same from the esbuild bundle (npm run build:edge), default node heap', bundledRun),
-  asResult('pipeline bundled capped', `the bundle with node ${HEAP_CAPPED.join(' ')} (the gateway-box launch, docs/deploy.md)`, cappedRun));
+  asResult('pipeline bundled capped', `the bundle with node ${HEAP_CAPPED.join(' ')}, MALLOC_ARENA_MAX=2 (the gateway-box launch, docs/deploy.md)`, cappedRun));
 const rounds = Math.min(defaultRun.rounds, bundledRun.rounds, cappedRun.rounds);
 
 // The same readings again, as rows, for the other measurements.

@@ -1,7 +1,7 @@
 // Bundles the edge gateway into one plain JavaScript file for small gateway boxes:
 //
 //   npm run build:edge      → dist/edge/stockpulse-edge.mjs (+ chunks loaded on demand)
-//   node --max-old-space-size=64 --max-semi-space-size=2 dist/edge/stockpulse-edge.mjs --config site.yaml
+//   MALLOC_ARENA_MAX=2 node --max-old-space-size=64 --max-semi-space-size=2 dist/edge/stockpulse-edge.mjs --config site.yaml
 //
 // Why: run through tsx, every process carries the TypeScript loader and its source maps (~35 MB
 // of RSS on a Raspberry Pi that has ~120 MB for us). The bundle has none of that. Native and
@@ -18,5 +18,5 @@ export { bundleForNode, EDGE_BUNDLE_EXTERNALS } from '../edge/bundle/build-for-n
 if (process.argv[1]?.endsWith('edge-bundle.ts') && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = new URL('../', import.meta.url);
   const out = await bundleForNode(fileURLToPath(new URL('bin/edge-main.ts', root)), fileURLToPath(new URL('dist/edge', root)), 'stockpulse-edge');
-  process.stdout.write(`built ${out}\nrun: node --max-old-space-size=64 --max-semi-space-size=2 ${out} --config FILE\n`);
+  process.stdout.write(`built ${out}\nrun: MALLOC_ARENA_MAX=2 node --max-old-space-size=64 --max-semi-space-size=2 ${out} --config FILE\n`);
 }

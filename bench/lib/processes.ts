@@ -62,12 +62,21 @@ function handle(proc: ChildProcess, launch: string): BenchProcess {
   };
 }
 
+/**
+ * The gateway box's environment besides its node flags (docs/deploy.md, the systemd unit): glibc
+ * makes a malloc arena per thread that allocates (libuv's pool, V8's GC and compiler threads), each
+ * holding on to what it freed; two arenas measured 114.4–119.3 MiB peak RSS in the drain (7 runs,
+ * mean 116) against 117.5–123.4 without (7 runs, mean 120.5; bench/drain.ts, 600 k readings, same
+ * box), at the same rate.
+ */
+export const EDGE_BOX_ENV = { MALLOC_ARENA_MAX: '2' };
+
 export async function startEdgeProcess(configFile: string): Promise<BenchProcess> {
   const bundled = existsSync(BUNDLE);
   const args = [...PROF, ...(bundled ? ['--max-old-space-size=64', '--max-semi-space-size=2', BUNDLE, '--config', configFile] : [BIN, 'edge', '--config', configFile])];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(bundled ? EDGE_BOX_ENV : {}), LOG_LEVEL: 'info' } });
   await started('stockpulse edge', proc, 'gateway started');
-  return handle(proc, bundled ? 'dist/edge bundle, --max-old-space-size=64' : 'bin/stockpulse.js edge (tsx; run npm run build:edge for the bundled build)');
+  return handle(proc, bundled ? 'dist/edge bundle, --max-old-space-size=64, MALLOC_ARENA_MAX=2' : 'bin/stockpulse.js edge (tsx; run npm run build:edge for the bundled build)');
 }
 
 export async function startCloudProcess(env: Record<string, string>): Promise<BenchProcess> {

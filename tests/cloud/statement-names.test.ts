@@ -31,11 +31,11 @@ describe('named statements (PostgreSQL)', () => {
         expect(await db.tx((q) => q.query(sql, [i + 100, 'search_path']))).toEqual([{ v: (i + 100) * 2, s: expect.stringContaining('public') }]);
       }
       const held = await db.session((s) => s.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1', [sql]));
-      expect(held[0].n).toBe(1);
+      expect(held[0]?.n).toBe(1);
       const off = await openDb({ url: process.env.DATABASE_URL!, poolSize: 1, prepared: false });
       try {
         for (let i = 0; i < 3; i++) await off.query(sql, [i, 'search_path']);
-        expect((await off.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements', []))[0].n).toBe(0);
+        expect((await off.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements', []))[0]?.n).toBe(0);
       } finally {
         await off.close();
       }
