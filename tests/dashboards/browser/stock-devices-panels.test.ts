@@ -70,7 +70,10 @@ describe.runIf(haveChromium)(`dock door and weighed bins panels in chromium (${e
     const ledger = Number((await siloRow.locator('[data-role=ledger]').textContent())!.replace(/[^\d.]/g, ''));
     expect(weighed).toBeGreaterThan(300);
     expect(Math.abs(weighed - silo.weighed)).toBeLessThan(200);
-    expect(Math.abs(weighed - ledger)).toBeLessThanOrEqual(20);
+    expect(Math.abs(ledger - silo.ledger)).toBeLessThan(200);
+    // whether shelf and system agree is the product's call (count-drift.ts: shelf against the ledger
+    // AT the weighing, within the tolerance); the row shows the ledger NOW, which may have moved since
+    // the last weighing, so the two figures on screen are not compared with each other here
     expect(await siloRow.getAttribute('data-drift')).toBe('no');
 
     // the cold-chain zone panels stay the chiller and the freezer (stock zones have their own panels)
