@@ -3,6 +3,8 @@ import { StatementNames } from '../../cloud/db/statement-names.ts';
 import { openDb } from '../../cloud/db/engine.ts';
 import { usingPostgres } from '../helpers/db.ts';
 
+if (!usingPostgres) console.log('named statements on the server: skipped on PGlite, which has no connection pool to prepare on; set DATABASE_URL=postgres://… to run it');
+
 describe('named statements (PostgreSQL)', () => {
   it('names a statement text the second time it is seen, always the same name', () => {
     const n = new StatementNames();
