@@ -6,7 +6,7 @@ import { escalationPass, type EscalationOptions } from './escalation.ts';
 import { isRecordOnly } from './targets.ts';
 import { INCIDENT_ACKED_SQL } from './incidents.ts';
 import { SpError } from '../../protocols/errors.ts';
-import { postWebhook } from './webhook-post.ts';
+import { postWebhook } from './post-json.ts';
 import { DELIVERY_LEASE_SEC, DUE_DELIVERY_COLUMNS, type DueDelivery } from './deliveries.ts';
 
 // Sends pending notification deliveries. Rows are claimed with FOR UPDATE SKIP LOCKED and a

@@ -5,6 +5,7 @@ import type { CloudConfig } from '../config.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { ChannelAddress } from './contacts.ts';
 import { scrub, secretsOf } from './redact.ts';
+import { postJson, type PostAnswer } from './post-json.ts';
 
 // Sends one person-bound delivery. The address and credentials are looked up from the contact at
 // send time (they never sit in the outbox row), DingTalk's signature is computed per attempt
@@ -84,22 +85,17 @@ export class ContactSender {
   }
 
   private async post(kind: string, url: string, payload: unknown): Promise<void> {
-    let res: Response;
+    let res: PostAnswer;
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'stockpulse-notifier' },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 5000),
-      });
+      res = await postJson(url, payload, { 'content-type': 'application/json; charset=utf-8' }, this.o.timeoutMs ?? 5000);
     } catch (e) {
-      // fetch's own message is "fetch failed"; the cause says why (never the URL)
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw delivery(kind, `${kind} unreachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+      // the socket's code or why there was no answer (never the URL)
+      const err = e as NodeJS.ErrnoException & { details?: { reason: string }[] };
+      throw delivery(kind, `${kind} unreachable: ${err.code === 'SP_ERR_DELIVERY' ? err.details?.[0]?.reason : err.code ?? err.message}`);
     }
-    const body = await res.text().catch(() => '');
+    const { status, body } = res;
     // Slack answers failures as a short plain-text reason (invalid_token, no_service): keep it
-    if (!res.ok) throw delivery(kind, `${kind} answered HTTP ${res.status}${body && !/^\s*[[{]/.test(body) ? `: ${body.slice(0, 200)}` : ''}`);
+    if (status < 200 || status >= 300) throw delivery(kind, `${kind} answered HTTP ${status}${body && !/^\s*[[{]/.test(body) ? `: ${body.slice(0, 200)}` : ''}`);
     // WeCom and DingTalk answer HTTP 200 with {errcode, errmsg} — errcode 0 is success
     if (kind === 'wecom' || kind === 'dingtalk') {
       let parsed: { errcode?: number; errmsg?: string } = {};

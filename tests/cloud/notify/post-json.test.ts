@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postWebhook } from '../../../cloud/notify/webhook-post.ts';
+import { postWebhook } from '../../../cloud/notify/post-json.ts';
 
 // The webhook POST of the notification dispatcher, against a real HTTP server on loopback.
 
