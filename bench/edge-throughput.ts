@@ -35,7 +35,7 @@ import { SqliteOutbox } from '../edge/outbox/sqlite-outbox.ts';
 import { openEdgeDb } from '../edge/outbox/db.ts';
 import type { OutboxEntry } from '../edge/outbox/queue.ts';
 import { bundleForNode } from '../edge/bundle/build-for-node.ts';
-import { EDGE_BOX_ENV } from './lib/processes.ts';
+import { EDGE_BOX_ENV, EDGE_BOX_ENV_TEXT } from './lib/processes.ts';
 
 const DEVICES = 200;
 const ZONES = 10;
@@ -187,7 +187,7 @@ const bundledRun = await runPipeline([], bundled);
 const cappedRun = await runPipeline(HEAP_CAPPED, bundled, EDGE_BOX_ENV);
 const pipeline = asResult('pipeline', '200 devices × 1 frame in flight: decode → Gateway.ingest → alarms, group commit (fsync full) → ack; tsx, default node heap', defaultRun);
 results.push(pipeline, asResult('pipeline bundled', 'the same from the esbuild bundle (npm run build:edge), default node heap', bundledRun),
-  asResult('pipeline bundled capped', `the bundle with node ${HEAP_CAPPED.join(' ')}, MALLOC_ARENA_MAX=2 (the gateway-box launch, docs/deploy.md)`, cappedRun));
+  asResult('pipeline bundled capped', `the bundle with node ${HEAP_CAPPED.join(' ')}, ${EDGE_BOX_ENV_TEXT} (the gateway-box launch, docs/deploy.md)`, cappedRun));
 const rounds = Math.min(defaultRun.rounds, bundledRun.rounds, cappedRun.rounds);
 
 // The same readings again, as rows, for the other measurements.

@@ -70,13 +70,15 @@ function handle(proc: ChildProcess, launch: string): BenchProcess {
  * box), at the same rate.
  */
 export const EDGE_BOX_ENV = { MALLOC_ARENA_MAX: '2' };
+/** EDGE_BOX_ENV as a launch line says it */
+export const EDGE_BOX_ENV_TEXT = Object.entries(EDGE_BOX_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
 
 export async function startEdgeProcess(configFile: string): Promise<BenchProcess> {
   const bundled = existsSync(BUNDLE);
   const args = [...PROF, ...(bundled ? ['--max-old-space-size=64', '--max-semi-space-size=2', BUNDLE, '--config', configFile] : [BIN, 'edge', '--config', configFile])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(bundled ? EDGE_BOX_ENV : {}), LOG_LEVEL: 'info' } });
   await started('stockpulse edge', proc, 'gateway started');
-  return handle(proc, bundled ? 'dist/edge bundle, --max-old-space-size=64, MALLOC_ARENA_MAX=2' : 'bin/stockpulse.js edge (tsx; run npm run build:edge for the bundled build)');
+  return handle(proc, bundled ? `dist/edge bundle, --max-old-space-size=64, ${EDGE_BOX_ENV_TEXT}` : 'bin/stockpulse.js edge (tsx; run npm run build:edge for the bundled build)');
 }
 
 export async function startCloudProcess(env: Record<string, string>): Promise<BenchProcess> {
