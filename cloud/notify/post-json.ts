@@ -15,7 +15,14 @@ const transports = {
   'https:': { request: https.request, agent: new https.Agent({ keepAlive: true, maxSockets: 16 }) },
 };
 
-export interface PostAnswer { status: number; body: string }
+export interface PostAnswer { status: number; /** at most MAX_ANSWER_BYTES of it */ body: string }
+
+/**
+ * What is read of an answer: a status line's worth of reason (Slack), a WeCom/DingTalk errcode.
+ * A receiver streaming more (misconfigured, or hostile) is cut off there instead of being held
+ * in memory whole until the timeout.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
  * POSTs `payload` as JSON and returns the answer, whatever its status. Rejects when there is none:
@@ -51,11 +58,19 @@ function postOnce(transport: (typeof transports)['http:'] | (typeof transports)[
       method: 'POST', agent: transport.agent, signal: AbortSignal.timeout(timeoutMs),
       headers: { 'content-type': 'application/json', 'user-agent': 'stockpulse-notifier', ...headers, 'content-length': String(Buffer.byteLength(body)) },
     }, (res) => {
-      // read to the end: the connection goes back to the agent for the next alarm
+      // read to the end (up to the cap): the connection goes back to the agent for the next alarm
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      const answer = () => ({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      res.on('data', (c: Buffer) => {
+        if (size >= MAX_ANSWER_BYTES) return;
+        chunks.push(size + c.length > MAX_ANSWER_BYTES ? c.subarray(0, MAX_ANSWER_BYTES - size) : c);
+        size += c.length;
+        // enough read: answered as it stands, the connection dropped rather than drained
+        if (size >= MAX_ANSWER_BYTES) { resolve(answer()); res.destroy(); }
+      });
       res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve(answer()));
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) reject(new StaleSocket(e.message));

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postWebhook } from '../../../cloud/notify/post-json.ts';
+import { MAX_ANSWER_BYTES, postJson, postWebhook } from '../../../cloud/notify/post-json.ts';
 
 // The webhook POST of the notification dispatcher, against a real HTTP server on loopback.
 
@@ -69,6 +69,26 @@ describe('postWebhook', () => {
     await postWebhook(url, { id: 'first' }, {}, 2000);
     await postWebhook(url, { id: 'second' }, {}, 2000);
     expect(ids).toEqual(['first', 'second']);
+  });
+
+  it('a receiver answering without end is cut off at the cap, long before the timeout, and the next POST is unaffected', async () => {
+    let served = 0;
+    const url = await receiver((_q, _b, res) => {
+      if (served++ > 0) { res.writeHead(200).end('{"errcode":0}'); return; }
+      // 200 MiB of answer, written as fast as the socket takes it
+      res.writeHead(200);
+      const chunk = Buffer.alloc(1024 * 1024, 'x');
+      let left = 200;
+      const pump = () => { while (left > 0 && res.write(chunk)) left--; if (left > 0 && !res.destroyed) res.once('drain', () => { left--; pump(); }); else res.end(); };
+      res.on('close', () => { left = 0; });
+      pump();
+    });
+    const t0 = Date.now();
+    const answer = await postJson(url, {}, {}, 10_000);
+    expect(answer.status).toBe(200);
+    expect(answer.body.length).toBe(MAX_ANSWER_BYTES);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(await postJson(url, {}, {}, 2000)).toEqual({ status: 200, body: '{"errcode":0}' });
   });
 
   it('refuses a URL that is not http(s)', async () => {
