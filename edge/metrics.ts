@@ -121,7 +121,7 @@ export function countAcknowledged<Q extends OutboxQueue>(outbox: Q, onAcked: (re
           // ack is cumulative: every batch out with a seq ≤ seq is done
           const done = target.handedOut().filter((b) => b.seq <= seq);
           const result = target.ack(seq) as unknown;
-          const readings = done.reduce((n, b) => n + b.entries.filter((e) => e.type === 'reading').length, 0);
+          const readings = done.reduce((n, b) => n + b.readings, 0);
           if (readings) onAcked(readings);
           return result;
         };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TagRead } from '../../protocols/rfid/tag-read.ts';
-import { cleanEntry, type OutboxEntry, type OutboxQueue, type PendingBatch } from './queue.ts';
+import { batchOf, cleanEntry, type OutboxEntry, type OutboxQueue, type PendingBatch } from './queue.ts';
 import type { KeptState } from './kept-state.ts';
 import type { ReadJournal } from './read-journal.ts';
 
@@ -64,7 +64,7 @@ export class MemoryOutbox implements Outbox {
       n++;
     }
     const taken = this.queue.splice(0, n);
-    const batch = { seq: this.nextSeq++, entries: taken.map((t) => t.entry) };
+    const batch = batchOf(this.nextSeq++, taken.map((t) => t.entry));
     this.inFlight.push({ batch, at: taken[0]!.at });
     return batch;
   }
@@ -79,7 +79,7 @@ export class MemoryOutbox implements Outbox {
   }
 
   depth(): number {
-    return this.queue.length + this.inFlight.reduce((n, f) => n + f.batch.entries.length, 0);
+    return this.queue.length + this.inFlight.reduce((n, f) => n + f.batch.size, 0);
   }
 
   waiting(): number {

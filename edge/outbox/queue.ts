@@ -36,7 +36,24 @@ export function cleanEntry(e: OutboxEntry): OutboxEntry {
 
 export interface PendingBatch {
   seq: number;
-  entries: OutboxEntry[];
+  /** the entries, in order (the SQLite outbox decodes them only when asked: the uplink sends `wire`) */
+  readonly entries: OutboxEntry[];
+  /** how many entries, and how many of them are readings: known without decoding the entries */
+  readonly size: number;
+  readonly readings: number;
+  /**
+   * The batch as the uplink puts it on the wire, when the outbox built it: the readings as one
+   * JSON array text (in order, built by SQLite: no JS object per reading on the catch-up's hot
+   * path) and the other entries, in order. Absent: the uplink serialises `entries`.
+   */
+  readonly wire?: { readingsJson: string; others: readonly OutboxEntry[] };
+}
+
+/** a batch of entries already in hand (MemoryOutbox) */
+export function batchOf(seq: number, entries: OutboxEntry[]): PendingBatch {
+  let readings = 0;
+  for (const e of entries) if (e.type === 'reading') readings++;
+  return { seq, entries, size: entries.length, readings };
 }
 
 /** The uplink's queue: what goes to the cloud, in order, kept until acknowledged. */

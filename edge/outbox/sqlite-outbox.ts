@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Reading } from '../../protocols/reading.ts';
 import type { TagRead } from '../../protocols/rfid/tag-read.ts';
 import { cleanEntry, type OutboxEntry, type PendingBatch } from './queue.ts';
 import type { Outbox } from './memory-outbox.ts';
 import { formatBytes } from './byte-size.ts';
 import { openEdgeDb, type EdgeDb, type FsyncPolicy } from './db.ts';
 import { planThinning, type RawReadingRow } from './thinning.ts';
+import { OTHER_ROW_BYTES, READING_ROW_BYTES, SqliteBatchReader } from './sqlite-batch.ts';
 
 // The durable outbox (edge/outbox/queue.ts, kept-state.ts, read-journal.ts have the contracts). What it adds to MemoryOutbox:
 // - append() returns after the commit (fsync per the storage.fsync policy, see db.ts);
@@ -30,11 +30,9 @@ const GROUP_MAX_ENTRIES = 5000;
 /** a group commit following another within this many ms waits out the rest of it (see stage) */
 const COALESCE_MS = 4;
 
-// Approximate stored bytes per row: the payload plus a fixed share for the row header, the
-// primary key and the other columns. Good enough for a cap; the file itself is larger by free
-// pages and WAL, which SQLite reuses.
-const READING_ROW_BYTES = 48;
-const OTHER_ROW_BYTES = 24;
+// Approximate stored bytes per row (READING_ROW_BYTES, OTHER_ROW_BYTES): the payload plus a fixed
+// share for the row header, the primary key and the other columns. Good enough for a cap; the
+// file itself is larger by free pages and WAL, which SQLite reuses.
 const ROW_BYTES_SQL = `CASE WHEN body IS NULL THEN ${READING_ROW_BYTES} + length(sensor) ELSE ${OTHER_ROW_BYTES} + length(body) END`;
 
 export interface SqliteOutboxOptions {
@@ -54,24 +52,6 @@ export interface OutboxStorageStats {
   /** at the cap with nothing left to thin (non-readings keep being accepted) */
   overCap: boolean;
 }
-
-interface Row {
-  id: number;
-  at: number;
-  type: string;
-  sensor: string | null;
-  kind: string | null;
-  ts: number | null;
-  value: number | null;
-  quality: string | null;
-  body: string | null;
-}
-
-const toEntry = (r: Row): OutboxEntry => (r.body === null
-  ? { type: 'reading', reading: { sensor: r.sensor!, kind: r.kind as Reading['kind'], ts: r.ts!, value: r.value!, quality: r.quality as Reading['quality'] } }
-  : JSON.parse(r.body) as OutboxEntry);
-
-const rowBytes = (r: Pick<Row, 'body' | 'sensor'>) => (r.body === null ? READING_ROW_BYTES + r.sensor!.length : OTHER_ROW_BYTES + r.body.length);
 
 export class SqliteOutbox implements Outbox {
   readonly stream: string;
@@ -95,6 +75,7 @@ export class SqliteOutbox implements Outbox {
   private readonly log: Logger | undefined;
   private readonly ownsDb: boolean;
   private readonly st;
+  private readonly batches: SqliteBatchReader;
   /** appendGrouped entries waiting for the next commit, and their callers */
   private staged: OutboxEntry[] = [];
   private stagedJournal: { source: string; read: TagRead }[] = [];
@@ -125,7 +106,6 @@ export class SqliteOutbox implements Outbox {
     this.st = {
       insertReading: db.prepare(`INSERT INTO outbox (at, type, sensor, kind, ts, value, quality) VALUES (?, 'reading', ?, ?, ?, ?, ?)`),
       insertOther: db.prepare('INSERT INTO outbox (at, type, body) VALUES (?, ?, ?)'),
-      waiting: db.prepare('SELECT id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
       handOut: db.prepare('INSERT INTO handed_out (seq, first_id, last_id) VALUES (?, ?, ?)'),
       deleteUpTo: db.prepare('DELETE FROM outbox WHERE id <= ?'),
       settle: db.prepare('DELETE FROM handed_out WHERE seq <= ?'),
@@ -140,6 +120,7 @@ export class SqliteOutbox implements Outbox {
       journalOf: db.prepare('SELECT body FROM journal WHERE source = ? ORDER BY ts, id'),
       journalClear: db.prepare('DELETE FROM journal WHERE source = ? AND ts <= ?'),
     };
+    this.batches = new SqliteBatchReader(db);
     const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((m) => [m.key, m.value]));
     let stream = meta.get('stream');
     if (!stream) {
@@ -156,11 +137,10 @@ export class SqliteOutbox implements Outbox {
     // Batches cut before a restart are resent as they were.
     this.adoptLegacyMarks();
     const runs = db.prepare('SELECT seq, first_id, last_id FROM handed_out ORDER BY seq').all() as { seq: number; first_id: number; last_id: number }[];
-    const rowsOf = db.prepare('SELECT id, at, type, sensor, kind, ts, value, quality, body FROM outbox WHERE id BETWEEN ? AND ? ORDER BY id');
     for (const r of runs) {
-      const rows = rowsOf.all(r.first_id, r.last_id) as Row[];
-      this.inFlight.push({ batch: { seq: r.seq, entries: rows.map(toEntry) }, bytes: rows.reduce((n, x) => n + rowBytes(x), 0), lastId: r.last_id });
-      this.inFlightEntries += rows.length;
+      const run = this.batches.read(r.seq, r.first_id, r.last_id);
+      this.inFlight.push(run);
+      this.inFlightEntries += run.batch.size;
     }
     if (this.bytesN > this.maxBytes) this.enforceCap();
   }
@@ -280,29 +260,20 @@ export class SqliteOutbox implements Outbox {
 
   takeBatch(maxEntries: number): PendingBatch | undefined {
     if (this.depthN - this.inFlightEntries <= 0) return undefined;
-    const rows = this.st.waiting.all(this.lastHandedOutId(), Math.max(1, maxEntries)) as Row[];
-    if (!rows.length) return undefined;
-    // A batch carries at most one manifest: cut before a second one (as MemoryOutbox).
-    let n = 0;
-    let manifests = 0;
-    while (n < rows.length) {
-      if (rows[n]!.type === 'manifest' && ++manifests > 1) break;
-      n++;
-    }
-    const taken = rows.slice(0, n);
+    const range = this.batches.nextRun(this.lastHandedOutId(), maxEntries);
+    if (!range) return undefined;
     const seq = this.nextSeq;
-    const lastId = taken[n - 1]!.id;
+    const run = this.batches.read(seq, range.first, range.last);
     // Always fsynced, whatever the policy: once this seq goes on the wire it must never be
     // reused for different entries, or the cloud would dedup the new ones away.
     this.edb.commit('full', () => {
-      this.st.handOut.run(seq, taken[0]!.id, lastId);
+      this.st.handOut.run(seq, range.first, range.last);
       this.st.setMeta.run('next_seq', String(seq + 1));
     });
     this.nextSeq = seq + 1;
-    const batch = { seq, entries: taken.map(toEntry) };
-    this.inFlight.push({ batch, bytes: taken.reduce((b, r) => b + rowBytes(r), 0), lastId });
-    this.inFlightEntries += n;
-    return batch;
+    this.inFlight.push(run);
+    this.inFlightEntries += run.batch.size;
+    return run.batch;
   }
 
   /** rows up to this id are in batches handed out; 0 when none is (ids may restart once the table is empty) */
@@ -336,8 +307,8 @@ export class SqliteOutbox implements Outbox {
       this.st.settle.run(seq);
     });
     for (const f of done) {
-      this.depthN -= f.batch.entries.length;
-      this.inFlightEntries -= f.batch.entries.length;
+      this.depthN -= f.batch.size;
+      this.inFlightEntries -= f.batch.size;
       this.bytesN -= f.bytes;
     }
     if (this.over && this.bytesN <= this.maxBytes) {

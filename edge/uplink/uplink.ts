@@ -165,10 +165,10 @@ export class Uplink {
 
   private publish(batch: PendingBatch, resend = false): void {
     if (!this.o.client.connected) return;
-    const body: UplinkBatch = toUplinkBatch(this.o.gateway, this.o.outbox.stream, batch);
+    const body = uplinkJson(this.o.gateway, this.o.outbox.stream, batch);
     this.stats.batchesSent++;
     if (resend) this.stats.resends++;
-    this.o.client.publish(topics.batch(this.o.gateway), JSON.stringify(body), { qos: 1 }, (err) => {
+    this.o.client.publish(topics.batch(this.o.gateway), body, { qos: 1 }, (err) => {
       if (err) this.o.log.warn({ seq: batch.seq, err: err.message }, 'batch publish failed; will resend');
     });
     this.armAckTimer();
@@ -246,7 +246,7 @@ export class Uplink {
       this.stats.rejected++;
       this.o.deadLetters.add({
         source: 'uplink', topic, code: ack.error?.code ?? 'SP_ERR_UPLINK_BATCH', reason: ack.error?.message ?? 'rejected by cloud',
-        payload: JSON.stringify(toUplinkBatch(this.o.gateway, this.o.outbox.stream, current.batch)),
+        payload: uplinkJson(this.o.gateway, this.o.outbox.stream, current.batch),
       });
       this.o.log.error({ seq: ack.seq, error: ack.error }, 'cloud rejected a batch; kept in dead letters');
     } else if (ack.rejectedItems) {
@@ -265,7 +265,7 @@ export class Uplink {
   }
 }
 
-export function toUplinkBatch(gateway: string, stream: string, batch: PendingBatch): UplinkBatch {
+export function toUplinkBatch(gateway: string, stream: string, batch: Pick<PendingBatch, 'seq' | 'entries'>): UplinkBatch {
   const out: UplinkBatch = { v: PROTOCOL_VERSION, gateway, stream, seq: batch.seq, sentAt: Date.now(), readings: [], alerts: [], devices: [], movements: [] };
   for (const e of batch.entries as OutboxEntry[]) {
     if (e.type === 'reading') out.readings.push(e.reading);
@@ -275,4 +275,20 @@ export function toUplinkBatch(gateway: string, stream: string, batch: PendingBat
     else out.manifest = e.manifest;
   }
   return out;
+}
+
+const NO_READINGS = '"readings":[]';
+
+/**
+ * The batch's uplink frame (JSON text). A batch the outbox handed out in wire form (its readings
+ * as JSON text, sqlite-outbox.ts) has that text put in place of the empty readings array of the
+ * rest, serialised as usual: the same frame JSON.stringify(toUplinkBatch(…)) gives, without a JS
+ * object per reading. The first `"readings":[]` in that text is the key's: the fields before it
+ * (v, gateway, stream, seq, sentAt) are numbers and escaped strings, in which a bare `"` cannot occur.
+ */
+export function uplinkJson(gateway: string, stream: string, batch: PendingBatch): string {
+  if (!batch.wire) return JSON.stringify(toUplinkBatch(gateway, stream, batch));
+  const rest = JSON.stringify(toUplinkBatch(gateway, stream, { seq: batch.seq, entries: batch.wire.others as OutboxEntry[] }));
+  const at = rest.indexOf(NO_READINGS);
+  return `${rest.slice(0, at)}"readings":${batch.wire.readingsJson}${rest.slice(at + NO_READINGS.length)}`;
 }

@@ -84,7 +84,7 @@ describe('SqliteOutbox across close and reopen', () => {
     raw.close();
 
     const b = SqliteOutbox.open(path);
-    expect(b.handedOut()).toEqual([{ seq: 7, entries: [reading(1), reading(2)] }]);
+    expect(b.handedOut().map(({ seq, entries }) => ({ seq, entries }))).toEqual([{ seq: 7, entries: [reading(1), reading(2)] }]);
     expect(b.waiting()).toBe(2);
     const next = b.takeBatch(10)!;
     expect(next.seq).toBe(8);
