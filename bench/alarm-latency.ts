@@ -33,8 +33,12 @@ import { machine, pct, ratio, table, writeResult } from './lib/report.ts';
 import { registerGateway } from '../tests/helpers/gateways.ts';
 
 // 100 trials: with nearest-rank percentiles, p99 of 30 samples is just the slowest one
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '100' }, delay: { type: 'string', default: '1' }, 'baseline-trials': { type: 'string', default: '200' } } });
+// --warmup: the first raise/clear cycles after start are run and reported apart (the first alarm
+// of a process meets code not yet compiled and statements not yet prepared: 19-28 ms here, where
+// the rest sit at 8-20); the percentiles are of the steady state that follows
+const { values } = parseArgs({ options: { trials: { type: 'string', default: '100' }, warmup: { type: 'string', default: '3' }, delay: { type: 'string', default: '1' }, 'baseline-trials': { type: 'string', default: '200' } } });
 const TRIALS = Number(values.trials);
+const WARMUP = Number(values.warmup);
 const DELAY_SEC = Number(values.delay);
 const PROBE_EVERY_MS = 100;
 
@@ -151,14 +155,21 @@ try {
   });
   // settle: the manifest is committed and the probe is seen in band
   for (let acked = 0; acked === 0; await new Promise((r) => setTimeout(r, 50))) acked = (await edgeStatus()).uplink.batchesAcked;
-  const t0 = performance.now();
-  for (let i = 0; i < TRIALS; i++) {
+  const warmup: number[] = [];
+  let t0 = performance.now();
+  for (let i = -WARMUP; i < TRIALS; i++) {
+    if (i === 0) t0 = performance.now();
     const before = seen.size;
     temperature = 9;
     await waitUntil(() => seen.size > before, `raised webhook, trial ${i + 1}`);
     const id = [...seen.keys()].at(-1)!;
     temperature = 4;
     await waitUntil(() => seen.get(id)!.cleared !== undefined, `cleared webhook, trial ${i + 1}`);
+    if (i < 0) {
+      if (seen.get(id)!.fromReading !== undefined) warmup.push(seen.get(id)!.fromReading!);
+      seen.delete(id); // nor in the legs below
+      continue;
+    }
     raised.push(seen.get(id)!.raised!);
     if (seen.get(id)!.fromReading !== undefined) fromReading.push(seen.get(id)!.fromReading!);
     cleared.push(seen.get(id)!.cleared!);
@@ -204,12 +215,13 @@ try {
     ['cleared: back-in-band reading → webhook (ours)', c.length, pct(c, 50), pct(c, 99), c.at(-1), ratio(pct(c, 50), pct(b, 50)), ratio(pct(c, 99), pct(b, 99))],
     ['raw: MQTT publish → subscriber → HTTP POST (baseline)', b.length, pct(b, 50), pct(b, 99), b.at(-1), '1.00×', '1.00×'],
   ];
-  console.log(`\nalarm latency — probe → ${broker.kind} → edge → broker → cloud (${describeEngine(ranOn)}) → webhook; edge peak RSS ${rss.edgeMiB?.toFixed(1)} MiB (${rss.edgeLaunch}), cloud ${rss.cloudMiB?.toFixed(1)} MiB; delay ${DELAY_SEC} s, probe every ${PROBE_EVERY_MS} ms, ${TRIALS} trials in ${seconds.toFixed(0)} s; ${m.cpus} CPUs, load ${m.loadavg.join(' ')}\n\n` +
+  console.log(`\nalarm latency — probe → ${broker.kind} → edge → broker → cloud (${describeEngine(ranOn)}) → webhook; edge peak RSS ${rss.edgeMiB?.toFixed(1)} MiB (${rss.edgeLaunch}), cloud ${rss.cloudMiB?.toFixed(1)} MiB; delay ${DELAY_SEC} s, probe every ${PROBE_EVERY_MS} ms, ${TRIALS} trials in ${seconds.toFixed(0)} s after ${WARMUP} warm-up cycles (reading → webhook: ${warmup.map((x) => x.toFixed(1)).join(', ') || '—'} ms; not in the table); ${m.cpus} CPUs, load ${m.loadavg.join(' ')}\n\n` +
     table(['path', 'n', 'p50 ms', 'p99 ms', 'max ms', 'p50 vs raw', 'p99 vs raw'], rows) + '\n\n' +
     'Where the raised alarm\'s time goes (from the rows the database kept):\n\n' + table(['leg', 'n', 'p50 ms', 'p99 ms', 'max ms'], legRows) + '\n\n' +
     'Clock: the probe frame\'s own timestamp (the first frame at or after the alert\'s `at`, the event-time instant the delay completed), or `at` itself, to the receiver\'s arrival time; one machine clock.\n');
   const file = writeResult('alarm-latency', {
     engine: ranOn, rss, broker: broker.kind, delaySec: DELAY_SEC, probeEveryMs: PROBE_EVERY_MS, trials: TRIALS,
+    warmup: { cycles: WARMUP, fromReadingMs: warmup },
     raisedFromReading: { p50: pct(f, 50), p99: pct(f, 99), max: f.at(-1), samples: fromReading },
     raised: { p50: pct(r, 50), p99: pct(r, 99), max: r.at(-1), samples: raised },
     cleared: { p50: pct(c, 50), p99: pct(c, 99), max: c.at(-1), samples: cleared },

@@ -89,7 +89,13 @@ function redact(url: string): string {
 }
 
 async function openPostgres(url: string, max: number, prepared: boolean): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max });
+  // Idle connections are kept (node-postgres closes them after 10 s by default): each holds the
+  // statements prepared on it (statement-names.ts), and an alarm arriving after a quiet spell
+  // would otherwise pay a new connection and a parse and plan of every statement on its path —
+  // the first trials of bench/alarm-latency.ts, run after the 10 s of its baseline, took 2–3× the
+  // others. At most `max` of them (10 for the cloud), and a broken one is dropped (pool.on('error')).
+  // Idle ones do not keep a process alive (allowExitOnIdle): a CLI command still exits when done.
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 0, allowExitOnIdle: true });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   try {
