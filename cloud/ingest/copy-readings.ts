@@ -73,12 +73,23 @@ export async function copyIn(client: pg.ClientBase, sql: string, data: string): 
  * many readings were new (the rest were stored before). Must run inside the batch transaction.
  */
 export async function copyReadings(q: Queryable & { pgClient: pg.ClientBase }, batch: UplinkBatch, strategy: CopyStrategy = 'direct'): Promise<number> {
+  return (await copyReadingsOf(q, [batch], strategy)).get(batch.gateway) ?? 0;
+}
+
+/**
+ * The readings of several batches in ONE COPY (a group commit's big plain batches: store-group.ts),
+ * and each sensor's latest value; returns the new readings per gateway (a gateway none of whose
+ * readings were new is absent). Must run inside the transaction that holds their batch keys.
+ */
+export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase }, batches: readonly Pick<UplinkBatch, 'gateway' | 'readings'>[], strategy: CopyStrategy = 'direct'): Promise<Map<string, number>> {
   const client = q.pgClient;
   // Distinct sensors and each one's newest reading, in one pass (a batch holds few sensors).
   const latest = new Map<string, { ts: number; value: number }>();
-  for (const r of batch.readings) {
-    const l = latest.get(r.sensor);
-    if (!l || r.ts >= l.ts) latest.set(r.sensor, { ts: r.ts, value: r.value });
+  for (const b of batches) {
+    for (const r of b.readings) {
+      const l = latest.get(r.sensor);
+      if (!l || r.ts >= l.ts) latest.set(r.sensor, { ts: r.ts, value: r.value });
+    }
   }
   const sensors = [...latest.keys()];
   // Each round trip weighs next to the COPY of a 2 000-row batch (more so on a loaded box), so the
@@ -88,13 +99,17 @@ export async function copyReadings(q: Queryable & { pgClient: pg.ClientBase }, b
   const zoneRows = lastResult(await client.query<{ id: string; zone: string }>(
     `${direct ? 'SAVEPOINT sp_copy_readings; ' : ''}SELECT id, zone FROM sensors WHERE id IN (${inList})`)).rows;
   // Zones as the sensors table has them now (a manifest in this batch was stored just before).
-  const rows = copyRows(batch, new Map(zoneRows.map((z) => [z.id, z.zone])));
+  const zones = new Map(zoneRows.map((z) => [z.id, z.zone]));
+  const rows = batches.length === 1 ? copyRows(batches[0]!, zones) : batches.map((b) => copyRows(b, zones)).join('');
 
-  let stored: number;
+  let stored: Map<string, number>;
   let released = false;
   if (direct) {
     try {
-      stored = await copyIn(client, `COPY readings ${COLUMNS} FROM STDIN`, rows);
+      await copyIn(client, `COPY readings ${COLUMNS} FROM STDIN`, rows);
+      // every row went in
+      stored = new Map();
+      for (const b of batches) if (b.readings.length) stored.set(b.gateway, (stored.get(b.gateway) ?? 0) + b.readings.length);
     } catch (e) {
       if ((e as { code?: string }).code !== UNIQUE_VIOLATION) throw e;
       // Some (sensor, ts) were stored before, or repeat inside the batch: skip them one by one.
@@ -123,10 +138,13 @@ function lastResult<R extends pg.QueryResultRow>(r: pg.QueryResult<R> | pg.Query
   return Array.isArray(r) ? r[r.length - 1]! : r;
 }
 
-async function viaStaging(client: pg.ClientBase, rows: string): Promise<number> {
+/** the new readings per gateway */
+async function viaStaging(client: pg.ClientBase, rows: string): Promise<Map<string, number>> {
   // IF NOT EXISTS: the table lives as long as the pooled connection; a NOTICE after the first time.
   await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${STAGE} (LIKE readings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
   await copyIn(client, `COPY ${STAGE} ${COLUMNS} FROM STDIN`, rows);
-  const res = await client.query(`INSERT INTO readings ${COLUMNS} SELECT ts, gateway, sensor, zone, kind, value, quality FROM ${STAGE} ON CONFLICT (sensor, ts) DO NOTHING`);
-  return res.rowCount ?? 0;
+  const res = await client.query<{ gateway: string; n: number }>(`WITH ins AS (
+      INSERT INTO readings ${COLUMNS} SELECT ts, gateway, sensor, zone, kind, value, quality FROM ${STAGE} ON CONFLICT (sensor, ts) DO NOTHING RETURNING gateway)
+    SELECT gateway, count(*)::int AS n FROM ins GROUP BY gateway`);
+  return new Map(res.rows.map((r) => [r.gateway, Number(r.n)]));
 }

@@ -1,8 +1,9 @@
 import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
 import { MAX_ID, isCleanText } from '../../protocols/text.ts';
+import type pg from 'pg';
 import type { Queryable } from '../db/engine.ts';
 import { batchDigest } from './batch-digest.ts';
-import { canCopy } from './copy-readings.ts';
+import { canCopy, copyReadingsOf } from './copy-readings.ts';
 import { COPY_MIN_READINGS, type StoreResult } from './store-batch.ts';
 
 // The set-based path of a group commit (issue #16). A fleet's batches are nearly all the same
@@ -15,6 +16,12 @@ import { COPY_MIN_READINGS, type StoreResult } from './store-batch.ts';
 //   2. their idempotency keys (INSERT … ON CONFLICT DO NOTHING) and, for the batches whose key
 //      was new, their readings, the sensors' last value and the gateways rows;
 //   3. only when some key was there already: its digest (same = duplicate, other = conflict).
+// Big batches on PostgreSQL (COPY_MIN_READINGS and more: a catch-up, a busy site) take step 2 as
+// their keys, then ONE COPY for all their readings (copy-readings.ts copyReadingsOf), then their
+// gateways rows: per group, not per batch, the zone lookup, the savepoint, the COPY and the
+// last-value update that each of them paid alone on the per-batch path (bench/ingest.ts). The
+// gateways rows go last, as writesGatewayRowLast does: a batch of the same stream stored beside
+// this group (mqtt-ingest.ts overlap) waits for that row lock only at the COMMIT.
 // It decides only what it can decide exactly as storeBatchIn would for such a batch (committed
 // with nothing refused, or duplicate). Everything else — a manifest, alerts, devices, movements,
 // a sensor not (yet) its gateway's, an id the database cannot hold, an unknown or revoked gateway,
@@ -39,9 +46,7 @@ export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch
   const out: (StoreResult | undefined)[] = batches.map(() => undefined);
   const seen = new Map<string, number>();
   for (const b of batches) seen.set(b.gateway, (seen.get(b.gateway) ?? 0) + 1);
-  // big batches keep COPY on the per-batch path (store-batch.ts COPY_MIN_READINGS)
-  const copies = canCopy(q);
-  const candidates = batches.filter((b) => seen.get(b.gateway) === 1 && plain(b) && (!copies || b.readings.length < COPY_MIN_READINGS) && storable(b));
+  const candidates = batches.filter((b) => seen.get(b.gateway) === 1 && plain(b) && storable(b));
   if (!candidates.length) return out;
 
   const ok = await admittedAndOwned(q, candidates);
@@ -49,7 +54,13 @@ export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch
   if (!todo.length) return out;
 
   const digests = new Map(todo.map((b) => [b.gateway, batchDigest(b)]));
-  const stored = await claimAndWrite(q, todo, digests);
+  // big batches COPY (store-batch.ts COPY_MIN_READINGS), the others one multi-row statement
+  const big = canCopy(q) ? todo.filter((b) => b.readings.length >= COPY_MIN_READINGS) : [];
+  const small = big.length ? todo.filter((b) => b.readings.length < COPY_MIN_READINGS) : todo;
+  const stored = new Map([
+    ...(small.length ? await claimAndWrite(q, small, digests) : []),
+    ...(big.length && canCopy(q) ? await claimAndCopy(q, big, digests) : []),
+  ]);
   const held = todo.filter((b) => !stored.has(b.gateway));
   const duplicate = held.length ? await replays(q, held, digests) : new Set<string>();
   for (const [i, b] of batches.entries()) {
@@ -107,12 +118,7 @@ async function claimAndWrite(q: Queryable, bs: readonly UplinkBatch[], digests: 
   // sensors as before the last-value update (which changes no zone); all parts run whether or not
   // the final SELECT reads them.
   const rows = await q.query<{ gateway: string; n: number }>(
-    `WITH fresh AS (
-       INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
-       SELECT k.gateway, k.stream, k.seq, to_timestamp(k.sent / 1000.0), k.n, 0, k.digest
-       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::int[], $6::text[]) AS k(gateway, stream, seq, sent, n, digest)
-       ON CONFLICT DO NOTHING
-       RETURNING gateway, stream, seq),
+    `WITH ${FRESH_KEYS},
      r AS (
        SELECT r.* FROM unnest($7::text[], $8::float8[], $9::text[], $10::text[], $11::float8[], $12::text[]) AS r(gateway, ts, sensor, kind, value, quality)
        WHERE r.gateway IN (SELECT gateway FROM fresh)),
@@ -126,17 +132,45 @@ async function claimAndWrite(q: Queryable, bs: readonly UplinkBatch[], digests: 
        UPDATE sensors s SET last_ts = v.ts, last_value = v.value
        FROM (SELECT DISTINCT ON (sensor) sensor, to_timestamp(ts / 1000.0) AS ts, value FROM r ORDER BY sensor, ts DESC) v
        WHERE s.id = v.sensor AND (s.last_ts IS NULL OR s.last_ts <= v.ts)),
-     gw AS (
-       INSERT INTO gateways (id, site, stream, last_seq, last_seen)
-       SELECT f.gateway, 'unknown', f.stream, f.seq, now() FROM fresh f ORDER BY f.gateway
-       ON CONFLICT (id) DO UPDATE SET
-         stream = excluded.stream, last_seq = greatest(CASE WHEN gateways.stream = excluded.stream THEN gateways.last_seq END, excluded.last_seq),
-         last_seen = now())
+     gw AS (${GATEWAY_ROWS('fresh f')})
      SELECT f.gateway, coalesce(i.n, 0) AS n FROM fresh f LEFT JOIN (SELECT gateway, count(*)::int AS n FROM ins GROUP BY gateway) i ON i.gateway = f.gateway`,
-    [bs.map((b) => b.gateway), bs.map((b) => b.stream), bs.map((b) => b.seq), bs.map((b) => b.sentAt), bs.map((b) => b.readings.length), bs.map((b) => digests.get(b.gateway)!),
-      gateway, ts, sensor, kind, value, quality],
+    [...keyParams(bs, digests), gateway, ts, sensor, kind, value, quality],
   );
   return new Map(rows.map((r) => [r.gateway, Number(r.n)]));
+}
+
+/** the batch keys ($1-$6: keyParams) inserted; `fresh` holds those that were new */
+const FRESH_KEYS = `fresh AS (
+       INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
+       SELECT k.gateway, k.stream, k.seq, to_timestamp(k.sent / 1000.0), k.n, 0, k.digest
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[], $5::int[], $6::text[]) AS k(gateway, stream, seq, sent, n, digest)
+       ON CONFLICT DO NOTHING
+       RETURNING gateway, stream, seq)`;
+
+const keyParams = (bs: readonly UplinkBatch[], digests: Map<string, string>) =>
+  [bs.map((b) => b.gateway), bs.map((b) => b.stream), bs.map((b) => b.seq), bs.map((b) => b.sentAt), bs.map((b) => b.readings.length), bs.map((b) => digests.get(b.gateway)!)];
+
+/** the gateways rows of the batches in `from`, a row source named f (gateway, stream, seq), as upsertGateway with no manifest */
+const GATEWAY_ROWS = (from: string) => `
+       INSERT INTO gateways (id, site, stream, last_seq, last_seen)
+       SELECT f.gateway, 'unknown', f.stream, f.seq, now() FROM ${from} ORDER BY f.gateway
+       ON CONFLICT (id) DO UPDATE SET
+         stream = excluded.stream, last_seq = greatest(CASE WHEN gateways.stream = excluded.stream THEN gateways.last_seq END, excluded.last_seq),
+         last_seen = now()`;
+
+/**
+ * Big batches: their keys (as claimAndWrite), then, for those whose key was new, one COPY of all
+ * their readings with the sensors' last value, then their gateways rows. Returns the new
+ * readings per gateway whose key was new.
+ */
+async function claimAndCopy(q: Queryable & { pgClient: pg.ClientBase }, bs: readonly UplinkBatch[], digests: Map<string, string>): Promise<Map<string, number>> {
+  const fresh = await q.query<{ gateway: string; stream: string; seq: number }>(`WITH ${FRESH_KEYS} SELECT gateway, stream, seq FROM fresh`, keyParams(bs, digests));
+  if (!fresh.length) return new Map();
+  const isFresh = new Set(fresh.map((f) => f.gateway));
+  const counts = await copyReadingsOf(q, bs.filter((b) => isFresh.has(b.gateway)));
+  await q.query(GATEWAY_ROWS('unnest($1::text[], $2::text[], $3::bigint[]) AS f(gateway, stream, seq)'),
+    [fresh.map((f) => f.gateway), fresh.map((f) => f.stream), fresh.map((f) => f.seq)]);
+  return new Map(fresh.map((f) => [f.gateway, counts.get(f.gateway) ?? 0]));
 }
 
 /** of the batches whose key was there already, the replays (as claimBatch: same digest, or none kept); the others are seq conflicts */

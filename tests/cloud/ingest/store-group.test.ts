@@ -11,7 +11,9 @@ import { registerGateway } from '../../helpers/gateways.ts';
 // batch of a mixed group gets exactly the result, and leaves exactly the rows, that the per-batch
 // path (storeBatch, one transaction each) gives the same batch on a second database. A batch the
 // database refuses costs only itself, also when it sits among the plain batches the set-based
-// path writes together.
+// path writes together. Twice: with small batches (one multi-row statement for the group) and with
+// batches of 100 readings (on PostgreSQL: one COPY for the group, copy-readings.ts copyReadingsOf,
+// its fallback for readings stored before included).
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const gw = (g: number) => `sg-gw-${g}`;
@@ -24,7 +26,8 @@ const manifest = (g: number) => ({
   sensors: [{ id: sensor(g), zone: `sg-z${g}`, kind: 'temperature' as const, unit: '°C', protocol: 'mqtt-json' }],
   devices: [],
 });
-const readings = (g: number, seq: number, n = 5) =>
+let N = 5;
+const readings = (g: number, seq: number, n = N) =>
   Array.from({ length: n }, (_, i) => ({ sensor: sensor(g), kind: 'temperature' as const, ts: T0 + ((seq - 1) * n + i) * 1000, value: 4 + i / 10, quality: 'good' as const }));
 const batch = (g: number, seq: number, extra: Partial<UplinkBatchInput> = {}): UplinkBatch =>
   UplinkBatch.parse({ v: PROTOCOL_VERSION, gateway: gw(g), stream: 'st', seq, sentAt: T0 + seq, readings: readings(g, seq), alerts: [], ...extra });
@@ -59,24 +62,25 @@ async function state(db: Db) {
   };
 }
 
-let grouped: TestDatabase;
-let single: TestDatabase;
+describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readings a batch`, (n) => {
+  let grouped: TestDatabase;
+  let single: TestDatabase;
 
-beforeAll(async () => {
-  grouped = await seeded();
-  single = await seeded();
-}, 60_000);
+  beforeAll(async () => {
+    N = n;
+    grouped = await seeded();
+    single = await seeded();
+  }, 60_000);
 
-afterAll(async () => {
-  await grouped?.cleanup();
-  await single?.cleanup();
-});
+  afterAll(async () => {
+    await grouped?.cleanup();
+    await single?.cleanup();
+  });
 
-describe(`group commit, set-based path (${engineLabel})`, () => {
   it('a mixed group: each batch gets the per-batch result and leaves the per-batch rows', { timeout: 60_000 }, async () => {
     await registerGateway(grouped.db, 'sg-gw-new', { site: 'shop-new' });
     await registerGateway(single.db, 'sg-gw-new', { site: 'shop-new' });
-    const plainOverlap = readings(8, 1).slice(3); // two readings already stored by seq 1
+    const plainOverlap = readings(8, 1).slice(3); // N - 3 readings already stored by seq 1
     const group: UplinkBatch[] = [
       batch(0, 2), batch(1, 2), batch(2, 2), batch(3, 2),                                          // plain: set-based
       batch(4, 2, { manifest: { ...manifest(4), zones: [{ ...manifest(4).zones[0]!, name: 'renamed' }] } }), // a manifest
@@ -105,15 +109,15 @@ describe(`group commit, set-based path (${engineLabel})`, () => {
 
     // the results say what they should (not only "the same as the other path")
     const status = (g: number | string) => viaGroup[group.findIndex((b) => b.gateway === (typeof g === 'number' ? gw(g) : g))]!;
-    expect(status(0)).toMatchObject({ status: 'committed', readingsStored: 5, refused: [] });
+    expect(status(0)).toMatchObject({ status: 'committed', readingsStored: N, refused: [] });
     expect(status(5)).toEqual({ status: 'duplicate' });
     expect(status(11)).toEqual({ status: 'duplicate' });
     expect(status(6)).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_UPLINK_SEQ_CONFLICT' } });
-    expect(status(7)).toMatchObject({ status: 'committed', readingsStored: 5, refused: [{ what: 'reading', subject: sensor(0) }] });
-    expect(status(8)).toMatchObject({ status: 'committed', readingsStored: 5 }); // 2 stored before + 5 new + 1 twice in the batch
-    expect(status(9)).toMatchObject({ status: 'committed', readingsStored: 6 });
+    expect(status(7)).toMatchObject({ status: 'committed', readingsStored: N, refused: [{ what: 'reading', subject: sensor(0) }] });
+    expect(status(8)).toMatchObject({ status: 'committed', readingsStored: N }); // N - 3 stored before + N new + 1 twice in the batch
+    expect(status(9)).toMatchObject({ status: 'committed', readingsStored: N + 1 });
     expect(status('sg-gw-unknown')).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_GATEWAY_UNKNOWN' } });
-    expect(status(10)).toMatchObject({ status: 'committed', readingsStored: 5 });
+    expect(status(10)).toMatchObject({ status: 'committed', readingsStored: N });
     expect(status('sg-gw-new')).toMatchObject({ status: 'committed', readingsStored: 0 });
 
     expect(await state(grouped.db)).toEqual(await state(single.db));
@@ -131,7 +135,7 @@ describe(`group commit, set-based path (${engineLabel})`, () => {
       const settled = await Promise.allSettled([poisonValue, ...good].map((b) => committer.store(b)));
 
       for (const [k, b] of good.entries()) {
-        expect(settled[k + 1]).toMatchObject({ status: 'fulfilled', value: { status: 'committed', readingsStored: 5 } });
+        expect(settled[k + 1]).toMatchObject({ status: 'fulfilled', value: { status: 'committed', readingsStored: N } });
         const [n] = await grouped.db.query<{ n: number }>('SELECT count(*)::int AS n FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = 3', [b.gateway, b.stream]);
         expect(n!.n).toBe(1);
       }
@@ -140,7 +144,7 @@ describe(`group commit, set-based path (${engineLabel})`, () => {
       expect(settled[0]).toMatchObject({ status: 'rejected', reason: { code: '23514' } });
       const [n] = await grouped.db.query<{ n: number }>('SELECT count(*)::int AS n FROM uplink_batches WHERE gateway = $1 AND seq = 3', [poisonValue.gateway]);
       expect(n!.n).toBe(0);
-      expect((await grouped.db.query('SELECT 1 FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)', [sensor(1), T0 + 10_000])).length).toBe(0);
+      expect((await grouped.db.query('SELECT 1 FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)', [sensor(1), T0 + 2 * N * 1000])).length).toBe(0);
       // one group: the set-based path rolled back once, every batch then went alone
       expect((await metrics.groupSize.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(1);
       expect((await metrics.groupFastFailed.get()).values[0]!.value).toBe(1);
@@ -148,5 +152,28 @@ describe(`group commit, set-based path (${engineLabel})`, () => {
     } finally {
       await grouped.db.query('ALTER TABLE readings DROP CONSTRAINT sg_poison');
     }
+  });
+
+  it('a group of plain batches, all new: decided together, each committed with all its readings and its key', { timeout: 60_000 }, async () => {
+    const metrics = createCloudMetrics();
+    const committer = new GroupCommitter({ db: grouped.db, targets: [], metrics, maxBatches: 64, concurrency: 1 });
+    const group = [0, 2, 4, 6].map((g) => batch(g, 4));
+    const results = await Promise.all(group.map((b) => committer.store(b)));
+    for (const r of results) expect(r).toMatchObject({ status: 'committed', readingsStored: N, refused: [] });
+    expect((await metrics.groupFast.get()).values[0]!.value).toBe(4);
+    for (const b of group) {
+      const last = b.readings.at(-1)!;
+      const [row] = await grouped.db.query<{ n: number; last_value: number; last_seq: number; keys: number }>(
+        `SELECT (SELECT count(*)::int FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)) AS n,
+                (SELECT last_value FROM sensors WHERE id = $1) AS last_value,
+                (SELECT last_seq::int FROM gateways WHERE id = $3) AS last_seq,
+                (SELECT count(*)::int FROM uplink_batches WHERE gateway = $3 AND stream = 'st' AND seq = 4) AS keys`,
+        [b.readings[0]!.sensor, b.readings[0]!.ts, b.gateway]);
+      expect(row).toEqual({ n: N, last_value: last.value, last_seq: 4, keys: 1 });
+    }
+    // sent again: every one a duplicate, nothing written twice
+    expect((await Promise.all(group.map((b) => committer.store({ ...b, sentAt: b.sentAt + 5 })))).map((r) => r.status)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    const [again] = await grouped.db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)', [group[0]!.readings[0]!.sensor, group[0]!.readings[0]!.ts]);
+    expect(again!.n).toBe(N);
   });
 });
