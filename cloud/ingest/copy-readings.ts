@@ -100,7 +100,7 @@ export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase },
     `${direct ? 'SAVEPOINT sp_copy_readings; ' : ''}SELECT id, zone FROM sensors WHERE id IN (${inList})`)).rows;
   // Zones as the sensors table has them now (a manifest in this batch was stored just before).
   const zones = new Map(zoneRows.map((z) => [z.id, z.zone]));
-  const rows = batches.length === 1 ? copyRows(batches[0]!, zones) : batches.map((b) => copyRows(b, zones)).join('');
+  const rows = batches.map((b) => copyRows(b, zones)).join('');
 
   let stored: Map<string, number>;
   let released = false;

@@ -55,11 +55,13 @@ export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch
 
   const digests = new Map(todo.map((b) => [b.gateway, batchDigest(b)]));
   // big batches COPY (store-batch.ts COPY_MIN_READINGS), the others one multi-row statement
-  const big = canCopy(q) ? todo.filter((b) => b.readings.length >= COPY_MIN_READINGS) : [];
-  const small = big.length ? todo.filter((b) => b.readings.length < COPY_MIN_READINGS) : todo;
+  const copyQ = canCopy(q) ? q : undefined;
+  const isBig = (b: UplinkBatch) => copyQ !== undefined && b.readings.length >= COPY_MIN_READINGS;
+  const big = todo.filter(isBig);
+  const small = todo.filter((b) => !isBig(b));
   const stored = new Map([
     ...(small.length ? await claimAndWrite(q, small, digests) : []),
-    ...(big.length && canCopy(q) ? await claimAndCopy(q, big, digests) : []),
+    ...(copyQ && big.length ? await claimAndCopy(copyQ, big, digests) : []),
   ]);
   const held = todo.filter((b) => !stored.has(b.gateway));
   const duplicate = held.length ? await replays(q, held, digests) : new Set<string>();

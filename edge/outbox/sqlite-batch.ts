@@ -14,7 +14,7 @@ import type { OutboxEntry, PendingBatch } from './queue.ts';
 export const READING_ROW_BYTES = 48;
 export const OTHER_ROW_BYTES = 24;
 
-interface OtherRow { id: number; type: string; body: string }
+export interface OtherRow { id: number; type: string; body: string }
 
 /** a run of outbox rows [firstId, lastId] as a batch; entries decoded on first use */
 class WireBatch implements PendingBatch {
@@ -77,21 +77,25 @@ export class SqliteBatchReader {
     };
   }
 
-  /** the id range of the next batch after `afterId`: at most maxEntries rows and at most one manifest; undefined when no row waits */
-  nextRun(afterId: number, maxEntries: number): { first: number; last: number } | undefined {
+  /**
+   * The id range of the next batch after `afterId`: at most maxEntries rows and at most one
+   * manifest, with its other entries (read() takes them rather than reading them again);
+   * undefined when no row waits.
+   */
+  nextRun(afterId: number, maxEntries: number): { first: number; last: number; others: OtherRow[] } | undefined {
     const w = this.st.window.get(afterId, Math.max(1, maxEntries)) as { first: number | null; last: number | null };
     if (w.first === null || w.last === null) return undefined;
+    const others = this.st.others.all(w.first, w.last) as OtherRow[];
     // A batch carries at most one manifest: cut before a second one (as MemoryOutbox).
     let manifests = 0;
-    for (const o of this.st.others.all(w.first, w.last) as OtherRow[]) {
-      if (o.type === 'manifest' && ++manifests > 1) return { first: w.first, last: o.id - 1 };
+    for (const [i, o] of others.entries()) {
+      if (o.type === 'manifest' && ++manifests > 1) return { first: w.first, last: o.id - 1, others: others.slice(0, i) };
     }
-    return { first: w.first, last: w.last };
+    return { first: w.first, last: w.last, others };
   }
 
-  /** rows firstId..lastId as batch `seq` */
-  read(seq: number, firstId: number, lastId: number): RunBatch {
-    const others = this.st.others.all(firstId, lastId) as OtherRow[];
+  /** rows firstId..lastId as batch `seq`; `others`: its rows that are not readings, when nextRun read them already */
+  read(seq: number, firstId: number, lastId: number, others = this.st.others.all(firstId, lastId) as OtherRow[]): RunBatch {
     const r = this.st.readings.get(firstId, lastId) as { n: number; chars: number; json: string };
     let placed: { pos: number; entry: OutboxEntry }[] = [];
     let bytes = r.n * READING_ROW_BYTES + r.chars;

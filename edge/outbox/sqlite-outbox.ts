@@ -263,7 +263,7 @@ export class SqliteOutbox implements Outbox {
     const range = this.batches.nextRun(this.lastHandedOutId(), maxEntries);
     if (!range) return undefined;
     const seq = this.nextSeq;
-    const run = this.batches.read(seq, range.first, range.last);
+    const run = this.batches.read(seq, range.first, range.last, range.others);
     // Always fsynced, whatever the policy: once this seq goes on the wire it must never be
     // reused for different entries, or the cloud would dedup the new ones away.
     this.edb.commit('full', () => {

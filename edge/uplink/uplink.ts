@@ -265,9 +265,9 @@ export class Uplink {
   }
 }
 
-export function toUplinkBatch(gateway: string, stream: string, batch: Pick<PendingBatch, 'seq' | 'entries'>): UplinkBatch {
+export function toUplinkBatch(gateway: string, stream: string, batch: { seq: number; entries: readonly OutboxEntry[] }): UplinkBatch {
   const out: UplinkBatch = { v: PROTOCOL_VERSION, gateway, stream, seq: batch.seq, sentAt: Date.now(), readings: [], alerts: [], devices: [], movements: [] };
-  for (const e of batch.entries as OutboxEntry[]) {
+  for (const e of batch.entries) {
     if (e.type === 'reading') out.readings.push(e.reading);
     else if (e.type === 'alert') out.alerts.push(e.alert);
     else if (e.type === 'device') out.devices.push(e.device);
@@ -288,7 +288,7 @@ const NO_READINGS = '"readings":[]';
  */
 export function uplinkJson(gateway: string, stream: string, batch: PendingBatch): string {
   if (!batch.wire) return JSON.stringify(toUplinkBatch(gateway, stream, batch));
-  const rest = JSON.stringify(toUplinkBatch(gateway, stream, { seq: batch.seq, entries: batch.wire.others as OutboxEntry[] }));
+  const rest = JSON.stringify(toUplinkBatch(gateway, stream, { seq: batch.seq, entries: batch.wire.others }));
   const at = rest.indexOf(NO_READINGS);
   return `${rest.slice(0, at)}"readings":${batch.wire.readingsJson}${rest.slice(at + NO_READINGS.length)}`;
 }
