@@ -90,6 +90,24 @@ describe(`seq theft (${engineLabel})`, () => {
     expect((await rig.send(GW, { ...batch, sentAt: Date.now() + 5000 })).status).toBe('duplicate');
   });
 
+  it('big batches (one COPY for a group, cloud/ingest/store-group.ts): a replay is a duplicate, a forged batch under a used seq is refused and kept, readings stored before are skipped alone', async () => {
+    const big = (from: number, n = 100) => Array.from({ length: n }, (_, i) => ({ sensor: 'chiller-t1', kind: 'temperature', ts: T + 2_000_000 + (from + i) * 1000, value: 5 + i / 100, quality: 'good' }));
+    const since = new Date(T + 2_000_000);
+    const stored = async () => (await q<{ n: number }>(`SELECT count(*)::int AS n FROM readings WHERE sensor = 'chiller-t1' AND ts >= $1`, [since]))[0]!.n;
+    expect(await rig.send(GW, { stream: 'big', seq: 1, readings: big(0) })).toMatchObject({ status: 'committed' });
+    expect(await stored()).toBe(100);
+    // replayed as it was (a resend): nothing written twice
+    expect((await rig.send(GW, { stream: 'big', seq: 1, readings: big(0), sentAt: Date.now() + 5000 })).status).toBe('duplicate');
+    // forged: the same seq with other readings — refused with its code, kept whole, nothing stored
+    expect(await rig.send(GW, { stream: 'big', seq: 1, readings: big(500) })).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_UPLINK_SEQ_CONFLICT' } });
+    const [kept] = await q<{ payload: string }>(`SELECT payload FROM dead_letters WHERE source = $1 AND code = 'SP_ERR_UPLINK_SEQ_CONFLICT' ORDER BY id DESC LIMIT 1`, [`uplink:${GW}`]);
+    expect(JSON.parse(kept!.payload).readings).toHaveLength(100);
+    expect(await stored()).toBe(100);
+    // the stream goes on: half of the next batch was stored before (the COPY's fallback skips those alone)
+    expect(await rig.send(GW, { stream: 'big', seq: 2, readings: big(50) })).toMatchObject({ status: 'committed' });
+    expect(await stored()).toBe(150);
+  });
+
   it('a stream opened under a revoked credential stays refused after the gateway is re-added', async () => {
     expect((await rig.send(GW, { stream: 'before-revoke', seq: 1 })).status).toBe('committed');
     await revokeGateway(rig.tdb.db, GW);
