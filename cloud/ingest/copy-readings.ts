@@ -73,15 +73,16 @@ export async function copyIn(client: pg.ClientBase, sql: string, data: string): 
  * many readings were new (the rest were stored before). Must run inside the batch transaction.
  */
 export async function copyReadings(q: Queryable & { pgClient: pg.ClientBase }, batch: UplinkBatch, strategy: CopyStrategy = 'direct'): Promise<number> {
-  return (await copyReadingsOf(q, [batch], strategy)).get(batch.gateway) ?? 0;
+  return (await copyReadingsOf(q, [batch], strategy))[0]!;
 }
 
 /**
- * The readings of several batches in ONE COPY (a group commit's big plain batches: store-group.ts),
- * and each sensor's latest value; returns the new readings per gateway (a gateway none of whose
- * readings were new is absent). Must run inside the transaction that holds their batch keys.
+ * The readings of several batches in ONE COPY (a group commit's big plain batches, several of one
+ * stream among them: store-group.ts), and each sensor's latest value; returns how many readings of
+ * each batch were new, in the batches' order. Must run inside the transaction that holds their
+ * batch keys.
  */
-export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase }, batches: readonly Pick<UplinkBatch, 'gateway' | 'readings'>[], strategy: CopyStrategy = 'direct'): Promise<Map<string, number>> {
+export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase }, batches: readonly Pick<UplinkBatch, 'gateway' | 'readings'>[], strategy: CopyStrategy = 'direct'): Promise<number[]> {
   const client = q.pgClient;
   // Distinct sensors and each one's newest reading, in one pass (a batch holds few sensors).
   const latest = new Map<string, { ts: number; value: number }>();
@@ -102,23 +103,21 @@ export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase },
   const zones = new Map(zoneRows.map((z) => [z.id, z.zone]));
   const rows = batches.map((b) => copyRows(b, zones)).join('');
 
-  let stored: Map<string, number>;
+  let stored: number[];
   let released = false;
   if (direct) {
     try {
       await copyIn(client, `COPY readings ${COLUMNS} FROM STDIN`, rows);
-      // every row went in
-      stored = new Map();
-      for (const b of batches) if (b.readings.length) stored.set(b.gateway, (stored.get(b.gateway) ?? 0) + b.readings.length);
+      stored = batches.map((b) => b.readings.length); // every row went in
     } catch (e) {
       if ((e as { code?: string }).code !== UNIQUE_VIOLATION) throw e;
       // Some (sensor, ts) were stored before, or repeat inside the batch: skip them one by one.
       await client.query('ROLLBACK TO SAVEPOINT sp_copy_readings; RELEASE SAVEPOINT sp_copy_readings');
       released = true;
-      stored = await viaStaging(client, rows);
+      stored = await viaStaging(client, rows, batches);
     }
   } else {
-    stored = await viaStaging(client, rows);
+    stored = await viaStaging(client, rows, batches);
   }
 
   // Latest value per sensor, kept on the sensor row so "now" panels never scan the series.
@@ -138,13 +137,23 @@ function lastResult<R extends pg.QueryResultRow>(r: pg.QueryResult<R> | pg.Query
   return Array.isArray(r) ? r[r.length - 1]! : r;
 }
 
-/** the new readings per gateway */
-async function viaStaging(client: pg.ClientBase, rows: string): Promise<Map<string, number>> {
+/** the new readings of each batch, in the batches' order */
+async function viaStaging(client: pg.ClientBase, rows: string, batches: readonly Pick<UplinkBatch, 'gateway' | 'readings'>[]): Promise<number[]> {
   // IF NOT EXISTS: the table lives as long as the pooled connection; a NOTICE after the first time.
   await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${STAGE} (LIKE readings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
   await copyIn(client, `COPY ${STAGE} ${COLUMNS} FROM STDIN`, rows);
-  const res = await client.query<{ gateway: string; n: number }>(`WITH ins AS (
-      INSERT INTO readings ${COLUMNS} SELECT ts, gateway, sensor, zone, kind, value, quality FROM ${STAGE} ON CONFLICT (sensor, ts) DO NOTHING RETURNING gateway)
-    SELECT gateway, count(*)::int AS n FROM ins GROUP BY gateway`);
-  return new Map(res.rows.map((r) => [r.gateway, Number(r.n)]));
+  // the rows that were new, so each is counted for the first batch that carries it (the batches
+  // of one stream share a gateway: a count per gateway could not tell them apart)
+  const res = await client.query<{ gateway: string; sensor: string; ms: number }>(
+    `INSERT INTO readings ${COLUMNS} SELECT ts, gateway, sensor, zone, kind, value, quality FROM ${STAGE} ON CONFLICT (sensor, ts) DO NOTHING
+     RETURNING gateway, sensor, (extract(epoch FROM ts) * 1000)::float8 AS ms`);
+  const fresh = new Set(res.rows.map((r) => readingKey(r.gateway, r.sensor, r.ms)));
+  return batches.map((b) => {
+    let n = 0;
+    // as copyRows wrote it: a timestamp to the millisecond
+    for (const r of b.readings) if (fresh.delete(readingKey(b.gateway, r.sensor, new Date(r.ts).getTime()))) n++;
+    return n;
+  });
 }
+
+const readingKey = (gateway: string, sensor: string, ms: number) => `${gateway}\u0000${sensor}\u0000${ms}`;

@@ -3,9 +3,9 @@ import type { Db, Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
 import type { IngestSettings } from './store-movements.ts';
 import type { CloudMetrics } from '../metrics.ts';
-import { recordRefusals, storeBatch, storeBatchIn, type StoreOptions, type StoreResult } from './store-batch.ts';
+import { COPY_MIN_READINGS, recordRefusals, storeBatch, storeBatchIn, type StoreOptions, type StoreResult } from './store-batch.ts';
 import { classifyStoreFault } from './store-fault.ts';
-import { storeGroupFast } from './store-group.ts';
+import { plain, storeGroupFast } from './store-group.ts';
 
 // Group commit across gateways (issue #16). A fleet of small sites sends many small batches; one
 // transaction each costs a COMMIT (a WAL flush) and a pool checkout per 10 readings. Batches that
@@ -13,8 +13,11 @@ import { storeGroupFast } from './store-group.ts';
 // together in ONE transaction; each is acked by its caller only after that commit returned.
 //
 // - Per-gateway order: mqtt-ingest.ts keeps its promise chain per gateway; only its readings-only
-//   batches may wait here several at once (overlap), and a group never holds two batches of one
-//   gateway (take).
+//   batches may wait here several at once (overlap). A gateway's batches commit in arrival (seq)
+//   order: a group holds two batches of one gateway only as a run of big plain ones of one
+//   stream, which commits as one, and no group takes a gateway's batch while an earlier group
+//   holding that gateway is still committing (take). Out of order only where a batch failed
+//   alone and goes the single-batch path after its group (below).
 // - Set-based first (store-group.ts): the group's plain batches (readings of sensors their
 //   gateway owns) are written with two or three statements for all of them, first thing in the
 //   transaction; every other batch runs storeBatchIn alone below. If the set-based statements
@@ -60,6 +63,8 @@ interface Waiting {
 export class GroupCommitter {
   private queue: Waiting[] = [];
   private inFlight = 0;
+  /** gateways with a batch in a group that has not committed yet */
+  private readonly committing = new Set<string>();
   private scheduled = false;
   private readonly maxBatches: number;
   private readonly maxReadings: number;
@@ -85,7 +90,11 @@ export class GroupCommitter {
     // what else arrives in this event-loop turn joins the group
     setImmediate(() => {
       this.scheduled = false;
-      while (this.inFlight < this.concurrency && this.queue.length) void this.run(this.take());
+      while (this.inFlight < this.concurrency && this.queue.length) {
+      const group = this.take();
+      if (!group.length) break; // what waits belongs to gateways still committing
+      void this.run(group);
+    }
     });
   }
 
@@ -93,25 +102,39 @@ export class GroupCommitter {
    * The next group: in arrival order, at most one batch per gateway — a second batch of a gateway
    * (mqtt-ingest.ts overlap: a stream's readings-only batches stored side by side) waits for the
    * next group, which commits beside this one on another connection instead of after it in the
-   * same transaction.
+   * same transaction. Except a run of big plain batches of one stream on PostgreSQL (the drain
+   * after an outage): those join the same group, and store-group.ts stores them with one set of
+   * statements and one COPY, under one COMMIT (issue #12).
    */
   private take(): Waiting[] {
     let readings = 0;
     const group: Waiting[] = [];
-    const gateways = new Set<string>();
+    /** gateway → the stream of its run in this group, or null when its batch may have no company */
+    const gateways = new Map<string, string | null>();
     const rest: Waiting[] = [];
     for (const w of this.queue) {
-      const size = w.batch.readings.length;
-      if (group.length >= this.maxBatches || (group.length > 0 && readings + size > this.maxReadings) || gateways.has(w.batch.gateway)) {
+      const b = w.batch;
+      const size = b.readings.length;
+      const run = this.runnable(b) ? b.stream : null;
+      // a gateway whose batch is in a group still committing waits for that COMMIT: its batches
+      // commit in arrival (= seq) order, a run all at once
+      const joins = !this.committing.has(b.gateway) && (!gateways.has(b.gateway) || (run !== null && gateways.get(b.gateway) === run));
+      if (group.length >= this.maxBatches || (group.length > 0 && readings + size > this.maxReadings) || !joins) {
         rest.push(w);
         continue;
       }
       readings += size;
       group.push(w);
-      gateways.add(w.batch.gateway);
+      gateways.set(b.gateway, run);
     }
     this.queue = rest;
+    for (const g of gateways.keys()) this.committing.add(g);
     return group;
+  }
+
+  /** a batch that may share a group with others of its stream: plain, and big enough to COPY (store-group.ts) */
+  private runnable(b: UplinkBatch): boolean {
+    return this.o.db.engine !== 'pglite' && b.readings.length >= COPY_MIN_READINGS && plain(b);
   }
 
   private async run(group: Waiting[]): Promise<void> {
@@ -120,13 +143,15 @@ export class GroupCommitter {
       await this.commit(group);
     } finally {
       this.inFlight--;
+      for (const w of group) this.committing.delete(w.batch.gateway);
       this.schedule();
     }
   }
 
   private async commit(group: Waiting[]): Promise<void> {
     // a fixed lock order across concurrent groups (each gateway's rows are its own; this keeps
-    // shared ones, e.g. a sensor moved between gateways, from deadlocking two groups)
+    // shared ones, e.g. a sensor moved between gateways, from deadlocking two groups); stable, so
+    // a run stays in seq order
     group.sort((a, b) => (a.batch.gateway < b.batch.gateway ? -1 : a.batch.gateway > b.batch.gateway ? 1 : 0));
     const { db, targets, settings, store } = this.o;
     const batches = group.map((w) => w.batch);

@@ -59,7 +59,7 @@ export interface IngestOptions {
   gapGiveUpMs?: number;
   /** commit batches of different gateways that arrive together in one transaction (group-commit.ts); off when absent here (the cloud sets it from STOCKPULSE_INGEST_GROUP_MAX, default on); false = one transaction per batch */
   groupCommit?: boolean | { maxBatches?: number; maxReadings?: number; concurrency?: number };
-  /** plain batches (readings only) of one stream stored at once (see handle); default 1 = one after the other, each decided in seq order */
+  /** plain batches (readings only) of one stream stored at once (see handle); default here 1 = one after the other, each decided in seq order (the cloud passes STOCKPULSE_INGEST_OVERLAP, default 8) */
   overlap?: number;
 }
 
@@ -162,8 +162,9 @@ export class MqttIngest {
     const started = performance.now();
     // Overlap (issue #12, the drain after an outage): a plain batch — readings only, nothing
     // refused by the contract — is stored while the chain goes on to the next one, up to
-    // `overlap` of one gateway at a time; its neighbours' transactions run beside it on the
-    // pool's other connections. Readings are order-free (unique (sensor, ts), the latest value
+    // `overlap` of one gateway at a time; with group commit they wait in the committer together,
+    // which commits them in seq order, a run of big ones in one transaction (group-commit.ts
+    // take). Without it their transactions run side by side. Readings are order-free (unique (sensor, ts), the latest value
     // guarded by its timestamp, last_seq by greatest()), so only the ACKS must keep seq order:
     // each waits for the ack of the batch before it, and none goes out above a batch whose store
     // failed (the edge resends from there). Everything else — alerts, movements, devices, a

@@ -31,44 +31,54 @@ import { COPY_MIN_READINGS, type StoreResult } from './store-batch.ts';
 // transaction back and runs every batch through the per-batch path, so one poison batch still costs
 // only itself (no savepoint here: on the common path it would cost two round trips per group).
 //
-// A group holds at most one batch per gateway (mqtt-ingest.ts chains each gateway's batches); a
-// gateway that appears twice anyway is left to the per-batch path, so a batch is known here by
-// its gateway.
+// A group holds one batch per gateway, except a run of big plain batches of one stream
+// (group-commit.ts take: the drain after an outage, mqtt-ingest.ts overlap), which is decided here
+// as one: its keys in the same statement, its readings in the same COPY, one gateways row at its
+// highest seq — per run, not per batch, the statements and the COMMIT. Any other gateway that
+// appears twice is left to the per-batch path, so batches are known here by their position.
 
-const plain = (b: UplinkBatch): boolean =>
+/** readings only (or nothing at all): what this path may decide */
+export const plain = (b: UplinkBatch): boolean =>
   b.manifest === undefined && b.alerts.length === 0 && b.devices.length === 0 && b.movements.length === 0;
 
 const storable = (b: UplinkBatch): boolean =>
   isCleanText(b.gateway, MAX_ID) && isCleanText(b.stream, MAX_ID) && b.readings.every((r) => isCleanText(r.sensor, MAX_ID));
 
+/** a batch key, as uplink_batches holds it */
+const keyOf = (b: { gateway: string; stream: string; seq: number | string }) => `${b.gateway}\u0000${b.stream}\u0000${b.seq}`;
+
 /** per batch: its result when decided here, undefined when the per-batch path must take it */
 export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch[]): Promise<(StoreResult | undefined)[]> {
   const out: (StoreResult | undefined)[] = batches.map(() => undefined);
-  const seen = new Map<string, number>();
-  for (const b of batches) seen.set(b.gateway, (seen.get(b.gateway) ?? 0) + 1);
-  const candidates = batches.filter((b) => seen.get(b.gateway) === 1 && plain(b) && storable(b));
-  if (!candidates.length) return out;
-
-  const ok = await admittedAndOwned(q, candidates);
-  const todo = candidates.filter((b) => ok.has(b.gateway));
-  if (!todo.length) return out;
-
-  const digests = new Map(todo.map((b) => [b.gateway, batchDigest(b)]));
   // big batches COPY (store-batch.ts COPY_MIN_READINGS), the others one multi-row statement
   const copyQ = canCopy(q) ? q : undefined;
   const isBig = (b: UplinkBatch) => copyQ !== undefined && b.readings.length >= COPY_MIN_READINGS;
+  const ofGateway = new Map<string, UplinkBatch[]>();
+  for (const b of batches) ofGateway.set(b.gateway, [...(ofGateway.get(b.gateway) ?? []), b]);
+  // one batch, or a run: big ones of one stream, no seq twice
+  const oneRun = (bs: UplinkBatch[]) =>
+    bs.every((b) => plain(b) && storable(b)) &&
+    (bs.length === 1 || (bs.every(isBig) && bs.every((b) => b.stream === bs[0]!.stream) && new Set(bs.map((b) => b.seq)).size === bs.length));
+  const runs = [...ofGateway.values()].filter(oneRun);
+  if (!runs.length) return out;
+
+  const ok = await admittedAndOwned(q, runs);
+  const todo = runs.filter((bs) => ok.has(bs[0]!.gateway)).flat();
+  if (!todo.length) return out;
+
+  const digests = new Map(todo.map((b) => [b, batchDigest(b)]));
   const big = todo.filter(isBig);
   const small = todo.filter((b) => !isBig(b));
   const stored = new Map([
     ...(small.length ? await claimAndWrite(q, small, digests) : []),
     ...(copyQ && big.length ? await claimAndCopy(copyQ, big, digests) : []),
   ]);
-  const held = todo.filter((b) => !stored.has(b.gateway));
-  const duplicate = held.length ? await replays(q, held, digests) : new Set<string>();
+  const held = todo.filter((b) => !stored.has(b));
+  const duplicate = held.length ? await replays(q, held, digests) : new Set<UplinkBatch>();
   for (const [i, b] of batches.entries()) {
-    const n = stored.get(b.gateway);
+    const n = stored.get(b);
     if (n !== undefined) out[i] = { status: 'committed', deliveries: 0, readingsStored: n, refused: [], stored: b };
-    else if (duplicate.has(b.gateway)) out[i] = { status: 'duplicate' };
+    else if (duplicate.has(b)) out[i] = { status: 'duplicate' };
   }
   return out;
 }
@@ -78,11 +88,12 @@ export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch
  * here, as admitBatch does) and whose every sensor they already own (first use, a foreign sensor:
  * per-batch path).
  */
-async function admittedAndOwned(q: Queryable, bs: readonly UplinkBatch[]): Promise<Set<string>> {
+async function admittedAndOwned(q: Queryable, runs: readonly (readonly UplinkBatch[])[]): Promise<Set<string>> {
   const sensorGateway: string[] = [], sensor: string[] = [];
-  for (const b of bs) {
-    for (const s of new Set(b.readings.map((r) => r.sensor))) { sensorGateway.push(b.gateway); sensor.push(s); }
+  for (const run of runs) {
+    for (const s of new Set(run.flatMap((b) => b.readings.map((r) => r.sensor)))) { sensorGateway.push(run[0]!.gateway); sensor.push(s); }
   }
+  const bs = runs.map((run) => run[0]!); // a run is one gateway on one stream
   // a stream bound by another transaction after this statement's snapshot reads as unbound
   // (NULL): left to the per-batch path, whose next statement sees it
   const rows = await q.query<{ gateway: string }>(
@@ -106,9 +117,10 @@ async function admittedAndOwned(q: Queryable, bs: readonly UplinkBatch[]): Promi
 /**
  * The batch keys with their digests (as claimBatch) and, for the batches whose key was new, their
  * readings (ON CONFLICT (sensor, ts) DO NOTHING), the sensors' last value and the gateways rows
- * (as storeReadings + upsertGateway). Returns the new readings per gateway whose key was new.
+ * (as storeReadings + upsertGateway). One batch per gateway. Returns the new readings of each
+ * batch whose key was new.
  */
-async function claimAndWrite(q: Queryable, bs: readonly UplinkBatch[], digests: Map<string, string>): Promise<Map<string, number>> {
+async function claimAndWrite(q: Queryable, bs: readonly UplinkBatch[], digests: Digests): Promise<Map<UplinkBatch, number>> {
   const gateway: string[] = [], ts: number[] = [], sensor: string[] = [], kind: string[] = [], value: number[] = [], quality: string[] = [];
   for (const b of bs) {
     for (const r of b.readings) {
@@ -138,8 +150,11 @@ async function claimAndWrite(q: Queryable, bs: readonly UplinkBatch[], digests: 
      SELECT f.gateway, coalesce(i.n, 0) AS n FROM fresh f LEFT JOIN (SELECT gateway, count(*)::int AS n FROM ins GROUP BY gateway) i ON i.gateway = f.gateway`,
     [...keyParams(bs, digests), gateway, ts, sensor, kind, value, quality],
   );
-  return new Map(rows.map((r) => [r.gateway, Number(r.n)]));
+  const byGateway = new Map(bs.map((b) => [b.gateway, b]));
+  return new Map(rows.map((r) => [byGateway.get(r.gateway)!, Number(r.n)]));
 }
+
+type Digests = ReadonlyMap<UplinkBatch, string>;
 
 /** the batch keys ($1-$6: keyParams) inserted; `fresh` holds those that were new */
 const FRESH_KEYS = `fresh AS (
@@ -149,13 +164,16 @@ const FRESH_KEYS = `fresh AS (
        ON CONFLICT DO NOTHING
        RETURNING gateway, stream, seq)`;
 
-const keyParams = (bs: readonly UplinkBatch[], digests: Map<string, string>) =>
-  [bs.map((b) => b.gateway), bs.map((b) => b.stream), bs.map((b) => b.seq), bs.map((b) => b.sentAt), bs.map((b) => b.readings.length), bs.map((b) => digests.get(b.gateway)!)];
+const keyParams = (bs: readonly UplinkBatch[], digests: Digests) =>
+  [bs.map((b) => b.gateway), bs.map((b) => b.stream), bs.map((b) => b.seq), bs.map((b) => b.sentAt), bs.map((b) => b.readings.length), bs.map((b) => digests.get(b)!)];
 
-/** the gateways rows of the batches in `from`, a row source named f (gateway, stream, seq), as upsertGateway with no manifest */
+/**
+ * The gateways rows of the batches in `from`, a row source named f (gateway, stream, seq), as
+ * upsertGateway with no manifest: one row per gateway (a run's batches share one), at its highest seq.
+ */
 const GATEWAY_ROWS = (from: string) => `
        INSERT INTO gateways (id, site, stream, last_seq, last_seen)
-       SELECT f.gateway, 'unknown', f.stream, f.seq, now() FROM ${from} ORDER BY f.gateway
+       SELECT DISTINCT ON (f.gateway) f.gateway, 'unknown', f.stream, f.seq, now() FROM ${from} ORDER BY f.gateway, f.seq DESC
        ON CONFLICT (id) DO UPDATE SET
          stream = excluded.stream, last_seq = greatest(CASE WHEN gateways.stream = excluded.stream THEN gateways.last_seq END, excluded.last_seq),
          last_seen = now()`;
@@ -163,25 +181,26 @@ const GATEWAY_ROWS = (from: string) => `
 /**
  * Big batches: their keys (as claimAndWrite), then, for those whose key was new, one COPY of all
  * their readings with the sensors' last value, then their gateways rows. Returns the new
- * readings per gateway whose key was new.
+ * readings of each batch whose key was new.
  */
-async function claimAndCopy(q: Queryable & { pgClient: pg.ClientBase }, bs: readonly UplinkBatch[], digests: Map<string, string>): Promise<Map<string, number>> {
+async function claimAndCopy(q: Queryable & { pgClient: pg.ClientBase }, bs: readonly UplinkBatch[], digests: Digests): Promise<Map<UplinkBatch, number>> {
   const fresh = await q.query<{ gateway: string; stream: string; seq: number }>(`WITH ${FRESH_KEYS} SELECT gateway, stream, seq FROM fresh`, keyParams(bs, digests));
   if (!fresh.length) return new Map();
-  const isFresh = new Set(fresh.map((f) => f.gateway));
-  const counts = await copyReadingsOf(q, bs.filter((b) => isFresh.has(b.gateway)));
+  const isFresh = new Set(fresh.map(keyOf));
+  const copied = bs.filter((b) => isFresh.has(keyOf(b)));
+  const counts = await copyReadingsOf(q, copied);
   await q.query(GATEWAY_ROWS('unnest($1::text[], $2::text[], $3::bigint[]) AS f(gateway, stream, seq)'),
     [fresh.map((f) => f.gateway), fresh.map((f) => f.stream), fresh.map((f) => f.seq)]);
-  return new Map(fresh.map((f) => [f.gateway, counts.get(f.gateway) ?? 0]));
+  return new Map(copied.map((b, i) => [b, counts[i]!]));
 }
 
 /** of the batches whose key was there already, the replays (as claimBatch: same digest, or none kept); the others are seq conflicts */
-async function replays(q: Queryable, held: readonly UplinkBatch[], digests: Map<string, string>): Promise<Set<string>> {
-  const rows = await q.query<{ gateway: string; digest: string | null }>(
-    `SELECT u.gateway, u.digest FROM uplink_batches u
+async function replays(q: Queryable, held: readonly UplinkBatch[], digests: Digests): Promise<Set<UplinkBatch>> {
+  const rows = await q.query<{ gateway: string; stream: string; seq: string; digest: string | null }>(
+    `SELECT u.gateway, u.stream, u.seq, u.digest FROM uplink_batches u
      JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS k(gateway, stream, seq) ON u.gateway = k.gateway AND u.stream = k.stream AND u.seq = k.seq`,
     [held.map((b) => b.gateway), held.map((b) => b.stream), held.map((b) => b.seq)],
   );
-  const kept = new Map(rows.map((r) => [r.gateway, r.digest]));
-  return new Set(held.filter((b) => { const d = kept.get(b.gateway); return d == null || d === digests.get(b.gateway); }).map((b) => b.gateway));
+  const kept = new Map(rows.map((r) => [keyOf(r), r.digest]));
+  return new Set(held.filter((b) => { const d = kept.get(keyOf(b)); return d == null || d === digests.get(b); }));
 }

@@ -10,7 +10,8 @@ import { waitFor } from '../../helpers/net.ts';
 import { registerGateway } from '../../helpers/gateways.ts';
 
 // Overlap (issue #12, the drain after an outage): the cloud stores a stream's readings-only
-// batches side by side instead of one after the other. What the edge relies on is unchanged:
+// batches side by side instead of one after the other (handed to the group commit at once, which
+// still commits them in seq order, a run of big ones in one transaction). What the edge relies on is unchanged:
 // acks are cumulative at the edge, so an ack of seq n must mean every batch up to n is stored.
 // Checked here through the real broker and the real ingest: acks leave in seq order, and when
 // a batch in the middle fails, nothing above it is acked — the batches after it that were stored
@@ -64,6 +65,12 @@ describe(`readings-only batches of one stream stored side by side (${engineLabel
     expect(got.map((a) => a.seq)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     expect(got.every((a) => a.status === 'committed')).toBe(true);
     expect(await count('o-a')).toBe(8 * 300);
+    // and committed in seq order too (group-commit.ts: a gateway's next group waits for the COMMIT
+    // of the one holding it; on PostgreSQL a run of these 300-reading batches commits as one)
+    const commits = await tdb.db.query<{ seq: number; late: boolean }>(
+      `SELECT seq::int AS seq, received_at < lag(received_at) OVER (ORDER BY seq) AS late FROM uplink_batches WHERE gateway = $1 ORDER BY seq`, [GW]);
+    expect(commits.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(commits.filter((c) => c.late)).toEqual([]);
   });
 
   it('a batch that fails in the middle: nothing above it is acked, the batches stored after it are answered gap, their resends are duplicates', async () => {

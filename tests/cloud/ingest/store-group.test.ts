@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommitter } from '../../../cloud/ingest/group-commit.ts';
-import { storeBatch, type StoreResult } from '../../../cloud/ingest/store-batch.ts';
+import { COPY_MIN_READINGS, storeBatch, type StoreResult } from '../../../cloud/ingest/store-batch.ts';
 import { createCloudMetrics } from '../../../cloud/metrics.ts';
 import type { Db } from '../../../cloud/db/engine.ts';
 import { PROTOCOL_VERSION, UplinkBatch, type UplinkBatchInput } from '../../../protocols/uplink/contract.ts';
@@ -13,7 +13,8 @@ import { registerGateway } from '../../helpers/gateways.ts';
 // database refuses costs only itself, also when it sits among the plain batches the set-based
 // path writes together. Twice: with small batches (one multi-row statement for the group) and with
 // batches of 100 readings (on PostgreSQL: one COPY for the group, copy-readings.ts copyReadingsOf,
-// its fallback for readings stored before included).
+// its fallback for readings stored before included, and runs of several batches of one stream in
+// one group).
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const gw = (g: number) => `sg-gw-${g}`;
@@ -120,6 +121,32 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
     expect(status(10)).toMatchObject({ status: 'committed', readingsStored: N });
     expect(status('sg-gw-new')).toMatchObject({ status: 'committed', readingsStored: 0 });
 
+    expect(await state(grouped.db)).toEqual(await state(single.db));
+  });
+
+  it('runs of one stream (the drain after an outage): several batches of a gateway in one group get the per-batch results and rows', { timeout: 60_000 }, async () => {
+    // right after the first test: both databases hold the same rows
+    const halfOf2 = readings(5, 2).slice(Math.floor(N / 2));
+    const group: UplinkBatch[] = [
+      batch(5, 2), batch(5, 3, { readings: [...halfOf2, ...readings(5, 3)] }), batch(5, 4),  // new; seq 3 repeats half of seq 2
+      batch(7, 2), batch(7, 3), batch(7, 4),                                               // seq 2 used before with other content: conflict
+      batch(9, 2, { readings: [...readings(9, 2), { sensor: 'sg-s-fresh', kind: 'humidity', ts: T0, value: 50, quality: 'good' }] }), // a resend
+      batch(9, 3),
+    ];
+    const metrics = createCloudMetrics();
+    const committer = new GroupCommitter({ db: grouped.db, targets: [], metrics, maxBatches: 64, concurrency: 1 });
+    const viaGroup = await Promise.all(group.map((b) => committer.store(b)));
+    const alone = [];
+    for (const b of group) alone.push(await storeBatch(single.db, b, []));
+    expect(viaGroup.map(shown)).toEqual(alone.map(shown));
+    expect(viaGroup.map((r) => r.status)).toEqual(['committed', 'committed', 'committed', 'rejected', 'committed', 'committed', 'duplicate', 'committed']);
+    expect(viaGroup.map((r) => (r.status === 'committed' ? r.readingsStored : null))).toEqual([N, N, N, null, N, N, null, N]);
+    expect(viaGroup[3]).toMatchObject({ error: { code: 'SP_ERR_UPLINK_SEQ_CONFLICT' } });
+    // a run shares one transaction where it can COPY (PostgreSQL, batches of COPY_MIN_READINGS and
+    // more); otherwise one batch per gateway per group, three groups one after the other
+    const runs = grouped.db.engine !== 'pglite' && N >= COPY_MIN_READINGS;
+    expect((await metrics.groupSize.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(runs ? 1 : 3);
+    expect((await metrics.groupFast.get()).values[0]!.value).toBe(7); // all but the conflict
     expect(await state(grouped.db)).toEqual(await state(single.db));
   });
 
