@@ -54,7 +54,13 @@ export interface GroupCommitOptions {
    * stream) the same either way (115–133 k)
    */
   maxReadings?: number;
-  /** groups committing at once; default 1 on PGlite (one connection), 2 on PostgreSQL (one writing while the next forms; with the set-based path a group is a few statements, and more groups side by side only made them smaller: bench/fleet.ts, 500 gateways, load 6–11: 2 → 1.25–1.69× the same run's raw baseline, 6 → 1.06×, 1 → 0.81×) */
+  /**
+   * groups committing at once; default 1 on PGlite (one connection), 3 on PostgreSQL: one
+   * COPYing, one COMMITting, one forming. bench/fleet.ts, 500 gateways: 2 → 1.25–1.69× the same
+   * run's raw baseline, 6 → 1.06×, 1 → 0.81× (first box); 3 and 2 the same on the second
+   * (4 096 and 4 219 batches/s). bench/ingest.ts --e2e-only, 16 gateways × 2 000 readings, the
+   * TimescaleDB hypertable, interleaved: 3 → 178–225 k readings/s (mean 204 k, 8 runs), 2 → 156–206 k (mean 188 k, 6 runs)
+   */
   concurrency?: number;
   /** as storeBatch: the deliveries of the batches' alerts inserted leased, returned with each committed result */
   store?: StoreOptions;
@@ -79,7 +85,7 @@ export class GroupCommitter {
   constructor(private readonly o: GroupCommitOptions) {
     this.maxBatches = o.maxBatches ?? 64;
     this.maxReadings = o.maxReadings ?? 8_000;
-    this.concurrency = o.concurrency ?? (o.db.engine === 'pglite' ? 1 : 2);
+    this.concurrency = o.concurrency ?? (o.db.engine === 'pglite' ? 1 : 3);
   }
 
   /** stores one batch in the next group; resolves after that group's commit, as storeBatch would */
