@@ -49,7 +49,7 @@ export const CloudEnv = z.object({
   STOCKPULSE_INGEST_GROUP_MAX: Num.pipe(z.number().int().min(1).max(1024)).default(64)
     .describe('uplink batches of different gateways committed in one transaction (group commit, cloud/ingest/group-commit.ts; the plain ones written set-based, store-group.ts); 1 = one transaction per batch'),
   STOCKPULSE_INGEST_OVERLAP: Num.pipe(z.number().int().min(1).max(16)).default(8)
-    .describe('readings-only uplink batches of one gateway in the cloud at once (the edge window\'s default): on PostgreSQL a run of big ones commits in one transaction with one COPY (group-commit.ts), acked in seq order, possibly committed out of it (cloud/ingest/mqtt-ingest.ts); 1 = one after the other'),
+    .describe('readings-only uplink batches of one gateway in the cloud at once (the edge window\'s default): on PostgreSQL a run of big ones commits in one transaction with one COPY (group-commit.ts); acked in seq order, and with group commit committed in it (without: possibly out of it; cloud/ingest/mqtt-ingest.ts); 1 = one after the other'),
   STOCKPULSE_PG_PREPARED: Bool.default(true)
     .describe('PostgreSQL: statements run often are prepared once per connection (cloud/db/statement-names.ts); false behind a pooler in transaction mode (PgBouncer before 1.21)'),
   /** false: this instance schedules no jobs (GET/POST /api/jobs still work); default on */

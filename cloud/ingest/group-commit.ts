@@ -59,7 +59,8 @@ export interface GroupCommitOptions {
    * COPYing, one COMMITting, one forming. bench/fleet.ts, 500 gateways: 2 → 1.25–1.69× the same
    * run's raw baseline, 6 → 1.06×, 1 → 0.81× (first box); 3 and 2 the same on the second
    * (4 096 and 4 219 batches/s). bench/ingest.ts --e2e-only, 16 gateways × 2 000 readings, the
-   * TimescaleDB hypertable, interleaved: 3 → 178–225 k readings/s (mean 204 k, 8 runs), 2 → 156–206 k (mean 188 k, 6 runs)
+   * TimescaleDB hypertable, interleaved: 3 → 178–225 k readings/s (mean 204 k, 8 runs),
+   * 2 → 156–206 k (mean 188 k, 6 runs)
    */
   concurrency?: number;
   /** as storeBatch: the deliveries of the batches' alerts inserted leased, returned with each committed result */
@@ -103,10 +104,10 @@ export class GroupCommitter {
     setImmediate(() => {
       this.scheduled = false;
       while (this.inFlight < this.concurrency && this.queue.length) {
-      const group = this.take();
-      if (!group.length) break; // what waits belongs to gateways still committing
-      void this.run(group);
-    }
+        const group = this.take();
+        if (!group.length) break; // what waits belongs to gateways still committing
+        void this.run(group);
+      }
     });
   }
 

@@ -164,8 +164,9 @@ export class MqttIngest {
     // refused by the contract — is stored while the chain goes on to the next one, up to
     // `overlap` of one gateway at a time; with group commit they wait in the committer together,
     // which commits them in seq order, a run of big ones in one transaction (group-commit.ts
-    // take). Without it their transactions run side by side. Readings are order-free (unique (sensor, ts), the latest value
-    // guarded by its timestamp, last_seq by greatest()), so only the ACKS must keep seq order:
+    // take). Without it their transactions run side by side. Readings are order-free (unique
+    // (sensor, ts), the latest value guarded by its timestamp, last_seq by greatest()), so only
+    // the ACKS must keep seq order:
     // each waits for the ack of the batch before it, and none goes out above a batch whose store
     // failed (the edge resends from there). Everything else — alerts, movements, devices, a
     // manifest, a salvaged or refused batch — waits until every batch before it was decided, so
