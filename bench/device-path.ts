@@ -229,10 +229,11 @@ const ceiling = (mode: string) => runs.find((r) => r.mode === mode && r.path.sta
 const copyLoop = (mode: string) => runs.find((r) => r.mode === mode && r.path.startsWith('subscriber → COPY') && Number.isFinite(r.rate));
 console.log(`\ndevice path — ${brokerVersion}, max_inflight_messages ${INFLIGHT}; database ${engine ? describeEngine(engine) : 'unknown'}; ${PER} readings per sensor\n`);
 console.log(table(
-  ['path', 'mode', 'fsync', 'readings', 'first publish → last row, s', 'its publish, s', 'edge took all in, s', 'readings/s', 'time vs publisher alone (target ≤ 1.15×)', 'rate vs subscriber → COPY', 'edge RSS MiB', 'cloud RSS MiB'],
+  ['path', 'mode', 'fsync', 'readings', 'first publish → last row, s', 'its publish, s', 'edge took all in, s', 'readings/s', 'time vs publisher alone (target ≤ 1.15×)', 'time vs its own publish (same run, sharing the cores)', 'rate vs subscriber → COPY', 'edge RSS MiB', 'cloud RSS MiB'],
   runs.map((r) => [r.path, r.mode === 'bridge' ? `1 bridge × ${SENSORS.bridge} sensors` : `${SENSORS.devices} device connections`, r.fsync, r.readings || null, Number.isFinite(r.seconds) ? r.seconds : r.note,
     Number.isFinite(r.publishSeconds) ? r.publishSeconds : null, r.edgeInSeconds, Number.isFinite(r.rate) ? r.rate : null,
     r.fsync ? ratio(r.seconds, ceiling(r.mode)?.seconds ?? 0) : null,
+    r.fsync && Number.isFinite(r.publishSeconds) ? ratio(r.seconds, r.publishSeconds) : null,
     r.fsync && copyLoop(r.mode) ? ratio(r.rate, copyLoop(r.mode)!.rate) : null,
     r.edgeRssMiB, r.cloudRssMiB]),
 ));
