@@ -92,7 +92,9 @@ export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase },
       if (!l || r.ts >= l.ts) latest.set(r.sensor, { ts: r.ts, value: r.value });
     }
   }
-  const sensors = [...latest.keys()];
+  // sorted: the last-value UPDATE below locks the sensor rows in this order, and two transactions
+  // of one gateway (overlap without group commit) locking its sensors in two orders deadlock
+  const sensors = [...latest.keys()].sort();
   // Each round trip weighs next to the COPY of a 2 000-row batch (more so on a loaded box), so the
   // statements around it travel in pairs (simple query protocol: values as escaped literals).
   const inList = sensors.map((id) => client.escapeLiteral(id)).join(', ');

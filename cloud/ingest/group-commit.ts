@@ -124,6 +124,8 @@ export class GroupCommitter {
     const group: Waiting[] = [];
     /** gateway → the stream of its run in this group, or null when its batch may have no company */
     const gateways = new Map<string, string | null>();
+    /** gateways one of whose batches waits for a later group: none of their later batches may go ahead of it */
+    const leftBehind = new Set<string>();
     const rest: Waiting[] = [];
     for (const w of this.queue) {
       const b = w.batch;
@@ -131,9 +133,11 @@ export class GroupCommitter {
       const run = this.runnable(b) ? b.stream : null;
       // a gateway whose batch is in a group still committing waits for that COMMIT: its batches
       // commit in arrival (= seq) order, a run all at once
-      const joins = !this.committing.has(b.gateway) && (!gateways.has(b.gateway) || (run !== null && gateways.get(b.gateway) === run));
+      const joins = !this.committing.has(b.gateway) && !leftBehind.has(b.gateway) &&
+        (!gateways.has(b.gateway) || (run !== null && gateways.get(b.gateway) === run));
       if (group.length >= this.maxBatches || (group.length > 0 && readings + size > this.maxReadings) || !joins) {
         rest.push(w);
+        leftBehind.add(b.gateway);
         continue;
       }
       readings += size;

@@ -203,4 +203,21 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
     const [again] = await grouped.db.query<{ n: number }>('SELECT count(*)::int AS n FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)', [group[0]!.readings[0]!.sensor, group[0]!.readings[0]!.ts]);
     expect(again!.n).toBe(N);
   });
+
+  it('a batch that waits for the next group holds back the later batches of its gateway: commits stay in seq order', { timeout: 60_000 }, async () => {
+    // seq 4-8 of gateway 3; a group takes 380 readings: 4, 5, 6 (300), then 7 (100) is over the
+    // budget and waits, and 8 (70) would fit — it must not commit before 7
+    const committer = new GroupCommitter({ db: grouped.db, targets: [], metrics: createCloudMetrics(), maxBatches: 64, maxReadings: 380, concurrency: 1 });
+    const sizes = [100, 100, 100, 100, 70];
+    const run = sizes.map((n, k) => batch(3, 4 + k, { readings: Array.from({ length: n }, (_, i) =>
+      ({ sensor: sensor(3), kind: 'temperature' as const, ts: T0 + 50_000_000 + (k * 1000 + i) * 1000, value: 5, quality: 'good' as const })) }));
+    const results = await Promise.all(run.map((b) => committer.store(b)));
+    expect(results.map((r) => (r.status === 'committed' ? r.readingsStored : r.status))).toEqual(sizes);
+    const commits = await grouped.db.query<{ seq: number; at: number }>(
+      `SELECT seq::int AS seq, (extract(epoch FROM received_at) * 1000000)::float8 AS at FROM uplink_batches WHERE gateway = $1 AND seq >= 4 ORDER BY seq`, [gw(3)]);
+    expect(commits.map((c) => c.seq)).toEqual([4, 5, 6, 7, 8]);
+    // received_at is the committing transaction's start: a later group's is later
+    const late = commits.filter((c, k) => k > 0 && c.at < commits[k - 1]!.at).map((c) => c.seq);
+    expect(late).toEqual([]);
+  });
 });
