@@ -26,12 +26,18 @@ const pgliteDir = join(dataDir, 'cloud-pglite');
 let pg: { url: string; drop(): Promise<void> } | undefined;
 const running: ChildProcess[] = [];
 afterAll(async () => {
-  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  // the whole process group: the demo's socat (its simulated serial balance) goes with it
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) killGroup(c.pid!);
   await pg?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 const env = () => ({ ...process.env, DATABASE_URL: pg?.url ?? '', LOG_LEVEL: 'warn' });
+
+/** SIGKILL to a process group (the demo and what it spawned); gone already is fine */
+function killGroup(pid: number): void {
+  try { process.kill(-pid, 'SIGKILL'); } catch { /* exited */ }
+}
 
 interface Demo { proc: ChildProcess; pid: number; url: string; token: string; exited: Promise<number | null> }
 
@@ -39,7 +45,9 @@ interface Demo { proc: ChildProcess; pid: number; url: string; token: string; ex
 async function startDemo(): Promise<Demo> {
   const [port, mqttPort] = [await freePort(), await freePort()];
   const proc = spawn(process.execPath, ['bin/stockpulse.js', 'demo', '--data-dir', dataDir, '--port', String(port), '--mqtt-port', String(mqttPort)],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env(), LOG_LEVEL: 'info' } });
+    // its own process group, so a kill -9 takes its children too (a power cut does; an orphaned
+    // socat would outlive the test)
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env(), LOG_LEVEL: 'info' }, detached: true });
   running.push(proc);
   let out = '';
   let err = '';
@@ -117,7 +125,7 @@ describe(`the CLI on a live demo's database (${engineLabel})`, () => {
     expect((await api(demo, 'GET', '/api/items', undefined, viewer)).status).toBe(200);
 
     // kill -9 the demo: its lock stays behind, stale
-    demo.proc.kill('SIGKILL');
+    killGroup(demo.pid);
     await demo.exited;
     if (!usingPostgres) expect(readDataDirHolder(pgliteDir)).toMatchObject({ pid: demo.pid });
 
