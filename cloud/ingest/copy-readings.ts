@@ -146,16 +146,17 @@ async function viaStaging(client: pg.ClientBase, rows: string, batches: readonly
   await copyIn(client, `COPY ${STAGE} ${COLUMNS} FROM STDIN`, rows);
   // the rows that were new, so each is counted for the first batch that carries it (the batches
   // of one stream share a gateway: a count per gateway could not tell them apart)
-  const res = await client.query<{ gateway: string; sensor: string; ms: number }>(
+  // (sensor, ts) is unique in readings: it names a new row
+  const res = await client.query<{ sensor: string; ms: number }>(
     `INSERT INTO readings ${COLUMNS} SELECT ts, gateway, sensor, zone, kind, value, quality FROM ${STAGE} ON CONFLICT (sensor, ts) DO NOTHING
-     RETURNING gateway, sensor, (extract(epoch FROM ts) * 1000)::float8 AS ms`);
-  const fresh = new Set(res.rows.map((r) => readingKey(r.gateway, r.sensor, r.ms)));
+     RETURNING sensor, (extract(epoch FROM ts) * 1000)::float8 AS ms`);
+  const fresh = new Set(res.rows.map((r) => readingKey(r.sensor, r.ms)));
   return batches.map((b) => {
     let n = 0;
     // as copyRows wrote it: a timestamp to the millisecond
-    for (const r of b.readings) if (fresh.delete(readingKey(b.gateway, r.sensor, new Date(r.ts).getTime()))) n++;
+    for (const r of b.readings) if (fresh.delete(readingKey(r.sensor, new Date(r.ts).getTime()))) n++;
     return n;
   });
 }
 
-const readingKey = (gateway: string, sensor: string, ms: number) => `${gateway}\u0000${sensor}\u0000${ms}`;
+const readingKey = (sensor: string, ms: number) => `${sensor}\u0000${ms}`;

@@ -17,6 +17,7 @@ import { StreamProgress, type UplinkHealth } from './stream-progress.ts';
 import { clearCloudAlerts, raiseCloudAlerts } from '../notify/alerts.ts';
 import type { IngestSettings } from './store-movements.ts';
 import { GroupCommitter } from './group-commit.ts';
+import { plain } from './store-group.ts';
 import { StreamOrder, recordDecided, streamKey } from './stream-order.ts';
 
 // MQTT ingest: validate → commit → ack. The ack is published only after the commit returned,
@@ -454,8 +455,7 @@ export class MqttIngest {
 }
 
 /** readings only: what may be stored beside its neighbours (handle) */
-const isPlain = (b: UplinkBatch): boolean =>
-  b.manifest === undefined && b.alerts.length === 0 && b.devices.length === 0 && b.movements.length === 0 && b.readings.length > 0;
+const isPlain = (b: UplinkBatch): boolean => plain(b) && b.readings.length > 0;
 
 /** items a batch carries (its manifest counts as one) */
 function itemCount(b: UplinkBatch): number {

@@ -54,7 +54,11 @@ export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch
   const copyQ = canCopy(q) ? q : undefined;
   const isBig = (b: UplinkBatch) => copyQ !== undefined && b.readings.length >= COPY_MIN_READINGS;
   const ofGateway = new Map<string, UplinkBatch[]>();
-  for (const b of batches) ofGateway.set(b.gateway, [...(ofGateway.get(b.gateway) ?? []), b]);
+  for (const b of batches) {
+    const of = ofGateway.get(b.gateway);
+    if (of) of.push(b);
+    else ofGateway.set(b.gateway, [b]);
+  }
   // one batch, or a run: big ones of one stream, no seq twice
   const oneRun = (bs: UplinkBatch[]) =>
     bs.every((b) => plain(b) && storable(b)) &&
