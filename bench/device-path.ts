@@ -36,7 +36,7 @@ import { copyIn } from '../cloud/ingest/copy-readings.ts';
 import { freePort } from '../simulators/free-port.ts';
 import { publishReadings, sensorId, sensorTopic, type PublishPlan } from './lib/device-publisher.ts';
 import { mosquittoVersion, startBenchBroker } from './lib/mosquitto.ts';
-import { metric, startCloudProcess, startEdgeProcess } from './lib/processes.ts';
+import { cpuSecondsOf, metric, startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
 import { scratchDatabase } from './lib/scratch-pg.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { openDb } from '../cloud/db/engine.ts';
@@ -99,7 +99,9 @@ let edgeLaunch: string | undefined;
 const tsBase = Date.now() - 86_400_000; // distinct (sensor, ts) per run: the cloud dedups on them
 let runNo = 0;
 
-interface Run { path: string; mode: string; fsync?: string; readings: number; seconds: number; publishSeconds: number; rate: number; edgeInSeconds?: number; edgeRssMiB?: number; cloudRssMiB?: number; note?: string }
+interface Run { path: string; mode: string; fsync?: string; readings: number; seconds: number; publishSeconds: number; rate: number; edgeInSeconds?: number; edgeRssMiB?: number; cloudRssMiB?: number; cpuUsPerReading?: CpuShare; note?: string }
+/** CPU µs per reading over the run, per process: where the two cores went */
+interface CpuShare { publisher?: number; mosquitto?: number; edge?: number; cloud?: number }
 const runs: Run[] = [];
 
 function plan(mode: 'bridge' | 'devices', prefix: string): PublishPlan {
@@ -117,6 +119,26 @@ async function waitCount(read: () => Promise<number>, target: number, what: stri
 }
 
 // ---- stockpulse: edge process → uplink → cloud process ---------------------------------------
+// The publisher runs in this process; Mosquitto, the edge and the cloud are their own.
+function cpuNow(edge?: BenchProcess): CpuShare {
+  const u = process.cpuUsage();
+  return {
+    publisher: (u.user + u.system) / 1e6,
+    ...(broker.pid ? { mosquitto: cpuSecondsOf(broker.pid) } : {}),
+    ...(edge ? { edge: edge.cpuSeconds() } : {}),
+    cloud: cloud.cpuSeconds(),
+  };
+}
+function cpuShare(a: CpuShare, b: CpuShare, readings: number): CpuShare {
+  const out: CpuShare = {};
+  for (const k of ['publisher', 'mosquitto', 'edge', 'cloud'] as const) {
+    const x = a[k], y = b[k];
+    if (x !== undefined && y !== undefined) out[k] = Math.round(((y - x) * 1e6) / readings * 10) / 10;
+  }
+  return out;
+}
+const cpuText = (c?: CpuShare) => c && Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
+
 async function throughStockpulse(mode: 'bridge' | 'devices', fsync: 'full' | 'normal'): Promise<void> {
   const gw = gatewayOf(mode, fsync);
   const prefix = `dp/${gw}`;
@@ -141,15 +163,20 @@ async function throughStockpulse(mode: 'bridge' | 'devices', fsync: 'full' | 'no
   try {
     const total = p.sensors * PER;
     const before = await metric(cloudUrl, 'stockpulse_cloud_readings_ingested_total');
+    const cpu0 = cpuNow(edge);
     const t0 = performance.now();
-    // when the edge had taken every frame in (its readings_in counter): device side vs uplink + cloud
-    const edgeIn = waitCount(() => metric(`http://127.0.0.1:${edgePort}`, 'stockpulse_edge_readings_in_total'), total, `${gw} readings into the edge`);
     const pub = await publishReadings(p);
+    // Neither count can be reached before the last frame is published, so both processes are
+    // polled only from then on: a /metrics render per 20 ms during the publish cost the edge ~10 %
+    // of its CPU (its profile), which a site's scraper every 15 s does not.
+    // When the edge had taken every frame in (its readings_in counter): device side vs uplink + cloud.
+    const edgeIn = waitCount(() => metric(`http://127.0.0.1:${edgePort}`, 'stockpulse_edge_readings_in_total'), total, `${gw} readings into the edge`);
     const tEnd = await waitCount(async () => (await metric(cloudUrl, 'stockpulse_cloud_readings_ingested_total')) - before, total, `${gw} readings in the cloud`);
     const seconds = (tEnd - t0) / 1000;
+    const cpuUsPerReading = cpuShare(cpu0, cpuNow(edge), total);
     runs.push({
       path: 'stockpulse edge → cloud', mode, fsync, readings: total, seconds, publishSeconds: pub.ms / 1000, rate: total / seconds,
-      edgeInSeconds: ((await edgeIn) - t0) / 1000,
+      edgeInSeconds: ((await edgeIn) - t0) / 1000, cpuUsPerReading,
       ...(edge.peakRssMiB() ? { edgeRssMiB: edge.peakRssMiB()! } : {}), ...(cloud.peakRssMiB() ? { cloudRssMiB: cloud.peakRssMiB()! } : {}),
     });
   } finally {
@@ -161,8 +188,11 @@ async function throughStockpulse(mode: 'bridge' | 'devices', fsync: 'full' | 'no
 // ---- baseline 1: the publisher alone into Mosquitto ------------------------------------------
 async function publisherAlone(mode: 'bridge' | 'devices'): Promise<void> {
   const p = plan(mode, `dp/alone-${mode}-${runNo}`);
+  const cpu0 = cpuNow();
   const r = await publishReadings(p);
-  runs.push({ path: 'publisher alone → Mosquitto (broker ceiling)', mode, readings: r.published, seconds: r.ms / 1000, publishSeconds: r.ms / 1000, rate: r.published / (r.ms / 1000) });
+  const cpuUsPerReading = cpuShare(cpu0, cpuNow(), r.published);
+  delete cpuUsPerReading.cloud;
+  runs.push({ path: 'publisher alone → Mosquitto (broker ceiling)', mode, readings: r.published, seconds: r.ms / 1000, publishSeconds: r.ms / 1000, rate: r.published / (r.ms / 1000), cpuUsPerReading });
 }
 
 // ---- baseline 2: a minimal subscriber → COPY loop, no edge -----------------------------------
@@ -229,13 +259,13 @@ const ceiling = (mode: string) => runs.find((r) => r.mode === mode && r.path.sta
 const copyLoop = (mode: string) => runs.find((r) => r.mode === mode && r.path.startsWith('subscriber → COPY') && Number.isFinite(r.rate));
 console.log(`\ndevice path — ${brokerVersion}, max_inflight_messages ${INFLIGHT}; database ${engine ? describeEngine(engine) : 'unknown'}; ${PER} readings per sensor\n`);
 console.log(table(
-  ['path', 'mode', 'fsync', 'readings', 'first publish → last row, s', 'its publish, s', 'edge took all in, s', 'readings/s', 'time vs publisher alone (target ≤ 1.15×)', 'time vs its own publish (same run, sharing the cores)', 'rate vs subscriber → COPY', 'edge RSS MiB', 'cloud RSS MiB'],
+  ['path', 'mode', 'fsync', 'readings', 'first publish → last row, s', 'its publish, s', 'edge took all in, s', 'readings/s', 'time vs publisher alone (target ≤ 1.15×)', 'time vs its own publish (same run, sharing the cores)', 'rate vs subscriber → COPY', 'edge RSS MiB', 'cloud RSS MiB', 'CPU µs per reading'],
   runs.map((r) => [r.path, r.mode === 'bridge' ? `1 bridge × ${SENSORS.bridge} sensors` : `${SENSORS.devices} device connections`, r.fsync, r.readings || null, Number.isFinite(r.seconds) ? r.seconds : r.note,
     Number.isFinite(r.publishSeconds) ? r.publishSeconds : null, r.edgeInSeconds, Number.isFinite(r.rate) ? r.rate : null,
     r.fsync ? ratio(r.seconds, ceiling(r.mode)?.seconds ?? 0) : null,
     r.fsync && Number.isFinite(r.publishSeconds) ? ratio(r.seconds, r.publishSeconds) : null,
     r.fsync && copyLoop(r.mode) ? ratio(r.rate, copyLoop(r.mode)!.rate) : null,
-    r.edgeRssMiB, r.cloudRssMiB]),
+    r.edgeRssMiB, r.cloudRssMiB, cpuText(r.cpuUsPerReading)]),
 ));
 const file = writeResult('device-path', {
   what: 'QoS 1 readings through Mosquitto → stockpulse edge (process) → uplink → stockpulse cloud (process) → database, first publish → last row committed; beside the publisher alone and a minimal subscriber → COPY loop',

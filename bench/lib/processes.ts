@@ -19,6 +19,8 @@ export interface BenchProcess {
   launch: string;
   /** peak resident set so far, MiB (VmHWM; Linux) */
   peakRssMiB(): number | undefined;
+  /** CPU time it has used so far, user + system, seconds (Linux /proc; undefined elsewhere) */
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,18 @@ function vm(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a process, seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s on Linux) */
+export function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces: count from the closing parenthesis
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
     return undefined;
   }
@@ -53,6 +67,7 @@ function handle(proc: ChildProcess, launch: string): BenchProcess {
     pid: proc.pid!,
     launch,
     peakRssMiB: () => vm(proc.pid!, 'VmHWM'),
+    cpuSeconds: () => cpuSecondsOf(proc.pid!),
     stop: async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));

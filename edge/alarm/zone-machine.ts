@@ -55,6 +55,8 @@ export interface ZoneAlarmOptions {
   idFactory?: AlertIdFactory;
   /** the zone has a defrost output (a point of kind `defrost`): periods come from it, not the schedule */
   defrostInput?: boolean;
+  /** look at every sensor for the next due time after each reading (the plain form the differential test compares against) */
+  scanEverySensor?: boolean;
 }
 
 /** One alarm level: limits, delay and the rules it raises. */
@@ -120,6 +122,16 @@ export class ZoneAlarmMachine {
   private door: DoorState | undefined;
   /** cached earliest pending transition: undefined = stale, null = none */
   private dueCache: number | null | undefined = null;
+  /**
+   * The sensors that may have a transition pending; nextDue looks only at these. A temperature
+   * reading changes the due time of its own sensor only, so it adds that one; every other change
+   * (a firing, a door, a defrost hold) sets `rescan` and all sensors are looked at again. Without
+   * it, every reading scanned every sensor of its zone: a bridge of 100 probes in one zone paid
+   * ~3 µs per reading for it (the edge's device-path profile).
+   */
+  private readonly pending = new Set<SensorState>();
+  private rescan = true;
+  private readonly scanEvery: boolean;
   private out: AlertEvent[] = [];
 
   constructor(zone: ZoneConfig, opts: ZoneAlarmOptions = {}) {
@@ -148,6 +160,7 @@ export class ZoneAlarmMachine {
     const c = zone.alarm.cumulative;
     this.cum = c ? { windowMs: c.windowSec * 1000, limitMs: c.limitSec * 1000 } : undefined;
     this.idFactory = opts.idFactory ?? defaultAlertId;
+    this.scanEvery = opts.scanEverySensor ?? false;
   }
 
   /** The machine's event-time clock (ms); −Infinity before the first event. */
@@ -171,8 +184,10 @@ export class ZoneAlarmMachine {
 
   temperature(sensor: string, ts: number, value: number): AlertEvent[] {
     if (!Number.isFinite(value) || !Number.isFinite(ts)) return [];
-    const t = this.enter(ts);
-    this.applyTemperature(this.sensor(sensor), t, value);
+    const t = this.enter(ts, true);
+    const s = this.sensor(sensor);
+    this.pending.add(s);
+    this.applyTemperature(s, t, value);
     this.defrost?.temperature(t, value);
     return this.leave(t);
   }
@@ -212,19 +227,40 @@ export class ZoneAlarmMachine {
     if (this.dueCache === undefined) {
       let due = Number.POSITIVE_INFINITY;
       if (this.door && !this.door.alert) due = Math.min(due, this.door.openedAt + this.graceMs);
-      for (const s of this.sensors.values()) {
-        s.levels.forEach((ls, i) => {
-          const tm = ls.timer;
-          if (tm && tm.runningSince !== null) due = Math.min(due, tm.runningSince + this.levels[i]!.delayMs - tm.accumMs);
-        });
-        const c = this.cumulativeDue(s);
-        if (c !== null) due = Math.min(due, c);
+      if (this.rescan || this.scanEvery) {
+        this.rescan = false;
+        for (const s of this.sensors.values()) this.pending.add(s);
+      }
+      for (const s of this.pending) {
+        const d = this.sensorDue(s);
+        if (d === null) this.pending.delete(s); // nothing pending: back only through a reading or a rescan
+        else due = Math.min(due, d);
       }
       const d = this.defrost?.nextDue();
       if (d !== undefined) due = Math.min(due, d);
       this.dueCache = Number.isFinite(due) ? due : null;
     }
     return this.dueCache ?? undefined;
+  }
+
+  /** the sensor's earliest transition: a running delay timer or its cumulative rule (null: none) */
+  private sensorDue(s: SensorState): number | null {
+    let due: number | null = null;
+    for (let i = 0; i < s.levels.length; i++) {
+      const tm = s.levels[i]!.timer;
+      if (tm && tm.runningSince !== null) {
+        const d = tm.runningSince + this.levels[i]!.delayMs - tm.accumMs;
+        if (due === null || d < due) due = d;
+      }
+    }
+    const c = this.cumulativeDue(s);
+    return c !== null && (due === null || c < due) ? c : due;
+  }
+
+  /** the cached due time is stale, and any sensor's may have changed */
+  private invalidate(): void {
+    this.dueCache = undefined;
+    this.rescan = true;
   }
 
   /** Cumulative-window intervals held in memory (bounded by the excursions inside one window). */
@@ -248,11 +284,13 @@ export class ZoneAlarmMachine {
 
   // ---- time handling ----
 
-  private enter(ts: number): number {
+  /** `oneSensor`: only a temperature reading's own sensor changes (the caller adds it to `pending`) */
+  private enter(ts: number, oneSensor = false): number {
     this.defrost?.begin(Math.floor(ts));
     const t = Math.max(Math.floor(ts), this.now);
     this.advance(t);
-    this.dueCache = undefined;
+    if (oneSensor) this.dueCache = undefined;
+    else this.invalidate();
     return t;
   }
 
@@ -275,7 +313,7 @@ export class ZoneAlarmMachine {
   }
 
   private fire(t: number): void {
-    this.dueCache = undefined;
+    this.invalidate();
     // defrost first: a defrost starting at t holds a high delay completing at the same instant
     this.defrost?.fire(t);
     const door = this.door;
@@ -385,7 +423,7 @@ export class ZoneAlarmMachine {
   // ---- defrost hold ----
 
   private holdChanged(held: boolean, t: number): void {
-    this.dueCache = undefined;
+    this.invalidate();
     for (const s of this.sensors.values()) {
       for (const ls of s.levels) {
         const tm = ls.timer;

@@ -41,12 +41,15 @@ function decodeError(field: string, reason: string): SpError {
 
 /** JSON text → object, or SP_ERR_DECODE on `payload`. */
 export function parsePayload(payload: Buffer | Uint8Array | string): JsonObject {
-  const text = (typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8')).replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw decodeError('payload', 'empty payload');
+  // Every device frame passes here: the bytes are read where they lie (Buffer.from(aBuffer)
+  // would copy them), and the empty-payload check runs only once JSON.parse has refused it.
+  const raw = typeof payload === 'string' ? payload : asBuffer(payload).toString('utf8');
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
+    if (text.trim() === '') throw decodeError('payload', 'empty payload');
     throw decodeError('payload', `not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (!isObject(parsed)) {
@@ -54,6 +57,8 @@ export function parsePayload(payload: Buffer | Uint8Array | string): JsonObject 
   }
   return parsed;
 }
+
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /** The device's own timestamp in epoch ms, or `receivedAt` when it sends none. */
 export function payloadTimestamp(root: JsonObject, receivedAt: number): number {

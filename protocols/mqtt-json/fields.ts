@@ -24,13 +24,24 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** a path's segments, split once per distinct path (configured fields and the fixed defaults: few) */
+const segments = new Map<string, readonly string[]>();
+function segmentsOf(path: string): readonly string[] {
+  let s = segments.get(path);
+  if (!s) {
+    s = path.split('.');
+    if (segments.size < 10_000) segments.set(path, s);
+  }
+  return s;
+}
+
 /**
  * Dotted-path lookup. Array elements are addressed by index (`sensors.0.value`). Keys that
  * contain a dot cannot be addressed; no device we know of uses them.
  */
 export function getPath(root: unknown, path: string): Found | undefined {
   let cur: unknown = root;
-  for (const seg of path.split('.')) {
+  for (const seg of segmentsOf(path)) {
     if (Array.isArray(cur) && /^\d+$/.test(seg)) cur = cur[Number(seg)];
     else if (isObject(cur) && Object.prototype.hasOwnProperty.call(cur, seg)) cur = cur[seg];
     else return undefined;
