@@ -248,10 +248,10 @@ export class Gateway {
     if (!readings.length) return Promise.resolve();
     // a simulated product temperature travels with the air reading it was derived from
     const all = this.products.withProducts(readings);
-    const kept = this.outbox.appendGrouped(all.map((reading) => ({ type: 'reading', reading })));
     // a synchronous append below (a device status change) that fails rejects `kept` too and throws
-    // before the driver holds it: the driver refuses the frame, this rejection is not unhandled
-    kept.catch(() => {});
+    // before the driver holds it: the driver refuses the frame (the outbox's promise is never an
+    // unhandled rejection by itself, queue.ts)
+    const kept = this.outbox.appendGrouped(all.map((reading) => ({ type: 'reading', reading })));
     this.uplink?.notify(false);
     for (const r of all) {
       this.readingsIn++;

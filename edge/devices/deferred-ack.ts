@@ -42,8 +42,11 @@ export const MAX_UNACKED = 2000;
 const OURS = Object.freeze(new Error('PUBACK sent by edge/devices/deferred-ack.ts after the commit'));
 
 type Stream = MqttClient['stream'];
-interface Keeping { kept: Promise<void>; refuse: (e: unknown) => void }
+/** what a driver does with a frame that could not be kept: it is given the connection the frame came on */
+export type Refuse = (e: unknown, stream: Stream) => void;
 interface Slot { messageId: number; stream: Stream; ready: boolean }
+/** the frames waiting on one commit (a group commit keeps many frames with one promise) */
+interface Waiting { kept: Promise<void>; slots: Slot[]; refuse: Refuse[] }
 
 export interface AckPipelineStats {
   /** QoS 1 frames acknowledged after their commit */
@@ -59,7 +62,14 @@ export interface AckPipelineStats {
 }
 
 class AckPipeline {
-  readonly claims = new WeakMap<object, Keeping>();
+  /**
+   * The claim for the packet being handled: mqtt.js emits 'message' (where a driver claims the
+   * packet) and calls handleMessage for that same packet right after, synchronously, so one
+   * place is enough (a WeakMap entry per frame was measurable garbage at tens of thousands of
+   * frames a second). A claim for another packet is never used.
+   */
+  private claimed: { packet: object | undefined; kept: Promise<void> | undefined; refuse: Refuse | undefined } = { packet: undefined, kept: undefined, refuse: undefined };
+  private waiting: Waiting | undefined;
   readonly stats: AckPipelineStats = { acked: 0, writes: 0, abandoned: 0, paused: 0, peakUnacked: 0 };
   private queue: Slot[] = [];
   private head = 0;
@@ -71,18 +81,28 @@ class AckPipeline {
     client.handleMessage = (p, done) => this.onPublish(p as Parameters<MqttClient['handleMessage']>[0] & { qos?: number; messageId?: number }, done);
   }
 
+  claim(packet: object, kept: Promise<void>, refuse: Refuse): void {
+    this.claimed.packet = packet;
+    this.claimed.kept = kept;
+    this.claimed.refuse = refuse;
+  }
+
   private onPublish(packet: { qos?: number; messageId?: number }, done: (err?: Error) => void): void {
-    const keeping = this.claims.get(packet);
-    this.claims.delete(packet);
+    const c = this.claimed;
+    const claimed = c.packet === packet;
+    const kept = claimed ? c.kept : undefined;
+    const refuse = claimed ? c.refuse : undefined;
+    c.packet = c.kept = c.refuse = undefined;
+    const stream = this.client.stream;
     // QoS 0 needs no PUBACK; QoS 2 keeps mqtt.js's own PUBREC/PUBREL handshake (no device uses it)
     if (packet.qos !== 1 || packet.messageId === undefined) {
-      if (!keeping) return done();
-      keeping.kept.then(() => done(), (e) => keeping.refuse(e));
+      if (!kept || !refuse) return done();
+      kept.then(() => done(), (e) => refuse(e, stream));
       return;
     }
-    const slot: Slot = { messageId: packet.messageId, stream: this.client.stream, ready: !keeping };
+    const slot: Slot = { messageId: packet.messageId, stream, ready: !kept };
     this.queue.push(slot);
-    if (keeping) keeping.kept.then(() => { slot.ready = true; this.scheduleFlush(); }, (e) => keeping.refuse(e));
+    if (kept && refuse) this.whenKept(kept, refuse, slot);
     else this.scheduleFlush(); // a frame no driver claimed (not ours to keep) is acknowledged in its turn
     const unacked = this.queue.length - this.head;
     if (unacked > this.stats.peakUnacked) this.stats.peakUnacked = unacked;
@@ -92,6 +112,25 @@ class AckPipeline {
     } else {
       done(OURS);
     }
+  }
+
+  /** one reaction per commit, not per frame: the frames of a group commit share its promise */
+  private whenKept(kept: Promise<void>, refuse: Refuse, slot: Slot): void {
+    let w = this.waiting;
+    if (!w || w.kept !== kept) {
+      const mine: Waiting = { kept, slots: [], refuse: [] };
+      w = this.waiting = mine;
+      kept.then(() => {
+        if (this.waiting === mine) this.waiting = undefined;
+        for (const s of mine.slots) s.ready = true;
+        this.scheduleFlush();
+      }, (e) => {
+        if (this.waiting === mine) this.waiting = undefined;
+        mine.slots.forEach((s, i) => mine.refuse[i]!(e, s.stream));
+      });
+    }
+    w.slots.push(slot);
+    w.refuse.push(refuse);
   }
 
   /** after the commit's promises have all settled (one microtask later), so one write carries the whole group */
@@ -169,7 +208,10 @@ export function pipelineAcks(client: MqttClient, maxUnacked = MAX_UNACKED): AckP
   return pipelineOf(client, maxUnacked).stats;
 }
 
-/** Called from a 'message' listener: the frame is acknowledged once `kept` resolves; `refuse` runs if it rejects. */
-export function ackWhenKept(client: MqttClient, packet: object, kept: Promise<void>, refuse: (e: unknown) => void): void {
-  pipelineOf(client).claims.set(packet, { kept, refuse });
+/**
+ * Called from a 'message' listener: the frame is acknowledged once `kept` resolves; `refuse` runs
+ * with the frame's connection if it rejects (pass one function per driver, not one per frame).
+ */
+export function ackWhenKept(client: MqttClient, packet: object, kept: Promise<void>, refuse: Refuse): void {
+  pipelineOf(client).claim(packet, kept, refuse);
 }

@@ -71,6 +71,8 @@ export interface OutboxQueue {
    * turn share one commit (one fsync), which is what lets a gateway take tens of thousands of
    * device frames a second and still acknowledge each only once it is on disk. Order with
    * append() is kept: append() commits whatever is staged first, in the same transaction.
+   * Callers staged into one commit may get the same promise; it never becomes an unhandled
+   * rejection by itself (a caller that stopped waiting leaves nothing behind).
    */
   appendGrouped(entries: readonly OutboxEntry[]): Promise<void>;
   /** the oldest batch handed out and not acked, else a new one (stop-and-wait's view) */

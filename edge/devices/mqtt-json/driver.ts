@@ -41,9 +41,8 @@ export class MqttJsonDriver implements DeviceDriver {
     // run, and mqtt.js acknowledges a frame nobody listened to (it would be lost).
     this.listener = (topic, payload, packet?: object) => {
       const kept = this.handle(topic, payload);
-      // PUBACK waits for the commit (deferred-ack.ts)
-      const stream = this.client.stream; // the connection this frame came on (not a later one)
-      if (kept && packet) ackWhenKept(this.client, packet, kept, (e) => this.refuseFrame(e, stream));
+      // PUBACK waits for the commit (deferred-ack.ts); a refusal cuts the connection the frame came on
+      if (kept && packet) ackWhenKept(this.client, packet, kept, this.refuseKept);
     };
     this.client.on('message', this.listener);
     this.client.on('connect', this.subscribe);
@@ -129,6 +128,8 @@ export class MqttJsonDriver implements DeviceDriver {
    * reconnect); the broker
    * keeps the frame for our persistent session and delivers it again after the reconnect.
    */
+  private readonly refuseKept = (e: unknown, stream: MqttClient['stream']): void => this.refuseFrame(e, stream);
+
   private refuseFrame(e: unknown, stream = this.client.stream): void {
     this.storeFailures++;
     stream?.destroy(e instanceof Error ? e : new Error(String(e)));

@@ -96,8 +96,8 @@ export class RfidReaderDriver implements DeviceDriver {
     this.onSeen?.(device.id);
     if (this.keep && reads.length) {
       const kept = this.keep(device.id, reads);
-      const stream = this.client.stream; // the connection this frame came on (not a later one)
-      if (packet) ackWhenKept(this.client, packet, kept, (e) => { this.storeFailures++; stream?.destroy(e instanceof Error ? e : new Error(String(e))); });
+      // a refusal cuts the connection the frame came on (not a later one)
+      if (packet) ackWhenKept(this.client, packet, kept, (e, stream) => { this.storeFailures++; stream?.destroy(e instanceof Error ? e : new Error(String(e))); });
       else kept.catch(() => {});
     }
     if (this.live) for (const r of reads) this.reads.next(r);
