@@ -186,8 +186,9 @@ export class ZoneAlarmMachine {
     if (!Number.isFinite(value) || !Number.isFinite(ts)) return [];
     const t = this.enter(ts, true);
     const s = this.sensor(sensor);
-    this.pending.add(s);
     this.applyTemperature(s, t, value);
+    // only a sensor with something due joins (an add and a delete per in-band reading churned the set's table)
+    if (!this.pending.has(s) && this.sensorDue(s) !== null) this.pending.add(s);
     this.defrost?.temperature(t, value);
     return this.leave(t);
   }
@@ -231,7 +232,7 @@ export class ZoneAlarmMachine {
         this.rescan = false;
         for (const s of this.sensors.values()) this.pending.add(s);
       }
-      for (const s of this.pending) {
+      if (this.pending.size) for (const s of this.pending) {
         const d = this.sensorDue(s);
         if (d === null) this.pending.delete(s); // nothing pending: back only through a reading or a rescan
         else due = Math.min(due, d);

@@ -96,14 +96,16 @@ export class MqttJsonDriver implements DeviceDriver {
       const tooLarge = frameTooLarge(payload);
       if (tooLarge) throw tooLarge;
       const { readings, problems } = decodeMqttJsonDetailed(payload, device.points, now);
-      const bad = problems.filter((p) => !p.missing);
       if (readings.length === 0 && problems.length > 0) {
         throw Object.assign(new Error(problems.map((p) => `${p.field}: ${p.reason}`).join('; ')), { code: 'SP_ERR_DECODE' });
       }
+      const bad = problems.length ? problems.filter((p) => !p.missing) : problems;
       if (bad.length) {
         this.deadLetters.add({ source: device.id, topic, code: 'SP_ERR_DECODE', reason: cleanText(bad.map((p) => `${p.field}: ${p.reason}`).join('; ')), payload: payload.toString('utf8') });
       }
-      Object.assign(st, { state: 'running', lastOkAt: now, failures: 0 });
+      st.state = 'running';
+      st.lastOkAt = now;
+      st.failures = 0;
       try {
         return this.onReadings(readings, device.id) ?? undefined;
       } catch (storeError) {
