@@ -21,6 +21,7 @@ interface Part { name: string; script: string; args?: string[]; needsPostgres: b
 const PARTS: Part[] = [
   { name: 'edge', script: 'edge-throughput.ts', needsPostgres: false, what: 'edge: decode → pipeline → outbox readings/s and RSS, 200 devices' },
   { name: 'device-path', script: 'device-path.ts', needsPostgres: false, what: 'device path: Mosquitto → edge process → cloud process → rows, bridge and 200 devices, fsync full/normal, vs publisher alone and subscriber → COPY' },
+  { name: 'edge-intake', script: 'edge-intake.ts', needsPostgres: false, what: 'edge intake (component): the gateway alone taking 200 000 queued QoS 1 frames from Mosquitto, fsync full, frames/s and CPU µs per frame' },
   { name: 'drain', script: 'drain.ts', needsPostgres: false, what: 'drain: 1.2 M readings held after an outage → edge process → Mosquitto → cloud process → rows, window 1 vs 8, live readings meanwhile, vs raw COPY' },
   { name: 'ingest', script: 'ingest.ts', needsPostgres: true, what: 'ingest: MQTT batch → committed rows vs raw COPY vs per-row INSERT' },
   { name: 'fleet', script: 'fleet.ts', needsPostgres: true, what: 'fleet: 500 gateways × 10-reading batches, one connection each, through Mosquitto to the cloud process (1 and 2 instances), closed and open loop, vs one pg transaction per batch' },
