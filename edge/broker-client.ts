@@ -34,9 +34,9 @@ export interface LinkOptions {
 /**
  * mqtt.js logs through `debug` several times per packet; switched off, each call still allocated
  * its arguments: 0.7 KB per device frame, a tenth of the edge's garbage on the device path (heap
- * sampling, 2026-12-06). A no-op logger unless DEBUG asks for mqtt.js's own log.
+ * sampling, 2026-12-06). A no-op logger unless DEBUG is set (then `debug` decides, as before).
  */
-const QUIET = /mqttjs/.test(process.env.DEBUG ?? '') ? {} : { log: () => {} };
+const QUIET = process.env.DEBUG ? {} : { log: () => {} };
 
 export async function connectBroker(
   b: EdgeConfig['deviceBroker'], defaultClientId: string, log: Logger, link: LinkOptions = {},
