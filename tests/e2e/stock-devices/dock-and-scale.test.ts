@@ -22,7 +22,11 @@ import { startStockRig, type StockRig } from '../../helpers/stock-devices-rig.ts
 const GTIN = '80614141123458';
 const GW = 'gw-dock';
 const cases = Array.from({ length: 40 }, (_, i) => sgtinFromGtin(GTIN, 7, 1000 + i, 2));
-const tuning = { passGapMs: 500, dedupeWindowMs: 1500, maxDwellMs: 5000 };
+// Tighter than a site's defaults (passGapMs 2 000) so the suite runs quickly, but with room for a
+// loaded CI box: the test process hosts the cloud on PGlite, and a query that holds its event
+// loop for half a second also holds the simulated reader — with a 500 ms gap that split one pass
+// in two halves, neither with a direction, and no receipt was booked (CI, 2026-12-06).
+const tuning = { passGapMs: 1500, dedupeWindowMs: 3000, maxDwellMs: 10_000 };
 
 let rig: StockRig;
 let portal: RfidPortalSim;
@@ -80,7 +84,14 @@ describe(`stock devices end to end: reader/scale → edge → broker → cloud (
     expect(rig.gw!.stock!.matcher.expected()).toEqual([{ id: `po:${poId}`, type: 'receipt', lines: [{ gtin: GTIN, lot: 'L2503A', remaining: 40 }] }]);
 
     await portal.passPallet(cases, 'in');
-    const stock = await waitFor(async () => { const s = await stockOf('FLOUR-CASE'); return s?.onHand === 40 && s; }, '+40 cases in /api/stock');
+    const stock = await waitFor(async () => { const s = await stockOf('FLOUR-CASE'); return s?.onHand === 40 && s; }, '+40 cases in /api/stock')
+      .catch(async (e: Error) => {
+        // what the gateway's portal, its uplink and the cloud saw, for whoever reads the failure
+        const keys = await rig.tdb.db.query('SELECT seq, readings, alerts, received_at FROM uplink_batches ORDER BY received_at DESC LIMIT 5');
+        const dead = await rig.tdb.db.query('SELECT code, reason FROM dead_letters ORDER BY id DESC LIMIT 5');
+        console.error(`gateway ${JSON.stringify({ uplink: rig.gw!.status().uplink, devices: rig.gw!.deviceStatuses() })}; cloud batches ${JSON.stringify(keys)}; cloud dead letters ${JSON.stringify(dead)}`);
+        throw e;
+      });
     expect(stock.lines).toEqual([expect.objectContaining({ location: 'DOCK', lot: 'L2503A', onHand: 40, status: 'available' })]);
     const moves = await deviceMovements('FLOUR-CASE');
     expect(moves).toHaveLength(1);
