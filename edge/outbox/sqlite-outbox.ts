@@ -80,10 +80,11 @@ export class SqliteOutbox implements Outbox {
   private staged: OutboxEntry[] = [];
   private stagedJournal: { source: string; read: TagRead }[] = [];
   /**
-   * The next group commit's outcome, one promise for every caller staging into it (a promise and
-   * two closures per device frame were a fifth of the edge's allocation on the device path, and
-   * its young-generation GC a quarter of its CPU). Marked handled at birth: a frame whose caller
-   * let go of it (its connection closed) cannot turn a failed commit into an unhandled rejection.
+   * The next group commit's outcome, one promise for every caller staging into it (a promise,
+   * its waiter and their reactions per device frame were a tenth of the edge's allocation on the
+   * device path, where young-generation GC took a quarter of its CPU). Marked handled at birth:
+   * a frame whose caller let go of it (its connection closed) cannot turn a failed commit into an
+   * unhandled rejection.
    */
   private group: { kept: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
   private flushScheduled = false;

@@ -180,8 +180,10 @@ describe.runIf(haveMosquitto)(`kill -9 of the gateway with hundreds of frames in
     const cloud = await startCloud({ config: cloudConfigFromEnv({}, { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_URL: broker.url, STOCKPULSE_MQTT_ALERTS: 'false' }), log, db: tdb.db });
     cleanups.push(() => cloud.stop());
     const sensors = 40;
-    // a burst big enough that a quick gateway is still mid-burst when a tenth of it is in
-    const perSensor = 500;
+    // a burst big enough that a quick gateway is still mid-burst when a tenth of it is in: the
+    // bundled gateway takes ~70 000 frames/s from a queue, so 20 000 were all in before the first
+    // /status answered on a CI box (2026-12-06); 100 000 leave it over a second of intake
+    const perSensor = 2500;
     const total = sensors * perSensor;
     const httpPort = await freePort();
     const configFile = join(dir, 'edge.yaml');
