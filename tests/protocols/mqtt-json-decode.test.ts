@@ -179,3 +179,32 @@ describe('errors and partial payloads', () => {
     expect(decodeMqttJson('{"compressor":false}', [{ sensor: 'c', kind: 'compressor' }], RX)[0]!.value).toBe(0);
   });
 });
+
+describe('payload-level faults and framing (the frame is read where it lies)', () => {
+  const points = [{ sensor: 't1', kind: 'temperature' as const, field: 'value' }];
+  const codeOf = (payload: Buffer | Uint8Array | string) => {
+    try {
+      decodeMqttJsonDetailed(payload, points, 0);
+    } catch (e) {
+      return e instanceof SpError ? `${e.code} ${e.details.map((d) => d.reason).join('; ')}` : String(e);
+    }
+    return 'decoded';
+  };
+
+  it('an empty or blank frame is SP_ERR_DECODE "empty payload"; garbage is "not JSON"; a bare BOM is empty', () => {
+    expect(codeOf(Buffer.alloc(0))).toBe('SP_ERR_DECODE empty payload');
+    expect(codeOf(Buffer.from(' \n\t '))).toBe('SP_ERR_DECODE empty payload');
+    expect(codeOf('\uFEFF')).toBe('SP_ERR_DECODE empty payload');
+    expect(codeOf(Buffer.from('{"value": 4'))).toMatch(/^SP_ERR_DECODE not JSON/);
+    expect(codeOf(Buffer.from('[1,2]'))).toBe('SP_ERR_DECODE not a JSON object (got an array)');
+  });
+
+  it('one leading BOM is skipped; a Uint8Array that is a view into a larger buffer decodes only its own bytes', () => {
+    expect(decodeMqttJsonDetailed(Buffer.from('\uFEFF{"value": 4.5, "ts": 1000}'), points, 0).readings).toEqual([
+      { sensor: 't1', kind: 'temperature', ts: 1_000_000, value: 4.5, quality: 'good' },
+    ]);
+    const whole = new TextEncoder().encode('xx{"value": 7, "ts": 1790000000000}yy');
+    const view = new Uint8Array(whole.buffer, 2, whole.length - 4);
+    expect(decodeMqttJsonDetailed(view, points, 0).readings.map((r) => [r.value, r.ts])).toEqual([[7, 1_790_000_000_000]]);
+  });
+});
