@@ -36,7 +36,8 @@ import { copyIn } from '../cloud/ingest/copy-readings.ts';
 import { freePort } from '../simulators/free-port.ts';
 import { publishReadings, sensorId, sensorTopic, type PublishPlan } from './lib/device-publisher.ts';
 import { mosquittoVersion, startBenchBroker } from './lib/mosquitto.ts';
-import { cpuSecondsOf, metric, startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
+import { metric, startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
+import { processCpuSeconds } from './lib/proc-cpu.ts';
 import { scratchDatabase } from './lib/scratch-pg.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { openDb } from '../cloud/db/engine.ts';
@@ -126,7 +127,7 @@ function cpuNow(edge?: BenchProcess): CpuShare {
   const u = process.cpuUsage();
   return {
     publisher: (u.user + u.system) / 1e6,
-    ...(broker.pid ? { mosquitto: cpuSecondsOf(broker.pid) } : {}),
+    ...(broker.pid ? { mosquitto: processCpuSeconds(broker.pid) } : {}),
     ...(edge ? { edge: edge.cpuSeconds() } : {}),
     cloud: cloud.cpuSeconds(),
   };

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { processCpuSeconds } from './proc-cpu.ts';
 
 // `stockpulse edge` and `stockpulse cloud` as their own processes for the end-to-end benches, as
 // an installer runs them: the edge from its bundle with the heap capped as docs/deploy.md says
@@ -33,18 +34,6 @@ function vm(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   }
 }
 
-/** utime + stime of a process, seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s on Linux) */
-export function cpuSecondsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces: count from the closing parenthesis
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 async function started(name: string, proc: ChildProcess, marker: string, timeoutMs = 60_000): Promise<void> {
   let out = '';
   await new Promise<void>((resolve, reject) => {
@@ -67,7 +56,7 @@ function handle(proc: ChildProcess, launch: string): BenchProcess {
     pid: proc.pid!,
     launch,
     peakRssMiB: () => vm(proc.pid!, 'VmHWM'),
-    cpuSeconds: () => cpuSecondsOf(proc.pid!),
+    cpuSeconds: () => processCpuSeconds(proc.pid!),
     stop: async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
