@@ -4,6 +4,7 @@ import copyStreams from 'pg-copy-streams';
 import type pg from 'pg';
 import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
 import type { Queryable } from '../db/engine.ts';
+import { COPY_COLUMNS, copyBinary } from './copy-binary.ts';
 
 // The readings of one uplink batch written with COPY, inside the batch's transaction (so they
 // commit or roll back together with the idempotency record). PostgreSQL only: PGlite keeps the
@@ -23,7 +24,6 @@ import type { Queryable } from '../db/engine.ts';
 
 export type CopyStrategy = 'direct' | 'staging';
 
-const COLUMNS = '(ts, gateway, sensor, zone, kind, value, quality)';
 const STAGE = 'sp_readings_stage';
 const UNIQUE_VIOLATION = '23505';
 
@@ -32,39 +32,10 @@ export function canCopy(q: Queryable): q is Queryable & { pgClient: pg.ClientBas
   return q.pgClient !== undefined;
 }
 
-/** COPY text format: backslash, tab, newline and carriage return must be escaped in text fields */
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-function copyText(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : s;
-}
-
-/** the batch's readings as COPY text rows, each sensor's zone taken from `zones` */
-export function copyRows(batch: Pick<UplinkBatch, 'gateway' | 'readings'>, zones: ReadonlyMap<string, string>): string {
-  const gw = copyText(batch.gateway);
-  const escaped = new Map<string, string>();
-  const esc = (s: string) => {
-    let e = escaped.get(s);
-    if (e === undefined) escaped.set(s, (e = copyText(s)));
-    return e;
-  };
-  const parts = new Array<string>(batch.readings.length);
-  // Readings of one batch come in runs with the same timestamp (all sensors of a device, one
-  // frame): format each timestamp once.
-  let lastTs = NaN;
-  let iso = '';
-  for (let i = 0; i < batch.readings.length; i++) {
-    const r = batch.readings[i]!;
-    // epoch ms → ISO 8601 (UTC), which timestamptz input reads exactly (millisecond precision)
-    if (r.ts !== lastTs) { lastTs = r.ts; iso = new Date(r.ts).toISOString(); }
-    parts[i] = `${iso}\t${gw}\t${esc(r.sensor)}\t${esc(zones.get(r.sensor) ?? 'unassigned')}\t${r.kind}\t${r.value}\t${r.quality}\n`;
-  }
-  return parts.join('');
-}
-
-/** runs COPY … FROM STDIN with `data` on the client; returns the rows copied */
-export async function copyIn(client: pg.ClientBase, sql: string, data: string): Promise<number> {
+/** runs COPY … FROM STDIN with `data` (text rows, or a binary COPY stream) on the client; returns the rows copied */
+export async function copyIn(client: pg.ClientBase, sql: string, data: string | Uint8Array): Promise<number> {
   const stream = client.query(copyStreams.from(sql));
-  await pipeline(Readable.from([Buffer.from(data)]), stream);
+  await pipeline(Readable.from([typeof data === 'string' ? Buffer.from(data) : data]), stream);
   return stream.rowCount;
 }
 
@@ -103,13 +74,13 @@ export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase },
     `${direct ? 'SAVEPOINT sp_copy_readings; ' : ''}SELECT id, zone FROM sensors WHERE id IN (${inList})`)).rows;
   // Zones as the sensors table has them now (a manifest in this batch was stored just before).
   const zones = new Map(zoneRows.map((z) => [z.id, z.zone]));
-  const rows = batches.map((b) => copyRows(b, zones)).join('');
+  const rows = copyBinary(batches, zones);
 
   let stored: number[];
   let released = false;
   if (direct) {
     try {
-      await copyIn(client, `COPY readings ${COLUMNS} FROM STDIN`, rows);
+      await copyIn(client, `COPY readings ${COPY_COLUMNS} FROM STDIN (FORMAT binary)`, rows);
       stored = batches.map((b) => b.readings.length); // every row went in
     } catch (e) {
       if ((e as { code?: string }).code !== UNIQUE_VIOLATION) throw e;
@@ -140,20 +111,20 @@ function lastResult<R extends pg.QueryResultRow>(r: pg.QueryResult<R> | pg.Query
 }
 
 /** the new readings of each batch, in the batches' order */
-async function viaStaging(client: pg.ClientBase, rows: string, batches: readonly Pick<UplinkBatch, 'gateway' | 'readings'>[]): Promise<number[]> {
+async function viaStaging(client: pg.ClientBase, rows: Uint8Array, batches: readonly Pick<UplinkBatch, 'gateway' | 'readings'>[]): Promise<number[]> {
   // IF NOT EXISTS: the table lives as long as the pooled connection; a NOTICE after the first time.
   await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${STAGE} (LIKE readings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
-  await copyIn(client, `COPY ${STAGE} ${COLUMNS} FROM STDIN`, rows);
+  await copyIn(client, `COPY ${STAGE} ${COPY_COLUMNS} FROM STDIN (FORMAT binary)`, rows);
   // the rows that were new, so each is counted for the first batch that carries it (the batches
   // of one stream share a gateway: a count per gateway could not tell them apart)
   // (sensor, ts) is unique in readings: it names a new row
   const res = await client.query<{ sensor: string; ms: number }>(
-    `INSERT INTO readings ${COLUMNS} SELECT ts, gateway, sensor, zone, kind, value, quality FROM ${STAGE} ON CONFLICT (sensor, ts) DO NOTHING
+    `INSERT INTO readings ${COPY_COLUMNS} SELECT ts, gateway, sensor, zone, kind, value, quality FROM ${STAGE} ON CONFLICT (sensor, ts) DO NOTHING
      RETURNING sensor, (extract(epoch FROM ts) * 1000)::float8 AS ms`);
   const fresh = new Set(res.rows.map((r) => readingKey(r.sensor, r.ms)));
   return batches.map((b) => {
     let n = 0;
-    // as copyRows wrote it: a timestamp to the millisecond
+    // as copyBinary wrote it: a timestamp to the millisecond
     for (const r of b.readings) if (fresh.delete(readingKey(r.sensor, new Date(r.ts).getTime()))) n++;
     return n;
   });

@@ -183,6 +183,36 @@ describe(`readings write on ${engineLabel} (${path})`, () => {
   });
 });
 
+describe(`readings write on ${engineLabel} (${path}): the values at the edges`, () => {
+  // More than COPY_MIN_READINGS readings, so on PostgreSQL this goes through the binary COPY
+  // (copy-binary.ts): timestamps before and after PostgreSQL's epoch (2000), at the first and the
+  // last millisecond the contract takes, and values at the float limits must come back exactly.
+  it('timestamps from 1970 to 9999 and values from the float limits come back to the millisecond and the bit', async () => {
+    const edges: { ts: number; value: number }[] = [
+      { ts: 0, value: 0 },
+      { ts: Date.UTC(1999, 11, 31, 23, 59, 59, 999), value: -0.1 },
+      { ts: Date.UTC(2000, 0, 1), value: 5e-324 },
+      { ts: Date.UTC(2000, 0, 1, 0, 0, 0, 1), value: 1.7976931348623157e308 },
+      { ts: 2 ** 32 * 1000, value: -1.7976931348623157e308 },
+      { ts: 253_402_300_799_999, value: 2.5e-7 }, // 9999-12-31T23:59:59.999Z, the contract's MAX_TS
+    ];
+    const odd = ['edge\ttab', 'edge\nnewline', 'edge\\backslash', 'edge-温度', "edge-'quote'"];
+    const readings = [
+      ...edges.map((e, i) => ({ sensor: odd[i % odd.length]!, kind: 'temperature' as const, ts: e.ts, value: e.value, quality: 'good' as const })),
+      ...Array.from({ length: 100 }, (_, i) => ({ sensor: odd[i % odd.length]!, kind: 'humidity' as const, ts: T0 + 50_000_000 + i * 37, value: i / 3, quality: 'bad' as const })),
+    ];
+    await send(batch(1, { stream: 'stream-edges', readings }));
+    // its own stream: seq 9 of the stream above is left undecided on purpose
+    const ack = await waitFor(() => acks.find((a) => a.stream === 'stream-edges'), 'ack of stream-edges 1');
+    expect(ack).toMatchObject({ seq: 1, status: 'committed' });
+    const rows = await tdb.db.query<{ ms: string; sensor: string; kind: string; value: number; quality: string; zone: string }>(
+      `SELECT (extract(epoch FROM ts) * 1000)::numeric(20, 0)::text AS ms, sensor, kind, value, quality, zone FROM readings WHERE sensor LIKE 'edge%' ORDER BY ts, sensor`);
+    const expected = [...readings].sort((a, b) => a.ts - b.ts || (a.sensor < b.sensor ? -1 : 1))
+      .map((r) => ({ ms: String(r.ts), sensor: r.sensor, kind: r.kind, value: r.value, quality: r.quality, zone: 'unassigned' }));
+    expect(rows).toEqual(expected);
+  });
+});
+
 describe.runIf(usingPostgres)('COPY strategies on PostgreSQL (skipped on PGlite: it has no COPY path)', () => {
   // The 'staging' strategy is the fallback of 'direct' (taken on a unique violation, covered
   // above); here it runs on its own so both stay correct.
