@@ -43,10 +43,12 @@ export interface PendingBatch {
   readonly readings: number;
   /**
    * The batch as the uplink puts it on the wire, when the outbox built it: the readings as one
-   * JSON array text (in order, built by SQLite: no JS object per reading on the catch-up's hot
-   * path) and the other entries, in order. Absent: the uplink serialises `entries`.
+   * JSON array, UTF-8 bytes (in order, built by SQLite: no JS object per reading on the catch-up's
+   * hot path; bytes, not a string: a string over 128 KB is a V8 large object, and making and
+   * dropping one took ~1 ms on a VM box, bench/README.md) and the other entries, in order.
+   * Absent: the uplink serialises `entries`.
    */
-  readonly wire?: { readingsJson: string; others: readonly OutboxEntry[] };
+  readonly wire?: { readingsJson: Uint8Array; others: readonly OutboxEntry[] };
 }
 
 /** a batch of entries already in hand (MemoryOutbox) */

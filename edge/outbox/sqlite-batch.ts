@@ -22,13 +22,13 @@ class WireBatch implements PendingBatch {
   // not one of them was decoded already
   #decoded: OutboxEntry[] | undefined;
   readonly #placed: readonly { pos: number; entry: OutboxEntry }[];
-  readonly wire: { readingsJson: string; others: readonly OutboxEntry[] };
+  readonly wire: { readingsJson: Uint8Array; others: readonly OutboxEntry[] };
 
   constructor(
     readonly seq: number,
     readonly size: number,
     readonly readings: number,
-    readingsJson: string,
+    readingsJson: Uint8Array,
     /** the other entries with their position in the batch, in order */
     placed: readonly { pos: number; entry: OutboxEntry }[],
   ) {
@@ -38,7 +38,7 @@ class WireBatch implements PendingBatch {
 
   get entries(): OutboxEntry[] {
     if (this.#decoded) return this.#decoded;
-    const readings = JSON.parse(this.wire.readingsJson) as Reading[];
+    const readings = JSON.parse(Buffer.from(this.wire.readingsJson).toString('utf8')) as Reading[];
     const out = new Array<OutboxEntry>(this.size);
     let r = 0, o = 0;
     for (let i = 0; i < this.size; i++) {
@@ -72,7 +72,7 @@ export class SqliteBatchReader {
       // the Reading schema; SQLite (3.53) prints a REAL with the digits that read back as the
       // same double, as JSON.stringify does.
       readings: db.prepare(`SELECT count(*) AS n, coalesce(sum(length(sensor)), 0) AS chars,
-        json_group_array(json_object('sensor', sensor, 'kind', kind, 'ts', ts, 'value', value, 'quality', quality)) AS json
+        CAST(json_group_array(json_object('sensor', sensor, 'kind', kind, 'ts', ts, 'value', value, 'quality', quality)) AS BLOB) AS json
         FROM (SELECT sensor, kind, ts, value, quality FROM outbox WHERE id BETWEEN ? AND ? AND body IS NULL ORDER BY id)`),
     };
   }
@@ -96,7 +96,7 @@ export class SqliteBatchReader {
 
   /** rows firstId..lastId as batch `seq`; `others`: its rows that are not readings, when nextRun read them already */
   read(seq: number, firstId: number, lastId: number, others = this.st.others.all(firstId, lastId) as OtherRow[]): RunBatch {
-    const r = this.st.readings.get(firstId, lastId) as { n: number; chars: number; json: string };
+    const r = this.st.readings.get(firstId, lastId) as { n: number; chars: number; json: Buffer };
     let placed: { pos: number; entry: OutboxEntry }[] = [];
     let bytes = r.n * READING_ROW_BYTES + r.chars;
     if (others.length) {

@@ -246,7 +246,7 @@ export class Uplink {
       this.stats.rejected++;
       this.o.deadLetters.add({
         source: 'uplink', topic, code: ack.error?.code ?? 'SP_ERR_UPLINK_BATCH', reason: ack.error?.message ?? 'rejected by cloud',
-        payload: uplinkJson(this.o.gateway, this.o.outbox.stream, current.batch),
+        payload: uplinkJson(this.o.gateway, this.o.outbox.stream, current.batch).toString('utf8'),
       });
       this.o.log.error({ seq: ack.seq, error: ack.error }, 'cloud rejected a batch; kept in dead letters');
     } else if (ack.rejectedItems) {
@@ -280,15 +280,16 @@ export function toUplinkBatch(gateway: string, stream: string, batch: { seq: num
 const NO_READINGS = '"readings":[]';
 
 /**
- * The batch's uplink frame (JSON text). A batch the outbox handed out in wire form (its readings
- * as JSON text, sqlite-outbox.ts) has that text put in place of the empty readings array of the
- * rest, serialised as usual: the same frame JSON.stringify(toUplinkBatch(…)) gives, without a JS
- * object per reading. The first `"readings":[]` in that text is the key's: the fields before it
- * (v, gateway, stream, seq, sentAt) are numbers and escaped strings, in which a bare `"` cannot occur.
+ * The batch's uplink frame (JSON, UTF-8 bytes). A batch the outbox handed out in wire form (its
+ * readings as JSON bytes, sqlite-batch.ts) has them put in place of the empty readings array of
+ * the rest, serialised as usual: the same frame JSON.stringify(toUplinkBatch(…)) gives, without a
+ * JS object per reading, and without a JS string of the whole frame (queue.ts PendingBatch.wire).
+ * The first `"readings":[]` in that text is the key's: the fields before it (v, gateway, stream,
+ * seq, sentAt) are numbers and escaped strings, in which a bare `"` cannot occur.
  */
-export function uplinkJson(gateway: string, stream: string, batch: PendingBatch): string {
-  if (!batch.wire) return JSON.stringify(toUplinkBatch(gateway, stream, batch));
+export function uplinkJson(gateway: string, stream: string, batch: PendingBatch): Buffer {
+  if (!batch.wire) return Buffer.from(JSON.stringify(toUplinkBatch(gateway, stream, batch)));
   const rest = JSON.stringify(toUplinkBatch(gateway, stream, { seq: batch.seq, entries: batch.wire.others }));
   const at = rest.indexOf(NO_READINGS);
-  return `${rest.slice(0, at)}"readings":${batch.wire.readingsJson}${rest.slice(at + NO_READINGS.length)}`;
+  return Buffer.concat([Buffer.from(`${rest.slice(0, at)}"readings":`), batch.wire.readingsJson, Buffer.from(rest.slice(at + NO_READINGS.length))]);
 }
