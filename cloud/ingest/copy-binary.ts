@@ -17,7 +17,7 @@ import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
 
 export const COPY_COLUMNS = '(ts, gateway, sensor, zone, kind, value, quality)';
 
-const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]; // PGCOPY\n\377\r\n\0
+const SIGNATURE = Uint8Array.of(0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00); // PGCOPY\n\377\r\n\0
 const HEADER_BYTES = SIGNATURE.length + 8;
 const FIELDS = 7;
 /** a row's bytes besides its text fields: count, ts (length + 8), value (length + 8), quality's length */
@@ -36,7 +36,7 @@ export function copyBinary(batches: Rows, zones: ReadonlyMap<string, string>): U
   let rows = 0;
   for (const b of batches) rows += b.readings.length;
   const w = new Writer(HEADER_BYTES + rows * 64 + 2);
-  for (const byte of SIGNATURE) w.u8(byte);
+  w.bytes(SIGNATURE);
   w.i32(0);
   w.i32(0);
   const quality = new Map<string, Uint8Array>();
@@ -108,7 +108,6 @@ class Writer {
     this.view = new DataView(bigger.buffer);
   }
 
-  u8(v: number): void { this.room(1); this.buf[this.at++] = v; }
   i16(v: number): void { this.view.setInt16(this.at, v); this.at += 2; }
   i32(v: number): void { this.view.setInt32(this.at, v); this.at += 4; }
   f64(v: number): void { this.view.setFloat64(this.at, v); this.at += 8; }

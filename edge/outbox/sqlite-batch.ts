@@ -10,6 +10,8 @@ import type { OutboxEntry, PendingBatch } from './queue.ts';
 // the few other entries (alerts, device events, a manifest: stored as JSON) are parsed.
 // `entries` is decoded from that wire form only when someone asks (tests, a restart's log line).
 
+const UTF8 = new TextDecoder();
+
 /** approximate stored bytes per row (the byte cap, sqlite-outbox.ts) */
 export const READING_ROW_BYTES = 48;
 export const OTHER_ROW_BYTES = 24;
@@ -38,7 +40,7 @@ class WireBatch implements PendingBatch {
 
   get entries(): OutboxEntry[] {
     if (this.#decoded) return this.#decoded;
-    const readings = JSON.parse(Buffer.from(this.wire.readingsJson).toString('utf8')) as Reading[];
+    const readings = JSON.parse(UTF8.decode(this.wire.readingsJson)) as Reading[];
     const out = new Array<OutboxEntry>(this.size);
     let r = 0, o = 0;
     for (let i = 0; i < this.size; i++) {
