@@ -8,7 +8,7 @@ import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { canCopy, copyReadings } from './copy-readings.ts';
 import { storeMovements, type IngestSettings } from './store-movements.ts';
 import { admitBatch, screenBatch, type Refusal } from './gateway-policy.ts';
-import { batchDigest } from './batch-digest.ts';
+import { batchDigest, sameContent } from './batch-digest.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import { raiseRefusalAlerts, rejection } from './refusal-alerts.ts';
 import { SpError } from '../../protocols/errors.ts';
@@ -141,7 +141,7 @@ export async function claimBatch(q: Queryable, batch: UplinkBatch): Promise<'fre
   );
   if (fresh.length > 0) return 'fresh';
   const [held] = await q.query<{ digest: string | null }>('SELECT digest FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = $3', [batch.gateway, batch.stream, batch.seq]);
-  return held?.digest == null || held.digest === digest ? 'duplicate' : 'conflict';
+  return sameContent(held?.digest, batch, digest) ? 'duplicate' : 'conflict';
 }
 
 /**

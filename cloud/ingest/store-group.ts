@@ -2,7 +2,7 @@ import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
 import { MAX_ID, isCleanText } from '../../protocols/text.ts';
 import type pg from 'pg';
 import type { Queryable } from '../db/engine.ts';
-import { batchDigest } from './batch-digest.ts';
+import { batchDigest, sameContent } from './batch-digest.ts';
 import { canCopy, copyReadingsOf } from './copy-readings.ts';
 import { COPY_MIN_READINGS, type StoreResult } from './store-batch.ts';
 
@@ -206,5 +206,5 @@ async function replays(q: Queryable, held: readonly UplinkBatch[], digests: Dige
     [held.map((b) => b.gateway), held.map((b) => b.stream), held.map((b) => b.seq)],
   );
   const kept = new Map(rows.map((r) => [keyOf(r), r.digest]));
-  return new Set(held.filter((b) => { const d = kept.get(keyOf(b)); return d == null || d === digests.get(b); }));
+  return new Set(held.filter((b) => sameContent(kept.get(keyOf(b)), b, digests.get(b)!)));
 }

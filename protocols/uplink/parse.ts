@@ -1,6 +1,7 @@
 import { SpError, zodIssuesToDetails } from '../errors.ts';
 import { UplinkBatch } from './contract.ts';
 import { fastReadings } from './fast-readings.ts';
+import { parseFrameJson } from './frame-json.ts';
 
 // The cloud-side parser of an uplink frame, kept pure (bytes in, batch or coded error out) so it
 // can be fuzzed. A rejected frame still yields its stream/seq when they could be read, so the
@@ -45,7 +46,7 @@ export function parseUplinkBatch(payload: Buffer | string, topicGateway: string,
   if (tooLarge) return tooLarge;
   let json: unknown;
   try {
-    json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+    json = typeof payload === 'string' ? JSON.parse(payload) : parseFrameJson(payload);
   } catch (e) {
     return { ok: false, error: new SpError('SP_ERR_UPLINK_BATCH', { field: 'payload', reason: `not JSON: ${(e as Error).message}` }) };
   }
