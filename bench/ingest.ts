@@ -43,6 +43,7 @@ import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { cpuDelta, cpuOf } from './lib/proc-cpu.ts';
 import { registerGateway } from '../tests/helpers/gateways.ts';
 import { describeEngine, engineOf } from './lib/engine.ts';
+import { CLOUD_NODE_FLAGS, withCloudNodeFlags } from './lib/processes.ts';
 
 const { values } = parseArgs({ options: {
   readings: { type: 'string', default: '600000' },
@@ -53,6 +54,9 @@ const { values } = parseArgs({ options: {
   /** only the end-to-end run and its raw COPY baseline (for profiling with node --cpu-prof) */
   'e2e-only': { type: 'boolean', default: false },
 } });
+// the cloud runs in this process: with the node flags docs/deploy.md gives it
+await withCloudNodeFlags();
+
 const BATCH = 2000;
 const SENSORS_PER_GW = 25;
 const GATEWAYS = Number(values.gateways);
@@ -263,7 +267,7 @@ try {
     const naiveRate = rate(naive, naiveMs);
     const m = machine();
     const head = `ingest — ${describeEngine(engine)} ` +
-      `(the last table below is PGlite with TimescaleDB in WASM, in process), broker ${broker.kind}, ${GATEWAYS} gateways × ${perGw} batches × ${BATCH} readings ` +
+      `(the last table below is PGlite with TimescaleDB in WASM, in process), broker ${broker.kind}, cloud in this process with ${CLOUD_NODE_FLAGS.join(' ')}, ${GATEWAYS} gateways × ${perGw} batches × ${BATCH} readings ` +
       `= ${TOTAL.toLocaleString('en-US')} readings (${(payloadBytes / 1e6).toFixed(0)} MB JSON); ${m.cpus} CPUs, load ${m.loadavg.join(' ')}`;
     const main = table(['path', 'readings', 'seconds', 'readings/s', 'vs raw COPY', 'target'], [
       ['**mqtt → cloud → committed (ours)**', TOTAL, (e2eMs / 1000).toFixed(2), e2eRate, ratio(e2eRate, copyRate), `≥ ${TARGET_RATE.toLocaleString('en-US')}/s: ${e2eRate >= TARGET_RATE ? 'met' : 'NOT met'}; ≥ ${TARGET_RATIO}× raw COPY: ${e2eRate / copyRate >= TARGET_RATIO ? 'met' : 'NOT met'}`],
@@ -290,7 +294,7 @@ try {
     ]);
     console.log(`\n${head}\n\n${main}\n\n${inproc}\n\n${validation}\n\n${hyper}\n`);
     const file = writeResult('ingest', {
-      postgres: server, engine, broker: broker.kind, gateways: GATEWAYS, batchSize: BATCH, readings: TOTAL, payloadBytes,
+      postgres: server, engine, broker: broker.kind, cloudNodeFlags: CLOUD_NODE_FLAGS, gateways: GATEWAYS, batchSize: BATCH, readings: TOTAL, payloadBytes,
       endToEnd: { ms: e2eMs, rate: e2eRate, ratioToCopy: e2eRate / copyRate, cpuMsPerBatch: (cpu.user + cpu.system) / 1000 / batchesN,
       postgresCpuMsPerBatch: pgCpuS * 1000 / batchesN, brokerCpuMsPerBatch: brokerCpuS * 1000 / batchesN, targetRate: TARGET_RATE, targetRatio: TARGET_RATIO },
       rawCopy: { ms: copyMs, rate: copyRate }, rawBinaryCopy: { ms: binaryCopyMs, rate: binaryCopyRate, ratioOfOurs: e2eRate / binaryCopyRate }, naiveInsert: { readings: naive, ms: naiveMs, rate: naiveRate },

@@ -85,8 +85,31 @@ export async function startEdgeProcess(configFile: string): Promise<BenchProcess
   return handle(proc, bundled ? `dist/edge bundle, --max-old-space-size=64, ${EDGE_BOX_ENV_TEXT}` : 'bin/stockpulse.js edge (tsx; run npm run build:edge for the bundled build)');
 }
 
+/**
+ * The cloud's node flags as docs/deploy.md runs it. A young generation of 32 MB (V8's default
+ * semi-space is 16 MB on 64-bit): a batch's parsed readings live until its group commits, tens of
+ * ms, and with 16 MB they were scavenged several times and promoted before they died.
+ * bench/ingest.ts --e2e-only, interleaved on one box: the cloud's CPU per 2 000-reading batch
+ * 7.7–8.4 ms at 32 MB, 9.1–9.2 at 64, 10.0–10.3 at 16, 10.2–11.3 at 128 (2 runs each); 64 against
+ * none, 3 pairs: 9.2–12.6 against 11.7–15.0 (bench/README.md, "The cloud's young generation").
+ */
+export const CLOUD_NODE_FLAGS = ['--max-semi-space-size=32'];
+
+/**
+ * Runs this script again with CLOUD_NODE_FLAGS when it was started without them, for a bench that
+ * hosts the cloud in its own process (bench/ingest.ts): resolves when this process already has
+ * them, else never (this process exits with the code of the one it started).
+ */
+export async function withCloudNodeFlags(): Promise<void> {
+  const have = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (CLOUD_NODE_FLAGS.every((f) => have.includes(f))) return;
+  const child = spawn(process.execPath, [...CLOUD_NODE_FLAGS, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  process.exit(code);
+}
+
 export async function startCloudProcess(env: Record<string, string>): Promise<BenchProcess> {
-  const proc = spawn(process.execPath, [...PROF, BIN, 'cloud'], {
+  const proc = spawn(process.execPath, [...PROF, ...CLOUD_NODE_FLAGS, BIN, 'cloud'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'warn', HTTP_HOST: '127.0.0.1', ...env },
   });
@@ -100,7 +123,7 @@ export async function startCloudProcess(env: Record<string, string>): Promise<Be
     if (Date.now() > until) throw new Error('stockpulse cloud did not answer in 60 s');
     await new Promise((r) => setTimeout(r, 200));
   }
-  return handle(proc, 'bin/stockpulse.js cloud (tsx)');
+  return handle(proc, `bin/stockpulse.js cloud (tsx), ${CLOUD_NODE_FLAGS.join(' ')}`);
 }
 
 /** one counter from a process's GET /metrics */
