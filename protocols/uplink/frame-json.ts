@@ -11,9 +11,9 @@
 // whole frame whenever all of these hold, and otherwise the whole frame is parsed as one string:
 //   - the frame has no `\u` (the only JSON escape that can spell a letter, so the key "readings"
 //     has one spelling) and exactly one `"readings"`, followed at once by `:[`;
-//   - the frame with that array's bytes replaced by `[]` (the skeleton) parses, and its top-level
-//     readings is an empty array: so that `"readings"` is the top-level key and the `[` after it
-//     starts its value, outside any string;
+//   - the frame with that array's bytes replaced by `[]` (the skeleton) parses, and has a
+//     top-level readings array: the frame's one `"readings"` is then that key, so the `[` after
+//     it starts its value, outside any string;
 //   - each piece between the cuts parses as a JSON array: then the pieces joined by their commas
 //     are one valid array value, and the frame is the skeleton with that value in place of `[]`.
 
