@@ -38,6 +38,8 @@ export class ZonePanel {
     this.bucket = 0;
     this.query = null;
     this.drawn = false;
+    /** bumped by each load(): an answer that comes back after a newer load began is dropped */
+    this.loadGen = 0;
 
     const el = (this.el = document.createElement('section'));
     el.className = 'panel zone-panel status-none';
@@ -147,7 +149,12 @@ export class ZonePanel {
     const step = bucket * 1000;
     // aligned on the bucket, ceil not floor: an extra leading bucket would break the pixel budget
     const from = Math.ceil(win.from / step) * step;
+    const gen = ++this.loadGen;
     const results = await Promise.all(sensors.map((s) => getReadings(s.id, from, win.to, bucket)));
+    // Another window was chosen while this one loaded (Reset, then Back at once): on a slow link
+    // its answer can come after the newer one's, and drawing it would show a window the URL and
+    // the time bar no longer say.
+    if (gen !== this.loadGen) return;
     this.sensors = sensors.map((s) => ({ id: s.id, label: s.id }));
     this.results = results;
     this.bucket = bucket;
@@ -166,7 +173,10 @@ export class ZonePanel {
     const step = this.bucket * 1000;
     const newest = Math.max(...this.results.map((r) => r.points.at(-1)?.ts ?? 0));
     const since = Math.max(q.from, newest || Math.floor((now - step) / step) * step);
+    const gen = this.loadGen;
     const fresh = await Promise.all(this.results.map((r) => getReadings(r.sensor, since, now, this.bucket)));
+    // a load began meanwhile (or finished: another query): this tail belongs to the old window
+    if (gen !== this.loadGen || this.query !== q) return false;
     const windowFrom = Math.ceil((now - q.span) / step) * step;
     this.results = this.results.map((r, i) => ({
       ...r,

@@ -161,6 +161,50 @@ describe.runIf(haveChromium)(`zone charts in chromium (${engineLabel})`, () => {
     await page.close();
   });
 
+  it('Back and Forward at once on a slow link: the late answer for the window left behind does not replace the one the URL says', async () => {
+    const { page, errors } = await open('/?range=1m&refresh=off');
+    await expect.poll(() => num(page, 'chiller', 'points'), { timeout: 20_000 }).toBeGreaterThan(10);
+    // zoom into the older half (a history entry)
+    const box = await plotBox(page, 'chiller');
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.2, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, y, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => new URL(page.url()).searchParams.get('from')).not.toBeNull();
+    const zoomed = new URL(page.url()).searchParams;
+    const from = Date.parse(zoomed.get('from')!), to = Date.parse(zoomed.get('to')!);
+    await expect.poll(() => num(page, 'chiller', 'axis-from')).toBe(from);
+    await page.mouse.move(0, 0);
+
+    // from now on the live window's readings answer 2.5 s late (the zoomed window's at once)
+    let late = 0;
+    const delivered: Promise<void>[] = [];
+    await page.route(/\/api\/readings\?/, (route) => {
+      const q = new URL(route.request().url()).searchParams;
+      if (Number(q.get('to')) <= to) return route.continue();
+      late++;
+      const p = new Promise<void>((r) => setTimeout(r, 2_500)).then(() => route.continue().catch(() => {}));
+      delivered.push(p);
+      return p;
+    });
+    // Back to the live minute (its answers are held), then Forward to the zoomed window at once
+    const live = () => new URL(page.url()).searchParams.get('from') === null;
+    for (let i = 0; i < 3 && !live(); i++) await page.goBack();
+    expect(live(), 'Back reaches the live minute').toBe(true);
+    await expect.poll(() => late).toBeGreaterThan(0);
+    await page.goForward();
+    await expect.poll(() => new URL(page.url()).searchParams.get('from')).toBe(zoomed.get('from'));
+    await Promise.all(delivered);
+    await page.waitForTimeout(500); // the late answers handled
+    for (const z of ['chiller', 'freezer']) {
+      expect(await num(page, z, 'axis-from'), `${z}: the window the URL says`).toBe(from);
+      expect(await num(page, z, 'axis-to')).toBe(to);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('auto refresh Off: no /api/zones polling, yet live events move the charts', async () => {
     const { page, errors } = await open('/?range=1m&refresh=off');
     await expect.poll(() => num(page, 'chiller', 'points'), { timeout: 20_000 }).toBeGreaterThan(5);
