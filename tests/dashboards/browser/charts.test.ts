@@ -2,12 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import pino from 'pino';
 import { chromiumOr, launchChromium } from '../../helpers/browser.ts';
 import { startDemoStack, type DemoStack } from '../../../bin/demo-stack.ts';
 import { engineLabel, testDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { waitFor } from '../../helpers/net.ts';
+import { unchangedFor } from '../../helpers/pause.ts';
 
 // The zone charts as an operator uses them, in a real chromium on a running demo (real MQTT,
 // real database, real readings): drag to zoom, reset, the floating tooltip against the API's
@@ -177,26 +178,26 @@ describe.runIf(haveChromium)(`zone charts in chromium (${engineLabel})`, () => {
     await expect.poll(() => num(page, 'chiller', 'axis-from')).toBe(from);
     await page.mouse.move(0, 0);
 
-    // from now on the live window's readings answer 2.5 s late (the zoomed window's at once)
-    let late = 0;
-    const delivered: Promise<void>[] = [];
+    // from now on the live window's readings are held (a slow link); the zoomed window's answer at once
+    const held: Route[] = [];
     await page.route(/\/api\/readings\?/, (route) => {
       const q = new URL(route.request().url()).searchParams;
       if (Number(q.get('to')) <= to) return route.continue();
-      late++;
-      const p = new Promise<void>((r) => setTimeout(r, 2_500)).then(() => route.continue().catch(() => {}));
-      delivered.push(p);
-      return p;
+      held.push(route);
     });
-    // Back to the live minute (its answers are held), then Forward to the zoomed window at once
+    // Back to the live minute (its answers held), then Forward to the zoomed window at once
     const live = () => new URL(page.url()).searchParams.get('from') === null;
     for (let i = 0; i < 3 && !live(); i++) await page.goBack();
     expect(live(), 'Back reaches the live minute').toBe(true);
-    await expect.poll(() => late).toBeGreaterThan(0);
+    await expect.poll(() => held.length).toBeGreaterThan(0);
     await page.goForward();
     await expect.poll(() => new URL(page.url()).searchParams.get('from')).toBe(zoomed.get('from'));
-    await Promise.all(delivered);
-    await page.waitForTimeout(500); // the late answers handled
+    await expect.poll(() => num(page, 'chiller', 'axis-from')).toBe(from);
+    // now the live minute's answers arrive, late
+    const arrived = held.map((r) => page.waitForResponse((res) => res.request() === r.request()));
+    await Promise.all(held.map((r) => r.continue()));
+    await Promise.all(arrived);
+    await unchangedFor(1_000, () => num(page, 'chiller', 'axis-from'), 'the zoomed window after the late answers');
     for (const z of ['chiller', 'freezer']) {
       expect(await num(page, z, 'axis-from'), `${z}: the window the URL says`).toBe(from);
       expect(await num(page, z, 'axis-to')).toBe(to);
