@@ -141,6 +141,10 @@ export function createChart(el, { sensors, envelope, getView, onCursor, onZoom, 
         const a = u.posToVal(left, 'x') * 1000;
         const b = u.posToVal(left + w, 'x') * 1000;
         u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        // cursor-synced panels replay the drag's mouseup with no event of their own: only the
+        // panel the user dragged on zooms, or one drag would push one history entry per panel
+        // (and Back would need as many presses to undo it)
+        if (u.cursor.event == null) return;
         onZoom?.(a, b);
       }],
     },
