@@ -78,7 +78,7 @@ async function saveField(sku, field, input, msg) {
       const text = res.status === 403 ? t('planning.editForbidden') : humanError(res.status, named ? { ...body, details: [named] } : body);
       throw new Error(text);
     }
-    await loadReplenishment();
+    await loadReplenishment({ saved: input });
   } catch (e) {
     input.disabled = false;
     input.setAttribute('aria-invalid', 'true');
@@ -87,11 +87,30 @@ async function saveField(sku, field, input, msg) {
   }
 }
 
-async function loadReplenishment() {
+// The table is redrawn by the minute's refresh, a language switch and every save. Two rules keep
+// a buyer's typing safe: an answer older than a load begun after it is dropped (a slow refresh
+// must not draw the values from before a save over it), and while a field in the table has the
+// focus the redraw waits (data-waiting) until the focus leaves the table's fields: redrawn under
+// the buyer's fingers, the field would lose what was typed and, on a phone, the keyboard.
+let replLoads = 0;
+let replWaiting = false;
+
+/** @param {{saved?: HTMLInputElement}} [o] saved: the field whose save asked for this load */
+async function loadReplenishment({ saved } = {}) {
+  const load = ++replLoads;
   try {
     const [{ plans }, items] = await Promise.all([get('/api/replenishment'), get('/api/items').catch(() => [])]);
-    const floor = new Map(items.map((i) => [i.sku, i.safetyStock]));
+    if (load !== replLoads) return;
     const body = $('repl-body');
+    const editing = document.activeElement;
+    if (editing !== saved && editing?.matches?.('input.plan-edit') && body.contains(editing)) {
+      replWaiting = true;
+      body.dataset.waiting = '1';
+      return;
+    }
+    replWaiting = false;
+    delete body.dataset.waiting;
+    const floor = new Map(items.map((i) => [i.sku, i.safetyStock]));
     body.replaceChildren();
     for (const p of plans.filter((x) => x.status !== 'skipped')) {
       const i = p.explanation.inputs;
@@ -113,8 +132,16 @@ async function loadReplenishment() {
         el('td', { colspan: '9', class: 'txt muted', dataset: { testid: 'skip-reason' } }, s.reason)));
     }
     if (!plans.length) body.append(el('tr', {}, el('td', { colspan: '13', class: 'txt muted' }, t('planning.noPlan'))));
-  } catch (e) { note('repl-body', e, 13); }
+  } catch (e) { if (load === replLoads) note('repl-body', e, 13); }
 }
+
+// the redraw that waited runs when the focus leaves the table's fields (not when it moves
+// from one field to the next: the buyer is still editing)
+$('repl-body').addEventListener('focusout', (e) => {
+  const next = e.relatedTarget;
+  if (!replWaiting || (next?.matches?.('input.plan-edit') && $('repl-body').contains(next))) return;
+  void loadReplenishment();
+});
 
 // ------------------------------------------------------------------ charts
 const charts = {};

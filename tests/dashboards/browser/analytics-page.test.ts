@@ -101,4 +101,37 @@ describe.runIf(haveChromium)(`analytics page in chromium (${engineLabel})`, () =
       await page.close();
     }
   });
+
+  it("the minute's refresh does not redraw a field the buyer is typing in; it redraws once the field is left, with the saved value", async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // the page's clock is ours: its once-a-minute refresh runs when the test says
+    await page.clock.install();
+    await page.goto(`${url}/analytics.html?item=BREAD#token=${f.tokens.purchasing}`);
+    const row = page.locator('[data-testid=repl-row][data-item=BREAD]');
+    await row.waitFor({ timeout: 20_000 });
+    const lead = await row.locator('input[data-field=leadTimeDays]').elementHandle();
+    await lead!.focus();
+    await lead!.fill('7');
+    // the minute passes while the buyer types: the refresh runs to its end ("updated hh:mm" moves on)
+    const updated = await page.locator('#updated').textContent();
+    const asked = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/replenishment');
+    await page.clock.runFor(61_000);
+    await asked;
+    await expect.poll(() => page.locator('#updated').textContent(), { timeout: 10_000 }).not.toBe(updated);
+    // and the field is the one the buyer is in, with what was typed and the focus
+    expect(await lead!.evaluate((el: HTMLInputElement) => [el.isConnected, el.value, document.activeElement === el])).toEqual([true, '7', true]);
+    expect(await page.locator('#repl-body').getAttribute('data-waiting')).toBe('1');
+    // the buyer leaves the field: it is saved, and the row redrawn from the answer (ROP = 5 a day × 7 days)
+    await page.locator('[data-testid=replenishment-panel] h2').click();
+    await expect.poll(async () => (await f.as('purchasing', 'GET', '/api/items/BREAD')).json.leadTimeDays, { timeout: 10_000 }).toBe(7);
+    await expect.poll(async () => Number(await row.locator('[data-testid=rop]').textContent()), { timeout: 10_000 }).toBe(35);
+    expect(await row.getAttribute('data-status')).toBe('reorder');
+    expect(await page.locator('#repl-body').getAttribute('data-waiting')).toBeNull();
+    expect(errors).toEqual([]);
+    await page.close();
+    // the lead time back for any test that follows
+    expect((await f.as('purchasing', 'PUT', '/api/replenishment/items/BREAD', { leadTimeDays: 3 })).status).toBe(200);
+  });
 });
