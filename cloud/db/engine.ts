@@ -31,7 +31,7 @@ export interface Db extends Session {
   /** runs fn on one dedicated connection (session-level locks, multi-statement scripts) */
   session<T>(fn: (s: Session) => Promise<T>): Promise<T>;
   /** runs fn in one transaction: commit on return, rollback on throw */
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  tx<T>(fn: (q: Queryable) => Promise<T>, o?: TxOptions): Promise<T>;
   close(): Promise<void>;
   /**
    * Tells other processes which URL serves this database (an embedded data directory names
@@ -40,6 +40,19 @@ export interface Db extends Session {
   advertise(url: string): void;
   /** short description for logs, without credentials */
   describe(): string;
+}
+
+export interface TxOptions {
+  /**
+   * PostgreSQL: the transaction's named statements run on their generic plan, planned once per
+   * connection, instead of being planned again at every execution. With plan_cache_mode=auto the
+   * server kept re-planning the ingest's statements (unnest arrays, CTEs: a custom plan looked
+   * cheaper), and an alarm batch's transaction spent ~1.5–2 ms of its ~8 planning them
+   * (pg_stat_statements, bench/alarm-latency.ts). Only for transactions whose statements look rows
+   * up by key, where no parameter value changes the best plan (the ingest: group-commit.ts);
+   * never for the API's time-range reads. PGlite ignores it (its statements are not named).
+   */
+  genericPlans?: boolean;
 }
 
 export interface OpenDbOptions {
@@ -130,10 +143,11 @@ async function openPostgres(url: string, max: number, prepared: boolean): Promis
         done(broken.error);
       }
     },
-    async tx(fn) {
+    async tx(fn, o) {
       const { client, broken, done } = await checkout(pool);
       try {
-        await client.query('BEGIN');
+        // one round trip either way: the simple protocol carries both statements
+        await client.query(o?.genericPlans && prepared ? 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan' : 'BEGIN');
         const result = await fn({ query: <T>(s: string, p?: unknown[]) => run<T>(client, s, p), pgClient: client });
         await client.query('COMMIT');
         return result;

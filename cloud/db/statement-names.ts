@@ -2,7 +2,9 @@
 // planned again on every call; for the ingest's CTEs that is 1–2 ms each, most of a small
 // batch's transaction (issue #12, the alarm path). A statement text seen a second time gets a
 // name, and node-postgres then prepares it once per connection and only binds afterwards
-// (PostgreSQL keeps the plan, and after five runs may switch to a generic one).
+// (PostgreSQL keeps the plan; with plan_cache_mode=auto it plans each run anew until a generic
+// plan looks no dearer, which for the ingest's statements it never did: the ingest's transactions
+// ask for the generic plan, engine.ts TxOptions.genericPlans).
 //
 // Bounded: a text built per call (a VALUES list sized to its rows) would otherwise name a new
 // statement on every connection forever. At most MAX_NAMED texts are named and at most

@@ -196,7 +196,7 @@ export class GroupCommitter {
         out.push(fast[i] ?? await (alone ? lone(() => storeBatchIn(q, b, targets, settings, store)) : inSavepoint(q, () => storeBatchIn(q, b, targets, settings, store))));
       }
       return out;
-    });
+    }, { genericPlans: true });
     /** the group's transaction, with a lone batch that failed for a reason of its own read as rolled back alone */
     const storeGroupOrLone = (setBased: boolean) => storeGroup(setBased).catch((e: unknown) => {
       if (e instanceof LoneBatchFailed) return [undefined];

@@ -45,4 +45,24 @@ describe('named statements (PostgreSQL)', () => {
       await db.close();
     }
   });
+
+  it.skipIf(!usingPostgres)('on PostgreSQL: a genericPlans transaction (the ingest\'s) runs its named statements on their generic plan; the setting ends with the transaction, committed or rolled back', async () => {
+    const db = await openDb({ url: process.env.DATABASE_URL!, poolSize: 1 });
+    try {
+      const sql = 'SELECT count(*)::int AS n FROM pg_class WHERE relname = $1';
+      for (let i = 0; i < 3; i++) expect(await db.tx((q) => q.query(sql, ['pg_class']), { genericPlans: true })).toEqual([{ n: 1 }]);
+      // seen twice, then named: its two named runs took the generic plan (auto would plan each of the first five anew)
+      const [plans] = await db.query<{ generic_plans: string; custom_plans: string }>('SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1', [sql]);
+      expect([Number(plans!.generic_plans), Number(plans!.custom_plans)]).toEqual([2, 0]);
+      const mode = 'SELECT current_setting($1) AS m';
+      expect(await db.tx((q) => q.query(mode, ['plan_cache_mode']), { genericPlans: true })).toEqual([{ m: 'force_generic_plan' }]);
+      // the same pooled connection afterwards: the API's reads plan as the server decides
+      expect(await db.query(mode, ['plan_cache_mode'])).toEqual([{ m: 'auto' }]);
+      expect(await db.tx((q) => q.query(mode, ['plan_cache_mode']))).toEqual([{ m: 'auto' }]);
+      await expect(db.tx(async (q) => { await q.query(sql, ['x']); throw new Error('the batch failed'); }, { genericPlans: true })).rejects.toThrow('the batch failed');
+      expect(await db.query(mode, ['plan_cache_mode'])).toEqual([{ m: 'auto' }]);
+    } finally {
+      await db.close();
+    }
+  });
 });
