@@ -259,13 +259,21 @@ try {
 }
 
 const ceiling = (mode: string) => runs.find((r) => r.mode === mode && r.path.startsWith('publisher alone'));
+// The least time any path could take on these cores: what the publisher and Mosquitto alone spent
+// on this run (its CPU µs per reading), spread over every core with nothing else running. Against
+// the publisher alone it says how much of a "≤ 1.15× the publisher alone" bound is gone before the
+// edge, the cloud and the database get a cycle.
+const CORES = machine().cpus;
+const floorSeconds = (r: Run) => r.cpuUsPerReading?.publisher !== undefined && r.cpuUsPerReading.mosquitto !== undefined
+  ? ((r.cpuUsPerReading.publisher + r.cpuUsPerReading.mosquitto) * r.readings) / 1e6 / CORES : undefined;
 const copyLoop = (mode: string) => runs.find((r) => r.mode === mode && r.path.startsWith('subscriber → COPY') && Number.isFinite(r.rate));
 console.log(`\ndevice path — ${brokerVersion}, max_inflight_messages ${INFLIGHT}; database ${engine ? describeEngine(engine) : 'unknown'}; ${PER} readings per sensor\n`);
 console.log(table(
-  ['path', 'mode', 'fsync', 'readings', 'first publish → last row, s', 'its publish, s', 'edge took all in, s', 'readings/s', 'time vs publisher alone (target ≤ 1.15×)', 'time vs its own publish (same run, sharing the cores)', 'rate vs subscriber → COPY', 'edge RSS MiB', 'cloud RSS MiB', 'CPU µs per reading'],
+  ['path', 'mode', 'fsync', 'readings', 'first publish → last row, s', 'its publish, s', 'edge took all in, s', 'readings/s', 'time vs publisher alone (target ≤ 1.15×)', 'publisher + Mosquitto CPU ÷ cores, s (the least this path could take) vs publisher alone', 'time vs its own publish (same run, sharing the cores)', 'rate vs subscriber → COPY', 'edge RSS MiB', 'cloud RSS MiB', 'CPU µs per reading'],
   runs.map((r) => [r.path, r.mode === 'bridge' ? `1 bridge × ${SENSORS.bridge} sensors` : `${SENSORS.devices} device connections`, r.fsync, r.readings || null, Number.isFinite(r.seconds) ? r.seconds : r.note,
     Number.isFinite(r.publishSeconds) ? r.publishSeconds : null, r.edgeInSeconds, Number.isFinite(r.rate) ? r.rate : null,
     r.fsync ? ratio(r.seconds, ceiling(r.mode)?.seconds ?? 0) : null,
+    r.fsync && floorSeconds(r) !== undefined ? `${floorSeconds(r)!.toFixed(2)} s, ${ratio(floorSeconds(r)!, ceiling(r.mode)?.seconds ?? 0)}` : null,
     r.fsync && Number.isFinite(r.publishSeconds) ? ratio(r.seconds, r.publishSeconds) : null,
     r.fsync && copyLoop(r.mode) ? ratio(r.rate, copyLoop(r.mode)!.rate) : null,
     r.edgeRssMiB, r.cloudRssMiB, cpuText(r.cpuUsPerReading)]),
@@ -280,7 +288,8 @@ const file = writeResult('device-path', {
   sizes: { perSensor: PER, bridgeSensors: SENSORS.bridge, deviceConnections: SENSORS.devices, fsync: FSYNCS, modes: MODES },
   loadavgBefore: loadBefore,
   loadavgAfter: machine().loadavg,
-  runs,
+  cores: CORES,
+  runs: runs.map((r) => ({ ...r, ...(r.fsync && floorSeconds(r) !== undefined ? { publisherAndBrokerCpuFloorSeconds: floorSeconds(r) } : {}) })),
 });
 console.log(`\nwritten to ${file}`);
 process.exit(0);
