@@ -2,7 +2,10 @@
 // engine and its version, TimescaleDB's version when the extension is installed, and whether
 // `readings` really is a hypertable there (a TimescaleDB server with a plain table would not be).
 
-export interface Engine { engine: 'postgresql' | 'pglite'; version: string; timescaledb: string | null; readingsHypertable: boolean }
+export interface Engine { engine: 'postgresql' | 'pglite'; version: string; timescaledb: string | null; readingsHypertable: boolean; settings?: Record<string, string> }
+
+/** the server settings a write-heavy figure depends on (docs/deploy.md: timescaledb-tune sets them) */
+const SETTINGS = ['shared_buffers', 'max_wal_size', 'wal_buffers', 'synchronous_commit'] as const;
 
 type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 
@@ -11,13 +14,15 @@ export async function engineOf(q: Query, engine: Engine['engine']): Promise<Engi
   const ext = await q("SELECT extversion AS v FROM pg_extension WHERE extname = 'timescaledb'");
   const ts = ext.length ? String(ext[0]!.v) : null;
   const hyper = ts ? (await q("SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'readings'")).length > 0 : false;
-  return { engine, version, timescaledb: ts, readingsHypertable: hyper };
+  const settings = Object.fromEntries((await q(`SELECT name, current_setting(name) AS v FROM unnest(ARRAY['${SETTINGS.join("','")}']) AS name`)).map((r) => [String(r.name), String(r.v)]));
+  return { engine, version, timescaledb: ts, readingsHypertable: hyper, settings };
 }
 
 /** "PostgreSQL 15.20, TimescaleDB 2.28.0 (readings is a hypertable)" — for a bench's header line */
 export function describeEngine(e: Engine): string {
   const v = e.version.split(',')[0]!;
-  return `${e.engine === 'pglite' ? `PGlite (${v})` : v}${e.timescaledb ? `, TimescaleDB ${e.timescaledb}${e.readingsHypertable ? ' (readings is a hypertable)' : ' (readings is NOT a hypertable)'}` : ', no TimescaleDB (readings is a plain table)'}`;
+  const set = e.engine === 'postgresql' && e.settings ? `; ${Object.entries(e.settings).map(([k, x]) => `${k} ${x}`).join(', ')}` : '';
+  return `${e.engine === 'pglite' ? `PGlite (${v})` : v}${e.timescaledb ? `, TimescaleDB ${e.timescaledb}${e.readingsHypertable ? ' (readings is a hypertable)' : ' (readings is NOT a hypertable)'}` : ', no TimescaleDB (readings is a plain table)'}${set}`;
 }
 
 /**
