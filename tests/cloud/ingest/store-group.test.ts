@@ -220,4 +220,55 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
     const late = commits.filter((c, k) => k > 0 && c.at < commits[k - 1]!.at).map((c) => c.seq);
     expect(late).toEqual([]);
   });
+
+  it('the drain: the next run of a stream starts beside the run still committing (its keys written before that COMMIT), and every batch, reading and last value comes out as one after the other', { timeout: 60_000 }, async () => {
+    if (grouped.db.engine === 'pglite' || N < COPY_MIN_READINGS) {
+      console.log(`runs side by side: not on this database or size (${grouped.db.engine}, ${N} readings a batch): runs are PostgreSQL's COPY path`);
+      return;
+    }
+    // the first group's transaction is held open after its last statement until the test lets it go
+    const log: string[] = [];
+    let txs = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    const watched: Db = {
+      ...grouped.db,
+      tx: (fn, o) => {
+        const id = ++txs;
+        return grouped.db.tx(async (q) => {
+          const out = await fn({
+            pgClient: q.pgClient,
+            query: async (sql, p) => {
+              if (sql.includes('INSERT INTO uplink_batches')) log.push(`keys ${id}`);
+              const r = await q.query(sql, p);
+              if (id === 1 && sql.includes('INSERT INTO gateways')) { log.push('held 1'); await held; }
+              return r as never;
+            },
+          });
+          log.push(`commit ${id}`);
+          return out;
+        }, o);
+      },
+    };
+    // two batches a group (200 readings), two groups at once: seq 5-8 of gateway 2
+    const committer = new GroupCommitter({ db: watched, targets: [], metrics: createCloudMetrics(), maxBatches: 64, maxReadings: 2 * N, concurrency: 2 });
+    const run = [5, 6, 7, 8].map((seq) => batch(2, seq));
+    const results = Promise.all(run.map((b) => committer.store(b)));
+    try {
+      await expect.poll(() => log.includes('keys 2'), { timeout: 10_000, message: `the second run started while the first was held (${log.join(', ')})` }).toBe(true);
+      expect(log.includes('commit 1')).toBe(false);
+    } finally {
+      release();
+    }
+    expect((await results).map((r) => (r.status === 'committed' ? r.readingsStored : r.status))).toEqual([N, N, N, N]);
+    // the second waited at its gateway's sensor row for the first: committed after it
+    expect(log.indexOf('commit 1')).toBeLessThan(log.indexOf('commit 2'));
+    const [row] = await grouped.db.query<{ n: number; keys: number; last_seq: number; last_ms: number }>(
+      `SELECT (SELECT count(*)::int FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)) AS n,
+              (SELECT count(*)::int FROM uplink_batches WHERE gateway = $3 AND stream = 'st' AND seq BETWEEN 5 AND 8) AS keys,
+              (SELECT last_seq::int FROM gateways WHERE id = $3) AS last_seq,
+              (SELECT (extract(epoch FROM last_ts) * 1000)::float8 FROM sensors WHERE id = $1) AS last_ms`,
+      [sensor(2), run[0]!.readings[0]!.ts, gw(2)]);
+    expect(row).toEqual({ n: 4 * N, keys: 4, last_seq: 8, last_ms: run[3]!.readings.at(-1)!.ts });
+  });
 });
