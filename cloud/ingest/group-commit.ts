@@ -16,13 +16,8 @@ import { plain, storeGroupFast } from './store-group.ts';
 //   batches may wait here several at once (overlap). A gateway's batches commit in arrival (seq)
 //   order: a group holds two batches of one gateway only as a run of big plain ones of one
 //   stream, which commits as one, and no group takes a gateway's batch while an earlier group
-//   holding that gateway is still committing (take) — except the next run of such a stream (the
-//   drain after an outage), which starts beside the run still committing: on the 2-core box the
-//   1.2 M drain went from 138–140 k to 151–159 k readings/s, interleaved (bench/drain.ts), the
-//   cores idle a quarter of the time before. Such runs may commit in either order where they
-//   share no row (readings are order-free, the acks keep seq order: mqtt-ingest.ts). Out of
-//   order otherwise only where a batch failed alone and goes the single-batch path after its
-//   group (below).
+//   holding that gateway is still committing (take). Out of order only where a batch failed
+//   alone and goes the single-batch path after its group (below).
 // - Set-based first (store-group.ts): the group's plain batches (readings of sensors their
 //   gateway owns) are written with two or three statements for all of them, first thing in the
 //   transaction; every other batch runs storeBatchIn alone below. If the set-based statements
@@ -81,11 +76,8 @@ interface Waiting {
 export class GroupCommitter {
   private queue: Waiting[] = [];
   private inFlight = 0;
-  /**
-   * gateways with a batch in a group that has not committed yet: how many such groups, and the
-   * stream when every one of them holds only a run of big plain batches of it (else null)
-   */
-  private readonly committing = new Map<string, { groups: number; run: string | null }>();
+  /** gateways with a batch in a group that has not committed yet */
+  private readonly committing = new Set<string>();
   private scheduled = false;
   private readonly maxBatches: number;
   private readonly maxReadings: number;
@@ -140,13 +132,8 @@ export class GroupCommitter {
       const size = b.readings.length;
       const run = this.runnable(b) ? b.stream : null;
       // a gateway whose batch is in a group still committing waits for that COMMIT: its batches
-      // commit in arrival (= seq) order, a run all at once. Except the next run of a stream whose
-      // earlier run is committing (the drain): it starts beside it, its COPY overlapping the other's
-      // COMMIT. Readings are order-free and their acks keep seq order (mqtt-ingest.ts), and the
-      // two lock their sensors and gateways row in one order (sorted), so the later one waits at
-      // those rows for the earlier one's COMMIT, not in a cycle.
-      const busy = this.committing.get(b.gateway);
-      const joins = (busy === undefined || (run !== null && busy.run === run)) && !leftBehind.has(b.gateway) &&
+      // commit in arrival (= seq) order, a run all at once
+      const joins = !this.committing.has(b.gateway) && !leftBehind.has(b.gateway) &&
         (!gateways.has(b.gateway) || (run !== null && gateways.get(b.gateway) === run));
       if (group.length >= this.maxBatches || (group.length > 0 && readings + size > this.maxReadings) || !joins) {
         rest.push(w);
@@ -158,10 +145,7 @@ export class GroupCommitter {
       gateways.set(b.gateway, run);
     }
     this.queue = rest;
-    for (const [g, run] of gateways) {
-      const busy = this.committing.get(g);
-      this.committing.set(g, busy ? { groups: busy.groups + 1, run: busy.run === run ? run : null } : { groups: 1, run });
-    }
+    for (const g of gateways.keys()) this.committing.add(g);
     return group;
   }
 
@@ -176,11 +160,7 @@ export class GroupCommitter {
       await this.commit(group);
     } finally {
       this.inFlight--;
-      for (const g of new Set(group.map((w) => w.batch.gateway))) {
-        const busy = this.committing.get(g)!;
-        if (busy.groups > 1) busy.groups--;
-        else this.committing.delete(g);
-      }
+      for (const w of group) this.committing.delete(w.batch.gateway);
       this.schedule();
     }
   }

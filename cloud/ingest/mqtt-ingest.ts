@@ -164,8 +164,8 @@ export class MqttIngest {
     // Overlap (issue #12, the drain after an outage): a plain batch — readings only, nothing
     // refused by the contract — is stored while the chain goes on to the next one, up to
     // `overlap` of one gateway at a time; with group commit they wait in the committer together,
-    // which commits a run of big ones in one transaction and starts the next run beside it
-    // (group-commit.ts take). Without it their transactions run side by side. Readings are order-free (unique
+    // which commits them in seq order, a run of big ones in one transaction (group-commit.ts
+    // take). Without it their transactions run side by side. Readings are order-free (unique
     // (sensor, ts), the latest value guarded by its timestamp, last_seq by greatest()), so only
     // the ACKS must keep seq order:
     // each waits for the ack of the batch before it, and none goes out above a batch whose store
