@@ -93,7 +93,6 @@ async function saveField(sku, field, input, msg) {
 // focus the redraw waits (data-waiting) until the focus leaves the table's fields: redrawn under
 // the buyer's fingers, the field would lose what was typed and, on a phone, the keyboard.
 let replLoads = 0;
-let replWaiting = false;
 
 /** @param {{saved?: HTMLInputElement}} [o] saved: the field whose save asked for this load */
 async function loadReplenishment({ saved } = {}) {
@@ -104,11 +103,9 @@ async function loadReplenishment({ saved } = {}) {
     const body = $('repl-body');
     const editing = document.activeElement;
     if (editing !== saved && editing?.matches?.('input.plan-edit') && body.contains(editing)) {
-      replWaiting = true;
-      body.dataset.waiting = '1';
+      body.dataset.waiting = '1'; // the focusout below reads it
       return;
     }
-    replWaiting = false;
     delete body.dataset.waiting;
     const floor = new Map(items.map((i) => [i.sku, i.safetyStock]));
     body.replaceChildren();
@@ -139,7 +136,8 @@ async function loadReplenishment({ saved } = {}) {
 // from one field to the next: the buyer is still editing)
 $('repl-body').addEventListener('focusout', (e) => {
   const next = e.relatedTarget;
-  if (!replWaiting || (next?.matches?.('input.plan-edit') && $('repl-body').contains(next))) return;
+  const body = $('repl-body');
+  if (!body.dataset.waiting || (next?.matches?.('input.plan-edit') && body.contains(next))) return;
   void loadReplenishment();
 });
 
