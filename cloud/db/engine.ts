@@ -53,6 +53,12 @@ export interface TxOptions {
    * never for the API's time-range reads. PGlite ignores it (its statements are not named).
    */
   genericPlans?: boolean;
+  /**
+   * PostgreSQL: an advisory lock (its two int4 keys) taken in the BEGIN round trip and held to the
+   * transaction's end (pg_advisory_xact_lock): group-commit.ts orders a gateway's overlapping runs
+   * by it. PGlite ignores it (one connection: no transaction runs beside another).
+   */
+  lock?: readonly [number, number];
 }
 
 export interface OpenDbOptions {
@@ -146,8 +152,8 @@ async function openPostgres(url: string, max: number, prepared: boolean): Promis
     async tx(fn, o) {
       const { client, broken, done } = await checkout(pool);
       try {
-        // one round trip either way: the simple protocol carries both statements
-        await client.query(o?.genericPlans && prepared ? 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan' : 'BEGIN');
+        // one round trip whatever it holds: the simple protocol carries several statements
+        await client.query(beginOf(o, prepared));
         const result = await fn({ query: <T>(s: string, p?: unknown[]) => run<T>(client, s, p), pgClient: client });
         await client.query('COMMIT');
         return result;
@@ -165,6 +171,18 @@ async function openPostgres(url: string, max: number, prepared: boolean): Promis
     advertise: () => {},
     describe: () => `postgres ${redact(url)}`,
   };
+}
+
+/** the statements that open a PostgreSQL transaction with these options */
+function beginOf(o: TxOptions | undefined, prepared: boolean): string {
+  let sql = 'BEGIN';
+  if (o?.genericPlans && prepared) sql += '; SET LOCAL plan_cache_mode = force_generic_plan';
+  if (o?.lock) {
+    const [a, b] = o.lock;
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a !== (a | 0) || b !== (b | 0)) throw new Error(`advisory lock keys must be int4: ${a}, ${b}`);
+    sql += `; SELECT pg_advisory_xact_lock(${a}, ${b})`;
+  }
+  return sql;
 }
 
 /**

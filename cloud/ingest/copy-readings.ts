@@ -51,9 +51,10 @@ export async function copyReadings(q: Queryable & { pgClient: pg.ClientBase }, b
  * The readings of several batches in ONE COPY (a group commit's big plain batches, several of one
  * stream among them: store-group.ts), and each sensor's latest value; returns how many readings of
  * each batch were new, in the batches' order. Must run inside the transaction that holds their
- * batch keys.
+ * batch keys. `beforeLatest`: statements of the caller's run after the COPY, in the round trip of
+ * the last-value update, before it locks the sensor rows (group-commit.ts: a run's turn).
  */
-export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase }, batches: readonly Pick<UplinkBatch, 'gateway' | 'readings'>[], strategy: CopyStrategy = 'direct'): Promise<number[]> {
+export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase }, batches: readonly Pick<UplinkBatch, 'gateway' | 'readings'>[], strategy: CopyStrategy = 'direct', beforeLatest = ''): Promise<number[]> {
   const client = q.pgClient;
   // Distinct sensors and each one's newest reading, in one pass (a batch holds few sensors).
   const latest = new Map<string, { ts: number; value: number }>();
@@ -99,7 +100,7 @@ export async function copyReadingsOf(q: Queryable & { pgClient: pg.ClientBase },
     return `(${client.escapeLiteral(id)}, to_timestamp(${l.ts} / 1000.0), ${l.value}::float8)`;
   }).join(', ');
   await client.query(
-    `${direct && !released ? 'RELEASE SAVEPOINT sp_copy_readings; ' : ''}UPDATE sensors s SET last_ts = v.ts, last_value = v.value
+    `${direct && !released ? 'RELEASE SAVEPOINT sp_copy_readings; ' : ''}${beforeLatest ? `${beforeLatest}; ` : ''}UPDATE sensors s SET last_ts = v.ts, last_value = v.value
      FROM (VALUES ${latestValues}) AS v(sensor, ts, value)
      WHERE s.id = v.sensor AND (s.last_ts IS NULL OR s.last_ts <= v.ts)`);
   return stored;

@@ -5,6 +5,7 @@ import type { IngestSettings } from './store-movements.ts';
 import type { CloudMetrics } from '../metrics.ts';
 import { COPY_MIN_READINGS, recordRefusals, storeBatch, storeBatchIn, type StoreOptions, type StoreResult } from './store-batch.ts';
 import { classifyStoreFault } from './store-fault.ts';
+import { newRunLock, RunTurn } from './run-turn.ts';
 import { plain, storeGroupFast } from './store-group.ts';
 
 // Group commit across gateways (issue #16). A fleet of small sites sends many small batches; one
@@ -16,8 +17,11 @@ import { plain, storeGroupFast } from './store-group.ts';
 //   batches may wait here several at once (overlap). A gateway's batches commit in arrival (seq)
 //   order: a group holds two batches of one gateway only as a run of big plain ones of one
 //   stream, which commits as one, and no group takes a gateway's batch while an earlier group
-//   holding that gateway is still committing (take). Out of order only where a batch failed
-//   alone and goes the single-batch path after its group (below).
+//   holding that gateway is still committing (take) — except the next run of such a stream (the
+//   drain after an outage), which starts beside the run before it once that one holds its lock,
+//   and waits for that lock inside PostgreSQL before it writes a row the two share and before its
+//   COMMIT (run-turn.ts). Out of order only where a group failed (its lock went with its
+//   ROLLBACK) or a batch failed alone and goes the single-batch path after its group (below).
 // - Set-based first (store-group.ts): the group's plain batches (readings of sensors their
 //   gateway owns) are written with two or three statements for all of them, first thing in the
 //   transaction; every other batch runs storeBatchIn alone below. If the set-based statements
@@ -73,11 +77,31 @@ interface Waiting {
   reject(e: unknown): void;
 }
 
+/** a group in flight */
+interface Group {
+  waiting: Waiting[];
+  /** its lock (run-turn.ts), when it holds a run a later group may follow; null otherwise */
+  lock: [number, number] | null;
+  /** true once its transaction holds that lock: a later run may start */
+  locked: boolean;
+  /** the locks of the groups it follows */
+  after: [number, number][];
+}
+
+/** a gateway with a batch in a group that has not committed yet */
+interface Busy {
+  /** how many such groups */
+  groups: number;
+  /** the stream when every one of them holds only a run of big plain batches of it, else null */
+  run: string | null;
+  /** the latest of them */
+  last: Group;
+}
+
 export class GroupCommitter {
   private queue: Waiting[] = [];
   private inFlight = 0;
-  /** gateways with a batch in a group that has not committed yet */
-  private readonly committing = new Set<string>();
+  private readonly committing = new Map<string, Busy>();
   private scheduled = false;
   private readonly maxBatches: number;
   private readonly maxReadings: number;
@@ -105,7 +129,7 @@ export class GroupCommitter {
       this.scheduled = false;
       while (this.inFlight < this.concurrency && this.queue.length) {
         const group = this.take();
-        if (!group.length) break; // what waits belongs to gateways still committing
+        if (!group.waiting.length) break; // what waits belongs to gateways still committing
         void this.run(group);
       }
     });
@@ -117,11 +141,13 @@ export class GroupCommitter {
    * next group, which commits beside this one on another connection instead of after it in the
    * same transaction. Except a run of big plain batches of one stream on PostgreSQL (the drain
    * after an outage): those join the same group, and store-group.ts stores them with one set of
-   * statements and one COPY, under one COMMIT (issue #12).
+   * statements and one COPY, under one COMMIT (issue #12). The next run of that stream may start
+   * while this one commits, once this one holds its lock (run-turn.ts).
    */
-  private take(): Waiting[] {
+  private take(): Group {
     let readings = 0;
     const group: Waiting[] = [];
+    const after: [number, number][] = [];
     /** gateway → the stream of its run in this group, or null when its batch may have no company */
     const gateways = new Map<string, string | null>();
     /** gateways one of whose batches waits for a later group: none of their later batches may go ahead of it */
@@ -132,8 +158,11 @@ export class GroupCommitter {
       const size = b.readings.length;
       const run = this.runnable(b) ? b.stream : null;
       // a gateway whose batch is in a group still committing waits for that COMMIT: its batches
-      // commit in arrival (= seq) order, a run all at once
-      const joins = !this.committing.has(b.gateway) && !leftBehind.has(b.gateway) &&
+      // commit in arrival (= seq) order, a run all at once. Except the next run of a stream whose
+      // earlier runs are the ones committing: it starts now and waits for their turn in the server
+      const busy = this.committing.get(b.gateway);
+      const follows = busy !== undefined && run !== null && busy.run === run && busy.last.locked;
+      const joins = (busy === undefined || follows) && !leftBehind.has(b.gateway) &&
         (!gateways.has(b.gateway) || (run !== null && gateways.get(b.gateway) === run));
       if (group.length >= this.maxBatches || (group.length > 0 && readings + size > this.maxReadings) || !joins) {
         rest.push(w);
@@ -142,11 +171,17 @@ export class GroupCommitter {
       }
       readings += size;
       group.push(w);
+      if (follows && !gateways.has(b.gateway)) after.push(busy.last.lock!);
       gateways.set(b.gateway, run);
     }
     this.queue = rest;
-    for (const g of gateways.keys()) this.committing.add(g);
-    return group;
+    const taken: Group = { waiting: group, lock: [...gateways.values()].some((r) => r !== null) ? newRunLock() : null, locked: false, after };
+    for (const [g, run] of gateways) {
+      const busy = this.committing.get(g);
+      if (busy) Object.assign(busy, { groups: busy.groups + 1, run: busy.run === run ? run : null, last: taken });
+      else this.committing.set(g, { groups: 1, run, last: taken });
+    }
+    return taken;
   }
 
   /** a batch that may share a group with others of its stream: plain, and big enough to COPY (store-group.ts) */
@@ -154,18 +189,22 @@ export class GroupCommitter {
     return this.o.db.engine !== 'pglite' && b.readings.length >= COPY_MIN_READINGS && plain(b);
   }
 
-  private async run(group: Waiting[]): Promise<void> {
+  private async run(group: Group): Promise<void> {
     this.inFlight++;
     try {
       await this.commit(group);
     } finally {
       this.inFlight--;
-      for (const w of group) this.committing.delete(w.batch.gateway);
+      for (const g of new Set(group.waiting.map((w) => w.batch.gateway))) {
+        const busy = this.committing.get(g)!;
+        if (--busy.groups === 0) this.committing.delete(g);
+      }
       this.schedule();
     }
   }
 
-  private async commit(group: Waiting[]): Promise<void> {
+  private async commit(taken: Group): Promise<void> {
+    const group = taken.waiting;
     // a fixed lock order across concurrent groups (each gateway's rows are its own; this keeps
     // shared ones, e.g. a sensor moved between gateways, from deadlocking two groups); stable, so
     // a run stays in seq order
@@ -176,15 +215,21 @@ export class GroupCommitter {
     let fastDecided = 0, fastFailed = false;
     /** the group in one transaction: the set-based path first (unless it failed), then each other batch under its savepoint */
     const storeGroup = (setBased: boolean) => db.tx(async (q) => {
+      if (taken.lock) {
+        taken.locked = true; // BEGIN took it: the next run of its stream may start
+        this.schedule();
+      }
+      const turn = new RunTurn(taken.after);
       let fast: (StoreResult | undefined)[] = [];
       if (setBased) {
         try {
-          fast = await storeGroupFast(q, batches);
+          fast = await storeGroupFast(q, batches, turn);
         } catch (e) {
           if (classifyStoreFault(e) === 'connection') throw e;
           throw new SetBasedFailed(e); // rolls this transaction back: nothing else ran in it yet
         }
       }
+      await turn.wait(q); // before the per-batch path writes a row, and before the COMMIT
       const out: (StoreResult | undefined)[] = [];
       fastDecided = fast.filter(Boolean).length;
       // one batch for the per-batch path and nothing else decided in this transaction (an alarm
@@ -196,7 +241,7 @@ export class GroupCommitter {
         out.push(fast[i] ?? await (alone ? lone(() => storeBatchIn(q, b, targets, settings, store)) : inSavepoint(q, () => storeBatchIn(q, b, targets, settings, store))));
       }
       return out;
-    }, { genericPlans: true });
+    }, { genericPlans: true, lock: taken.lock ?? undefined });
     /** the group's transaction, with a lone batch that failed for a reason of its own read as rolled back alone */
     const storeGroupOrLone = (setBased: boolean) => storeGroup(setBased).catch((e: unknown) => {
       if (e instanceof LoneBatchFailed) return [undefined];

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Queryable } from '../db/engine.ts';
 import { batchDigest, sameContent } from './batch-digest.ts';
 import { canCopy, copyReadingsOf } from './copy-readings.ts';
+import type { RunTurn } from './run-turn.ts';
 import { COPY_MIN_READINGS, type StoreResult } from './store-batch.ts';
 
 // The set-based path of a group commit (issue #16). A fleet's batches are nearly all the same
@@ -47,8 +48,12 @@ const storable = (b: UplinkBatch): boolean =>
 /** a batch key, as uplink_batches holds it */
 const keyOf = (b: { gateway: string; stream: string; seq: number | string }) => `${b.gateway}\u0000${b.stream}\u0000${b.seq}`;
 
-/** per batch: its result when decided here, undefined when the per-batch path must take it */
-export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch[]): Promise<(StoreResult | undefined)[]> {
+/**
+ * per batch: its result when decided here, undefined when the per-batch path must take it.
+ * `turn`: the group follows a run of one of its gateways still committing (group-commit.ts): its
+ * wait goes in before the big batches' last values are written (run-turn.ts)
+ */
+export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch[], turn?: RunTurn): Promise<(StoreResult | undefined)[]> {
   const out: (StoreResult | undefined)[] = batches.map(() => undefined);
   // big batches COPY (store-batch.ts COPY_MIN_READINGS), the others one multi-row statement
   const copyQ = canCopy(q) ? q : undefined;
@@ -75,7 +80,7 @@ export async function storeGroupFast(q: Queryable, batches: readonly UplinkBatch
   const small = todo.filter((b) => !isBig(b));
   const stored = new Map([
     ...(small.length ? await claimAndWrite(q, small, digests) : []),
-    ...(copyQ && big.length ? await claimAndCopy(copyQ, big, digests) : []),
+    ...(copyQ && big.length ? await claimAndCopy(copyQ, big, digests, turn) : []),
   ]);
   const held = todo.filter((b) => !stored.has(b));
   const duplicate = held.length ? await replays(q, held, digests) : new Set<UplinkBatch>();
@@ -187,12 +192,12 @@ const GATEWAY_ROWS = (from: string) => `
  * their readings with the sensors' last value, then their gateways rows. Returns the new
  * readings of each batch whose key was new.
  */
-async function claimAndCopy(q: Queryable & { pgClient: pg.ClientBase }, bs: readonly UplinkBatch[], digests: Digests): Promise<Map<UplinkBatch, number>> {
+async function claimAndCopy(q: Queryable & { pgClient: pg.ClientBase }, bs: readonly UplinkBatch[], digests: Digests, turn?: RunTurn): Promise<Map<UplinkBatch, number>> {
   const fresh = await q.query<{ gateway: string; stream: string; seq: number }>(`WITH ${FRESH_KEYS} SELECT gateway, stream, seq FROM fresh`, keyParams(bs, digests));
   if (!fresh.length) return new Map();
   const isFresh = new Set(fresh.map(keyOf));
   const copied = bs.filter((b) => isFresh.has(keyOf(b)));
-  const counts = await copyReadingsOf(q, copied);
+  const counts = await copyReadingsOf(q, copied, 'direct', turn?.take());
   await q.query(GATEWAY_ROWS('unnest($1::text[], $2::text[], $3::bigint[]) AS f(gateway, stream, seq)'),
     [fresh.map((f) => f.gateway), fresh.map((f) => f.stream), fresh.map((f) => f.seq)]);
   return new Map(copied.map((b, i) => [b, counts[i]!]));

@@ -220,4 +220,57 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
     const late = commits.filter((c, k) => k > 0 && c.at < commits[k - 1]!.at).map((c) => c.seq);
     expect(late).toEqual([]);
   });
+
+  it('the drain: the next run of a stream starts while the run before it is still in its transaction, waits in the server for that COMMIT, and every batch, reading and last value comes out as one after the other', { timeout: 60_000 }, async () => {
+    if (grouped.db.engine === 'pglite' || N < COPY_MIN_READINGS) {
+      console.log(`runs side by side: not on this database or size (${grouped.db.engine}, ${N} readings a batch): runs are PostgreSQL's COPY path`);
+      return;
+    }
+    // the first group's transaction is held open after its last statement until the test lets it go
+    const log: string[] = [];
+    let txs = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    const watched: Db = {
+      ...grouped.db,
+      tx: (fn, o) => {
+        const id = ++txs;
+        return grouped.db.tx((q) => fn({
+          pgClient: q.pgClient,
+          query: async (sql, p) => {
+            if (sql.includes('INSERT INTO uplink_batches')) log.push(`keys ${id}`);
+            const r = await q.query(sql, p);
+            if (id === 1 && sql.includes('INSERT INTO gateways')) { log.push('held 1'); await held; }
+            return r as never;
+          },
+        }), o).then((out) => { log.push(`committed ${id}`); return out; });
+      },
+    };
+    /** backends of this database waiting for an advisory lock */
+    const waitingForTurn = async () => (await grouped.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`))[0]!.n;
+    // two batches a group (200 readings), two groups at once: seq 5-8 of gateway 2
+    const committer = new GroupCommitter({ db: watched, targets: [], metrics: createCloudMetrics(), maxBatches: 64, maxReadings: 2 * N, concurrency: 2 });
+    const run = [5, 6, 7, 8].map((seq) => batch(2, seq));
+    const results = Promise.all(run.map((b) => committer.store(b)));
+    try {
+      // the second wrote its keys and its COPY beside the first, and waits for it before its last values
+      await expect.poll(waitingForTurn, { timeout: 10_000, message: `the second run waits for the first's lock (${log.join(', ')})` }).toBe(1);
+      expect(log).toContain('held 1');
+      expect(log).toContain('keys 2');
+      expect(log.filter((l) => l.startsWith('committed'))).toEqual([]);
+    } finally {
+      release();
+    }
+    expect((await results).map((r) => (r.status === 'committed' ? r.readingsStored : r.status))).toEqual([N, N, N, N]);
+    expect(log.filter((l) => l.startsWith('committed'))).toEqual(['committed 1', 'committed 2']);
+    expect(await waitingForTurn()).toBe(0);
+    const [row] = await grouped.db.query<{ n: number; keys: number; last_seq: number; last_ms: number }>(
+      `SELECT (SELECT count(*)::int FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)) AS n,
+              (SELECT count(*)::int FROM uplink_batches WHERE gateway = $3 AND stream = 'st' AND seq BETWEEN 5 AND 8) AS keys,
+              (SELECT last_seq::int FROM gateways WHERE id = $3) AS last_seq,
+              (SELECT (extract(epoch FROM last_ts) * 1000)::float8 FROM sensors WHERE id = $1) AS last_ms`,
+      [sensor(2), run[0]!.readings[0]!.ts, gw(2)]);
+    expect(row).toEqual({ n: 4 * N, keys: 4, last_seq: 8, last_ms: run[3]!.readings.at(-1)!.ts });
+  });
 });
