@@ -273,4 +273,60 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
       [sensor(2), run[0]!.readings[0]!.ts, gw(2)]);
     expect(row).toEqual({ n: 4 * N, keys: 4, last_seq: 8, last_ms: run[3]!.readings.at(-1)!.ts });
   });
+
+  it('the drain: a reading sent in both of two overlapping runs, the later run writing it first, is a deadlock PostgreSQL breaks, not a hang; after the retry every reading is stored once', { timeout: 60_000 }, async () => {
+    if (grouped.db.engine === 'pglite' || N < COPY_MIN_READINGS) {
+      console.log(`runs side by side: not on this database or size (${grouped.db.engine}, ${N} readings a batch): runs are PostgreSQL's COPY path`);
+      return;
+    }
+    // the first group's transaction is held after its keys, before its COPY, until the test lets it go
+    let txs = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    const watched: Db = {
+      ...grouped.db,
+      tx: (fn, o) => {
+        const id = ++txs;
+        return grouped.db.tx((q) => fn({
+          pgClient: q.pgClient,
+          query: async (sql, p) => {
+            const r = await q.query(sql, p);
+            if (id === 1 && sql.includes('INSERT INTO uplink_batches')) await held;
+            return r as never;
+          },
+        }), o);
+      },
+    };
+    const waitingForTurn = async () => (await grouped.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`))[0]!.n;
+    const at = (seq: number) => Array.from({ length: N }, (_, i) =>
+      ({ sensor: sensor(6), kind: 'temperature' as const, ts: T0 + 80_000_000 + (seq * N + i) * 1000, value: seq, quality: 'good' as const }));
+    // a stream of gateway 6 (seq 1 stored), then seq 2-5, two a group; seq 4 carries seq 2's first reading again
+    expect((await storeBatch(grouped.db, batch(6, 1, { stream: 'dr', readings: at(1) }), [])).status).toBe('committed');
+    const run = [2, 3, 4, 5].map((seq) => batch(6, seq, { stream: 'dr', readings: seq === 4 ? [...at(4), at(2)[0]!] : at(seq) }));
+    const deadlocks = async () => (await grouped.db.query<{ n: number }>('SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()'))[0]!.n;
+    const deadlocksBefore = await deadlocks();
+    const committer = new GroupCommitter({ db: watched, targets: [], metrics: createCloudMetrics(), maxBatches: 64, maxReadings: 2 * N + 1, concurrency: 2 });
+    const settled = Promise.allSettled(run.map((b) => committer.store(b)));
+    try {
+      // the second group COPYed the shared reading and waits for the first group's turn
+      await expect.poll(waitingForTurn, { timeout: 10_000, message: 'the second run waits for the first' }).toBe(1);
+    } finally {
+      release(); // the first's COPY now waits for the second's row: a cycle through the advisory lock
+    }
+    const outcomes = await settled;
+    // PostgreSQL broke the cycle (deadlock_timeout): one group was rolled back with 40P01, which the
+    // ingest retries (store-fault.ts); a group broken in its COPY went again on the per-batch path
+    await expect.poll(deadlocks, { timeout: 10_000, message: 'the server saw the deadlock' }).toBe(deadlocksBefore + 1);
+    const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ seq: run[i]!.seq, code: (o.reason as { code?: string }).code }] : []));
+    expect(failed.every((f) => f.code === '40P01')).toBe(true);
+    for (const f of failed) expect((await committer.store(run.find((b) => b.seq === f.seq)!)).status).toBe('committed');
+    const [row] = await grouped.db.query<{ n: number; distinct_values: number; keys: number; last_seq: number }>(
+      `SELECT (SELECT count(*)::int FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)) AS n,
+              (SELECT count(DISTINCT value)::int FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)) AS distinct_values,
+              (SELECT count(*)::int FROM uplink_batches WHERE gateway = $3 AND stream = 'dr') AS keys,
+              (SELECT last_seq::int FROM gateways WHERE id = $3) AS last_seq`,
+      [sensor(6), T0 + 80_000_000, gw(6)]);
+    expect(row).toEqual({ n: 5 * N, distinct_values: 5, keys: 5, last_seq: 5 });
+  });
 });
