@@ -36,7 +36,7 @@ import { copyIn } from '../cloud/ingest/copy-readings.ts';
 import { freePort } from '../simulators/free-port.ts';
 import { publishReadings, sensorId, sensorTopic, type PublishPlan } from './lib/device-publisher.ts';
 import { mosquittoVersion, startBenchBroker } from './lib/mosquitto.ts';
-import { metric, startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
+import { countReaches, metric, startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
 import { processCpuSeconds } from './lib/proc-cpu.ts';
 import { scratchDatabase } from './lib/scratch-pg.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
@@ -111,16 +111,6 @@ function plan(mode: 'bridge' | 'devices', prefix: string): PublishPlan {
   return { url: broker.url, prefix, sensors: SENSORS[mode], perSensor: PER, mode, ts0: tsBase + (runNo++) * 10_000_000 };
 }
 
-async function waitCount(read: () => Promise<number>, target: number, what: string): Promise<number> {
-  const until = Date.now() + TIMEOUT_MS;
-  for (;;) {
-    const n = await read();
-    if (n >= target) return performance.now();
-    if (Date.now() > until) throw new Error(`${what}: ${n} of ${target} after ${TIMEOUT_MS / 1000} s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 // ---- stockpulse: edge process → uplink → cloud process ---------------------------------------
 // The publisher runs in this process; Mosquitto, the edge and the cloud are their own.
 function cpuNow(edge?: BenchProcess): CpuShare {
@@ -173,8 +163,8 @@ async function throughStockpulse(mode: 'bridge' | 'devices', fsync: 'full' | 'no
     // polled only from then on: a /metrics render per 20 ms during the publish cost the edge ~10 %
     // of its CPU (its profile), which a site's scraper every 15 s does not.
     // When the edge had taken every frame in (its readings_in counter): device side vs uplink + cloud.
-    const edgeIn = waitCount(() => metric(`http://127.0.0.1:${edgePort}`, 'stockpulse_edge_readings_in_total'), total, `${gw} readings into the edge`);
-    const tEnd = await waitCount(async () => (await metric(cloudUrl, 'stockpulse_cloud_readings_ingested_total')) - before, total, `${gw} readings in the cloud`);
+    const edgeIn = countReaches(() => metric(`http://127.0.0.1:${edgePort}`, 'stockpulse_edge_readings_in_total'), total, `${gw} readings into the edge`, TIMEOUT_MS);
+    const tEnd = await countReaches(async () => (await metric(cloudUrl, 'stockpulse_cloud_readings_ingested_total')) - before, total, `${gw} readings in the cloud`, TIMEOUT_MS);
     const seconds = (tEnd - t0) / 1000;
     const cpuUsPerReading = cpuShare(cpu0, cpuNow(edge), total);
     runs.push({
@@ -231,7 +221,7 @@ async function subscriberCopy(mode: 'bridge' | 'devices'): Promise<void> {
     const total = p.sensors * PER;
     const t0 = performance.now();
     const pub = await publishReadings(p);
-    const tEnd = await waitCount(async () => committed, total, 'subscriber → COPY rows');
+    const tEnd = await countReaches(async () => committed, total, 'subscriber → COPY rows', TIMEOUT_MS);
     const seconds = (tEnd - t0) / 1000;
     runs.push({ path: 'subscriber → COPY (no edge)', mode, readings: total, seconds, publishSeconds: pub.ms / 1000, rate: total / seconds });
   } finally {

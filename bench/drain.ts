@@ -30,7 +30,7 @@ import type { OutboxEntry } from '../edge/outbox/queue.ts';
 import { freePort } from '../simulators/free-port.ts';
 import { mosquittoVersion, startBenchBroker } from './lib/mosquitto.ts';
 import { cpuDelta, cpuOf } from './lib/proc-cpu.ts';
-import { metric, startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
+import { countReaches, metric, startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
 import { scratchDatabase } from './lib/scratch-pg.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { openDb } from '../cloud/db/engine.ts';
@@ -182,7 +182,7 @@ async function drainRun(window: number): Promise<void> {
     const cpu0 = Object.fromEntries(Object.entries(pids()).map(([k, v]) => [k, cpuOf(v)]));
     const live = livePublisher(prefix, gw, Date.now());
     const edgeStatus = async () => (await fetch(`http://127.0.0.1:${edgePort}/status`)).json() as Promise<{ outboxDepth: number; uplink: { batchesSent: number; resends: number; gaps: number } }>;
-    const tDrained = await until(async () => (await metric(cloudUrl, 'stockpulse_cloud_readings_ingested_total')) - before >= BACKLOG && performance.now(), `${gw}: backlog in the cloud`);
+    const tDrained = await countReaches(async () => (await metric(cloudUrl, 'stockpulse_cloud_readings_ingested_total')) - before, BACKLOG, `${gw}: backlog in the cloud`, TIMEOUT_MS);
     const cpu = Object.fromEntries(Object.entries(pids()).map(([k, v]) => [k, cpuDelta(cpu0[k]!, cpuOf(v))]));
     const tEmpty = await until(async () => (await edgeStatus()).outboxDepth < BATCH && performance.now(), `${gw}: outbox back under one batch`);
     const newPublished = await live.stop();

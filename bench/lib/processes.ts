@@ -126,6 +126,29 @@ export async function startCloudProcess(env: Record<string, string>): Promise<Be
   return handle(proc, `bin/stockpulse.js cloud (tsx), ${CLOUD_NODE_FLAGS.join(' ')}`);
 }
 
+/**
+ * Polls a growing count until it reaches `target`; resolves with the time it was seen there
+ * (performance.now()). Each /metrics render costs the polled process ~2 ms of CPU (the cloud's
+ * profile while draining: prom-client, the event-loop histogram, memoryUsage), which a site's
+ * scraper pays every 15 s and a 20 ms poll 50 times a second. So the interval follows the count:
+ * half the time its latest rate says is left, between 5 and 250 ms. Far from the end the process
+ * is left alone; near it the poll is as fine as before, so the time is read as closely.
+ */
+export async function countReaches(read: () => Promise<number>, target: number, what: string, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  let prev: { n: number; t: number } | undefined;
+  for (;;) {
+    const n = await read();
+    const t = performance.now();
+    if (n >= target) return t;
+    if (Date.now() > end) throw new Error(`${what}: ${n} of ${target} after ${timeoutMs / 1000} s`);
+    const perMs = prev && t > prev.t ? (n - prev.n) / (t - prev.t) : 0;
+    const left = perMs > 0 ? (target - n) / perMs : Infinity;
+    prev = { n, t };
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(5, left / 2))));
+  }
+}
+
 /** one counter from a process's GET /metrics */
 export async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
