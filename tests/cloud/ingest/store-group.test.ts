@@ -63,6 +63,38 @@ async function state(db: Db) {
   };
 }
 
+/**
+ * `db` whose first transaction is held after its statement that contains `at` until release():
+ * the group commit's first group stays in its transaction while the test looks. `log` says what
+ * each transaction did (its keys written, the hold, its COMMIT returned), in order.
+ */
+function holdingFirst(db: Db, at: string): { db: Db; log: string[]; release(): void } {
+  const log: string[] = [];
+  let txs = 0;
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  const watched: Db = {
+    ...db,
+    tx: (fn, o) => {
+      const id = ++txs;
+      return db.tx((q) => fn({
+        pgClient: q.pgClient,
+        query: async (sql, p) => {
+          if (sql.includes('INSERT INTO uplink_batches')) log.push(`keys ${id}`);
+          const r = await q.query(sql, p);
+          if (id === 1 && sql.includes(at)) { log.push('held 1'); await held; }
+          return r as never;
+        },
+      }), o).then((out) => { log.push(`committed ${id}`); return out; });
+    },
+  };
+  return { db: watched, log, release };
+}
+
+/** backends of this database waiting for an advisory lock (a run waiting for its turn: run-turn.ts) */
+const waitingForTurn = async (db: Db) => (await db.query<{ n: number }>(
+  `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`))[0]!.n;
+
 describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readings a batch`, (n) => {
   let grouped: TestDatabase;
   let single: TestDatabase;
@@ -227,35 +259,14 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
       return;
     }
     // the first group's transaction is held open after its last statement until the test lets it go
-    const log: string[] = [];
-    let txs = 0;
-    let release!: () => void;
-    const held = new Promise<void>((r) => { release = r; });
-    const watched: Db = {
-      ...grouped.db,
-      tx: (fn, o) => {
-        const id = ++txs;
-        return grouped.db.tx((q) => fn({
-          pgClient: q.pgClient,
-          query: async (sql, p) => {
-            if (sql.includes('INSERT INTO uplink_batches')) log.push(`keys ${id}`);
-            const r = await q.query(sql, p);
-            if (id === 1 && sql.includes('INSERT INTO gateways')) { log.push('held 1'); await held; }
-            return r as never;
-          },
-        }), o).then((out) => { log.push(`committed ${id}`); return out; });
-      },
-    };
-    /** backends of this database waiting for an advisory lock */
-    const waitingForTurn = async () => (await grouped.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`))[0]!.n;
+    const { db: watched, log, release } = holdingFirst(grouped.db, 'INSERT INTO gateways');
     // two batches a group (200 readings), two groups at once: seq 5-8 of gateway 2
     const committer = new GroupCommitter({ db: watched, targets: [], metrics: createCloudMetrics(), maxBatches: 64, maxReadings: 2 * N, concurrency: 2 });
     const run = [5, 6, 7, 8].map((seq) => batch(2, seq));
     const results = Promise.all(run.map((b) => committer.store(b)));
     try {
       // the second wrote its keys and its COPY beside the first, and waits for it before its last values
-      await expect.poll(waitingForTurn, { timeout: 10_000, message: `the second run waits for the first's lock (${log.join(', ')})` }).toBe(1);
+      await expect.poll(() => waitingForTurn(grouped.db), { timeout: 10_000, message: `the second run waits for the first's lock (${log.join(', ')})` }).toBe(1);
       expect(log).toContain('held 1');
       expect(log).toContain('keys 2');
       expect(log.filter((l) => l.startsWith('committed'))).toEqual([]);
@@ -264,7 +275,7 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
     }
     expect((await results).map((r) => (r.status === 'committed' ? r.readingsStored : r.status))).toEqual([N, N, N, N]);
     expect(log.filter((l) => l.startsWith('committed'))).toEqual(['committed 1', 'committed 2']);
-    expect(await waitingForTurn()).toBe(0);
+    expect(await waitingForTurn(grouped.db)).toBe(0);
     const [row] = await grouped.db.query<{ n: number; keys: number; last_seq: number; last_ms: number }>(
       `SELECT (SELECT count(*)::int FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)) AS n,
               (SELECT count(*)::int FROM uplink_batches WHERE gateway = $3 AND stream = 'st' AND seq BETWEEN 5 AND 8) AS keys,
@@ -280,25 +291,7 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
       return;
     }
     // the first group's transaction is held after its keys, before its COPY, until the test lets it go
-    let txs = 0;
-    let release!: () => void;
-    const held = new Promise<void>((r) => { release = r; });
-    const watched: Db = {
-      ...grouped.db,
-      tx: (fn, o) => {
-        const id = ++txs;
-        return grouped.db.tx((q) => fn({
-          pgClient: q.pgClient,
-          query: async (sql, p) => {
-            const r = await q.query(sql, p);
-            if (id === 1 && sql.includes('INSERT INTO uplink_batches')) await held;
-            return r as never;
-          },
-        }), o);
-      },
-    };
-    const waitingForTurn = async () => (await grouped.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`))[0]!.n;
+    const { db: watched, release } = holdingFirst(grouped.db, 'INSERT INTO uplink_batches');
     const at = (seq: number) => Array.from({ length: N }, (_, i) =>
       ({ sensor: sensor(6), kind: 'temperature' as const, ts: T0 + 80_000_000 + (seq * N + i) * 1000, value: seq, quality: 'good' as const }));
     // a stream of gateway 6 (seq 1 stored), then seq 2-5, two a group; seq 4 carries seq 2's first reading again
@@ -310,7 +303,7 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
     const settled = Promise.allSettled(run.map((b) => committer.store(b)));
     try {
       // the second group COPYed the shared reading and waits for the first group's turn
-      await expect.poll(waitingForTurn, { timeout: 10_000, message: 'the second run waits for the first' }).toBe(1);
+      await expect.poll(() => waitingForTurn(grouped.db), { timeout: 10_000, message: 'the second run waits for the first' }).toBe(1);
     } finally {
       release(); // the first's COPY now waits for the second's row: a cycle through the advisory lock
     }
