@@ -163,8 +163,8 @@ async function throughStockpulse(mode: 'bridge' | 'devices', fsync: 'full' | 'no
     // polled only from then on: a /metrics render per 20 ms during the publish cost the edge ~10 %
     // of its CPU (its profile), which a site's scraper every 15 s does not.
     // When the edge had taken every frame in (its readings_in counter): device side vs uplink + cloud.
-    const edgeIn = countReaches(() => metric(`http://127.0.0.1:${edgePort}`, 'stockpulse_edge_readings_in_total'), total, `${gw} readings into the edge`, TIMEOUT_MS);
-    const tEnd = await countReaches(async () => (await metric(cloudUrl, 'stockpulse_cloud_readings_ingested_total')) - before, total, `${gw} readings in the cloud`, TIMEOUT_MS);
+    const edgeIn = countReaches(() => metric(`http://127.0.0.1:${edgePort}`, 'stockpulse_edge_readings_in_total'), total, `${gw} readings into the edge`, TIMEOUT_MS, 20);
+    const tEnd = await countReaches(async () => (await metric(cloudUrl, 'stockpulse_cloud_readings_ingested_total')) - before, total, `${gw} readings in the cloud`, TIMEOUT_MS, 20);
     const seconds = (tEnd - t0) / 1000;
     const cpuUsPerReading = cpuShare(cpu0, cpuNow(edge), total);
     runs.push({
@@ -221,7 +221,7 @@ async function subscriberCopy(mode: 'bridge' | 'devices'): Promise<void> {
     const total = p.sensors * PER;
     const t0 = performance.now();
     const pub = await publishReadings(p);
-    const tEnd = await countReaches(async () => committed, total, 'subscriber → COPY rows', TIMEOUT_MS);
+    const tEnd = await countReaches(async () => committed, total, 'subscriber → COPY rows', TIMEOUT_MS, 20);
     const seconds = (tEnd - t0) / 1000;
     runs.push({ path: 'subscriber → COPY (no edge)', mode, readings: total, seconds, publishSeconds: pub.ms / 1000, rate: total / seconds });
   } finally {

@@ -131,10 +131,13 @@ export async function startCloudProcess(env: Record<string, string>): Promise<Be
  * (performance.now()). Each /metrics render costs the polled process ~2 ms of CPU (the cloud's
  * profile while draining: prom-client, the event-loop histogram, memoryUsage), which a site's
  * scraper pays every 15 s and a 20 ms poll 50 times a second. So the interval follows the count:
- * half the time its latest rate says is left, between 5 and 250 ms. Far from the end the process
- * is left alone; near it the poll is as fine as before, so the time is read as closely.
+ * half the time its latest rate says is left, between 5 and `maxWaitMs`. Far from the end the
+ * process is left alone; near it the poll is as fine as before. The end is only ever seen late,
+ * never early: a count that jumps to its target right after a poll is seen up to one wait later,
+ * so a figure that needs the end to the 20 ms (device-path.ts: a short tail after the publish,
+ * in group-commit jumps) passes 20.
  */
-export async function countReaches(read: () => Promise<number>, target: number, what: string, timeoutMs: number): Promise<number> {
+export async function countReaches(read: () => Promise<number>, target: number, what: string, timeoutMs: number, maxWaitMs = 250): Promise<number> {
   const end = Date.now() + timeoutMs;
   let prev: { n: number; t: number } | undefined;
   for (;;) {
@@ -145,7 +148,7 @@ export async function countReaches(read: () => Promise<number>, target: number, 
     const perMs = prev && t > prev.t ? (n - prev.n) / (t - prev.t) : 0;
     const left = perMs > 0 ? (target - n) / perMs : Infinity;
     prev = { n, t };
-    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(5, left / 2))));
+    await new Promise((r) => setTimeout(r, Math.min(maxWaitMs, Math.max(5, left / 2))));
   }
 }
 
