@@ -48,7 +48,19 @@ export interface PendingBatch {
    * dropping one took ~1 ms on a VM box, bench/README.md) and the other entries, in order.
    * Absent: the uplink serialises `entries`.
    */
-  readonly wire?: { readingsJson: Uint8Array; others: readonly OutboxEntry[] };
+  readonly wire?: WireForm;
+}
+
+/** a batch as the uplink puts it on the wire (PendingBatch.wire) */
+export interface WireForm {
+  readonly readingsJson: Uint8Array;
+  readonly others: readonly OutboxEntry[];
+  /**
+   * The whole frame, `head` + readings + `tail`, written around the readings in spare bytes of
+   * their own allocation: no second copy of them. Once per batch (a frame handed to the broker
+   * client must not change under it); undefined after that, or when head or tail does not fit.
+   */
+  frameInPlace?(head: string, tail: string): Buffer | undefined;
 }
 
 /** a batch of entries already in hand (MemoryOutbox) */

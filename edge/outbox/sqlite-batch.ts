@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Reading } from '../../protocols/reading.ts';
-import type { OutboxEntry, PendingBatch } from './queue.ts';
+import type { OutboxEntry, PendingBatch, WireForm } from './queue.ts';
 
 // A batch of the SQLite outbox, read as the uplink sends it. After an outage the gateway cuts a
 // 2 000-reading batch tens of times a second while devices keep reporting; reading the rows as
@@ -9,6 +9,12 @@ import type { OutboxEntry, PendingBatch } from './queue.ts';
 // gateway). Here SQLite writes the readings' JSON array itself, in id order (~1.3 ms), and only
 // the few other entries (alerts, device events, a manifest: stored as JSON) are parsed.
 // `entries` is decoded from that wire form only when someone asks (tests, a restart's log line).
+//
+// SQLite also leaves spare bytes before and after the array, in the same BLOB, where the uplink
+// writes the rest of the frame on the first send (WireForm.frameInPlace). Splicing the readings
+// into a new buffer cost a second allocation of their size per batch; both died in V8's old
+// generation (kept until the cloud's ack) and are freed only at a full GC, so in a catch-up
+// the gateway's malloc heap grew by tens of MB of them between GCs (bench/README.md).
 
 const UTF8 = new TextDecoder();
 
@@ -18,24 +24,58 @@ export const OTHER_ROW_BYTES = 24;
 
 export interface OtherRow { id: number; type: string; body: string }
 
+/**
+ * Spare bytes before the readings: the frame's head (`{"v":…,"gateway":…,"stream":…,"seq":…,
+ * "sentAt":…,"readings":`) is ~110 bytes plus the gateway's id, escaped. A head that does not fit
+ * (a gateway id of hundreds of characters) makes the uplink copy the readings as before.
+ */
+const ROOM_BEFORE = 320;
+/** after: the tail (`,"alerts":[…],"devices":[…],"movements":[…]}`): the other entries plus this */
+const ROOM_AFTER = 64;
+
+/** the frame written once around the readings, in the spare bytes of their BLOB */
+class InPlace implements WireForm {
+  readonly readingsJson: Uint8Array;
+  #room: Buffer | undefined;
+
+  constructor(blob: Buffer, after: number, readonly others: readonly OutboxEntry[]) {
+    this.readingsJson = blob.subarray(ROOM_BEFORE, blob.length - after);
+    this.#room = blob;
+  }
+
+  frameInPlace(head: string, tail: string): Buffer | undefined {
+    const blob = this.#room;
+    if (!blob) return undefined;
+    const headBytes = Buffer.byteLength(head), tailBytes = Buffer.byteLength(tail);
+    const end = ROOM_BEFORE + this.readingsJson.length;
+    if (headBytes > ROOM_BEFORE || end + tailBytes > blob.length) return undefined;
+    this.#room = undefined;
+    blob.write(head, ROOM_BEFORE - headBytes, 'utf8');
+    blob.write(tail, end, 'utf8');
+    return blob.subarray(ROOM_BEFORE - headBytes, end + tailBytes);
+  }
+}
+
 /** a run of outbox rows [firstId, lastId] as a batch; entries decoded on first use */
 class WireBatch implements PendingBatch {
   // # fields: not own properties, so two batches with the same content compare equal whether or
   // not one of them was decoded already
   #decoded: OutboxEntry[] | undefined;
   readonly #placed: readonly { pos: number; entry: OutboxEntry }[];
-  readonly wire: { readingsJson: Uint8Array; others: readonly OutboxEntry[] };
+  readonly wire: WireForm;
 
   constructor(
     readonly seq: number,
     readonly size: number,
     readonly readings: number,
-    readingsJson: Uint8Array,
+    /** the readings' JSON array with ROOM_BEFORE spare bytes before it and `after` after it */
+    blob: Buffer,
+    after: number,
     /** the other entries with their position in the batch, in order */
     placed: readonly { pos: number; entry: OutboxEntry }[],
   ) {
     this.#placed = placed;
-    this.wire = { readingsJson, others: placed.map((p) => p.entry) };
+    this.wire = new InPlace(blob, after, placed.map((p) => p.entry));
   }
 
   get entries(): OutboxEntry[] {
@@ -74,7 +114,8 @@ export class SqliteBatchReader {
       // the Reading schema; SQLite (3.53) prints a REAL with the digits that read back as the
       // same double, as JSON.stringify does.
       readings: db.prepare(`SELECT count(*) AS n, coalesce(sum(length(sensor)), 0) AS chars,
-        CAST(json_group_array(json_object('sensor', sensor, 'kind', kind, 'ts', ts, 'value', value, 'quality', quality)) AS BLOB) AS json
+        CAST(printf('%${ROOM_BEFORE}s', '') || json_group_array(json_object('sensor', sensor, 'kind', kind, 'ts', ts, 'value', value, 'quality', quality))
+          || printf('%*s', ?, '') AS BLOB) AS json
         FROM (SELECT sensor, kind, ts, value, quality FROM outbox WHERE id BETWEEN ? AND ? AND body IS NULL ORDER BY id)`),
     };
   }
@@ -98,7 +139,10 @@ export class SqliteBatchReader {
 
   /** rows firstId..lastId as batch `seq`; `others`: its rows that are not readings, when nextRun read them already */
   read(seq: number, firstId: number, lastId: number, others = this.st.others.all(firstId, lastId) as OtherRow[]): RunBatch {
-    const r = this.st.readings.get(firstId, lastId) as { n: number; chars: number; json: Buffer };
+    // each other entry goes in the tail as less than its stored body ({"type":…,"alert":{…}})
+    let after = ROOM_AFTER;
+    for (const o of others) after += o.body.length;
+    const r = this.st.readings.get(after, firstId, lastId) as { n: number; chars: number; json: Buffer };
     let placed: { pos: number; entry: OutboxEntry }[] = [];
     let bytes = r.n * READING_ROW_BYTES + r.chars;
     if (others.length) {
@@ -106,6 +150,6 @@ export class SqliteBatchReader {
       placed = others.map((o) => ({ pos: posOf.get(o.id)!, entry: JSON.parse(o.body) as OutboxEntry }));
       for (const o of others) bytes += OTHER_ROW_BYTES + o.body.length;
     }
-    return { batch: new WireBatch(seq, r.n + others.length, r.n, r.json, placed), bytes, lastId };
+    return { batch: new WireBatch(seq, r.n + others.length, r.n, r.json, after, placed), bytes, lastId };
   }
 }

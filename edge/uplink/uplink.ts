@@ -286,10 +286,13 @@ const NO_READINGS = '"readings":[]';
  * JS object per reading, and without a JS string of the whole frame (queue.ts PendingBatch.wire).
  * The first `"readings":[]` in that text is the key's: the fields before it (v, gateway, stream,
  * seq, sentAt) are numbers and escaped strings, in which a bare `"` cannot occur.
+ * The first send writes the rest in place around the readings (WireForm.frameInPlace); a resend,
+ * or a dead letter, copies them.
  */
 export function uplinkJson(gateway: string, stream: string, batch: PendingBatch): Buffer {
   if (!batch.wire) return Buffer.from(JSON.stringify(toUplinkBatch(gateway, stream, batch)));
   const rest = JSON.stringify(toUplinkBatch(gateway, stream, { seq: batch.seq, entries: batch.wire.others }));
   const at = rest.indexOf(NO_READINGS);
-  return Buffer.concat([Buffer.from(`${rest.slice(0, at)}"readings":`), batch.wire.readingsJson, Buffer.from(rest.slice(at + NO_READINGS.length))]);
+  const head = `${rest.slice(0, at)}"readings":`, tail = rest.slice(at + NO_READINGS.length);
+  return batch.wire.frameInPlace?.(head, tail) ?? Buffer.concat([Buffer.from(head), batch.wire.readingsJson, Buffer.from(tail)]);
 }

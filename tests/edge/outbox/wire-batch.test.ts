@@ -92,6 +92,40 @@ describe('SQLite outbox: a batch in wire form', () => {
     b.close();
   });
 
+  it('the first send writes the frame around the readings without copying them; a resend is a new frame and leaves the first as it was', () => {
+    const o = open();
+    o.append(tricky);
+    const b = o.takeBatch(100)!;
+    const first = uplinkJson('gw-1', 'stream-1', b);
+    // the same allocation as the readings SQLite returned: no second copy of them
+    expect(first.buffer).toBe(b.wire!.readingsJson.buffer);
+    const sent = Buffer.from(first);
+    const again = uplinkJson('gw-1', 'stream-1', b);
+    expect(again.buffer).not.toBe(first.buffer);
+    // the frame handed to the broker client is not written over by the resend
+    expect(first.equals(sent)).toBe(true);
+    const { sentAt: _a, ...one } = JSON.parse(first.toString('utf8')) as Record<string, unknown>;
+    const { sentAt: _b, ...two } = JSON.parse(again.toString('utf8')) as Record<string, unknown>;
+    expect(one).toEqual(two);
+    expect(one).toEqual(reference(b));
+    o.close();
+  });
+
+  it('a gateway id too long for the room before the readings gets the same frame, copied', () => {
+    const o = open();
+    o.append([reading(1), alert(2), reading(3)]);
+    const b = o.takeBatch(10)!;
+    const long = `gw-${'长'.repeat(400)}`;
+    const frame = uplinkJson(long, 'stream-1', b);
+    expect(frame.buffer).not.toBe(b.wire!.readingsJson.buffer);
+    const { sentAt: _s, ...rest } = JSON.parse(frame.toString('utf8')) as Record<string, unknown>;
+    const { sentAt: _r, ...want } = toUplinkBatch(long, 'stream-1', { seq: b.seq, entries: [reading(1), alert(2), reading(3)] });
+    expect(rest).toEqual(JSON.parse(JSON.stringify(want)));
+    // the room was left unused: the next send still builds in place
+    expect(uplinkJson('gw-1', 'stream-1', b).buffer).toBe(b.wire!.readingsJson.buffer);
+    o.close();
+  });
+
   it('a batch of readings only, and one of other entries only', () => {
     const o = open();
     o.append([reading(1), reading(2)]);
