@@ -74,6 +74,9 @@ export async function startCloud({ config, log, db: givenDb, extraRoutes, jobs: 
     password: config.MQTT_PASSWORD,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    // no cache of 65 536 packet-id Buffers (~6 MB of heap, every full GC marking them; the
+    // edge's edge/broker/packet-id-cache.ts says more)
+    writeCache: false,
     // MQTT 5: the broker does not deliver packets over 16 MiB to the cloud at all; batches over the
     // ingest's own 4 MiB cap (protocols/uplink/parse.ts) still arrive, to be acked rejected
     ...(config.MQTT_PROTOCOL_VERSION === 5 ? { properties: { maximumPacketSize: 16 * 1024 * 1024 } } : {}),

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import './broker/packet-id-cache.ts';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../protocols/driver.ts';
 import type { EdgeConfig } from './config.schema.ts';

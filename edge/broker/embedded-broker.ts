@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { canPublish, canSubscribe, type BrokerIdentity, type BrokerSecurity } from './access.ts';
 import { verifyPassword } from './passwords.ts';
 import { DEFAULT_MAX_PACKET_BYTES, PacketSizeScanner } from './packet-cap.ts';
+import './packet-id-cache.ts';
 
 // The gateway's own MQTT broker (aedes), for sites without one: devices publish to it, and in
 // the single-box demo the cloud link runs through it too. Port from config; 0 = any free port

@@ -33,7 +33,7 @@ import type { MqttClient } from 'mqtt';
 //   one connection, pipelined (this file)                   7 790/s = the publisher's own pace,
 //     ~116 frames per commit, one topic's order kept.
 // An MQTT client of our own on mqtt-packet would read packets the same way but re-implement
-// reconnects, TLS and subscriptions, and mqtt-packet is not a dependency of ours.
+// reconnects, TLS and subscriptions.
 
 /** frames waiting for their commit before the connection stops being read */
 export const MAX_UNACKED = 2000;
