@@ -104,6 +104,16 @@ const inUse = (path: string, pid: number) => new SpError('SP_ERR_CONFLICT', {
   reason: `${path} is in use by another running gateway (pid ${pid}); give each gateway its own storage.dir or gateway.id`,
 });
 
+/**
+ * SQLite's page cache for the gateway's store, KiB. better-sqlite3 builds SQLite with 16 MB
+ * (SQLITE_DEFAULT_CACHE_SIZE=-16000), and the outbox fills it: at open it counts the whole table,
+ * and a catch-up reads every row once, head to tail. That was 16.8 MB of the gateway's malloc heap
+ * mid-drain (heaptrack, bench/drain.ts), held for the life of the process, while the pages it
+ * reads again (the B-tree's root and its right edge, where appends go) are a few dozen. The file
+ * itself stays in the kernel's page cache, which memory pressure can take back.
+ */
+export const PAGE_CACHE_KIB = 2048;
+
 /** Opens (creating if needed) the edge store for writing: WAL, the fsync policy, schema, lock. */
 export function openEdgeDb(path: string, fsync: FsyncPolicy = 'full'): EdgeDb {
   const abs = resolve(path);
@@ -119,6 +129,7 @@ export function openEdgeDb(path: string, fsync: FsyncPolicy = 'full'): EdgeDb {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${fsync.toUpperCase()}`);
     db.pragma('busy_timeout = 5000'); // the deadletter CLI may be reading
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new SpError('SP_ERR_CONFLICT', { field: 'storage.dir', reason: `${abs} was written by a newer stockpulse (schema ${version} > ${SCHEMA_VERSION})` });
