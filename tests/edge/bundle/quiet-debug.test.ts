@@ -1,28 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleForNode } from '../../../edge/bundle/build-for-node.ts';
+import { describe, expect, it } from 'vitest';
+import { bundledProbe } from './bundled-probe.ts';
 
 // The edge bundle routes `debug` to edge/bundle/quiet-debug.cjs: mqtt-packet's per-packet log
 // calls cost nothing unless DEBUG is set, and with DEBUG set a site still gets the real log.
 // Built with the bundler the gateway ships with, run as its own node process.
 
-let dir: string;
-let probe: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sp-quiet-debug-'));
-  probe = await bundleForNode(fileURLToPath(new URL('./debug-probe.ts', import.meta.url)), dir, 'probe');
-}, 60_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const probe = bundledProbe(new URL('./debug-probe.ts', import.meta.url), 'sp-quiet-debug-');
 
 function run(env: Record<string, string>) {
   const env0 = { ...process.env };
   delete env0.DEBUG;
-  const r = spawnSync(process.execPath, [probe], { env: { ...env0, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [probe()], { env: { ...env0, ...env }, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   return { out: JSON.parse(r.stdout) as { topic: string; parserLogOn: boolean; quiet: boolean }, stderr: r.stderr };
 }
