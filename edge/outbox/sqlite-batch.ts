@@ -12,9 +12,8 @@ import type { OutboxEntry, PendingBatch, WireForm } from './queue.ts';
 //
 // SQLite also leaves spare bytes before and after the array, in the same BLOB, where the uplink
 // writes the rest of the frame on the first send (WireForm.frameInPlace). Splicing the readings
-// into a new buffer cost a second allocation of their size per batch; both died in V8's old
-// generation (kept until the cloud's ack) and are freed only at a full GC, so in a catch-up
-// the gateway's malloc heap grew by tens of MB of them between GCs (bench/README.md).
+// into a new buffer cost a second allocation and copy of their size per batch: the gateway's CPU
+// while draining 1.2 M readings went from 5.5-5.8 s to 4.4-4.8 s without it (bench/README.md).
 
 const UTF8 = new TextDecoder();
 
