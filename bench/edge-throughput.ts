@@ -19,7 +19,8 @@
 // against an embedded broker with no cloud, so nothing is acknowledged and the outbox only grows.
 // Issue targets: ≥ 50 000 readings/s per core, ≤ 120 MB RSS.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -243,8 +244,19 @@ for (const [label, run, ok] of [['tsx, default heap', defaultRun, pass.rssTsx], 
 console.log(`outbox after the run: ${fmt(defaultRun.readings)} readings, ~${mb(defaultRun.outboxBytes)} MB counted against storage.maxBytes; ${defaultRun.alerts} alert transitions raised`);
 for (const r of results) console.log(`  ${r.name}: ${r.note}`);
 
+// what the run ran on, read now: the store's SQLite and the embedded broker the uplink talked to
+const packageVersion = (name: string) => {
+  // the installed copy's package.json (aedes does not export it): beside the entry require resolves
+  const entry = createRequire(import.meta.url).resolve(name), dir = `node_modules/${name}/`;
+  return (JSON.parse(readFileSync(entry.slice(0, entry.lastIndexOf(dir) + dir.length) + 'package.json', 'utf8')) as { version: string }).version;
+};
+const probeDb = new Database(':memory:');
+const store = { engine: 'sqlite', version: (probeDb.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v, library: `better-sqlite3 ${packageVersion('better-sqlite3')}` };
+probeDb.close();
+const broker = { name: 'aedes, embedded in the bench process (no cloud: nothing acknowledged)', version: packageVersion('aedes') };
+
 const out = {
-  bench: 'edge-throughput', at: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length,
+  bench: 'edge-throughput', store, broker, at: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length,
   devices: DEVICES, zones: ZONES, alerts: defaultRun.alerts, loadAverage: loadavg(),
   results, pipelineVsBaseline: { perCpuSecond: Math.round(ratio * 1000) / 1000, wall: Math.round(wallRatio * 1000) / 1000 },
   pipelineRuns: { tsxDefaultHeap: defaultRun, bundledDefaultHeap: bundledRun, bundledCappedHeap: { nodeFlags: HEAP_CAPPED, ...cappedRun } },
