@@ -213,7 +213,9 @@ describe.runIf(haveMosquitto)(`kill -9 of the gateway with hundreds of frames in
     await waitFor(async () => (await count()).d >= total, `${total} readings in the cloud`, 120_000, 250).catch(async (e: Error) => {
       // what the gateway and the cloud saw, for whoever reads the failure
       const dead = await tdb.db.query<{ code: string; reason: string }>('SELECT code, reason FROM dead_letters ORDER BY id DESC LIMIT 5');
-      console.error(`cloud has ${JSON.stringify(await count())}; cloud dead letters ${JSON.stringify(dead)}\n--- gateway log (tail) ---\n${readFileSync(join(dir, 'gateway.log'), 'utf8').split('\n').slice(-60).join('\n')}`);
+      const status = await fetch(`http://127.0.0.1:${httpPort}/status`).then((r) => r.text(), (err: Error) => `unreachable: ${err.message}`);
+      const ingest = await fetch(`${cloud.url}/metrics`).then((r) => r.text(), (err: Error) => `unreachable: ${err.message}`);
+      console.error(`cloud has ${JSON.stringify(await count())}; cloud dead letters ${JSON.stringify(dead)}\n--- gateway /status ---\n${status}\n--- cloud ingest metrics ---\n${ingest.split('\n').filter((l) => /^stockpulse_cloud_(batch|ingest|uplink|mqtt|dead)/.test(l)).join('\n')}\n--- gateway log (tail) ---\n${readFileSync(join(dir, 'gateway.log'), 'utf8').split('\n').slice(-60).join('\n')}`);
       throw e;
     });
     const { n, d } = await count();
