@@ -35,8 +35,6 @@ export interface Refusal {
 
 export type Admitted = { ok: true; site: string | null } | { ok: false; error: SpError };
 
-interface AdmissionRow { site: string | null; generation: number; revoked: boolean; stream_generation: number | null }
-
 /**
  * Is this a live gateway on a stream its current credential opened? Touches nothing else. One
  * statement (the alarm path, issue #12): the registry row, the stream bound to the credential
@@ -45,19 +43,36 @@ interface AdmissionRow { site: string | null; generation: number; revoked: boole
 export async function admitBatch(q: Queryable, batch: UplinkBatch): Promise<Admitted> {
   const gw = batch.gateway;
   const [reg] = await q.query<AdmissionRow>(
-    `WITH reg AS (SELECT site, generation, revoked_at FROM gateway_registry WHERE id = $1),
+    `WITH ${ADMISSION_CTES}
+     SELECT reg.site, reg.generation, reg.revoked_at IS NOT NULL AS revoked, bound.generation AS stream_generation
+     FROM reg, bound`, [gw, batch.stream]);
+  // NULL: another transaction bound the stream after this statement's snapshot (the INSERT met
+  // its row and did nothing); a new statement sees it
+  const opened = reg && !reg.revoked && reg.stream_generation === null
+    ? (await q.query<{ generation: number }>('SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2', [gw, batch.stream]))[0]!.generation
+    : undefined;
+  return admission(batch, reg, opened);
+}
+
+/**
+ * The admission statement's parts, over $1 (gateway) and $2 (stream): `reg`, the registry row;
+ * `bound`, the credential generation the stream is bound to (a new stream is bound here to the
+ * current one; NULL when another transaction bound it after this statement's snapshot). Shared
+ * with open-batch.ts, which admits and claims a batch in one statement.
+ */
+export const ADMISSION_CTES = `reg AS (SELECT site, generation, revoked_at FROM gateway_registry WHERE id = $1),
      opened AS (INSERT INTO uplink_streams (gateway, stream, generation) SELECT $1, $2, generation FROM reg WHERE revoked_at IS NULL
-                ON CONFLICT DO NOTHING RETURNING generation)
-     SELECT reg.site, reg.generation, reg.revoked_at IS NOT NULL AS revoked,
-            coalesce((SELECT generation FROM opened), (SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2)) AS stream_generation
-     FROM reg`, [gw, batch.stream]);
+                ON CONFLICT DO NOTHING RETURNING generation),
+     bound AS (SELECT coalesce((SELECT generation FROM opened), (SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2)) AS generation)`;
+
+export interface AdmissionRow { site: string | null; generation: number; revoked: boolean; stream_generation: number | null }
+
+/** the verdict on an admission row (none: not registered); `opened`: the stream's generation read again when the row had none */
+export function admission(batch: UplinkBatch, reg: AdmissionRow | undefined, opened = reg?.stream_generation): Admitted {
+  const gw = batch.gateway;
   if (!reg || reg.revoked) {
     return { ok: false, error: new SpError('SP_ERR_GATEWAY_UNKNOWN', { field: 'gateway', reason: `gateway "${gw}" is ${reg ? 'revoked' : 'not registered'} (register it: stockpulse gateway add --id ${gw})` }) };
   }
-  // NULL: another transaction bound the stream after this statement's snapshot (the INSERT met
-  // its row and did nothing); a new statement sees it
-  const opened = reg.stream_generation ?? (await q.query<{ generation: number }>(
-    'SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2', [gw, batch.stream]))[0]!.generation;
   if (Number(opened) !== Number(reg.generation)) {
     return { ok: false, error: new SpError('SP_ERR_UPLINK_STREAM_REVOKED', { field: 'stream', reason: `stream ${batch.stream} was opened under credential #${opened} of "${gw}", which was revoked (now #${reg.generation}); a new stream is needed` }) };
   }
@@ -65,7 +80,7 @@ export async function admitBatch(q: Queryable, batch: UplinkBatch): Promise<Admi
 }
 
 /** The batch cut down to what this admitted gateway owns, and what was cut with why. Claims what nobody owns. */
-export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSite: string | null): Promise<{ batch: UplinkBatch; refused: Refusal[] }> {
+export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSite: string | null, known?: KnownOwners): Promise<{ batch: UplinkBatch; refused: Refusal[] }> {
   const gw = sent.gateway;
   const refused: Refusal[] = [];
   // ids go into the claim and lookup queries below, before any item has a savepoint of its own:
@@ -88,11 +103,11 @@ export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSit
   }
 
   const readings: Reading[] = [];
-  // the sensors' and the zones' claims in one round trip (after the manifest's: it may claim zones)
-  const sensors = [...new Set(batch.readings.map((r) => r.sensor))];
-  const zones = [...batch.alerts.map((a) => a.zone), ...batch.movements.map((m) => m.location.zone)];
-  const known = await owners.lookupBoth(sensors, zones);
-  const sensorOwner = await owners.claim('sensor', sensors, known.sensor);
+  // the sensors' and the zones' claims in one round trip (after the manifest's: it may claim
+  // zones), unless the caller read them already for a batch without one (open-batch.ts)
+  const { sensors, zones } = ownedIds(batch);
+  const owned = (!batch.manifest && known) || await owners.lookupBoth(sensors, zones);
+  const sensorOwner = await owners.claim('sensor', sensors, owned.sensor);
   const foreign = new Map<string, Reading[]>();
   for (const r of batch.readings) {
     if (sensorOwner.get(r.sensor) === gw) readings.push(r);
@@ -102,7 +117,7 @@ export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSit
     refused.push({ what: 'reading', subject: sensor, reason: `sensor "${sensor}" belongs to gateway "${sensorOwner.get(sensor)}" (${rs.length} reading(s) refused)`, item: rs });
   }
 
-  const zoneOwner = known.zone;
+  const zoneOwner = owned.zone;
   const mine = (zone: string) => (zoneOwner.get(zone) ?? gw) === gw;
   const alerts: AlertEvent[] = [];
   for (const a of batch.alerts) {
@@ -118,6 +133,29 @@ export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSit
     else movements.push(mv);
   }
   return { refused, batch: { ...batch, manifest, readings, alerts, movements } };
+}
+
+/** who owns the batch's sensors and zones (gateway_claims), as screenBatch looks them up */
+export interface KnownOwners { sensor: Map<string, string>; zone: Map<string, string> }
+
+/** the sensors and zones whose owners screenBatch needs: the batch's storable ones, each once */
+function ownedIds(b: UplinkBatch): { sensors: string[]; zones: string[] } {
+  return {
+    sensors: [...new Set(b.readings.map((r) => r.sensor))],
+    zones: [...new Set([...b.alerts.map((a) => a.zone), ...b.movements.map((m) => m.location.zone)])],
+  };
+}
+
+/** ownedIds of a batch as it arrived (its unstorable ids left out, as screenBatch does) */
+export function idsToScreen(sent: UplinkBatch): { sensors: string[]; zones: string[] } {
+  return ownedIds(unstorableIds(sent, []));
+}
+
+/** KnownOwners from gateway_claims rows */
+export function knownOwners(rows: readonly { kind: string; id: string; gateway: string }[]): KnownOwners {
+  const out: KnownOwners = { sensor: new Map(), zone: new Map() };
+  for (const r of rows) (r.kind === 'sensor' ? out.sensor : out.zone).set(r.id, r.gateway);
+  return out;
 }
 
 const storableId = (s: string | undefined) => s === undefined || isCleanText(s, MAX_ID);
@@ -206,6 +244,9 @@ async function siteOf(q: Queryable, location: string): Promise<string | null> {
 }
 
 /** claims (gateway_claims) looked up and taken in one round trip per kind and batch */
+/** the condition on gateway_claims rows for the sensors and the zones in two text-array parameters (`$n`) */
+export const claimsOf = (sensors: string, zones: string) => `(kind = 'sensor' AND id = ANY(${sensors}::text[])) OR (kind = 'zone' AND id = ANY(${zones}::text[]))`;
+
 class Owners {
   constructor(private readonly q: Queryable, private readonly gw: string) {}
 
@@ -217,14 +258,10 @@ class Owners {
   }
 
   /** lookup of both kinds in one round trip */
-  async lookupBoth(sensors: readonly string[], zones: readonly string[]): Promise<{ sensor: Map<string, string>; zone: Map<string, string> }> {
-    const out = { sensor: new Map<string, string>(), zone: new Map<string, string>() };
-    if (!sensors.length && !zones.length) return out;
-    const rows = await this.q.query<{ kind: 'sensor' | 'zone'; id: string; gateway: string }>(
-      `SELECT kind, id, gateway FROM gateway_claims
-       WHERE (kind = 'sensor' AND id = ANY($1::text[])) OR (kind = 'zone' AND id = ANY($2::text[]))`, [[...new Set(sensors)], [...new Set(zones)]]);
-    for (const r of rows) out[r.kind].set(r.id, r.gateway);
-    return out;
+  async lookupBoth(sensors: readonly string[], zones: readonly string[]): Promise<KnownOwners> {
+    if (!sensors.length && !zones.length) return knownOwners([]);
+    return knownOwners(await this.q.query<{ kind: string; id: string; gateway: string }>(
+      `SELECT kind, id, gateway FROM gateway_claims WHERE ${claimsOf('$1', '$2')}`, [[...new Set(sensors)], [...new Set(zones)]]));
   }
 
   /** claims what nobody owns (first use) and returns every id's owner; known: their lookup, when done already */

@@ -7,13 +7,12 @@ import { storeAlert } from '../notify/alerts.ts';
 import { storeDeviceEvents, storeManifestDevices } from './store-devices.ts';
 import { canCopy, copyReadings } from './copy-readings.ts';
 import { storeMovements, type IngestSettings } from './store-movements.ts';
-import { admitBatch, screenBatch, type Refusal } from './gateway-policy.ts';
-import { batchDigest, sameContent } from './batch-digest.ts';
+import type { Refusal } from './gateway-policy.ts';
 import { recordDeadLetter } from './dead-letters.ts';
-import { raiseRefusalAlerts, rejection } from './refusal-alerts.ts';
-import { SpError } from '../../protocols/errors.ts';
+import { openBatch, writesGatewayRowLast } from './open-batch.ts';
+import type { SpError } from '../../protocols/errors.ts';
 
-// Writes one validated uplink batch in a single transaction. First who may say what
+// Writes one validated uplink batch in a single transaction (its first writes: open-batch.ts). First who may say what
 // (gateway-policy.ts): an unknown or revoked gateway, or a stream opened under another credential,
 // is refused whole. Then the batch key (gateway, stream, seq) with the digest of its content: if
 // the key is there with the same digest the batch is a replay and nothing else is touched (what
@@ -28,26 +27,6 @@ export type StoreResult =
   | { status: 'duplicate' }
   /** nothing stored: an unknown gateway, a stale stream, or a seq already holding other content */
   | { status: 'rejected'; error: SpError; deliveries: number };
-
-/** the first writes of every batch, on either path (storeBatch, store-itemwise.ts) */
-export type OpenedBatch =
-  | { status: 'fresh'; batch: UplinkBatch; refused: Refusal[]; deliveries: number; /** its gateways row written already (claimBatch: a batch without a manifest) */ gatewayRow: boolean }
-  | { status: 'duplicate' }
-  | { status: 'rejected'; error: SpError; deliveries: number };
-
-export async function openBatch(q: Queryable, sent: UplinkBatch, targets: readonly NotificationTarget[]): Promise<OpenedBatch> {
-  const admitted = await admitBatch(q, sent);
-  if (!admitted.ok) return { status: 'rejected', error: admitted.error, deliveries: await raiseRefusalAlerts(q, sent.gateway, [rejection(sent, admitted.error)], targets) };
-  const claim = await claimBatch(q, sent);
-  if (claim === 'duplicate') return { status: 'duplicate' };
-  if (claim === 'conflict') {
-    const error = new SpError('SP_ERR_UPLINK_SEQ_CONFLICT', { field: 'seq', reason: `stream ${sent.stream} seq ${sent.seq} of "${sent.gateway}" was already committed with other content; this batch is kept in dead letters, not stored` });
-    return { status: 'rejected', error, deliveries: await raiseRefusalAlerts(q, sent.gateway, [rejection(sent, error)], targets) };
-  }
-  const screened = await screenBatch(q, sent, admitted.site);
-  const deliveries = await raiseRefusalAlerts(q, sent.gateway, screened.refused, targets);
-  return { status: 'fresh', batch: screened.batch, refused: screened.refused, deliveries, gatewayRow: !sent.manifest && !writesGatewayRowLast(sent) };
-}
 
 /**
  * Below this many readings a batch takes the multi-row unnest insert even on PostgreSQL: COPY's
@@ -114,43 +93,6 @@ export async function recordRefusals(db: Db, sent: UplinkBatch, refused: readonl
       payload: JSON.stringify({ gateway: sent.gateway, stream: sent.stream, seq: sent.seq, item: label(r), value: r.item }),
     });
   }
-}
-
-/**
- * Inserts the batch key with its content digest: fresh, a replay of the same content, or a
- * conflict. A fresh batch without a manifest has its gateways row written in the same statement
- * (as upsertGateway with no manifest: one round trip less on the alarm path, issue #12); one with
- * a manifest is left to upsertGateway, after its manifest was screened, and a readings-only one
- * writes it last (writesGatewayRowLast).
- */
-export async function claimBatch(q: Queryable, batch: UplinkBatch): Promise<'fresh' | 'duplicate' | 'conflict'> {
-  const digest = batchDigest(batch);
-  const fresh = await q.query(
-    `WITH fresh AS (
-       INSERT INTO uplink_batches (gateway, stream, seq, sent_at, readings, alerts, digest)
-       VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6, $7)
-       ON CONFLICT DO NOTHING RETURNING gateway, stream, seq),
-     gw AS (
-       INSERT INTO gateways (id, site, stream, last_seq, last_seen)
-       SELECT gateway, 'unknown', stream, seq, now() FROM fresh WHERE $8
-       ON CONFLICT (id) DO UPDATE SET
-         stream = excluded.stream, last_seq = greatest(CASE WHEN gateways.stream = excluded.stream THEN gateways.last_seq END, excluded.last_seq),
-         last_seen = now())
-     SELECT seq FROM fresh`,
-    [batch.gateway, batch.stream, batch.seq, batch.sentAt, batch.readings.length, batch.alerts.length, digest, !batch.manifest && !writesGatewayRowLast(batch)],
-  );
-  if (fresh.length > 0) return 'fresh';
-  const [held] = await q.query<{ digest: string | null }>('SELECT digest FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = $3', [batch.gateway, batch.stream, batch.seq]);
-  return sameContent(held?.digest, batch, digest) ? 'duplicate' : 'conflict';
-}
-
-/**
- * A readings-only batch writes its gateway's row last, not with its batch key: the row lock is
- * then held only for the commit, and the next batch of the same stream, stored beside this one on
- * another connection (mqtt-ingest.ts, overlap), waits for it there rather than before its COPY.
- */
-export function writesGatewayRowLast(b: UplinkBatch): boolean {
-  return !b.manifest && !b.alerts.length && !b.devices.length && !b.movements.length;
 }
 
 /** the gateway's row: its stream's progress, and its site and manifest when the batch carries one */
