@@ -28,6 +28,7 @@ const PARTS: Part[] = [
   { name: 'compression', script: 'compression.ts', needsPostgres: true, what: 'compression: bytes per reading in the readings hypertable before and after compress_chunk (TimescaleDB only; says so and skips otherwise)' },
   { name: 'reservations', script: 'reservations.ts', needsPostgres: true, what: 'reservations on one hot SKU, 1/10/50 clients, p50/p99, oversell, vs raw UPDATE' },
   { name: 'alarm-latency', script: 'alarm-latency.ts', needsPostgres: false, what: 'alarm latency: delay completed → webhook, p50/p99, vs raw MQTT → HTTP' },
+  { name: 'alert-commit', script: 'alert-commit.ts', needsPostgres: false, what: 'alert commit (component): one alert batch through the group committer, in process, p50/p99 and statements per batch, vs a raw three-INSERT transaction' },
   { name: 'dashboard', script: 'dashboard.ts', needsPostgres: false, what: 'dashboard: 30 d × 50 sensors, TTFB and payload, aggregates vs raw' },
 ];
 const BUDGET_S = 600;
