@@ -135,6 +135,8 @@ export interface GatewayProcess {
   start(): Promise<void>;
   stop(): Promise<void>;
   runs: number;
+  /** how the last started process ended ('running' while it runs): for a failing test's message */
+  state(): string;
 }
 
 export function gatewayProcess(configFile: string, logFile: string): GatewayProcess {
@@ -165,6 +167,7 @@ export function gatewayProcess(configFile: string, logFile: string): GatewayProc
       await exited(proc);
       log.end();
     },
+    state: () => (!proc ? 'never started' : proc.exitCode === null && proc.signalCode === null ? 'running' : `exited (${proc.signalCode ?? `code ${proc.exitCode}`})`),
   };
   return g;
 }

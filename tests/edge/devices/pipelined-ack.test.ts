@@ -59,6 +59,16 @@ function countedStore(path: string): { edb: EdgeDb; commits: () => number; failC
   };
 }
 
+/** the gateway's /status without its per-device entries (40 of them would fill a failure's message) */
+function withoutDevices(status: string): string {
+  try {
+    const { devices: _d, health: _h, ...rest } = JSON.parse(status) as Record<string, unknown>;
+    return JSON.stringify(rest);
+  } catch {
+    return status;
+  }
+}
+
 const readingsOf = (entries: OutboxEntry[]) => entries.flatMap((e) => (e.type === 'reading' ? [e.reading] : []));
 
 function drainAll(o: SqliteOutbox): OutboxEntry[] {
@@ -211,12 +221,16 @@ describe.runIf(haveMosquitto)(`kill -9 of the gateway with hundreds of frames in
     await gateway.start();
     const count = async () => (await tdb.db.query<{ n: number; d: number }>("SELECT count(*)::int AS n, count(DISTINCT (sensor, ts))::int AS d FROM readings WHERE gateway = 'gw-kill'"))[0]!;
     await waitFor(async () => (await count()).d >= total, `${total} readings in the cloud`, 120_000, 250).catch(async (e: Error) => {
-      // what the gateway and the cloud saw, for whoever reads the failure
+      // what the gateway and the cloud saw, for whoever reads the failure: in full on stderr, and
+      // the gist in the error itself (CI keeps the failure's message, not always the test's output)
       const dead = await tdb.db.query<{ code: string; reason: string }>('SELECT code, reason FROM dead_letters ORDER BY id DESC LIMIT 5');
       const status = await fetch(`http://127.0.0.1:${httpPort}/status`).then((r) => r.text(), (err: Error) => `unreachable: ${err.message}`);
-      const ingest = await fetch(`${cloud.url}/metrics`).then((r) => r.text(), (err: Error) => `unreachable: ${err.message}`);
-      console.error(`cloud has ${JSON.stringify(await count())}; cloud dead letters ${JSON.stringify(dead)}\n--- gateway /status ---\n${status}\n--- cloud ingest metrics ---\n${ingest.split('\n').filter((l) => /^stockpulse_cloud_(batch|ingest|uplink|mqtt|dead)/.test(l)).join('\n')}\n--- gateway log (tail) ---\n${readFileSync(join(dir, 'gateway.log'), 'utf8').split('\n').slice(-60).join('\n')}`);
-      throw e;
+      const ingest = (await fetch(`${cloud.url}/metrics`).then((r) => r.text(), (err: Error) => `unreachable: ${err.message}`))
+        .split('\n').filter((l) => /^stockpulse_cloud_(batch|ingest|uplink|mqtt|dead)/.test(l)).join('\n');
+      const logLines = readFileSync(join(dir, 'gateway.log'), 'utf8').split('\n');
+      const troubles = logLines.filter((l) => /"level":(4|5|6)0/.test(l)).slice(-3).map((l) => l.slice(0, 300));
+      console.error(`cloud has ${JSON.stringify(await count())}; cloud dead letters ${JSON.stringify(dead)}\n--- gateway /status ---\n${status}\n--- cloud ingest metrics ---\n${ingest}\n--- gateway log (tail) ---\n${logLines.slice(-60).join('\n')}`);
+      throw new Error(`${e.message}: the cloud has ${JSON.stringify(await count())}, ${dead.length} dead letter(s) ${JSON.stringify(dead).slice(0, 300)}; gateway ${gateway.state()}, /status ${withoutDevices(status).slice(0, 700)}; cloud ${ingest.split('\n').filter((l) => !l.includes('_bucket')).join('; ').slice(0, 600)}; the gateway's last warnings and errors: ${troubles.join(' | ') || 'none'}`);
     });
     const { n, d } = await count();
     const uplink = ((await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as { uplink: object }).uplink;
