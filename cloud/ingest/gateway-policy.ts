@@ -243,10 +243,10 @@ async function siteOf(q: Queryable, location: string): Promise<string | null> {
   return r?.id ?? null;
 }
 
-/** claims (gateway_claims) looked up and taken in one round trip per kind and batch */
 /** the condition on gateway_claims rows for the sensors and the zones in two text-array parameters (`$n`) */
 export const claimsOf = (sensors: string, zones: string) => `(kind = 'sensor' AND id = ANY(${sensors}::text[])) OR (kind = 'zone' AND id = ANY(${zones}::text[]))`;
 
+/** claims (gateway_claims) looked up and taken in one round trip per kind and batch */
 class Owners {
   constructor(private readonly q: Queryable, private readonly gw: string) {}
 
