@@ -48,10 +48,10 @@ export async function admitBatch(q: Queryable, batch: UplinkBatch): Promise<Admi
      FROM reg, bound`, [gw, batch.stream]);
   // NULL: another transaction bound the stream after this statement's snapshot (the INSERT met
   // its row and did nothing); a new statement sees it
-  const opened = reg && !reg.revoked && reg.stream_generation === null
-    ? (await q.query<{ generation: number }>('SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2', [gw, batch.stream]))[0]!.generation
-    : undefined;
-  return admission(batch, reg, opened);
+  if (reg && !reg.revoked && reg.stream_generation === null) {
+    reg.stream_generation = (await q.query<{ generation: number }>('SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2', [gw, batch.stream]))[0]!.generation;
+  }
+  return admission(batch, reg);
 }
 
 /**
@@ -67,9 +67,10 @@ export const ADMISSION_CTES = `reg AS (SELECT site, generation, revoked_at FROM 
 
 export interface AdmissionRow { site: string | null; generation: number; revoked: boolean; stream_generation: number | null }
 
-/** the verdict on an admission row (none: not registered); `opened`: the stream's generation read again when the row had none */
-export function admission(batch: UplinkBatch, reg: AdmissionRow | undefined, opened = reg?.stream_generation): Admitted {
+/** the verdict on an admission row (none: not registered) */
+export function admission(batch: UplinkBatch, reg: AdmissionRow | undefined): Admitted {
   const gw = batch.gateway;
+  const opened = reg?.stream_generation;
   if (!reg || reg.revoked) {
     return { ok: false, error: new SpError('SP_ERR_GATEWAY_UNKNOWN', { field: 'gateway', reason: `gateway "${gw}" is ${reg ? 'revoked' : 'not registered'} (register it: stockpulse gateway add --id ${gw})` }) };
   }
@@ -146,9 +147,14 @@ function ownedIds(b: UplinkBatch): { sensors: string[]; zones: string[] } {
   };
 }
 
-/** ownedIds of a batch as it arrived (its unstorable ids left out, as screenBatch does) */
+/**
+ * ownedIds of a batch as it arrived, less the ids the database cannot hold (screenBatch refuses
+ * their items): each distinct id checked once, not every item (a zone of a movement refused for
+ * its bin may stay in, an owner looked up that nothing asks for)
+ */
 export function idsToScreen(sent: UplinkBatch): { sensors: string[]; zones: string[] } {
-  return ownedIds(unstorableIds(sent, []));
+  const { sensors, zones } = ownedIds(sent);
+  return { sensors: sensors.filter(storableId), zones: zones.filter(storableId) };
 }
 
 /** KnownOwners from gateway_claims rows */

@@ -2,7 +2,7 @@ import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
 import { SpError } from '../../protocols/errors.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
-import { ADMISSION_CTES, admission, admitBatch, claimsOf, idsToScreen, knownOwners, screenBatch, type AdmissionRow, type KnownOwners, type Refusal } from './gateway-policy.ts';
+import { ADMISSION_CTES, admission, admitBatch, claimsOf, idsToScreen, knownOwners, screenBatch, type Admitted, type AdmissionRow, type KnownOwners, type Refusal } from './gateway-policy.ts';
 import { batchDigest, sameContent } from './batch-digest.ts';
 import { raiseRefusalAlerts, rejection } from './refusal-alerts.ts';
 
@@ -94,7 +94,7 @@ interface OneRow extends AdmissionRow {
  * committed after this statement's snapshot (the INSERT waited for it and did nothing): a
  * statement of its own reads it.
  */
-async function openInOne(q: Queryable, sent: UplinkBatch, digest: string): Promise<{ admitted: ReturnType<typeof admission>; claim?: Claim; known: KnownOwners } | undefined> {
+async function openInOne(q: Queryable, sent: UplinkBatch, digest: string): Promise<{ admitted: Admitted; claim?: Claim; known?: KnownOwners } | undefined> {
   const { sensors, zones } = idsToScreen(sent);
   const [row] = await q.query<OneRow>(
     `WITH ${ADMISSION_CTES},
@@ -110,10 +110,9 @@ async function openInOne(q: Queryable, sent: UplinkBatch, digest: string): Promi
   );
   if (row && !row.revoked && row.stream_generation === null) return undefined;
   const admitted = admission(sent, row);
-  const known = knownOwners(row?.claims ?? []);
-  if (!admitted.ok) return { admitted, known };
+  if (!admitted.ok) return { admitted };
   const claim: Claim | undefined = row!.fresh ? 'fresh' : row!.held ? (sameContent(row!.held_digest, sent, digest) ? 'duplicate' : 'conflict') : undefined;
-  return { admitted, claim: claim ?? await heldClaim(q, sent, digest), known };
+  return { admitted, claim: claim ?? await heldClaim(q, sent, digest), known: knownOwners(row!.claims) };
 }
 
 /**
