@@ -150,4 +150,57 @@ describe(`forged batches (${engineLabel})`, () => {
     const audit = (await rig.api('/api/audit?entity=zone&entityId=freezer-b')).json as any[];
     expect(audit[0]).toMatchObject({ actor: 'security-qa', before: { low: -30, high: -15 }, after: { low: -28, high: -15 } });
   });
+
+  // An alarm's batch carries no manifest: it is admitted, keyed and has its owners read in one
+  // statement (cloud/ingest/open-batch.ts). The same attacks through that path: each bad item is
+  // refused alone (coded, kept), the rest is stored, a replay is a duplicate, another content
+  // under a taken seq is refused whole and kept, and the stream goes on.
+  it('an alarm batch (no manifest) loses only its bad items; its replay is a duplicate, a forged seq is refused, the next seq goes on', async () => {
+    const ownAlert = { id: 'b-alarm', transition: 'raised', rule: 'low', zone: 'freezer-b', severity: 'critical', ts: T + 60_000, since: T, value: -35, threshold: -30, message: 'freezer too cold' };
+    const batch = {
+      stream: 'b-alarm', seq: 1,
+      readings: [reading('freezer-b-t1', 60, -35), reading('chiller-t1', 61, 40), reading('bad\u0000probe', 62, 41)],
+      alerts: [
+        ownAlert,
+        { id: 'b-alarm-fake', transition: 'raised', rule: 'high', zone: 'chiller', severity: 'critical', ts: T + 60_000, since: T, message: 'fake' },
+        { id: 'b-alarm-nul', transition: 'raised', rule: 'high', zone: 'cold\u0000room', severity: 'critical', ts: T + 60_000, since: T, message: 'unstorable zone' },
+      ],
+    };
+    const deadBefore = (await q(`SELECT 1 FROM dead_letters WHERE source = 'uplink:gw-b'`)).length;
+    const ack = await rig.send('gw-b', batch);
+    expect(ack).toMatchObject({ status: 'committed', rejectedItems: 4 });
+    // its own: stored
+    expect(await q(`SELECT value FROM readings WHERE sensor = 'freezer-b-t1' AND value = -35`)).toHaveLength(1);
+    expect(await q(`SELECT gateway, state FROM alerts WHERE id = 'b-alarm'`)).toEqual([{ gateway: 'gw-b', state: 'active' }]);
+    // not its own, or not storable: refused one by one, each kept with its reason
+    expect(await q(`SELECT 1 FROM readings WHERE value IN (40, 41)`)).toHaveLength(0);
+    expect(await q(`SELECT 1 FROM alerts WHERE id IN ('b-alarm-fake', 'b-alarm-nul')`)).toHaveLength(0);
+    const dead = await q<{ code: string; reason: string }>(`SELECT code, reason FROM dead_letters WHERE source = 'uplink:gw-b' ORDER BY id OFFSET $1`, [deadBefore]);
+    expect(dead.map((d) => d.code)).toEqual(Array(4).fill('SP_ERR_GATEWAY_REFUSED'));
+    expect(dead.map((d) => d.reason)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^readings\.1: reading chiller-t1: sensor "chiller-t1" belongs to gateway "gw-a"/),
+      expect.stringMatching(/^readings\.2: reading .*bad.*probe.*: an id with characters the database cannot store/),
+      expect.stringMatching(/^alerts\.1: alert b-alarm-fake: .*gw-a/),
+      expect.stringMatching(/^alerts\.2: alert "b-alarm-nul": an id with characters the database cannot store/),
+    ]));
+
+    // replayed (a resend: sentAt differs, content the same): a duplicate, nothing written twice
+    expect(await rig.send('gw-b', batch)).toMatchObject({ status: 'duplicate' });
+    expect(await q(`SELECT 1 FROM readings WHERE sensor = 'freezer-b-t1' AND value = -35`)).toHaveLength(1);
+    expect(await q(`SELECT 1 FROM dead_letters WHERE source = 'uplink:gw-b'`)).toHaveLength(deadBefore + 4);
+
+    // other content under the same seq: refused whole, kept whole, not stored
+    const forged = await rig.send('gw-b', { ...batch, readings: [reading('freezer-b-t1', 63, -99)], alerts: [{ ...ownAlert, id: 'b-alarm-forged' }] });
+    expect(forged).toMatchObject({ status: 'rejected', error: { code: 'SP_ERR_UPLINK_SEQ_CONFLICT' } });
+    expect(await q(`SELECT 1 FROM readings WHERE value = -99`)).toHaveLength(0);
+    expect(await q(`SELECT 1 FROM alerts WHERE id = 'b-alarm-forged'`)).toHaveLength(0);
+    const [kept] = await q<{ code: string; payload: string }>(`SELECT code, payload FROM dead_letters WHERE source = 'uplink:gw-b' ORDER BY id DESC LIMIT 1`);
+    expect(kept!.code).toBe('SP_ERR_UPLINK_SEQ_CONFLICT');
+    expect(JSON.parse(kept!.payload).alerts[0].id).toBe('b-alarm-forged');
+
+    // the stream goes on
+    const next = await rig.send('gw-b', { stream: 'b-alarm', seq: 2, readings: [reading('freezer-b-t1', 64, -36)], alerts: [{ ...ownAlert, transition: 'cleared', ts: T + 64_000 }] });
+    expect(next.status).toBe('committed');
+    expect(await q(`SELECT state FROM alerts WHERE id = 'b-alarm'`)).toEqual([{ state: 'cleared' }]);
+  });
 });
