@@ -27,7 +27,7 @@ import { migrate } from '../cloud/db/migrate.ts';
 import { freePort } from '../simulators/free-port.ts';
 import { describeEngine, engineOf } from './lib/engine.ts';
 import { startCloudProcess, startEdgeProcess, type BenchProcess } from './lib/processes.ts';
-import { startBenchBroker } from './lib/mosquitto.ts';
+import { mosquittoVersion, startBenchBroker } from './lib/mosquitto.ts';
 import { scratchDatabase, type ScratchDb } from './lib/scratch-pg.ts';
 import { machine, pct, ratio, table, writeResult } from './lib/report.ts';
 import { registerGateway } from '../tests/helpers/gateways.ts';
@@ -215,12 +215,12 @@ try {
     ['cleared: back-in-band reading → webhook (ours)', c.length, pct(c, 50), pct(c, 99), c.at(-1), ratio(pct(c, 50), pct(b, 50)), ratio(pct(c, 99), pct(b, 99))],
     ['raw: MQTT publish → subscriber → HTTP POST (baseline)', b.length, pct(b, 50), pct(b, 99), b.at(-1), '1.00×', '1.00×'],
   ];
-  console.log(`\nalarm latency — probe → ${broker.kind} → edge → broker → cloud (${describeEngine(ranOn)}) → webhook; edge peak RSS ${rss.edgeMiB?.toFixed(1)} MiB (${rss.edgeLaunch}), cloud ${rss.cloudMiB?.toFixed(1)} MiB; delay ${DELAY_SEC} s, probe every ${PROBE_EVERY_MS} ms, ${TRIALS} trials in ${seconds.toFixed(0)} s after ${WARMUP} warm-up cycles (reading → webhook: ${warmup.map((x) => x.toFixed(1)).join(', ') || '—'} ms; not in the table); ${m.cpus} CPUs, load ${m.loadavg.join(' ')}\n\n` +
+  console.log(`\nalarm latency — probe → ${mosquittoVersion() ?? broker.kind} → edge → broker → cloud (${describeEngine(ranOn)}) → webhook; edge peak RSS ${rss.edgeMiB?.toFixed(1)} MiB (${rss.edgeLaunch}), cloud ${rss.cloudMiB?.toFixed(1)} MiB; delay ${DELAY_SEC} s, probe every ${PROBE_EVERY_MS} ms, ${TRIALS} trials in ${seconds.toFixed(0)} s after ${WARMUP} warm-up cycles (reading → webhook: ${warmup.map((x) => x.toFixed(1)).join(', ') || '—'} ms; not in the table); ${m.cpus} CPUs, load ${m.loadavg.join(' ')}\n\n` +
     table(['path', 'n', 'p50 ms', 'p99 ms', 'max ms', 'p50 vs raw', 'p99 vs raw'], rows) + '\n\n' +
     'Where the raised alarm\'s time goes (from the rows the database kept):\n\n' + table(['leg', 'n', 'p50 ms', 'p99 ms', 'max ms'], legRows) + '\n\n' +
     'Clock: the probe frame\'s own timestamp (the first frame at or after the alert\'s `at`, the event-time instant the delay completed), or `at` itself, to the receiver\'s arrival time; one machine clock.\n');
   const file = writeResult('alarm-latency', {
-    engine: ranOn, rss, broker: broker.kind, delaySec: DELAY_SEC, probeEveryMs: PROBE_EVERY_MS, trials: TRIALS,
+    engine: ranOn, rss, broker: mosquittoVersion() ?? broker.kind, delaySec: DELAY_SEC, probeEveryMs: PROBE_EVERY_MS, trials: TRIALS,
     warmup: { cycles: WARMUP, fromReadingMs: warmup },
     raisedFromReading: { p50: pct(f, 50), p99: pct(f, 99), max: f.at(-1), samples: fromReading },
     raised: { p50: pct(r, 50), p99: pct(r, 99), max: r.at(-1), samples: raised },

@@ -103,4 +103,4 @@ console.log(table(['path', 'n', 'statements', 'p50 ms', 'p90 ms', 'p99 ms', 'p50
   ['ours: group committer, store() → COMMIT returned (admission, key, screening, reading, alert, incident, leased delivery)', o.length, perBatch.toFixed(1), pct(o, 50), pct(o, 90), pct(o, 99), ratio(pct(o, 50), pct(b, 50))],
   ['raw: BEGIN; reading; alert; delivery; COMMIT (three INSERTs, tables of the same shape)', b.length, 3, pct(b, 50), pct(b, 90), pct(b, 99), '1.00×'],
 ]));
-console.log(`\nwritten ${writeResult('alert-commit', { engine, batches: BATCHES, statementsPerBatch: perBatch, ours: { p50: pct(o, 50), p90: pct(o, 90), p99: pct(o, 99) }, raw: { p50: pct(b, 50), p90: pct(b, 90), p99: pct(b, 99) } })}`);
+console.log(`\nwritten ${writeResult('alert-commit', { engine, broker: 'none: a component figure, in process (no broker, no edge, no webhook)', batches: BATCHES, statementsPerBatch: perBatch, ours: { p50: pct(o, 50), p90: pct(o, 90), p99: pct(o, 99) }, raw: { p50: pct(b, 50), p90: pct(b, 90), p99: pct(b, 99) } })}`);
