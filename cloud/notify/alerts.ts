@@ -1,8 +1,8 @@
 import type { AlertEvent } from '../../protocols/uplink/contract.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from './targets.ts';
-import { attachIncident, closeFinishedIncidents } from './incidents.ts';
-import { queueTargetDeliveries, type DueDelivery } from './deliveries.ts';
+import { closeFinishedIncidents } from './incidents.ts';
+import { attachAndQueue, queueTargetDeliveries, type DueDelivery } from './deliveries.ts';
 
 // The one writer of alert rows (tests/architecture/writers.test.ts holds it): whoever raises an
 // alert — a gateway's transition stored by the ingest, or the cloud's own rules (expiry sweep,
@@ -23,17 +23,24 @@ type Targets = readonly { channel: string; target: string }[];
  */
 export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[], leaseTo?: DueDelivery[]): Promise<number> {
   const cleared = a.transition === 'cleared';
-  await q.query(
-    `INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), to_timestamp($9 / 1000.0), $10, $11, $12, $13)
-     ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at WHERE alerts.gateway = excluded.gateway` : 'NOTHING'}`,
-    [a.id, gateway, a.zone, a.sensor ?? null, a.rule, a.severity, cleared ? 'cleared' : 'active', a.since,
-      cleared ? a.since : a.ts, cleared ? new Date(a.ts) : null, a.value ?? null, a.threshold ?? null, a.message],
-  );
   const now = new Date(a.ts);
-  await attachIncident(q, a.id, now);
-  if (cleared) await closeFinishedIncidents(q, now, [a.id]);
-  return queueTargetDeliveries(q, a.id, a.transition, targets, { gateway, leaseTo });
+  // A clear closes its incident when it was the incident's last active alert, in the same
+  // statement (the alarm path's round trips, issue #12): the NOT EXISTS reads the alerts as
+  // before this clear, so it leaves this alert out. A clear naming another gateway's alert
+  // updates nothing, so closes nothing. An alert first seen cleared has no incident yet:
+  // attachAndQueue opens it closed.
+  await q.query(
+    `WITH up AS (
+       INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), to_timestamp($9 / 1000.0), $10, $11, $12, $13)
+       ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at WHERE alerts.gateway = excluded.gateway` : 'NOTHING'}
+       RETURNING id, incident_id)
+     ${cleared ? `UPDATE incidents i SET state = 'closed', closed_at = $14 FROM up WHERE i.id = up.incident_id AND i.state = 'open'
+       AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active' AND x.id <> up.id)` : 'SELECT 1'}`,
+    [a.id, gateway, a.zone, a.sensor ?? null, a.rule, a.severity, cleared ? 'cleared' : 'active', a.since,
+      cleared ? a.since : a.ts, cleared ? now : null, a.value ?? null, a.threshold ?? null, a.message, ...(cleared ? [now] : [])],
+  );
+  return attachAndQueue(q, a.id, a.transition, targets, { now, gateway, leaseTo });
 }
 
 /** An alert raised by the cloud's own rules (gateway 'cloud'), not by a gateway. */
@@ -68,8 +75,7 @@ export async function raiseCloudAlerts(q: Queryable, alerts: readonly CloudAlert
   for (const a of raised) {
     // a refusal is the refused gateway's trouble (incidents.ts): its key names that gateway
     const gw = a.rule === 'gateway_refused' && typeof a.extra?.gateway === 'string' ? a.extra.gateway : null;
-    await attachIncident(q, a.id, now, { refusedGateway: gw });
-    await queueTargetDeliveries(q, a.id, 'raised', notify?.targets ?? [], { extra: a.extra });
+    await attachAndQueue(q, a.id, 'raised', notify?.targets ?? [], { now, refusedGateway: gw, extra: a.extra });
   }
   return raised;
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/engine.ts';
 import { topics } from '../../protocols/uplink/contract.ts';
+import { ATTACH_COLUMNS, ATTACH_CTES, attachParams, attachStepwise, closeFinishedIncidents, type AttachRow } from './incidents.ts';
 
 // The one place notification deliveries are written (tests/architecture/writers.test.ts holds
 // it). Three kinds, all rows of the notification_deliveries outbox (sent by dispatcher.ts), all
@@ -51,35 +52,68 @@ const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"H
  * them (UTC, milliseconds, truncated as a JS Date is). incident.update: a clear while other
  * alerts of the incident are active, or a raise after an earlier alert of it.
  */
-const TARGET_DELIVERY_SQL = `
-  WITH a AS (
-    SELECT a.*, i.severity AS incident_severity, i.state AS incident_state,
-           (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id AND x.id <> a.id
-              AND (x.raised_at, x.id) < (a.raised_at, a.id)) AS earlier,
-           (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id AND x.id <> a.id AND x.state = 'active') AS others_active,
-           (SELECT count(*)::int FROM alerts x WHERE x.incident_id = a.incident_id) AS incident_alerts
-    FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
-    WHERE a.id = $1 AND ($3::text IS NULL OR a.gateway = $3)),
+const deliveryInsert = (p: (n: number) => string) => `
   body AS (
     SELECT a.id, a.zone, jsonb_build_object(
-      'type', 'stockpulse.alert', 'transition', $2::text,
+      'type', 'stockpulse.alert', 'transition', ${p(2)}::text,
       'alert', jsonb_build_object('id', a.id, 'rule', a.rule, 'severity', a.severity, 'zone', a.zone, 'sensor', a.sensor,
         'gateway', a.gateway, 'message', a.message, 'value', a.value, 'threshold', a.threshold, 'since', ${iso('a.since')},
-        'at', ${iso(`CASE WHEN $2 = 'cleared' THEN coalesce(a.cleared_at, a.raised_at) ELSE a.raised_at END`)}) || $4::jsonb)
+        'at', ${iso(`CASE WHEN ${p(2)} = 'cleared' THEN coalesce(a.cleared_at, a.raised_at) ELSE a.raised_at END`)}) || ${p(4)}::jsonb)
       || CASE WHEN a.incident_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(
         'incident', jsonb_build_object('id', a.incident_id, 'thread', 'incident:' || a.incident_id,
-          'update', CASE WHEN $2 = 'cleared' THEN a.others_active > 0 ELSE a.earlier > 0 END,
+          'update', CASE WHEN ${p(2)} = 'cleared' THEN a.others_active > 0 ELSE a.earlier > 0 END,
           'severity', coalesce(a.incident_severity, a.severity), 'state', coalesce(a.incident_state, 'open'), 'alerts', a.incident_alerts),
         'thread', 'incident:' || a.incident_id) END AS payload
-    FROM a)
-  INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload, next_attempt_at)
-  SELECT b.id, $2, t.channel, t.target,
-         b.payload || CASE WHEN t.channel = 'mqtt' THEN jsonb_build_object('topic', $5::text || b.zone) ELSE '{}'::jsonb END,
-         now() + $6::int * interval '1 second'
-  FROM body b, unnest($7::text[], $8::text[]) WITH ORDINALITY AS t(channel, target, n)
-  ORDER BY t.n
-  ON CONFLICT DO NOTHING
-  RETURNING ${DUE_DELIVERY_COLUMNS}`;
+    FROM da a),
+  ins AS (
+    INSERT INTO notification_deliveries (alert_id, transition, channel, target, payload, next_attempt_at)
+    SELECT b.id, ${p(2)}, t.channel, t.target,
+           b.payload || CASE WHEN t.channel = 'mqtt' THEN jsonb_build_object('topic', ${p(5)}::text || b.zone) ELSE '{}'::jsonb END,
+           now() + ${p(6)}::int * interval '1 second'
+    FROM body b, unnest(${p(7)}::text[], ${p(8)}::text[]) WITH ORDINALITY AS t(channel, target, n)
+    ORDER BY t.n
+    ON CONFLICT DO NOTHING
+    RETURNING ${DUE_DELIVERY_COLUMNS})`;
+
+/**
+ * The alert and its incident as a payload shows them (`da`, for deliveryInsert): the counts
+ * say whether this transition is an update in the incident's thread. `a` is the alert, `inc`
+ * its incident (id, severity, state); p numbers the parameters as deliveryInsert does.
+ */
+const deliveryAlert = (incident: string, p: (n: number) => string) => `
+  da AS (
+    SELECT a.id, a.gateway, a.zone, a.sensor, a.rule, a.severity, a.since, a.raised_at, a.cleared_at, a.value, a.threshold, a.message,
+           inc.id AS incident_id, inc.severity AS incident_severity, inc.state AS incident_state,
+           (SELECT count(*)::int FROM alerts x WHERE x.incident_id = inc.id AND x.id <> a.id
+              AND (x.raised_at, x.id) < (a.raised_at, a.id)) AS earlier,
+           (SELECT count(*)::int FROM alerts x WHERE x.incident_id = inc.id AND x.id <> a.id AND x.state = 'active') AS others_active,
+           -- this alert and the others: it may not be in the incident yet in this statement's snapshot
+           (SELECT count(*)::int FROM alerts x WHERE x.incident_id = inc.id AND x.id <> a.id) + 1 AS incident_alerts
+    FROM a ${incident}
+    WHERE (${p(3)}::text IS NULL OR a.gateway = ${p(3)}))`;
+
+/** parameters of deliveryInsert, from its $2 on (its $1 is the alert id) */
+const deliveryParams = (transition: string, targets: readonly { channel: string; target: string }[], o: { gateway?: string; extra?: Record<string, unknown>; leaseTo?: unknown }) =>
+  [transition, o.gateway ?? null, JSON.stringify(o.extra ?? {}), topics.alert(''), o.leaseTo ? DELIVERY_LEASE_SEC : 0,
+    targets.map((t) => t.channel), targets.map((t) => t.target)];
+
+const TARGET_DELIVERY_SQL = `
+  WITH a AS (SELECT * FROM alerts WHERE id = $1),
+  ${deliveryAlert('LEFT JOIN incidents inc ON inc.id = a.incident_id', (n) => `$${n}`)},
+  ${deliveryInsert((n) => `$${n}`)}
+  SELECT * FROM ins`;
+
+/**
+ * The alarm path in one statement (issue #12): the alert as stored gets its incident
+ * (incidents.ts ATTACH_CTES: $1..$5) and its deliveries to every config target ($6..$12: the
+ * transition, gateway, extra, MQTT topic prefix, lease, channels, targets). One row per delivery
+ * created (or one with no delivery columns), each carrying what the attach decided.
+ */
+const ATTACH_AND_QUEUE_SQL = `
+  WITH ${ATTACH_CTES},
+  ${deliveryAlert(', inc', (n) => `$${n + 4}`)},
+  ${deliveryInsert((n) => `$${n + 4}`)}
+  SELECT ${ATTACH_COLUMNS}, ins.* FROM a LEFT JOIN ins ON true`;
 
 /**
  * Queues one alert transition for every config target, in one statement. Only for an alert as
@@ -93,11 +127,34 @@ const TARGET_DELIVERY_SQL = `
 export async function queueTargetDeliveries(q: Queryable, alertId: string, transition: 'raised' | 'cleared', targets: readonly { channel: string; target: string }[],
   o: { gateway?: string; extra?: Record<string, unknown>; leaseTo?: DueDelivery[] } = {}): Promise<number> {
   if (!targets.length) return 0;
-  const rows = await q.query<DueDelivery>(TARGET_DELIVERY_SQL, [
-    alertId, transition, o.gateway ?? null, JSON.stringify(o.extra ?? {}), topics.alert(''), o.leaseTo ? DELIVERY_LEASE_SEC : 0,
-    targets.map((t) => t.channel), targets.map((t) => t.target)]);
+  const rows = await q.query<DueDelivery>(TARGET_DELIVERY_SQL, [alertId, ...deliveryParams(transition, targets, o)]);
   o.leaseTo?.push(...rows);
   return rows.length;
+}
+
+/**
+ * Gives a stored alert its incident (once: a replayed or cleared transition keeps the one it has)
+ * and queues the transition for every config target (as queueTargetDeliveries), in one statement
+ * in the common cases; the rare ones (incidents.ts attachStepwise) take a few more. Called in the
+ * transaction that stored the alert. Returns the deliveries created.
+ */
+export async function attachAndQueue(q: Queryable, alertId: string, transition: 'raised' | 'cleared', targets: readonly { channel: string; target: string }[],
+  o: { now: Date; refusedGateway?: string | null; gateway?: string; extra?: Record<string, unknown>; leaseTo?: DueDelivery[] }): Promise<number> {
+  const rows = await q.query<AttachRow & Partial<DueDelivery>>(ATTACH_AND_QUEUE_SQL,
+    [...attachParams(alertId, o.now, o.refusedGateway), ...deliveryParams(transition, targets, o)]);
+  const [a] = rows;
+  if (!a) return 0;
+  if (a.had === null && a.attached === null) {
+    // nothing was queued (the statement queues only for an alert with its incident)
+    await attachStepwise(q, alertId, a, o.now);
+    if (transition === 'cleared') await closeFinishedIncidents(q, o.now, [alertId]);
+    return queueTargetDeliveries(q, alertId, transition, targets, o);
+  }
+  const created = rows.filter((r) => r.id != null).map((r): DueDelivery => ({
+    id: r.id!, alert_id: r.alert_id!, channel: r.channel!, target: r.target!, payload: r.payload!, attempts: r.attempts!, contact_id: r.contact_id ?? null, stage: r.stage ?? null,
+  }));
+  o.leaseTo?.push(...created);
+  return created.length;
 }
 
 export interface ContactDelivery {

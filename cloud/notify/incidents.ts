@@ -31,8 +31,8 @@ const STAND_ALONE_RULES = new Set(['low_stock', 'lot_expired', 'lot_near_expiry'
 /**
  * SQL (text) for an alert's incident key, by the rule above, over an alerts row (`id`, `gateway`,
  * `zone`, `rule`, `severity`): $3 is the refused gateway (a gateway_refused alert's), $4 the
- * stand-alone rules. In SQL so that attachIncident reads the alert and joins or opens its
- * incident in one round trip.
+ * stand-alone rules. In SQL so that one statement reads the alert, joins or opens its incident
+ * and queues its deliveries (deliveries.ts attachAndQueue).
  */
 const INCIDENT_KEY_SQL = `CASE
   WHEN severity = 'info' THEN 'alert:' || id
@@ -55,18 +55,23 @@ export const INCIDENT_ACKED_SQL = `(i.acked_at IS NOT NULL OR (
   AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active' AND x.acked_at IS NULL)))`;
 
 /**
- * The common cases of attachIncident in one statement: the alert already has its incident; it
- * joins the open incident of its key that still has an active alert (taking its severity up and
- * withdrawing the acknowledgement when it is worse, or else acknowledged with it); no incident is
- * open for its key and it opens one. `attached` stays NULL for the rest, which the stepwise path
- * below decides: an open incident with no active alert left (to close first), or an incident
- * another transaction opened for the key after this statement's snapshot (the INSERT met it).
- * One statement sees one snapshot: each CTE reads the rows as they were before it, and only
+ * The common cases of attaching an alert to its incident, as CTEs of one statement (deliveries.ts
+ * attachAndQueue puts them in front of the insert of the alert's deliveries): the alert already
+ * has its incident; it joins the open incident of its key that still has an active alert (taking
+ * its severity up and withdrawing the acknowledgement when it is worse, or else acknowledged with
+ * it); no incident is open for its key and it opens one. `att` stays empty for the rest, which the
+ * stepwise path below decides: an open incident with no active alert left (to close first), or an
+ * incident another transaction opened for the key after this statement's snapshot (the INSERT met
+ * it). One statement sees one snapshot: each CTE reads the rows as they were before it, and only
  * `att` writes the alert row (a row may be changed once per statement).
+ * Parameters: $1 the alert id, $2 now, $3 the refused gateway (a gateway_refused alert's, else
+ * ''), $4 the stand-alone rules, $5 the severities in rank order (attachParams).
+ * `a` is the alert as stored (with the columns a notification payload needs) and its key.
  */
-const ATTACH_SQL = `
-  WITH a AS (
-    SELECT id, zone, severity, state, raised_at, incident_id, ${INCIDENT_KEY_SQL} AS key FROM alerts WHERE id = $1),
+export const ATTACH_CTES = `
+  a AS (
+    SELECT id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message, incident_id,
+           ${INCIDENT_KEY_SQL} AS key FROM alerts WHERE id = $1),
   cur AS (
     SELECT i.id, i.severity, i.acked_at, i.acked_by FROM incidents i
     WHERE i.key = (SELECT key FROM a WHERE incident_id IS NULL) AND i.state = 'open' FOR UPDATE),
@@ -93,25 +98,25 @@ const ATTACH_SQL = `
       acked_by = CASE WHEN c.with_ack AND x.acked_at IS NULL THEN c.acked_by ELSE x.acked_by END,
       ack_note = CASE WHEN c.with_ack AND x.acked_at IS NULL THEN 'acknowledged with incident ' || c.id ELSE x.ack_note END
     FROM chosen c WHERE x.id = $1
-    RETURNING x.incident_id)
-  SELECT a.incident_id AS had, (SELECT incident_id FROM att) AS attached, a.key, a.zone, a.severity, a.state, a.raised_at FROM a`;
+    RETURNING x.incident_id),
+  -- the incident as this statement leaves it (the CTEs above read the rows as they were before
+  -- it): the one the alert had, the live one it joined (its severity raised by worse), or the
+  -- one it opened
+  inc AS (
+    SELECT i.id, i.severity, i.state FROM incidents i WHERE i.id = (SELECT incident_id FROM a)
+    UNION ALL SELECT live.id, CASE WHEN EXISTS (SELECT 1 FROM worse) THEN (SELECT severity FROM a) ELSE live.severity END, 'open' FROM live
+    UNION ALL SELECT opened.id, (SELECT severity FROM a), (SELECT CASE WHEN state = 'active' THEN 'open' ELSE 'closed' END FROM a) FROM opened)`;
 
-interface AttachRow { had: string | null; attached: string | null; key: string; zone: string; severity: string; state: string; raised_at: Date }
+/** the parameters $1..$5 of ATTACH_CTES */
+export const attachParams = (alertId: string, now: Date, refusedGateway?: string | null): unknown[] =>
+  [alertId, now, refusedGateway ?? '', [...STAND_ALONE_RULES], SEVERITIES_BY_RANK];
 
-/**
- * Gives a stored alert its incident (once: a replayed or cleared transition keeps the one it has).
- * Called in the transaction that stored the alert. Returns the incident id.
- */
-export async function attachIncident(q: Queryable, alertId: string, now: Date, o: { refusedGateway?: string | null } = {}): Promise<number | null> {
-  const [a] = await q.query<AttachRow>(ATTACH_SQL, [alertId, now, o.refusedGateway ?? '', [...STAND_ALONE_RULES], SEVERITIES_BY_RANK]);
-  if (!a) return null;
-  if (a.had !== null) return Number(a.had);
-  if (a.attached !== null) return Number(a.attached);
-  return attachStepwise(q, alertId, a, now);
-}
+/** what ATTACH_CTES decided: `had` the incident the alert had, `attached` the one it has now (both null: attachStepwise decides) */
+export interface AttachRow { had: string | null; attached: string | null; key: string; zone: string; severity: string; state: string; raised_at: Date }
+export const ATTACH_COLUMNS = 'a.incident_id AS had, (SELECT incident_id FROM att) AS attached, a.key, a.zone, a.severity, a.state, a.raised_at';
 
-/** the rare cases ATTACH_SQL leaves, one statement at a time (each sees what the one before did) */
-async function attachStepwise(q: Queryable, alertId: string, a: AttachRow, now: Date): Promise<number | null> {
+/** the rare cases ATTACH_CTES leave, one statement at a time (each sees what the one before did) */
+export async function attachStepwise(q: Queryable, alertId: string, a: AttachRow, now: Date): Promise<number | null> {
   const key = a.key;
   // an open incident whose alerts have all cleared is over (its last clear came by a path that
   // does not close incidents, e.g. a device back online): close it so this alert opens a new one

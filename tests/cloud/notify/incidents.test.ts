@@ -133,6 +133,8 @@ describe(`incidents: one zone event, many alerts (${engineLabel})`, () => {
       ['chiller:high:p1:1', `incident:${incident}`, false],
       ['chiller:high:p2:1', `incident:${incident}`, true],
     ]);
+    // what the receiver is told of the incident at each raise: the second joined it (2 alerts)
+    expect(raised.map((b) => [b.incident.alerts, b.incident.state])).toEqual([[1, 'open'], [2, 'open']]);
   });
 
   it('unacknowledged, the incident escalates once (not once per probe)', async () => {
@@ -194,6 +196,10 @@ describe(`incidents: one zone event, many alerts (${engineLabel})`, () => {
     const worse = (await f.as('viewer', 'GET', `/api/incidents/${freezer.id}`)).json;
     expect(worse).toMatchObject({ severity: 'critical', ackedAt: null, unackedAlerts: 1 });
     expect(worse.ackNote).toContain('withdrawn');
+    // the webhook's raise says the incident is critical now (not the warning it was), in its thread
+    await d.pass();
+    expect(ops().filter((b) => b.transition === 'raised' && b.alert.id === 'freezer:high:f2:1').map((b) => b.incident))
+      .toEqual([{ id: freezer.id, thread: `incident:${freezer.id}`, update: true, severity: 'critical', state: 'open', alerts: 2 }]);
     expect(await step(65)).toMatchObject({ routed: 1 });
     expect(people()).toEqual(['freezer:high:f2:1 → alice raised']);
   });
@@ -210,6 +216,9 @@ describe(`incidents: one zone event, many alerts (${engineLabel})`, () => {
     // (the dispatcher sends a pass's deliveries in parallel: arrival order is not theirs)
     expect(ops().filter((b) => b.transition === 'cleared' && b.incident.id === incident).map((b) => [b.alert.id, b.incident.update]).sort()).toEqual([
       ['chiller:high:p1:1', true], ['chiller:high:p2:1', true], ['chiller:high:p3:1', false]]);
+    // the last clear's payload shows the incident it ended as closed; the earlier ones, still open
+    expect(ops().filter((b) => b.transition === 'cleared' && b.incident.id === incident).map((b) => [b.alert.id, b.incident.state, b.incident.alerts]).sort()).toEqual([
+      ['chiller:high:p1:1', 'open', 3], ['chiller:high:p2:1', 'open', 3], ['chiller:high:p3:1', 'closed', 3]]);
 
     await ingest(alert(90, { id: 'chiller:high:p1:2', sensor: 'chiller-p1' }));
     const now = (await f.as('viewer', 'GET', '/api/incidents?zone=chiller')).json;
