@@ -77,7 +77,8 @@ describe(`incident keys (${engineLabel})`, () => {
     const firstStored = new Promise<void>((r) => (stored = r));
     const first = tdb.db.tx(async (q) => { await storeAlert(q, 'gw-1', raised('k-c1', { zone: 'dock' }), []); stored(); await gate; });
     await firstStored;
-    const second = tdb.db.tx((q) => storeAlert(q, 'gw-1', raised('k-c2', { zone: 'dock', sensor: 'p2' }), []));
+    const hook = [{ channel: 'webhook', target: 'http://127.0.0.1:9/hook', format: 'json' as const }];
+    const second = tdb.db.tx((q) => storeAlert(q, 'gw-1', raised('k-c2', { zone: 'dock', sensor: 'p2' }), hook));
     // give the second a moment to reach the first's incident row (if it does not, it simply sees it committed)
     await quietFor(300, 'the second transaction reaches the first one\'s incident row and waits on it');
     release();
@@ -85,5 +86,9 @@ describe(`incident keys (${engineLabel})`, () => {
     const [a, b] = [await incidentOf('k-c1'), await incidentOf('k-c2')];
     expect(a).toMatchObject({ key: 'zone:dock', state: 'open' });
     expect(b!.id).toBe(a!.id);
+    // the second alert's delivery, queued after it joined the first one's incident, says so
+    const [d] = await tdb.db.query<{ payload: { incident: { id: number; update: boolean; alerts: number } } }>(
+      `SELECT payload FROM notification_deliveries WHERE alert_id = 'k-c2' AND transition = 'raised'`);
+    expect(d!.payload.incident).toMatchObject({ id: Number(a!.id), update: true, alerts: 2 });
   });
 });
