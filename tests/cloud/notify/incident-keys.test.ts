@@ -77,7 +77,7 @@ describe(`incident keys (${engineLabel})`, () => {
     const firstStored = new Promise<void>((r) => (stored = r));
     const first = tdb.db.tx(async (q) => { await storeAlert(q, 'gw-1', raised('k-c1', { zone: 'dock' }), []); stored(); await gate; });
     await firstStored;
-    const hook = [{ channel: 'webhook', target: 'http://127.0.0.1:9/hook', format: 'json' as const }];
+    const hook = [{ channel: 'webhook', target: 'http://127.0.0.1:9/hook', format: 'json' }] as const;
     const second = tdb.db.tx((q) => storeAlert(q, 'gw-1', raised('k-c2', { zone: 'dock', sensor: 'p2' }), hook));
     // give the second a moment to reach the first's incident row (if it does not, it simply sees it committed)
     await quietFor(300, 'the second transaction reaches the first one\'s incident row and waits on it');
