@@ -43,9 +43,7 @@ export type Admitted = { ok: true; site: string | null } | { ok: false; error: S
 export async function admitBatch(q: Queryable, batch: UplinkBatch): Promise<Admitted> {
   const gw = batch.gateway;
   const [reg] = await q.query<AdmissionRow>(
-    `WITH ${ADMISSION_CTES}
-     SELECT reg.site, reg.generation, reg.revoked_at IS NOT NULL AS revoked, bound.generation AS stream_generation
-     FROM reg, bound`, [gw, batch.stream]);
+    `WITH ${ADMISSION_CTES} SELECT ${ADMISSION_COLUMNS} FROM reg, bound`, [gw, batch.stream]);
   // NULL: another transaction bound the stream after this statement's snapshot (the INSERT met
   // its row and did nothing); a new statement sees it
   if (reg && !reg.revoked && reg.stream_generation === null) {
@@ -64,6 +62,9 @@ export const ADMISSION_CTES = `reg AS (SELECT site, generation, revoked_at FROM 
      opened AS (INSERT INTO uplink_streams (gateway, stream, generation) SELECT $1, $2, generation FROM reg WHERE revoked_at IS NULL
                 ON CONFLICT DO NOTHING RETURNING generation),
      bound AS (SELECT coalesce((SELECT generation FROM opened), (SELECT generation FROM uplink_streams WHERE gateway = $1 AND stream = $2)) AS generation)`;
+
+/** an AdmissionRow, selected from ADMISSION_CTES' `reg, bound` */
+export const ADMISSION_COLUMNS = 'reg.site, reg.generation, reg.revoked_at IS NOT NULL AS revoked, bound.generation AS stream_generation';
 
 export interface AdmissionRow { site: string | null; generation: number; revoked: boolean; stream_generation: number | null }
 

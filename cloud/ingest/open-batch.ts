@@ -2,7 +2,7 @@ import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
 import { SpError } from '../../protocols/errors.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
-import { ADMISSION_CTES, admission, admitBatch, claimsOf, idsToScreen, knownOwners, screenBatch, type Admitted, type AdmissionRow, type KnownOwners, type Refusal } from './gateway-policy.ts';
+import { ADMISSION_COLUMNS, ADMISSION_CTES, admission, admitBatch, claimsOf, idsToScreen, knownOwners, screenBatch, type Admitted, type AdmissionRow, type KnownOwners, type Refusal } from './gateway-policy.ts';
 import { batchDigest, sameContent } from './batch-digest.ts';
 import { raiseRefusalAlerts, rejection } from './refusal-alerts.ts';
 
@@ -101,7 +101,7 @@ async function openInOne(q: Queryable, sent: UplinkBatch, digest: string): Promi
      admitted AS (SELECT 1 FROM reg, bound WHERE reg.revoked_at IS NULL AND bound.generation = reg.generation),
      ${claimCtes(3, ' FROM admitted')},
      held AS (SELECT digest FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = $5)
-     SELECT reg.site, reg.generation, reg.revoked_at IS NOT NULL AS revoked, bound.generation AS stream_generation,
+     SELECT ${ADMISSION_COLUMNS},
        EXISTS (SELECT 1 FROM fresh) AS fresh, EXISTS (SELECT 1 FROM held) AS held, (SELECT digest FROM held) AS held_digest,
        (SELECT coalesce(json_agg(json_build_object('kind', kind, 'id', id, 'gateway', gateway)), '[]'::json)
         FROM gateway_claims WHERE ${claimsOf('$11', '$12')}) AS claims

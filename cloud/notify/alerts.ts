@@ -1,7 +1,7 @@
 import type { AlertEvent } from '../../protocols/uplink/contract.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from './targets.ts';
-import { closeFinishedIncidents } from './incidents.ts';
+import { closeFinishedIncidents, closeFinishedSql } from './incidents.ts';
 import { attachAndQueue, queueTargetDeliveries, type DueDelivery } from './deliveries.ts';
 
 // The one writer of alert rows (tests/architecture/writers.test.ts holds it): whoever raises an
@@ -35,8 +35,7 @@ export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, t
        VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0), to_timestamp($9 / 1000.0), $10, $11, $12, $13)
        ON CONFLICT (id) DO ${cleared ? `UPDATE SET state = 'cleared', cleared_at = excluded.cleared_at WHERE alerts.gateway = excluded.gateway` : 'NOTHING'}
        RETURNING id, incident_id)
-     ${cleared ? `UPDATE incidents i SET state = 'closed', closed_at = $14 FROM up WHERE i.id = up.incident_id AND i.state = 'open'
-       AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active' AND x.id <> up.id)` : 'SELECT 1'}`,
+     ${cleared ? closeFinishedSql('i.id = up.incident_id', '$14', { from: 'up', except: 'up.id' }) : 'SELECT 1'}`,
     [a.id, gateway, a.zone, a.sensor ?? null, a.rule, a.severity, cleared ? 'cleared' : 'active', a.since,
       cleared ? a.since : a.ts, cleared ? now : null, a.value ?? null, a.threshold ?? null, a.message, ...(cleared ? [now] : [])],
   );

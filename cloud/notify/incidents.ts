@@ -120,9 +120,7 @@ export async function attachStepwise(q: Queryable, alertId: string, a: AttachRow
   const key = a.key;
   // an open incident whose alerts have all cleared is over (its last clear came by a path that
   // does not close incidents, e.g. a device back online): close it so this alert opens a new one
-  await q.query(
-    `UPDATE incidents i SET state = 'closed', closed_at = $2 WHERE key = $1 AND state = 'open'
-       AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active')`, [key, now]);
+  await q.query(closeFinishedSql('i.key = $1', '$2'), [key, now]);
   let [inc] = await q.query<{ id: string; severity: string; acked_at: Date | null; acked_by: string | null }>(
     `SELECT id, severity, acked_at, acked_by FROM incidents WHERE key = $1 AND state = 'open' FOR UPDATE`, [key]);
   if (!inc) {
@@ -152,12 +150,19 @@ export async function attachStepwise(q: Queryable, alertId: string, a: AttachRow
   return Number(inc.id);
 }
 
+/**
+ * SQL (an UPDATE) closing, at `now`, the open incidents `which` picks (a condition on `i`) that
+ * have no active alert left. `except`: an alert the statement's snapshot still shows active that
+ * the same statement clears (alerts.ts storeAlert); `from`: what `which` and `except` read.
+ */
+export const closeFinishedSql = (which: string, now: string, o: { from?: string; except?: string } = {}) =>
+  `UPDATE incidents i SET state = 'closed', closed_at = ${now}${o.from ? ` FROM ${o.from}` : ''} WHERE i.state = 'open' AND ${which}
+     AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active'${o.except ? ` AND x.id <> ${o.except}` : ''})`;
+
 /** closes the incidents (of these alerts, or all) that have no active alert left */
 export async function closeFinishedIncidents(q: Queryable, now: Date, alertIds?: readonly string[]): Promise<number> {
   const rows = await q.query(
-    `UPDATE incidents i SET state = 'closed', closed_at = $1 WHERE state = 'open'
-       ${alertIds ? 'AND id IN (SELECT incident_id FROM alerts WHERE id = ANY($2::text[]))' : ''}
-       AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active') RETURNING id`,
+    `${closeFinishedSql(alertIds ? 'i.id IN (SELECT incident_id FROM alerts WHERE id = ANY($2::text[]))' : 'true', '$1')} RETURNING i.id`,
     alertIds ? [now, alertIds] : [now]);
   return rows.length;
 }
