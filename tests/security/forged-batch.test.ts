@@ -203,4 +203,21 @@ describe(`forged batches (${engineLabel})`, () => {
     expect(next.status).toBe('committed');
     expect(await q(`SELECT state FROM alerts WHERE id = 'b-alarm'`)).toEqual([{ state: 'cleared' }]);
   });
+
+  // A clear closes its incident in the statement that stores it (cloud/notify/alerts.ts). A
+  // gateway naming another gateway's alert in a zone of its own passes the screening, so the
+  // statement itself must change nothing: the alert stays active, its incident open.
+  it("a clear naming another gateway's alert clears nothing and closes no incident; the batch's own reading is stored", async () => {
+    const hot = { id: 'a-hot', transition: 'raised', rule: 'high', zone: 'chiller', sensor: 'chiller-t1', severity: 'critical', ts: T + 70_000, since: T + 10_000, value: 12, threshold: 8, message: 'chiller too warm' };
+    expect((await rig.send('gw-a', { stream: 'a-1', seq: 2, readings: [reading('chiller-t1', 70, 12)], alerts: [hot] })).status).toBe('committed');
+    const [inc] = await q<{ id: string; state: string }>(`SELECT i.id, i.state FROM alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.id = 'a-hot'`);
+    expect(inc!.state).toBe('open');
+
+    const ack = await rig.send('gw-b', { stream: 'b-clear', seq: 1, readings: [reading('freezer-b-t1', 71, -21.5)],
+      alerts: [{ ...hot, transition: 'cleared', zone: 'freezer-b', sensor: 'freezer-b-t1', ts: T + 71_000, message: 'forged clear' }] });
+    expect(ack.status).toBe('committed');
+    expect(await q(`SELECT gateway, state, cleared_at FROM alerts WHERE id = 'a-hot'`)).toEqual([{ gateway: 'gw-a', state: 'active', cleared_at: null }]);
+    expect(await q(`SELECT state FROM incidents WHERE id = $1`, [inc!.id])).toEqual([{ state: 'open' }]);
+    expect(await q(`SELECT 1 FROM readings WHERE sensor = 'freezer-b-t1' AND value = -21.5`)).toHaveLength(1);
+  });
 });
