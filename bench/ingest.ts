@@ -38,7 +38,7 @@ import { copyTextRows } from './lib/copy-text.ts';
 import { parseUplinkBatch } from '../protocols/uplink/parse.ts';
 import { PROTOCOL_VERSION, topics, type UplinkAck, type UplinkBatch } from '../protocols/uplink/contract.ts';
 import { requireDatabaseUrl, scratchDatabase } from './lib/scratch-pg.ts';
-import { startBenchBroker } from './lib/mosquitto.ts';
+import { mosquittoVersion, startBenchBroker } from './lib/mosquitto.ts';
 import { machine, ratio, table, writeResult } from './lib/report.ts';
 import { cpuDelta, cpuOf } from './lib/proc-cpu.ts';
 import { registerGateway } from '../tests/helpers/gateways.ts';
@@ -294,7 +294,7 @@ try {
     ]);
     console.log(`\n${head}\n\n${main}\n\n${inproc}\n\n${validation}\n\n${hyper}\n`);
     const file = writeResult('ingest', {
-      postgres: server, engine, broker: broker.kind, cloudNodeFlags: CLOUD_NODE_FLAGS, gateways: GATEWAYS, batchSize: BATCH, readings: TOTAL, payloadBytes,
+      postgres: server, engine, broker: mosquittoVersion() ?? broker.kind, cloudNodeFlags: CLOUD_NODE_FLAGS, gateways: GATEWAYS, batchSize: BATCH, readings: TOTAL, payloadBytes,
       endToEnd: { ms: e2eMs, rate: e2eRate, ratioToCopy: e2eRate / copyRate, cpuMsPerBatch: (cpu.user + cpu.system) / 1000 / batchesN,
       postgresCpuMsPerBatch: pgCpuS * 1000 / batchesN, brokerCpuMsPerBatch: brokerCpuS * 1000 / batchesN, targetRate: TARGET_RATE, targetRatio: TARGET_RATIO },
       rawCopy: { ms: copyMs, rate: copyRate }, rawBinaryCopy: { ms: binaryCopyMs, rate: binaryCopyRate, ratioOfOurs: e2eRate / binaryCopyRate }, naiveInsert: { readings: naive, ms: naiveMs, rate: naiveRate },
