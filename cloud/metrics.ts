@@ -38,6 +38,7 @@ export function createCloudMetrics(opts: { db?: Db } = {}) {
     }),
     groupFast: c('stockpulse_cloud_ingest_group_fast_total', 'batches of a group commit decided on the set-based path (cloud/ingest/store-group.ts: plain readings of owned sensors, committed or duplicate)'),
     groupFastFailed: c('stockpulse_cloud_ingest_group_fast_failed_total', 'groups whose set-based path failed (that transaction rolled back; the group ran again with every batch on the per-batch path)'),
+    groupRunRedone: c('stockpulse_cloud_ingest_group_run_redone_total', 'runs of a stream rolled back because the run they follow did not commit whole, then run again after it (cloud/ingest/group-commit.ts: a stream commits in seq order)'),
     groupIsolated: c('stockpulse_cloud_ingest_group_isolated_total', 'batches whose savepoint failed inside a group commit (rolled back alone, then stored on the single-batch path)'),
     mqttConnected: new Gauge({ name: 'stockpulse_cloud_mqtt_connected', help: '1 when the ingest MQTT connection is up', registers: [registry] }),
     ...(opts.db ? databaseGauges(registry, opts.db) : {}),

@@ -20,8 +20,13 @@ import { plain, storeGroupFast } from './store-group.ts';
 //   holding that gateway is still committing (take) — except the next run of such a stream (the
 //   drain after an outage), which starts beside the run before it once that one holds its lock,
 //   and waits for that lock inside PostgreSQL before it writes a row the two share and before its
-//   COMMIT (run-turn.ts). Out of order only where a group failed (its lock went with its
-//   ROLLBACK) or a batch failed alone and goes the single-batch path after its group (below).
+//   COMMIT (run-turn.ts). A run never commits while the run it follows is still being tried: a
+//   group whose transaction failed (its lock went with its ROLLBACK, and it goes again) or had a
+//   batch rolled back alone (stored on the single-batch path after it) would let the follower
+//   commit first. So the follower, once it holds its turn, checks how the run before it ended
+//   (Group.firstTx); when that did not commit whole, the follower rolls back, waits until every
+//   batch of that run was decided (Group.done) and runs again. Out of seq order only a batch that
+//   failed for good: nothing of it is stored, and its resend commits when it comes.
 // - Set-based first (store-group.ts): the group's plain batches (readings of sensors their
 //   gateway owns) are written with two or three statements for all of them, first thing in the
 //   transaction; every other batch runs storeBatchIn alone below. If the set-based statements
@@ -84,8 +89,22 @@ interface Group {
   lock: [number, number] | null;
   /** true once its transaction holds that lock: a later run may start */
   locked: boolean;
-  /** the locks of the groups it follows */
-  after: [number, number][];
+  /** the groups it follows (runs of its stream still committing when it was taken) */
+  after: Group[];
+  /** settles when its first transaction ended: true when it committed with every batch in it */
+  firstTx: Promise<boolean>;
+  /** settles when each of its batches was decided (committed, duplicate, rejected, or failed with nothing stored) */
+  done: Promise<void>;
+  /** settle those two */
+  settleFirstTx(whole: boolean): void;
+  settleDone(): void;
+}
+
+function newGroup(waiting: Waiting[], lock: [number, number] | null, after: Group[]): Group {
+  let settleFirstTx!: (whole: boolean) => void, settleDone!: () => void;
+  const firstTx = new Promise<boolean>((r) => { settleFirstTx = r; });
+  const done = new Promise<void>((r) => { settleDone = r; });
+  return { waiting, lock, locked: false, after, firstTx, done, settleFirstTx, settleDone };
 }
 
 /** a gateway with a batch in a group that has not committed yet */
@@ -147,7 +166,7 @@ export class GroupCommitter {
   private take(): Group {
     let readings = 0;
     const group: Waiting[] = [];
-    const after: [number, number][] = [];
+    const after: Group[] = [];
     /** gateway → the stream of its run in this group, or null when its batch may have no company */
     const gateways = new Map<string, string | null>();
     /** gateways one of whose batches waits for a later group: none of their later batches may go ahead of it */
@@ -171,11 +190,11 @@ export class GroupCommitter {
       }
       readings += size;
       group.push(w);
-      if (follows && !gateways.has(b.gateway)) after.push(busy.last.lock!);
+      if (follows && !gateways.has(b.gateway)) after.push(busy.last);
       gateways.set(b.gateway, run);
     }
     this.queue = rest;
-    const taken: Group = { waiting: group, lock: [...gateways.values()].some((r) => r !== null) ? newRunLock() : null, locked: false, after };
+    const taken = newGroup(group, [...gateways.values()].some((r) => r !== null) ? newRunLock() : null, after);
     for (const [g, run] of gateways) {
       const busy = this.committing.get(g);
       if (busy) Object.assign(busy, { groups: busy.groups + 1, run: busy.run === run ? run : null, last: taken });
@@ -194,6 +213,9 @@ export class GroupCommitter {
     try {
       await this.commit(group);
     } finally {
+      // settled by commit; here too, should it have thrown, so no follower waits for ever (a second settle does nothing)
+      group.settleFirstTx(false);
+      group.settleDone();
       this.inFlight--;
       for (const g of new Set(group.waiting.map((w) => w.batch.gateway))) {
         const busy = this.committing.get(g)!;
@@ -219,7 +241,8 @@ export class GroupCommitter {
         taken.locked = true; // BEGIN took it: the next run of its stream may start
         this.schedule();
       }
-      const turn = new RunTurn(taken.after);
+      const after = taken.after;
+      const turn = new RunTurn(after.map((g) => g.lock!));
       let fast: (StoreResult | undefined)[] = [];
       if (setBased) {
         try {
@@ -230,6 +253,9 @@ export class GroupCommitter {
         }
       }
       await turn.wait(q); // before the per-batch path writes a row, and before the COMMIT
+      // its turn taken, the runs it follows have ended their first transactions (their locks went
+      // with them), so this waits for no one: did they commit whole?
+      if (after.length && !(await Promise.all(after.map((g) => g.firstTx))).every(Boolean)) throw new PredecessorFailed();
       const out: (StoreResult | undefined)[] = [];
       fastDecided = fast.filter(Boolean).length;
       // one batch for the per-batch path and nothing else decided in this transaction (an alarm
@@ -247,16 +273,39 @@ export class GroupCommitter {
       if (e instanceof LoneBatchFailed) return [undefined];
       throw e;
     });
-    try {
+    /**
+     * set-based first; when that failed, the group again with every batch on the per-batch path.
+     * `firstEnded` is told how the first transaction ended before anything else runs: a follower
+     * holding its turn waits for that, and the second transaction takes this group's lock again
+     */
+    const attempt = async (firstEnded: (whole: boolean) => void) => {
+      let r: (StoreResult | undefined)[];
       try {
-        results = await storeGroupOrLone(true);
+        r = await storeGroupOrLone(true);
       } catch (e) {
+        firstEnded(false);
         if (!(e instanceof SetBasedFailed)) throw e;
         fastFailed = true;
-        results = await storeGroupOrLone(false);
+        return storeGroupOrLone(false);
+      }
+      firstEnded(r.every((x) => x !== undefined));
+      return r;
+    };
+    try {
+      try {
+        results = await attempt(taken.settleFirstTx);
+      } catch (e) {
+        if (!(e instanceof PredecessorFailed)) throw e;
+        // rolled back so as not to commit before the run it follows: once that run is decided,
+        // this one goes again, following no one (it holds no lock while it waits)
+        this.o.metrics?.groupRunRedone.inc();
+        await Promise.all(taken.after.map((g) => g.done));
+        taken.after = [];
+        results = await attempt(() => {});
       }
     } catch (e) {
       for (const w of group) w.reject(e); // nothing acked; the edges resend
+      taken.settleDone();
       return;
     }
     this.o.metrics?.groupSize.observe(group.length);
@@ -277,6 +326,7 @@ export class GroupCommitter {
         w.reject(e);
       }
     }));
+    taken.settleDone();
   }
 }
 
@@ -309,6 +359,18 @@ async function lone<T>(fn: () => Promise<T>): Promise<T> {
 class LoneBatchFailed extends Error {
   constructor(readonly fault: unknown) {
     super(`batch failed: ${(fault as Error | null)?.message ?? String(fault)}`);
+  }
+}
+
+/**
+ * The run this group follows did not commit whole (run-turn.ts): this group's transaction rolled
+ * back rather than commit before it, and goes again once that run is decided. SQLSTATE 40001
+ * (serialization failure): should it ever reach the ingest, a passing fault (store-fault.ts).
+ */
+class PredecessorFailed extends Error {
+  readonly code = '40001';
+  constructor() {
+    super('the run before this one in its stream did not commit whole: rolled back to keep the seq order');
   }
 }
 

@@ -66,9 +66,11 @@ async function state(db: Db) {
 /**
  * `db` whose first transaction is held after its statement that contains `at` until release():
  * the group commit's first group stays in its transaction while the test looks. `log` says what
- * each transaction did (its keys written, the hold, its COMMIT returned), in order.
+ * each transaction did (its keys written, the hold, its COMMIT returned), in order. `thenFail`:
+ * once released, that transaction runs a statement the server refuses (division by zero, standing
+ * for any fault of its own) and fails there.
  */
-function holdingFirst(db: Db, at: string): { db: Db; log: string[]; release(): void } {
+function holdingFirst(db: Db, at: string, thenFail = false): { db: Db; log: string[]; release(): void } {
   const log: string[] = [];
   let txs = 0;
   let release!: () => void;
@@ -82,7 +84,11 @@ function holdingFirst(db: Db, at: string): { db: Db; log: string[]; release(): v
         query: async (sql, p) => {
           if (sql.includes('INSERT INTO uplink_batches')) log.push(`keys ${id}`);
           const r = await q.query(sql, p);
-          if (id === 1 && sql.includes(at)) { log.push('held 1'); await held; }
+          if (id === 1 && sql.includes(at)) {
+            log.push('held 1');
+            await held;
+            if (thenFail) await q.query('SELECT 1 / 0');
+          }
           return r as never;
         },
       }), o).then((out) => { log.push(`committed ${id}`); return out; });
@@ -283,6 +289,43 @@ describe.each([5, 100])(`group commit, set-based path (${engineLabel}), %i readi
               (SELECT (extract(epoch FROM last_ts) * 1000)::float8 FROM sensors WHERE id = $1) AS last_ms`,
       [sensor(2), run[0]!.readings[0]!.ts, gw(2)]);
     expect(row).toEqual({ n: 4 * N, keys: 4, last_seq: 8, last_ms: run[3]!.readings.at(-1)!.ts });
+  });
+
+  it('the drain: when the run before fails in its transaction, the run after it, already waiting for its turn, does not commit first: it goes again after that run, and the stream commits in seq order', { timeout: 60_000 }, async () => {
+    if (grouped.db.engine === 'pglite' || N < COPY_MIN_READINGS) {
+      console.log(`runs side by side: not on this database or size (${grouped.db.engine}, ${N} readings a batch): runs are PostgreSQL's COPY path`);
+      return;
+    }
+    const { db: watched, log, release } = holdingFirst(grouped.db, 'INSERT INTO gateways', true);
+    const at = (seq: number) => Array.from({ length: N }, (_, i) =>
+      ({ sensor: sensor(10), kind: 'temperature' as const, ts: T0 + 90_000_000 + (seq * N + i) * 1000, value: seq, quality: 'good' as const }));
+    // a stream of gateway 10 (seq 1 stored), then seq 2-5, two a group, two groups at once
+    expect((await storeBatch(grouped.db, batch(10, 1, { stream: 'rf', readings: at(1) }), [])).status).toBe('committed');
+    const run = [2, 3, 4, 5].map((seq) => batch(10, seq, { stream: 'rf', readings: at(seq) }));
+    const metrics = createCloudMetrics();
+    const committer = new GroupCommitter({ db: watched, targets: [], metrics, maxBatches: 64, maxReadings: 2 * N, concurrency: 2 });
+    const results = Promise.all(run.map((b) => committer.store(b)));
+    try {
+      // the second run wrote its keys and its COPY beside the first and waits for its turn
+      await expect.poll(() => waitingForTurn(grouped.db), { timeout: 10_000, message: `the second run waits for the first's lock (${log.join(', ')})` }).toBe(1);
+    } finally {
+      release(); // the first now fails: its lock goes with its ROLLBACK, and the second has its turn
+    }
+    expect((await results).map((r) => (r.status === 'committed' ? r.readingsStored : r.status))).toEqual([N, N, N, N]);
+    // transactions 1 and 2 are the two runs' first; 1 failed, so 2 rolled back, and the first
+    // run's second transaction (3) committed before the second run's (4)
+    expect(log.filter((l) => l.startsWith('committed'))).toEqual(['committed 3', 'committed 4']);
+    expect((await metrics.groupFastFailed.get()).values[0]!.value).toBe(1);
+    expect((await metrics.groupRunRedone.get()).values[0]!.value).toBe(1);
+    // received_at is the start of the transaction that committed the key: it rises with seq
+    const keys = await grouped.db.query<{ seq: number }>(`SELECT seq::int AS seq FROM uplink_batches WHERE gateway = $1 AND stream = 'rf' AND seq >= 2 ORDER BY received_at, seq`, [gw(10)]);
+    expect(keys.map((k) => k.seq)).toEqual([2, 3, 4, 5]);
+    const [row] = await grouped.db.query<{ n: number; last_seq: number; last_ms: number }>(
+      `SELECT (SELECT count(*)::int FROM readings WHERE sensor = $1 AND ts >= to_timestamp($2 / 1000.0)) AS n,
+              (SELECT last_seq::int FROM gateways WHERE id = $3) AS last_seq,
+              (SELECT (extract(epoch FROM last_ts) * 1000)::float8 FROM sensors WHERE id = $1) AS last_ms`,
+      [sensor(10), run[0]!.readings[0]!.ts, gw(10)]);
+    expect(row).toEqual({ n: 4 * N, last_seq: 5, last_ms: run[3]!.readings.at(-1)!.ts });
   });
 
   it('the drain: a reading sent in both of two overlapping runs, the later run writing it first, is a deadlock PostgreSQL breaks, not a hang; after the retry every reading is stored once', { timeout: 60_000 }, async () => {

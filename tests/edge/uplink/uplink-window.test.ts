@@ -79,7 +79,9 @@ describe(`the uplink's seq window (${engineLabel})`, () => {
     expect(uplink.stats.batchesAcked).toBe(32);
     expect(maxInFlight()).toBeGreaterThan(1); // a window, not stop-and-wait
     expect(maxInFlight()).toBeLessThanOrEqual(4);
-    // committed in seq order: the commit times of the batch keys rise with seq
+    // committed in seq order. received_at is the start of the transaction that committed the key:
+    // a run's transaction starts after the one it follows began, and should that one fail, the
+    // follower rolls back and starts again after it (group-commit.ts), so it rises with seq
     const keys = await tdb.db.query<{ seq: number }>('SELECT seq FROM uplink_batches WHERE gateway = $1 AND stream = $2 ORDER BY received_at, seq', [GW, outbox.stream]);
     expect(keys.map((k) => Number(k.seq))).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
     const [gw] = await tdb.db.query<{ last_seq: number }>('SELECT last_seq FROM gateways WHERE id = $1', [GW]);
