@@ -16,7 +16,8 @@ import { resolveLocation } from '../inventory/master-data.ts';
 // - a stream opened under an older credential generation: refused (SP_ERR_UPLINK_STREAM_REVOKED);
 // - each item that speaks for something another gateway owns, changes a zone's limits, books in
 //   another site's locations or matches another site's document is refused on its own
-//   (SP_ERR_GATEWAY_REFUSED) and the rest of the batch is stored.
+//   (SP_ERR_GATEWAY_REFUSED) and the rest of the batch is stored. So is an alert transition naming
+//   an alert id another gateway (or the cloud) raised: a gateway raises and clears its own alerts.
 // Ownership is claimed on first use: a zone or sensor nobody owns is claimed by the first
 // registered gateway whose manifest (or, for a sensor, whose reading) names it. The site too,
 // when registration left it empty. Alerts and movements claim nothing; they need a zone that is
@@ -108,7 +109,8 @@ export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSit
   // the sensors' and the zones' claims in one round trip (after the manifest's: it may claim
   // zones), unless the caller read them already for a batch without one (open-batch.ts)
   const { sensors, zones } = ownedIds(batch);
-  const owned = (!batch.manifest && known) || await owners.lookupBoth(sensors, zones);
+  const { alerts: alertIds } = ownedIds(batch);
+  const owned = (!batch.manifest && known) || await owners.lookupAll(sensors, zones, alertIds);
   const sensorOwner = await owners.claim('sensor', sensors, owned.sensor);
   const foreign = new Map<string, Reading[]>();
   for (const r of batch.readings) {
@@ -123,8 +125,10 @@ export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSit
   const mine = (zone: string) => (zoneOwner.get(zone) ?? gw) === gw;
   const alerts: AlertEvent[] = [];
   for (const a of batch.alerts) {
-    if (mine(a.zone)) alerts.push(a);
-    else refused.push({ what: 'alert', subject: a.id, zone: a.zone, reason: `alert for zone "${a.zone}", which belongs to gateway "${zoneOwner.get(a.zone)}"`, item: a });
+    const raisedBy = owned.alert.get(a.id);
+    if (!mine(a.zone)) refused.push({ what: 'alert', subject: a.id, zone: a.zone, reason: `alert for zone "${a.zone}", which belongs to gateway "${zoneOwner.get(a.zone)}"`, item: a });
+    else if (raisedBy !== undefined && raisedBy !== gw) refused.push({ what: 'alert', subject: a.id, zone: a.zone, reason: `alert id "${a.id}" was raised by ${raisedBy === 'cloud' ? 'the cloud' : `gateway "${raisedBy}"`}; a gateway ${a.transition === 'cleared' ? 'clears' : 'raises'} only alerts of its own`, item: a });
+    else alerts.push(a);
   }
   const movements: MovementEvent[] = [];
   for (const mv of batch.movements) {
@@ -137,14 +141,15 @@ export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSit
   return { refused, batch: { ...batch, manifest, readings, alerts, movements } };
 }
 
-/** who owns the batch's sensors and zones (gateway_claims), as screenBatch looks them up */
-export interface KnownOwners { sensor: Map<string, string>; zone: Map<string, string> }
+/** who owns the batch's sensors and zones (gateway_claims) and which gateway raised its alert ids (alerts), as screenBatch looks them up */
+export interface KnownOwners { sensor: Map<string, string>; zone: Map<string, string>; alert: Map<string, string> }
 
-/** the sensors and zones whose owners screenBatch needs: the batch's storable ones, each once */
-function ownedIds(b: UplinkBatch): { sensors: string[]; zones: string[] } {
+/** the sensors, zones and alert ids whose owners screenBatch needs, each once */
+function ownedIds(b: UplinkBatch): { sensors: string[]; zones: string[]; alerts: string[] } {
   return {
     sensors: [...new Set(b.readings.map((r) => r.sensor))],
     zones: [...new Set([...b.alerts.map((a) => a.zone), ...b.movements.map((m) => m.location.zone)])],
+    alerts: [...new Set(b.alerts.map((a) => a.id))],
   };
 }
 
@@ -153,15 +158,15 @@ function ownedIds(b: UplinkBatch): { sensors: string[]; zones: string[] } {
  * their items): each distinct id checked once, not every item (a zone of a movement refused for
  * its bin may stay in, an owner looked up that nothing asks for)
  */
-export function idsToScreen(sent: UplinkBatch): { sensors: string[]; zones: string[] } {
-  const { sensors, zones } = ownedIds(sent);
-  return { sensors: sensors.filter(storableId), zones: zones.filter(storableId) };
+export function idsToScreen(sent: UplinkBatch): { sensors: string[]; zones: string[]; alerts: string[] } {
+  const { sensors, zones, alerts } = ownedIds(sent);
+  return { sensors: sensors.filter(storableId), zones: zones.filter(storableId), alerts: alerts.filter(storableId) };
 }
 
-/** KnownOwners from gateway_claims rows */
+/** KnownOwners from OWNERS_SQL rows */
 export function knownOwners(rows: readonly { kind: string; id: string; gateway: string }[]): KnownOwners {
-  const out: KnownOwners = { sensor: new Map(), zone: new Map() };
-  for (const r of rows) (r.kind === 'sensor' ? out.sensor : out.zone).set(r.id, r.gateway);
+  const out: KnownOwners = { sensor: new Map(), zone: new Map(), alert: new Map() };
+  for (const r of rows) (r.kind === 'sensor' ? out.sensor : r.kind === 'zone' ? out.zone : out.alert).set(r.id, r.gateway);
   return out;
 }
 
@@ -181,7 +186,7 @@ function unstorableIds(b: UplinkBatch, refused: Refusal[]): UplinkBatch {
     manifest = { ...manifest, zones, sensors };
   }
   const readings = b.readings.filter((r) => storableId(r.sensor) || (bad('reading', r.sensor, r), false));
-  const alerts = b.alerts.filter((a) => storableId(a.zone) || (bad('alert', a.id, a), false));
+  const alerts = b.alerts.filter((a) => (storableId(a.zone) && storableId(a.id)) || (bad('alert', a.id, a), false));
   const movements = b.movements.filter((m) => (storableId(m.location.zone) && storableId(m.location.bin) && storableId(m.document)) || (bad('movement', m.id, m), false));
   return { ...b, manifest, readings, alerts, movements };
 }
@@ -250,8 +255,14 @@ async function siteOf(q: Queryable, location: string): Promise<string | null> {
   return r?.id ?? null;
 }
 
-/** the condition on gateway_claims rows for the sensors and the zones in two text-array parameters (`$n`) */
-export const claimsOf = (sensors: string, zones: string) => `(kind = 'sensor' AND id = ANY(${sensors}::text[])) OR (kind = 'zone' AND id = ANY(${zones}::text[]))`;
+/**
+ * The rows (kind, id, gateway) of KnownOwners for the sensors, zones and alert ids in three
+ * text-array parameters (`$n`): the claims of the first two (gateway_claims), and who raised the
+ * alerts (an alert's row names its gateway; 'cloud' for the cloud's own)
+ */
+export const OWNERS_SQL = (sensors: string, zones: string, alerts: string) =>
+  `SELECT kind, id, gateway FROM gateway_claims WHERE (kind = 'sensor' AND id = ANY(${sensors}::text[])) OR (kind = 'zone' AND id = ANY(${zones}::text[]))
+   UNION ALL SELECT 'alert', id, gateway FROM alerts WHERE id = ANY(${alerts}::text[])`;
 
 /** claims (gateway_claims) looked up and taken in one round trip per kind and batch */
 class Owners {
@@ -264,11 +275,11 @@ class Owners {
     return new Map(rows.map((r) => [r.id, r.gateway]));
   }
 
-  /** lookup of both kinds in one round trip */
-  async lookupBoth(sensors: readonly string[], zones: readonly string[]): Promise<KnownOwners> {
-    if (!sensors.length && !zones.length) return knownOwners([]);
+  /** the owners of sensors and zones and who raised the alert ids, in one round trip */
+  async lookupAll(sensors: readonly string[], zones: readonly string[], alerts: readonly string[]): Promise<KnownOwners> {
+    if (!sensors.length && !zones.length && !alerts.length) return knownOwners([]);
     return knownOwners(await this.q.query<{ kind: string; id: string; gateway: string }>(
-      `SELECT kind, id, gateway FROM gateway_claims WHERE ${claimsOf('$1', '$2')}`, [[...new Set(sensors)], [...new Set(zones)]]));
+      OWNERS_SQL('$1', '$2', '$3'), [[...new Set(sensors)], [...new Set(zones)], [...new Set(alerts)]]));
   }
 
   /** claims what nobody owns (first use) and returns every id's owner; known: their lookup, when done already */

@@ -2,7 +2,7 @@ import type { UplinkBatch } from '../../protocols/uplink/contract.ts';
 import { SpError } from '../../protocols/errors.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from '../notify/targets.ts';
-import { ADMISSION_COLUMNS, ADMISSION_CTES, admission, admitBatch, claimsOf, idsToScreen, knownOwners, screenBatch, type Admitted, type AdmissionRow, type KnownOwners, type Refusal } from './gateway-policy.ts';
+import { ADMISSION_COLUMNS, ADMISSION_CTES, OWNERS_SQL, admission, admitBatch, idsToScreen, knownOwners, screenBatch, type Admitted, type AdmissionRow, type KnownOwners, type Refusal } from './gateway-policy.ts';
 import { batchDigest, sameContent } from './batch-digest.ts';
 import { raiseRefusalAlerts, rejection } from './refusal-alerts.ts';
 
@@ -88,14 +88,14 @@ interface OneRow extends AdmissionRow {
 
 /**
  * Admission (as admitBatch), the batch key (as claimBatch, only once admitted) and the owners of
- * its sensors and zones (as screenBatch looks them up) in one statement; undefined when the
+ * its sensors, zones and alert ids (as screenBatch looks them up) in one statement; undefined when the
  * statement cannot decide the admission (a stream bound by another transaction after its
  * snapshot: admitBatch reads it again). `claim` undefined: the key is held by a transaction that
  * committed after this statement's snapshot (the INSERT waited for it and did nothing): a
  * statement of its own reads it.
  */
 async function openInOne(q: Queryable, sent: UplinkBatch, digest: string): Promise<{ admitted: Admitted; claim?: Claim; known?: KnownOwners } | undefined> {
-  const { sensors, zones } = idsToScreen(sent);
+  const { sensors, zones, alerts } = idsToScreen(sent);
   const [row] = await q.query<OneRow>(
     `WITH ${ADMISSION_CTES},
      admitted AS (SELECT 1 FROM reg, bound WHERE reg.revoked_at IS NULL AND bound.generation = reg.generation),
@@ -103,10 +103,10 @@ async function openInOne(q: Queryable, sent: UplinkBatch, digest: string): Promi
      held AS (SELECT digest FROM uplink_batches WHERE gateway = $1 AND stream = $2 AND seq = $5)
      SELECT ${ADMISSION_COLUMNS},
        EXISTS (SELECT 1 FROM fresh) AS fresh, EXISTS (SELECT 1 FROM held) AS held, (SELECT digest FROM held) AS held_digest,
-       (SELECT coalesce(json_agg(json_build_object('kind', kind, 'id', id, 'gateway', gateway)), '[]'::json)
-        FROM gateway_claims WHERE ${claimsOf('$11', '$12')}) AS claims
+       (SELECT coalesce(json_agg(json_build_object('kind', o.kind, 'id', o.id, 'gateway', o.gateway)), '[]'::json)
+        FROM (${OWNERS_SQL('$11', '$12', '$13')}) o) AS claims
      FROM reg, bound`,
-    [sent.gateway, sent.stream, ...claimParams(sent, digest), sensors, zones],
+    [sent.gateway, sent.stream, ...claimParams(sent, digest), sensors, zones, alerts],
   );
   if (row && !row.revoked && row.stream_generation === null) return undefined;
   const admitted = admission(sent, row);

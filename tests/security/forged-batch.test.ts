@@ -204,20 +204,33 @@ describe(`forged batches (${engineLabel})`, () => {
     expect(await q(`SELECT state FROM alerts WHERE id = 'b-alarm'`)).toEqual([{ state: 'cleared' }]);
   });
 
-  // A clear closes its incident in the statement that stores it (cloud/notify/alerts.ts). A
-  // gateway naming another gateway's alert in a zone of its own passes the screening, so the
-  // statement itself must change nothing: the alert stays active, its incident open.
-  it("a clear naming another gateway's alert clears nothing and closes no incident; the batch's own reading is stored", async () => {
+  // An alert id is its raiser's: a gateway naming another gateway's alert id, even in a zone of
+  // its own, has that item refused (coded, kept in dead letters, an admin alert) and the rest of
+  // its batch stored. The clear's statement (cloud/notify/alerts.ts) also guards on the gateway,
+  // should an item ever get past the screening.
+  it("a clear or a raise naming another gateway's alert id is refused on its own, kept with its reason; the alert stays active, its incident open, the batch's own reading is stored", async () => {
     const hot = { id: 'a-hot', transition: 'raised', rule: 'high', zone: 'chiller', sensor: 'chiller-t1', severity: 'critical', ts: T + 70_000, since: T + 10_000, value: 12, threshold: 8, message: 'chiller too warm' };
     expect((await rig.send('gw-a', { stream: 'a-1', seq: 2, readings: [reading('chiller-t1', 70, 12)], alerts: [hot] })).status).toBe('committed');
     const [inc] = await q<{ id: string; state: string }>(`SELECT i.id, i.state FROM alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.id = 'a-hot'`);
     expect(inc!.state).toBe('open');
 
+    const deadBefore = (await q(`SELECT 1 FROM dead_letters WHERE source = 'uplink:gw-b'`)).length;
     const ack = await rig.send('gw-b', { stream: 'b-clear', seq: 1, readings: [reading('freezer-b-t1', 71, -21.5)],
-      alerts: [{ ...hot, transition: 'cleared', zone: 'freezer-b', sensor: 'freezer-b-t1', ts: T + 71_000, message: 'forged clear' }] });
-    expect(ack.status).toBe('committed');
-    expect(await q(`SELECT gateway, state, cleared_at FROM alerts WHERE id = 'a-hot'`)).toEqual([{ gateway: 'gw-a', state: 'active', cleared_at: null }]);
+      alerts: [
+        { ...hot, transition: 'cleared', zone: 'freezer-b', sensor: 'freezer-b-t1', ts: T + 71_000, message: 'forged clear' },
+        { ...hot, zone: 'freezer-b', sensor: 'freezer-b-t1', ts: T + 71_000, severity: 'warning', message: 'forged raise' },
+        { ...hot, id: 'b-\u0000id', zone: 'freezer-b', sensor: 'freezer-b-t1', ts: T + 71_000, message: 'unstorable id' },
+      ] });
+    expect(ack).toMatchObject({ status: 'committed', rejectedItems: 3 });
+    expect(await q(`SELECT gateway, state, severity, cleared_at FROM alerts WHERE id = 'a-hot'`)).toEqual([{ gateway: 'gw-a', state: 'active', severity: 'critical', cleared_at: null }]);
     expect(await q(`SELECT state FROM incidents WHERE id = $1`, [inc!.id])).toEqual([{ state: 'open' }]);
     expect(await q(`SELECT 1 FROM readings WHERE sensor = 'freezer-b-t1' AND value = -21.5`)).toHaveLength(1);
+    const dead = await q<{ code: string; reason: string }>(`SELECT code, reason FROM dead_letters WHERE source = 'uplink:gw-b' ORDER BY id OFFSET $1`, [deadBefore]);
+    expect(dead.map((d) => d.code)).toEqual(Array(3).fill('SP_ERR_GATEWAY_REFUSED'));
+    expect(dead.map((d) => d.reason)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^alerts\.0: alert a-hot: alert id "a-hot" was raised by gateway "gw-a"; a gateway clears only alerts of its own/),
+      expect.stringMatching(/^alerts\.1: alert a-hot: alert id "a-hot" was raised by gateway "gw-a"; a gateway raises only alerts of its own/),
+      expect.stringMatching(/^alerts\.2: alert .*b-.*id.*: an id with characters the database cannot store/),
+    ]));
   });
 });
