@@ -106,10 +106,10 @@ export async function screenBatch(q: Queryable, sent: UplinkBatch, registeredSit
   }
 
   const readings: Reading[] = [];
-  // the sensors' and the zones' claims in one round trip (after the manifest's: it may claim
-  // zones), unless the caller read them already for a batch without one (open-batch.ts)
-  const { sensors, zones } = ownedIds(batch);
-  const { alerts: alertIds } = ownedIds(batch);
+  // the sensors' and the zones' claims and who raised the alert ids in one round trip (after the
+  // manifest's: it may claim zones), unless the caller read them already for a batch without one
+  // (open-batch.ts)
+  const { sensors, zones, alerts: alertIds } = ownedIds(batch);
   const owned = (!batch.manifest && known) || await owners.lookupAll(sensors, zones, alertIds);
   const sensorOwner = await owners.claim('sensor', sensors, owned.sensor);
   const foreign = new Map<string, Reading[]>();
