@@ -10,7 +10,10 @@ import type { Queryable } from '../db/engine.ts';
 // one writes too (the sensors' last value, the gateways row), and at the latest before its COMMIT.
 // A wait inside the server, not in our code: should the earlier run ever wait for a row the later
 // one took first (a reading or a key sent twice), the two are a deadlock PostgreSQL breaks after
-// deadlock_timeout (40P01, which the ingest retries), never a hang.
+// deadlock_timeout (40P01, which the ingest retries), never a hang. The lock is released when the
+// earlier transaction ends, committed or not: once it is granted, group-commit.ts asks how that
+// transaction ended (in our code, but of a transaction already over, so it waits for no one) and
+// rolls the follower back when the earlier run did not commit whole.
 
 /** the first key of the lock space ("SPOR"); the second names the group */
 const ORDER_LOCK_CLASS = 0x5350_4f52 & 0x7fff_ffff;

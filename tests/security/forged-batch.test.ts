@@ -215,22 +215,29 @@ describe(`forged batches (${engineLabel})`, () => {
     expect(inc!.state).toBe('open');
 
     const deadBefore = (await q(`SELECT 1 FROM dead_letters WHERE source = 'uplink:gw-b'`)).length;
-    const ack = await rig.send('gw-b', { stream: 'b-clear', seq: 1, readings: [reading('freezer-b-t1', 71, -21.5)],
+    const forged = { stream: 'b-clear', seq: 1, readings: [reading('freezer-b-t1', 71, -21.5)],
       alerts: [
         { ...hot, transition: 'cleared', zone: 'freezer-b', sensor: 'freezer-b-t1', ts: T + 71_000, message: 'forged clear' },
         { ...hot, zone: 'freezer-b', sensor: 'freezer-b-t1', ts: T + 71_000, severity: 'warning', message: 'forged raise' },
         { ...hot, id: 'b-\u0000id', zone: 'freezer-b', sensor: 'freezer-b-t1', ts: T + 71_000, message: 'unstorable id' },
-      ] });
-    expect(ack).toMatchObject({ status: 'committed', rejectedItems: 3 });
+        { ...hot, id: `b-${'x'.repeat(300)}`, zone: 'freezer-b', sensor: 'freezer-b-t1', ts: T + 71_000, message: 'an id over 256 characters' },
+      ] };
+    const ack = await rig.send('gw-b', forged);
+    expect(ack).toMatchObject({ status: 'committed', rejectedItems: 4 });
     expect(await q(`SELECT gateway, state, severity, cleared_at FROM alerts WHERE id = 'a-hot'`)).toEqual([{ gateway: 'gw-a', state: 'active', severity: 'critical', cleared_at: null }]);
     expect(await q(`SELECT state FROM incidents WHERE id = $1`, [inc!.id])).toEqual([{ state: 'open' }]);
     expect(await q(`SELECT 1 FROM readings WHERE sensor = 'freezer-b-t1' AND value = -21.5`)).toHaveLength(1);
     const dead = await q<{ code: string; reason: string }>(`SELECT code, reason FROM dead_letters WHERE source = 'uplink:gw-b' ORDER BY id OFFSET $1`, [deadBefore]);
-    expect(dead.map((d) => d.code)).toEqual(Array(3).fill('SP_ERR_GATEWAY_REFUSED'));
+    expect(dead.map((d) => d.code)).toEqual(Array(4).fill('SP_ERR_GATEWAY_REFUSED'));
     expect(dead.map((d) => d.reason)).toEqual(expect.arrayContaining([
       expect.stringMatching(/^alerts\.0: alert a-hot: alert id "a-hot" was raised by gateway "gw-a"; a gateway clears only alerts of its own/),
       expect.stringMatching(/^alerts\.1: alert a-hot: alert id "a-hot" was raised by gateway "gw-a"; a gateway raises only alerts of its own/),
       expect.stringMatching(/^alerts\.2: alert .*b-.*id.*: an id with characters the database cannot store/),
+      expect.stringMatching(/^alerts\.3: alert .*b-xxx.*: an id with characters the database cannot store .* or longer than 256/),
     ]));
+    // replayed: a duplicate, nothing refused or kept twice, the other's alert still untouched
+    expect(await rig.send('gw-b', forged)).toMatchObject({ status: 'duplicate' });
+    expect(await q(`SELECT 1 FROM dead_letters WHERE source = 'uplink:gw-b'`)).toHaveLength(deadBefore + 4);
+    expect(await q(`SELECT state FROM alerts WHERE id = 'a-hot'`)).toEqual([{ state: 'active' }]);
   });
 });
