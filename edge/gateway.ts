@@ -120,8 +120,9 @@ export class Gateway {
       if (alert.transition === 'raised') this.alertsRaised++;
       // kept before it is told: an alert that was logged or sounded is always in the outbox
       this.outbox.append([{ type: 'alert', alert }]);
-      log[alert.transition === 'raised' ? 'warn' : 'info']({ alert: alert.id, rule: alert.rule, zone: alert.zone, sensor: alert.sensor }, `alert ${alert.transition}: ${alert.message}`);
+      // sent before it is logged: the log line is not on the alarm's way to the cloud (issue #12)
       this.uplink?.notify(true);
+      log[alert.transition === 'raised' ? 'warn' : 'info']({ alert: alert.id, rule: alert.rule, zone: alert.zone, sensor: alert.sensor }, `alert ${alert.transition}: ${alert.message}`);
       try { this.o.onAlert?.(alert); } catch (e) { log.error({ err: e }, 'local alert output failed'); }
       this.outputs?.push(alert);
     }));

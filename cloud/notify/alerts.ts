@@ -1,8 +1,8 @@
 import type { AlertEvent } from '../../protocols/uplink/contract.ts';
 import type { Queryable } from '../db/engine.ts';
 import type { NotificationTarget } from './targets.ts';
-import { closeFinishedIncidents, closeFinishedSql } from './incidents.ts';
-import { attachAndQueue, queueTargetDeliveries, type DueDelivery } from './deliveries.ts';
+import { attachParams, closeFinishedIncidents, closeFinishedSql, raiseCtes, raiseParams } from './incidents.ts';
+import { asDue, attachAndQueue, deliveryParams, queueCtes, queueTargetDeliveries, type DueDelivery } from './deliveries.ts';
 
 // The one writer of alert rows (tests/architecture/writers.test.ts holds it): whoever raises an
 // alert — a gateway's transition stored by the ingest, or the cloud's own rules (expiry sweep,
@@ -24,6 +24,12 @@ type Targets = readonly { channel: string; target: string }[];
 export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, targets: readonly NotificationTarget[], leaseTo?: DueDelivery[]): Promise<number> {
   const cleared = a.transition === 'cleared';
   const now = new Date(a.ts);
+  // a new raise, the alarm's own path: the row, its incident and its deliveries in one statement;
+  // what that statement leaves (a replay, the rare incident cases) goes the two-statement way below
+  if (!cleared) {
+    const raised = await raiseInOne(q, gateway, a, targets, now, leaseTo);
+    if (raised !== null) return raised;
+  }
   // A clear closes its incident when it was the incident's last active alert, in the same
   // statement (the alarm path's round trips, issue #12): the NOT EXISTS reads the alerts as
   // before this clear, so it leaves this alert out. A clear naming another gateway's alert
@@ -40,6 +46,46 @@ export async function storeAlert(q: Queryable, gateway: string, a: AlertEvent, t
       cleared ? a.since : a.ts, cleared ? now : null, a.value ?? null, a.threshold ?? null, a.message, ...(cleared ? [now] : [])],
   );
   return attachAndQueue(q, a.id, a.transition, targets, { now, gateway, leaseTo });
+}
+
+/**
+ * A gateway's raise in ONE statement (the alarm path, issue #12: a round trip fewer than the row,
+ * then its incident and deliveries): the incident chosen from the alert as sent (incidents.ts
+ * raiseCtes: $1..$5, the alert from $13), the row inserted with it, and its deliveries to every
+ * config target (deliveries.ts queueCtes, $6..$12). One row per delivery created (or one with no
+ * delivery columns), each saying whether the alert went in.
+ */
+const RAISE_SQL = `
+  WITH ${raiseCtes(13)},
+  a AS (
+    INSERT INTO alerts (id, gateway, zone, sensor, rule, severity, state, since, raised_at, value, threshold, message, incident_id, acked_at, acked_by, ack_note)
+    SELECT v.id, v.gateway, v.zone, v.sensor, v.rule, v.severity, v.state, v.since, v.raised_at, v.value, v.threshold, v.message, c.id,
+           CASE WHEN c.with_ack THEN $2::timestamptz END, CASE WHEN c.with_ack THEN c.acked_by END,
+           CASE WHEN c.with_ack THEN 'acknowledged with incident ' || c.id END
+    FROM v, chosen c
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message, incident_id),
+  ${queueCtes(6)}
+  SELECT (SELECT id FROM a) IS NOT NULL AS raised, (SELECT id FROM opened) AS opened, ins.* FROM (SELECT 1) one LEFT JOIN ins ON true`;
+
+/**
+ * Stores a gateway's new `raised` transition with its incident and queues it, in one statement.
+ * Returns the deliveries created, or null when it stored nothing and storeAlert goes the
+ * two-statement way: the id is stored already (a replay), its incident is a case attachStepwise
+ * decides, or another transaction stored the same id after the statement's snapshot (its INSERT
+ * met that row) — then an incident the statement opened is left with no alert, and is removed.
+ */
+async function raiseInOne(q: Queryable, gateway: string, a: AlertEvent, targets: Targets, now: Date, leaseTo?: DueDelivery[]): Promise<number | null> {
+  const rows = await q.query<{ raised: boolean; opened: string | null } & Partial<DueDelivery>>(RAISE_SQL,
+    [...attachParams(a.id, now), ...deliveryParams('raised', targets, { gateway, leaseTo }), ...raiseParams(a, gateway)]);
+  const [first] = rows;
+  if (!first?.raised) {
+    if (first?.opened != null) await q.query('DELETE FROM incidents i WHERE i.id = $1 AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id)', [first.opened]);
+    return null;
+  }
+  const created = rows.filter((r) => r.id != null).map(asDue);
+  leaseTo?.push(...created);
+  return created.length;
 }
 
 /** An alert raised by the cloud's own rules (gateway 'cloud'), not by a gateway. */

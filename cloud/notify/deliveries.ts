@@ -93,9 +93,18 @@ const deliveryAlert = (incident: string, p: (n: number) => string) => `
     WHERE (${p(3)}::text IS NULL OR a.gateway = ${p(3)}))`;
 
 /** parameters of deliveryInsert, from its $2 on (its $1 is the alert id) */
-const deliveryParams = (transition: string, targets: readonly { channel: string; target: string }[], o: { gateway?: string; extra?: Record<string, unknown>; leaseTo?: unknown }) =>
+export const deliveryParams = (transition: string, targets: readonly { channel: string; target: string }[], o: { gateway?: string; extra?: Record<string, unknown>; leaseTo?: unknown }) =>
   [transition, o.gateway ?? null, JSON.stringify(o.extra ?? {}), topics.alert(''), o.leaseTo ? DELIVERY_LEASE_SEC : 0,
     targets.map((t) => t.channel), targets.map((t) => t.target)];
+
+/**
+ * The deliveries of an alert to every config target as CTEs ending in `ins` (RETURNING the rows
+ * created), for a statement that has the alert as `a` and its incident as `inc` (alerts.ts, the
+ * raise in one statement); their parameters, deliveryParams, from $k.
+ */
+export const queueCtes = (k: number) => `
+  ${deliveryAlert(', inc', (n) => `$${n + k - 2}`)},
+  ${deliveryInsert((n) => `$${n + k - 2}`)}`;
 
 const TARGET_DELIVERY_SQL = `
   WITH a AS (SELECT * FROM alerts WHERE id = $1),
@@ -111,8 +120,7 @@ const TARGET_DELIVERY_SQL = `
  */
 const ATTACH_AND_QUEUE_SQL = `
   WITH ${ATTACH_CTES},
-  ${deliveryAlert(', inc', (n) => `$${n + 4}`)},
-  ${deliveryInsert((n) => `$${n + 4}`)}
+  ${queueCtes(6)}
   SELECT ${ATTACH_COLUMNS}, ins.* FROM a LEFT JOIN ins ON true`;
 
 /**
@@ -150,12 +158,15 @@ export async function attachAndQueue(q: Queryable, alertId: string, transition: 
     if (transition === 'cleared') await closeFinishedIncidents(q, o.now, [alertId]);
     return queueTargetDeliveries(q, alertId, transition, targets, o);
   }
-  const created = rows.filter((r) => r.id != null).map((r): DueDelivery => ({
-    id: r.id!, alert_id: r.alert_id!, channel: r.channel!, target: r.target!, payload: r.payload!, attempts: r.attempts!, contact_id: r.contact_id ?? null, stage: r.stage ?? null,
-  }));
+  const created = rows.filter((r) => r.id != null).map(asDue);
   o.leaseTo?.push(...created);
   return created.length;
 }
+
+/** a delivery row as a statement returned it beside other columns */
+export const asDue = (r: Partial<DueDelivery>): DueDelivery => ({
+  id: r.id!, alert_id: r.alert_id!, channel: r.channel!, target: r.target!, payload: r.payload!, attempts: r.attempts!, contact_id: r.contact_id ?? null, stage: r.stage ?? null,
+});
 
 export interface ContactDelivery {
   alertId: string;

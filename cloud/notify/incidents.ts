@@ -55,6 +55,36 @@ export const INCIDENT_ACKED_SQL = `(i.acked_at IS NOT NULL OR (
   AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active' AND x.acked_at IS NULL)))`;
 
 /**
+ * The CTEs that choose an alert's incident (ATTACH_CTES, RAISE_CTES): `src` is the alert (a
+ * CTE with its columns, `incident_id` and `key`); the rest as ATTACH_CTES says. `cur`: the open
+ * incident of its key (locked), when it has none yet; `live`: that one if it still has an active
+ * alert; `opened`: a new one when none is open; `worse`: the live one taken up to a more severe
+ * alert, its acknowledgement withdrawn; `chosen`: the incident it joins, and whether it joins
+ * acknowledged.
+ */
+const incidentChoice = (src: string) => `
+  cur AS (
+    SELECT i.id, i.severity, i.acked_at, i.acked_by FROM incidents i
+    WHERE i.key = (SELECT key FROM ${src} WHERE incident_id IS NULL) AND i.state = 'open' FOR UPDATE),
+  live AS (
+    SELECT cur.* FROM cur WHERE EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = cur.id AND x.state = 'active')),
+  opened AS (
+    INSERT INTO incidents (key, zone, severity, state, opened_at, closed_at)
+    SELECT a.key, a.zone, a.severity, CASE WHEN a.state = 'active' THEN 'open' ELSE 'closed' END, a.raised_at,
+           CASE WHEN a.state = 'active' THEN NULL ELSE $2::timestamptz END
+    FROM ${src} a WHERE a.incident_id IS NULL AND NOT EXISTS (SELECT 1 FROM cur)
+    ON CONFLICT (key) WHERE state = 'open' DO NOTHING RETURNING id),
+  worse AS (
+    UPDATE incidents i SET severity = a.severity, acked_at = NULL, acked_by = NULL,
+      ack_note = CASE WHEN i.acked_at IS NULL THEN i.ack_note ELSE concat('acknowledgement by ', i.acked_by, ' withdrawn: ', a.id, ' raised ', a.severity) END
+    FROM live, ${src} a WHERE i.id = live.id AND ${rankSql('a.severity')} > ${rankSql('live.severity')}
+    RETURNING i.id),
+  chosen AS (
+    SELECT live.id, (live.acked_at IS NOT NULL AND a.state = 'active' AND ${rankSql('a.severity')} <= ${rankSql('live.severity')}) AS with_ack, live.acked_by
+    FROM live, ${src} a
+    UNION ALL SELECT id, false, NULL FROM opened)`;
+
+/**
  * The common cases of attaching an alert to its incident, as CTEs of one statement (deliveries.ts
  * attachAndQueue puts them in front of the insert of the alert's deliveries): the alert already
  * has its incident; it joins the open incident of its key that still has an active alert (taking
@@ -72,26 +102,7 @@ export const ATTACH_CTES = `
   a AS (
     SELECT id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message, incident_id,
            ${INCIDENT_KEY_SQL} AS key FROM alerts WHERE id = $1),
-  cur AS (
-    SELECT i.id, i.severity, i.acked_at, i.acked_by FROM incidents i
-    WHERE i.key = (SELECT key FROM a WHERE incident_id IS NULL) AND i.state = 'open' FOR UPDATE),
-  live AS (
-    SELECT cur.* FROM cur WHERE EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = cur.id AND x.state = 'active')),
-  opened AS (
-    INSERT INTO incidents (key, zone, severity, state, opened_at, closed_at)
-    SELECT a.key, a.zone, a.severity, CASE WHEN a.state = 'active' THEN 'open' ELSE 'closed' END, a.raised_at,
-           CASE WHEN a.state = 'active' THEN NULL ELSE $2::timestamptz END
-    FROM a WHERE a.incident_id IS NULL AND NOT EXISTS (SELECT 1 FROM cur)
-    ON CONFLICT (key) WHERE state = 'open' DO NOTHING RETURNING id),
-  worse AS (
-    UPDATE incidents i SET severity = a.severity, acked_at = NULL, acked_by = NULL,
-      ack_note = CASE WHEN i.acked_at IS NULL THEN i.ack_note ELSE concat('acknowledgement by ', i.acked_by, ' withdrawn: ', a.id, ' raised ', a.severity) END
-    FROM live, a WHERE i.id = live.id AND ${rankSql('a.severity')} > ${rankSql('live.severity')}
-    RETURNING i.id),
-  chosen AS (
-    SELECT live.id, (live.acked_at IS NOT NULL AND a.state = 'active' AND ${rankSql('a.severity')} <= ${rankSql('live.severity')}) AS with_ack, live.acked_by
-    FROM live, a
-    UNION ALL SELECT id, false, NULL FROM opened),
+  ${incidentChoice('a')},
   att AS (
     UPDATE alerts x SET incident_id = c.id,
       acked_at = CASE WHEN c.with_ack AND x.acked_at IS NULL THEN $2::timestamptz ELSE x.acked_at END,
@@ -106,6 +117,33 @@ export const ATTACH_CTES = `
     SELECT i.id, i.severity, i.state FROM incidents i WHERE i.id = (SELECT incident_id FROM a)
     UNION ALL SELECT live.id, CASE WHEN EXISTS (SELECT 1 FROM worse) THEN (SELECT severity FROM a) ELSE live.severity END, 'open' FROM live
     UNION ALL SELECT opened.id, (SELECT severity FROM a), (SELECT CASE WHEN state = 'active' THEN 'open' ELSE 'closed' END FROM a) FROM opened)`;
+
+/**
+ * A gateway's new raise, its incident chosen before its row exists (alerts.ts storeAlert: the
+ * row, its incident and its deliveries in one statement, issue #12). `v` is the alert as sent,
+ * with its key; it is empty when the id is stored already (a replay). The incident is chosen
+ * from it by the same CTEs as ATTACH_CTES (`chosen`: empty in the cases attachStepwise decides),
+ * and `inc` is that incident as the statement leaves it. Parameters: as ATTACH_CTES ($1..$5),
+ * then the alert as sent from $k (raiseParams).
+ */
+export const raiseCtes = (k: number) => {
+  const p = (i: number) => `$${k + i}`;
+  return `
+  v AS (
+    SELECT s.*, ${INCIDENT_KEY_SQL} AS key FROM (
+      SELECT $1::text AS id, ${p(0)}::text AS gateway, ${p(1)}::text AS zone, ${p(2)}::text AS sensor, ${p(3)}::text AS rule, ${p(4)}::text AS severity,
+             'active'::text AS state, to_timestamp(${p(5)}::float8 / 1000.0) AS since, to_timestamp(${p(6)}::float8 / 1000.0) AS raised_at,
+             ${p(7)}::float8 AS value, ${p(8)}::float8 AS threshold, ${p(9)}::text AS message, NULL::bigint AS incident_id) s
+    WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE id = $1)),
+  ${incidentChoice('v')},
+  inc AS (
+    SELECT live.id, CASE WHEN EXISTS (SELECT 1 FROM worse) THEN (SELECT severity FROM v) ELSE live.severity END AS severity, 'open' AS state FROM live
+    UNION ALL SELECT opened.id, (SELECT severity FROM v), 'open' FROM opened)`;
+};
+
+/** the parameters of raiseCtes from its $k: the alert as a gateway sent it */
+export const raiseParams = (a: { zone: string; sensor?: string | null; rule: string; severity: string; since: number; ts: number; value?: number | null; threshold?: number | null; message: string }, gateway: string): unknown[] =>
+  [gateway, a.zone, a.sensor ?? null, a.rule, a.severity, a.since, a.ts, a.value ?? null, a.threshold ?? null, a.message];
 
 /** the parameters $1..$5 of ATTACH_CTES */
 export const attachParams = (alertId: string, now: Date, refusedGateway?: string | null): unknown[] =>

@@ -91,4 +91,24 @@ describe(`incident keys (${engineLabel})`, () => {
       `SELECT payload FROM notification_deliveries WHERE alert_id = 'k-c2' AND transition = 'raised'`);
     expect(d!.payload.incident).toMatchObject({ id: Number(a!.id), update: true, alerts: 2 });
   });
+
+  // PostgreSQL only, as above. The one-statement raise (deliveries.ts raiseAndQueue) chooses the
+  // incident before the alert row exists: when another transaction stores the same alert id after
+  // its snapshot, the incident it opened has no alert, and must not stay behind as an open
+  // incident of a zone where nothing happened
+  it.skipIf(!usingPostgres)('the same alert id raised by two transactions at once leaves no incident without an alert', async () => {
+    let release!: () => void, stored!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const firstStored = new Promise<void>((r) => (stored = r));
+    const first = tdb.db.tx(async (q) => { await storeAlert(q, 'gw-1', raised('k-twice', { zone: 'bay-1' }), []); stored(); await gate; });
+    await firstStored;
+    // the same id, sent with another zone: its statement opens bay-2's incident, then meets the first one's row
+    const second = tdb.db.tx((q) => storeAlert(q, 'gw-1', raised('k-twice', { zone: 'bay-2', ts: T + 1_000 }), []));
+    await quietFor(300, 'the second transaction reaches the first one\'s alert row and waits on it');
+    release();
+    await Promise.all([first, second]);
+    expect(await incidentOf('k-twice')).toMatchObject({ key: 'zone:bay-1', state: 'open' });
+    const stray = await tdb.db.query(`SELECT id FROM incidents WHERE key = 'zone:bay-2'`);
+    expect(stray).toEqual([]);
+  });
 });
