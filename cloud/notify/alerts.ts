@@ -66,26 +66,40 @@ const RAISE_SQL = `
     ON CONFLICT (id) DO NOTHING
     RETURNING id, gateway, zone, sensor, rule, severity, state, since, raised_at, cleared_at, value, threshold, message, incident_id),
   ${queueCtes(6)}
-  SELECT (SELECT id FROM a) IS NOT NULL AS raised, (SELECT id FROM opened) AS opened, ins.* FROM (SELECT 1) one LEFT JOIN ins ON true`;
+  SELECT (SELECT id FROM a) IS NOT NULL AS raised, EXISTS (SELECT 1 FROM chosen) AS chosen, ins.* FROM (SELECT 1) one LEFT JOIN ins ON true`;
 
 /**
  * Stores a gateway's new `raised` transition with its incident and queues it, in one statement.
  * Returns the deliveries created, or null when it stored nothing and storeAlert goes the
- * two-statement way: the id is stored already (a replay), its incident is a case attachStepwise
- * decides, or another transaction stored the same id after the statement's snapshot (its INSERT
- * met that row) — then an incident the statement opened is left with no alert, and is removed.
+ * two-statement way: the id is stored already (a replay), or its incident is a case
+ * attachStepwise decides. Throws AlertIdRace when another transaction stored the same id after
+ * the statement's snapshot (its INSERT met that row): the incident it chose may have been
+ * opened or made more severe for an alert that did not go in.
  */
 async function raiseInOne(q: Queryable, gateway: string, a: AlertEvent, targets: Targets, now: Date, leaseTo?: DueDelivery[]): Promise<number | null> {
-  const rows = await q.query<{ raised: boolean; opened: string | null } & Partial<DueDelivery>>(RAISE_SQL,
+  const rows = await q.query<{ raised: boolean; chosen: boolean } & Partial<DueDelivery>>(RAISE_SQL,
     [...attachParams(a.id, now), ...deliveryParams('raised', targets, { gateway, leaseTo }), ...raiseParams(a, gateway)]);
   const [first] = rows;
   if (!first?.raised) {
-    if (first?.opened != null) await q.query('DELETE FROM incidents i WHERE i.id = $1 AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id)', [first.opened]);
+    if (first?.chosen) throw new AlertIdRace(a.id);
     return null;
   }
   const created = rows.filter((r) => r.id != null).map(asDue);
   leaseTo?.push(...created);
   return created.length;
+}
+
+/**
+ * The same alert id stored by another transaction while this one raised it: a unique race
+ * (SQLSTATE 23505), so the caller rolls back whatever the statement did to the incident and
+ * retries (store-fault.ts: retryable; the ingest leaves the batch unacked and the edge resends
+ * it), and the retry finds the alert stored.
+ */
+export class AlertIdRace extends Error {
+  readonly code = '23505';
+  constructor(id: string) {
+    super(`alert ${JSON.stringify(id)} was stored by another transaction while this one raised it; roll back and retry`);
+  }
 }
 
 /** An alert raised by the cloud's own rules (gateway 'cloud'), not by a gateway. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { raiseCloudAlerts, storeAlert } from '../../../cloud/notify/alerts.ts';
+import { AlertIdRace, raiseCloudAlerts, storeAlert } from '../../../cloud/notify/alerts.ts';
+import { classifyStoreFault } from '../../../cloud/ingest/store-fault.ts';
 import type { AlertEvent } from '../../../protocols/uplink/contract.ts';
 import { engineLabel, testDatabase, usingPostgres, type TestDatabase } from '../../helpers/db.ts';
 import { quietFor } from '../../helpers/pause.ts';
@@ -92,23 +93,29 @@ describe(`incident keys (${engineLabel})`, () => {
     expect(d!.payload.incident).toMatchObject({ id: Number(a!.id), update: true, alerts: 2 });
   });
 
-  // PostgreSQL only, as above. The one-statement raise (deliveries.ts raiseAndQueue) chooses the
+  // PostgreSQL only, as above. The one-statement raise (alerts.ts raiseInOne) chooses the
   // incident before the alert row exists: when another transaction stores the same alert id after
-  // its snapshot, the incident it opened has no alert, and must not stay behind as an open
-  // incident of a zone where nothing happened
-  it.skipIf(!usingPostgres)('the same alert id raised by two transactions at once leaves no incident without an alert', async () => {
+  // its snapshot, that choice (here: bay-2's incident, opened) must not stay behind for an alert
+  // that did not go in. The transaction fails as a unique race, which the ingest retries
+  it.skipIf(!usingPostgres)('the same alert id raised by two transactions at once: the second rolls back as a unique race, leaving no incident without an alert', async () => {
     let release!: () => void, stored!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const firstStored = new Promise<void>((r) => (stored = r));
     const first = tdb.db.tx(async (q) => { await storeAlert(q, 'gw-1', raised('k-twice', { zone: 'bay-1' }), []); stored(); await gate; });
     await firstStored;
     // the same id, sent with another zone: its statement opens bay-2's incident, then meets the first one's row
-    const second = tdb.db.tx((q) => storeAlert(q, 'gw-1', raised('k-twice', { zone: 'bay-2', ts: T + 1_000 }), []));
+    const twice = raised('k-twice', { zone: 'bay-2', ts: T + 1_000 });
+    const second = tdb.db.tx((q) => storeAlert(q, 'gw-1', twice, [])).then(() => null, (e: unknown) => e);
     await quietFor(300, 'the second transaction reaches the first one\'s alert row and waits on it');
     release();
-    await Promise.all([first, second]);
+    await first;
+    const failed = await second;
+    expect(failed).toBeInstanceOf(AlertIdRace);
+    expect(classifyStoreFault(failed)).toBe('retryable');
+    expect(await tdb.db.query(`SELECT id FROM incidents WHERE key = 'zone:bay-2'`)).toEqual([]);
+    // the retry finds the alert stored: it keeps its incident and opens nothing
+    await tdb.db.tx((q) => storeAlert(q, 'gw-1', twice, []));
     expect(await incidentOf('k-twice')).toMatchObject({ key: 'zone:bay-1', state: 'open' });
-    const stray = await tdb.db.query(`SELECT id FROM incidents WHERE key = 'zone:bay-2'`);
-    expect(stray).toEqual([]);
+    expect(await tdb.db.query(`SELECT id FROM incidents WHERE key = 'zone:bay-2'`)).toEqual([]);
   });
 });
