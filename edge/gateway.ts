@@ -119,9 +119,9 @@ export class Gateway {
     this.subs.push(this.alerts.subscribe((alert) => {
       if (alert.transition === 'raised') this.alertsRaised++;
       // kept before it is told: an alert that was logged or sounded is always in the outbox
-      this.outbox.append([{ type: 'alert', alert }]);
       // sent before it is logged: the log line is not on the alarm's way to the cloud (issue #12)
-      this.uplink?.notify(true);
+      if (this.uplink) this.uplink.appendUrgent([{ type: 'alert', alert }]);
+      else this.outbox.append([{ type: 'alert', alert }]);
       log[alert.transition === 'raised' ? 'warn' : 'info']({ alert: alert.id, rule: alert.rule, zone: alert.zone, sensor: alert.sensor }, `alert ${alert.transition}: ${alert.message}`);
       try { this.o.onAlert?.(alert); } catch (e) { log.error({ err: e }, 'local alert output failed'); }
       this.outputs?.push(alert);

@@ -69,6 +69,11 @@ export class MemoryOutbox implements Outbox {
     return batch;
   }
 
+  appendAndTake(entries: readonly OutboxEntry[], maxEntries: number): PendingBatch | undefined {
+    this.append(entries);
+    return this.takeBatch(maxEntries);
+  }
+
   handedOut(): readonly PendingBatch[] {
     return this.inFlight.map((f) => f.batch);
   }

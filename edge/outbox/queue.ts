@@ -93,6 +93,12 @@ export interface OutboxQueue {
   nextBatch(maxEntries: number): PendingBatch | undefined;
   /** cuts a NEW batch after those handed out (the next seq), or undefined when nothing waits */
   takeBatch(maxEntries: number): PendingBatch | undefined;
+  /**
+   * append(entries) then takeBatch(maxEntries), in ONE commit where the store has commits: an
+   * alert that goes out at once is kept and its batch's seq fixed with one fsync, not two (the
+   * alarm path, issue #12). The same guarantees as the two calls.
+   */
+  appendAndTake(entries: readonly OutboxEntry[], maxEntries: number): PendingBatch | undefined;
   /** batches handed out and not yet acked, oldest first (restored as they were after a restart) */
   handedOut(): readonly PendingBatch[];
   /** cumulative: every batch handed out with a seq ≤ `seq` is acknowledged and dropped; a seq not handed out is ignored */

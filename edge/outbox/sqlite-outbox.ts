@@ -6,7 +6,7 @@ import type { Outbox } from './memory-outbox.ts';
 import { formatBytes } from './byte-size.ts';
 import { openEdgeDb, type EdgeDb, type FsyncPolicy } from './db.ts';
 import { planThinning, type RawReadingRow } from './thinning.ts';
-import { OTHER_ROW_BYTES, READING_ROW_BYTES, SqliteBatchReader } from './sqlite-batch.ts';
+import { OTHER_ROW_BYTES, READING_ROW_BYTES, SqliteBatchReader, type RunBatch } from './sqlite-batch.ts';
 
 // The durable outbox (edge/outbox/queue.ts, kept-state.ts, read-journal.ts have the contracts). What it adds to MemoryOutbox:
 // - append() returns after the commit (fsync per the storage.fsync policy, see db.ts);
@@ -154,20 +154,31 @@ export class SqliteOutbox implements Outbox {
 
   /** kept (committed per the fsync policy) when it returns; commits anything staged first */
   append(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>): void {
-    if (!entries.length && !this.staged.length && !this.stagedJournal.length && !state) return;
+    this.appendWith(entries, state);
+  }
+
+  appendAndTake(entries: readonly OutboxEntry[], maxEntries: number): PendingBatch | undefined {
+    return this.appendWith(entries, undefined, maxEntries);
+  }
+
+  /** append, and with `takeUpTo` hand out the next batch in the same commit (appendAndTake) */
+  private appendWith(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>, takeUpTo?: number): PendingBatch | undefined {
+    if (!entries.length && !this.staged.length && !this.stagedJournal.length && !state) return takeUpTo === undefined ? undefined : this.takeBatch(takeUpTo);
     const group = this.group;
     const all = this.staged.length ? [...this.staged, ...entries] : entries;
     const journal = this.stagedJournal;
     this.staged = [];
     this.stagedJournal = [];
     this.group = undefined;
+    let taken: PendingBatch | undefined;
     try {
-      this.write(all, state, journal);
+      taken = this.write(all, state, journal, takeUpTo);
     } catch (e) {
       group?.reject(e);
       throw e;
     }
     group?.resolve();
+    return taken;
   }
 
   appendGrouped(entries: readonly OutboxEntry[]): Promise<void> {
@@ -229,15 +240,17 @@ export class SqliteOutbox implements Outbox {
     return this.state.get(key);
   }
 
-  private write(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>, journal: readonly { source: string; read: TagRead }[] = []): void {
-    if (!entries.length && !state && !journal.length) return;
+  /** the commit of append; with `takeUpTo`, the next batch handed out in it too (returned) */
+  private write(entries: readonly OutboxEntry[], state?: Readonly<Record<string, string>>, journal: readonly { source: string; read: TagRead }[] = [], takeUpTo?: number): PendingBatch | undefined {
+    if (!entries.length && !state && !journal.length) return undefined;
     const at = this.now();
     // With fsync 'normal' only raw readings ride on the cheaper commit; anything else — alerts,
     // events, and journaled reads, which the reader forgets once acknowledged — is fsynced.
     const level: FsyncPolicy = this.edb.fsync === 'normal' && (journal.length > 0 || entries.some((e) => e.type !== 'reading')) ? 'full' : this.edb.fsync;
     let bytes = 0;
     const { insertReading, insertOther } = this.st;
-    this.edb.commit(state ? 'full' : level, () => {
+    let run: RunBatch | undefined;
+    this.edb.commit(state || takeUpTo !== undefined ? 'full' : level, () => {
       for (const [k, v] of Object.entries(state ?? {})) this.st.setMeta.run(`state:${k}`, v);
       for (const j of journal) this.st.journalAdd.run(j.source, j.read.ts, JSON.stringify(j.read));
       for (const raw of entries) {
@@ -252,12 +265,16 @@ export class SqliteOutbox implements Outbox {
           bytes += OTHER_ROW_BYTES + body.length;
         }
       }
+      if (takeUpTo !== undefined) run = this.handOutIn(takeUpTo);
     });
     for (const [k, v] of Object.entries(state ?? {})) this.state.set(k, v);
     this.depthN += entries.length;
     this.bytesN += bytes;
     this.appended += entries.length;
+    // handed out before the cap is enforced: thinning never touches a batch on the wire
+    const taken = run && this.handedOutNow(run);
     if (this.bytesN > this.maxBytes) this.enforceCap();
+    return taken;
   }
 
   nextBatch(maxEntries: number): PendingBatch | undefined {
@@ -266,17 +283,27 @@ export class SqliteOutbox implements Outbox {
 
   takeBatch(maxEntries: number): PendingBatch | undefined {
     if (this.depthN - this.inFlightEntries <= 0) return undefined;
+    let run: RunBatch | undefined;
+    // Always fsynced, whatever the policy: once this seq goes on the wire it must never be
+    // reused for different entries, or the cloud would dedup the new ones away.
+    this.edb.commit('full', () => { run = this.handOutIn(maxEntries); });
+    return run && this.handedOutNow(run);
+  }
+
+  /** inside a commit: the next run of waiting rows, marked handed out under the next seq */
+  private handOutIn(maxEntries: number): RunBatch | undefined {
     const range = this.batches.nextRun(this.lastHandedOutId(), maxEntries);
     if (!range) return undefined;
     const seq = this.nextSeq;
     const run = this.batches.read(seq, range.first, range.last, range.others);
-    // Always fsynced, whatever the policy: once this seq goes on the wire it must never be
-    // reused for different entries, or the cloud would dedup the new ones away.
-    this.edb.commit('full', () => {
-      this.st.handOut.run(seq, range.first, range.last);
-      this.st.setMeta.run('next_seq', String(seq + 1));
-    });
-    this.nextSeq = seq + 1;
+    this.st.handOut.run(seq, range.first, range.last);
+    this.st.setMeta.run('next_seq', String(seq + 1));
+    return run;
+  }
+
+  /** after the commit of handOutIn: the run is in flight */
+  private handedOutNow(run: RunBatch): PendingBatch {
+    this.nextSeq = run.batch.seq + 1;
     this.inFlight.push(run);
     this.inFlightEntries += run.batch.size;
     return run.batch;

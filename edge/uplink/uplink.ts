@@ -131,6 +131,26 @@ export class Uplink {
     if (this.o.outbox.waiting() === 0) this.armFlush();
   }
 
+  /**
+   * Keeps entries that go out at once (an alert) and sends them: with room in the window, the
+   * outbox keeps them and fixes their batch's seq in one commit (appendAndTake: one fsync, not
+   * two, on the alarm's path, issue #12), else they wait as notify(true) has them wait. Kept
+   * (on disk) when it returns, either way.
+   */
+  appendUrgent(entries: readonly OutboxEntry[]): void {
+    if (this.stopped || !this.o.client.connected || this.inFlight.length >= this.window) {
+      this.o.outbox.append(entries);
+      return this.notify(true);
+    }
+    const batch = this.o.outbox.appendAndTake(entries, this.o.batchMaxItems);
+    if (batch) {
+      this.inFlight.push({ batch, firstSentAt: Date.now(), gapped: false });
+      this.publish(batch);
+    }
+    // what did not fit in that batch goes out as notify(true) sends it
+    this.notify(true);
+  }
+
   /** true when nothing is waiting to be acknowledged */
   idle(): boolean {
     return this.inFlight.length === 0 && this.o.outbox.depth() === 0;

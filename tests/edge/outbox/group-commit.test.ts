@@ -76,3 +76,51 @@ describe('SqliteOutbox.appendGrouped', () => {
     c.edb.close();
   });
 });
+
+describe('SqliteOutbox.appendAndTake (an alert that goes out at once)', () => {
+  it('keeps the alert with the readings staged before it and hands out their batch in ONE commit; after a restart the batch is the same', async () => {
+    const c = counted('urgent.sqlite');
+    const o = new SqliteOutbox(c.edb);
+    o.append([reading(0)]);
+    const first = o.takeBatch(100)!; // a batch already on the wire: the new one comes after it
+    const before = c.commits();
+    const kept = [o.appendGrouped([reading(1)]), o.appendGrouped([reading(2)])];
+    const batch = o.appendAndTake([alert(3)], 100)!;
+    expect(c.commits() - before).toBe(1); // append + hand-out: one fsync, not two
+    await Promise.all(kept); // the staged readings' devices may be acknowledged now
+    expect(c.commits() - before).toBe(1);
+    expect(batch.seq).toBe(first.seq + 1);
+    expect(batch.entries.map(indexOf)).toEqual([1, 2, 3]);
+    expect(o.waiting()).toBe(0);
+    c.edb.close();
+    // the seq went on the wire: a restarted gateway resends the same batch under it, and cuts the next seq after it
+    const again = new SqliteOutbox(openEdgeDb(tmp.path('urgent.sqlite'), 'full'));
+    expect(again.handedOut().map((b) => [b.seq, b.entries.map(indexOf)])).toEqual([[first.seq, [0]], [batch.seq, [1, 2, 3]]]);
+    again.append([reading(4)]);
+    expect(again.takeBatch(100)!.seq).toBe(batch.seq + 1);
+  });
+
+  it('cuts at the batch size: what does not fit waits for the next batch, in order', () => {
+    const c = counted('urgent-cut.sqlite');
+    const o = new SqliteOutbox(c.edb);
+    o.append([reading(1), reading(2), reading(3)]);
+    const batch = o.appendAndTake([alert(4)], 2)!;
+    expect(batch.entries.map(indexOf)).toEqual([1, 2]);
+    expect(o.waiting()).toBe(2);
+    expect(o.takeBatch(10)!.entries.map(indexOf)).toEqual([3, 4]);
+    c.edb.close();
+  });
+
+  it('a failed commit keeps nothing and hands out nothing: the alert is refused to its caller, the seq is not used', () => {
+    const c = counted('urgent-fail.sqlite');
+    const o = new SqliteOutbox(c.edb);
+    c.failNext();
+    expect(() => o.appendAndTake([alert(1)], 100)).toThrow(/disk full/);
+    expect(o.depth()).toBe(0);
+    expect(o.handedOut()).toEqual([]);
+    const batch = o.appendAndTake([alert(2)], 100)!;
+    expect(batch.seq).toBe(1);
+    expect(batch.entries.map(indexOf)).toEqual([2]);
+    c.edb.close();
+  });
+});
