@@ -18,6 +18,16 @@ const raised = (id: string, a: Partial<AlertEvent> = {}): AlertEvent => ({
 const incidentOf = async (alertId: string) => (await tdb.db.query<{ key: string; state: string; severity: string; id: string }>(
   'SELECT i.key, i.state, i.severity, i.id FROM alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.id = $1', [alertId]))[0];
 
+/** a transaction that has stored this raise and stays open (its rows locked, uncommitted) until released */
+async function storedAndHeldOpen(a: AlertEvent): Promise<{ first: Promise<void>; release: () => void }> {
+  let release!: () => void, stored!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const firstStored = new Promise<void>((r) => (stored = r));
+  const first = tdb.db.tx(async (q) => { await storeAlert(q, 'gw-1', a, []); stored(); await gate; });
+  await firstStored;
+  return { first, release };
+}
+
 beforeAll(async () => { tdb = await testDatabase(); });
 afterAll(async () => { await tdb?.cleanup(); });
 
@@ -73,11 +83,7 @@ describe(`incident keys (${engineLabel})`, () => {
   // PostgreSQL only (PGlite has one connection): the second transaction's INSERT meets the
   // first one's uncommitted incident, waits for its COMMIT and inserts nothing; it then joins it
   it.skipIf(!usingPostgres)('two transactions opening the same zone\'s incident at once end in one incident', async () => {
-    let release!: () => void, stored!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const firstStored = new Promise<void>((r) => (stored = r));
-    const first = tdb.db.tx(async (q) => { await storeAlert(q, 'gw-1', raised('k-c1', { zone: 'dock' }), []); stored(); await gate; });
-    await firstStored;
+    const { first, release } = await storedAndHeldOpen(raised('k-c1', { zone: 'dock' }));
     const hook = [{ channel: 'webhook', target: 'http://127.0.0.1:9/hook', format: 'json' }] as const;
     const second = tdb.db.tx((q) => storeAlert(q, 'gw-1', raised('k-c2', { zone: 'dock', sensor: 'p2' }), hook));
     // give the second a moment to reach the first's incident row (if it does not, it simply sees it committed)
@@ -98,11 +104,7 @@ describe(`incident keys (${engineLabel})`, () => {
   // its snapshot, that choice (here: bay-2's incident, opened) must not stay behind for an alert
   // that did not go in. The transaction fails as a unique race, which the ingest retries
   it.skipIf(!usingPostgres)('the same alert id raised by two transactions at once: the second rolls back as a unique race, leaving no incident without an alert', async () => {
-    let release!: () => void, stored!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const firstStored = new Promise<void>((r) => (stored = r));
-    const first = tdb.db.tx(async (q) => { await storeAlert(q, 'gw-1', raised('k-twice', { zone: 'bay-1' }), []); stored(); await gate; });
-    await firstStored;
+    const { first, release } = await storedAndHeldOpen(raised('k-twice', { zone: 'bay-1' }));
     // the same id, sent with another zone: its statement opens bay-2's incident, then meets the first one's row
     const twice = raised('k-twice', { zone: 'bay-2', ts: T + 1_000 });
     const second = tdb.db.tx((q) => storeAlert(q, 'gw-1', twice, [])).then(() => null, (e: unknown) => e);
