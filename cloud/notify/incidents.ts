@@ -55,7 +55,7 @@ export const INCIDENT_ACKED_SQL = `(i.acked_at IS NOT NULL OR (
   AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.incident_id = i.id AND x.state = 'active' AND x.acked_at IS NULL)))`;
 
 /**
- * The CTEs that choose an alert's incident (ATTACH_CTES, RAISE_CTES): `src` is the alert (a
+ * The CTEs that choose an alert's incident (ATTACH_CTES, raiseCtes): `src` is the alert (a
  * CTE with its columns, `incident_id` and `key`); the rest as ATTACH_CTES says. `cur`: the open
  * incident of its key (locked), when it has none yet; `live`: that one if it still has an active
  * alert; `opened`: a new one when none is open; `worse`: the live one taken up to a more severe
