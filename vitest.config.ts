@@ -15,5 +15,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what a page or a process shows next: 1 s (vitest's default) was too
+    // short on a loaded box (a phone page still in English 1 s after opening, CI 2026-12-08)
+    expect: { poll: { timeout: 15_000 } },
   },
 });
