@@ -20,7 +20,7 @@ import { machine, table, writeResult } from './lib/report.ts';
 interface Part { name: string; script: string; args?: string[]; needsPostgres: boolean; what: string }
 const PARTS: Part[] = [
   { name: 'edge', script: 'edge-throughput.ts', needsPostgres: false, what: 'edge: decode → pipeline → outbox readings/s and RSS, 200 devices' },
-  { name: 'device-path', script: 'device-path.ts', needsPostgres: false, what: 'device path: Mosquitto → edge process → cloud process → rows, bridge and 200 devices, fsync full/normal, vs publisher alone and subscriber → COPY' },
+  { name: 'device-path', script: 'device-path.ts', needsPostgres: false, what: "device path: Mosquitto → edge process → cloud process → rows, bridge and 200 devices, fsync full/normal and paced at the issue's 24 400/s, vs publisher alone and subscriber → COPY" },
   { name: 'edge-intake', script: 'edge-intake.ts', needsPostgres: false, what: 'edge intake (component): the gateway alone taking 200 000 queued QoS 1 frames from Mosquitto, fsync full, frames/s and CPU µs per frame' },
   { name: 'drain', script: 'drain.ts', needsPostgres: false, what: 'drain: 1.2 M readings held after an outage → edge process → Mosquitto → cloud process → rows, window 1 vs 8, live readings meanwhile, vs raw COPY' },
   { name: 'ingest', script: 'ingest.ts', needsPostgres: true, what: 'ingest: MQTT batch → committed rows vs raw COPY vs per-row INSERT' },
