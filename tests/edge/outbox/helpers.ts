@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Outbox } from '../../../edge/outbox/memory-outbox.ts';
 import type { OutboxEntry } from '../../../edge/outbox/queue.ts';
-import type { AlertEvent } from '../../../protocols/uplink/contract.ts';
 
 /** a fresh folder for one test file's stores; remove() at the end */
 export function tempDir(prefix = 'sp-outbox-'): { dir: string; path: (name: string) => string; remove: () => void } {
@@ -11,14 +10,7 @@ export function tempDir(prefix = 'sp-outbox-'): { dir: string; path: (name: stri
   return { dir, path: (name) => join(dir, name), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export const reading = (i: number, sensor = `s${i % 5}`, ts = 1_790_000_000_000 + i * 1000): OutboxEntry =>
-  ({ type: 'reading', reading: { sensor, kind: 'temperature', ts, value: i, quality: 'good' } });
-
-export const alertEvent = (i: number): AlertEvent => ({
-  id: `a-${i}`, transition: 'raised', rule: 'high', zone: 'cold', sensor: 's0', severity: 'critical',
-  ts: 1_790_000_000_000 + i * 1000, since: 1_790_000_000_000, value: 9.5, threshold: 8, message: `alert ${i}`,
-});
-export const alert = (i: number): OutboxEntry => ({ type: 'alert', alert: alertEvent(i) });
+export { alert, alertEvent, reading } from '../../helpers/outbox-entries.ts';
 
 export const manifest = (site = 'site'): OutboxEntry => ({ type: 'manifest', manifest: { site, zones: [], sensors: [], devices: [] } });
 

@@ -9,10 +9,10 @@ import { SqliteOutbox } from '../../../edge/outbox/sqlite-outbox.ts';
 import { openEdgeDb } from '../../../edge/outbox/db.ts';
 import { Uplink } from '../../../edge/uplink/uplink.ts';
 import { MemoryDeadLetters } from '../../../edge/dead-letters.ts';
-import { PROTOCOL_VERSION, topics, type AlertEvent, type UplinkBatch } from '../../../protocols/uplink/contract.ts';
+import { PROTOCOL_VERSION, topics, type UplinkBatch } from '../../../protocols/uplink/contract.ts';
 import { waitFor } from '../../helpers/net.ts';
 import { quietFor } from '../../helpers/pause.ts';
-import type { OutboxEntry } from '../../../edge/outbox/queue.ts';
+import { alert, alertEvent, reading } from '../../helpers/outbox-entries.ts';
 
 // An alert goes out at once (Uplink.appendUrgent): kept, and with room in the seq window cut into
 // its batch in the same commit (outbox appendAndTake) and published without the batching wait,
@@ -22,14 +22,6 @@ import type { OutboxEntry } from '../../../edge/outbox/queue.ts';
 
 const log = pino({ level: 'silent' });
 const GW = 'gw-urgent';
-
-const T0 = 1_790_000_000_000;
-const reading = (i: number): OutboxEntry => ({ type: 'reading', reading: { sensor: 's0', kind: 'temperature', ts: T0 + i * 1000, value: i, quality: 'good' } });
-const alertEvent = (i: number): AlertEvent => ({
-  id: `a-${i}`, transition: 'raised', rule: 'high', zone: 'cold', sensor: 's0', severity: 'critical',
-  ts: T0 + i * 1000, since: T0, value: 9.5, threshold: 8, message: `alert ${i}`,
-});
-const alert = (i: number): OutboxEntry => ({ type: 'alert', alert: alertEvent(i) });
 
 let broker: EmbeddedBroker;
 let dir: string;
